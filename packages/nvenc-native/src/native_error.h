@@ -1,0 +1,37 @@
+#pragma once
+// The one exception type native code throws. It carries a stable `code` that the TypeScript layer
+// maps to typed error classes; binding code converts it to a JS Error at the boundary.
+#include <napi.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace nvenc {
+
+class NativeError : public std::runtime_error {
+ public:
+  // code: an NVENC status name (NV_ENC_ERR_*), a CUDA error name (CUDA_ERROR_*) or one of the
+  // addon's own: DRIVER_NOT_FOUND, NVENC_LIBRARY_NOT_FOUND, ABI_UNSUPPORTED, INVALID_FRAME,
+  // INVALID_OPTION, ENCODER_CLOSED.
+  NativeError(std::string code, const std::string& message, int status = 0, std::string phase = {})
+      : std::runtime_error(message), code_(std::move(code)), status_(status), phase_(std::move(phase)) {}
+
+  const std::string& code() const { return code_; }
+  int status() const { return status_; }
+  const std::string& phase() const { return phase_; }
+
+  Napi::Error toJs(Napi::Env env) const {
+    Napi::Error e = Napi::Error::New(env, what());
+    e.Set("code", code_);
+    if (status_ != 0) e.Set("status", static_cast<double>(status_));
+    if (!phase_.empty()) e.Set("phase", phase_);
+    return e;
+  }
+
+ private:
+  std::string code_;
+  int status_;
+  std::string phase_;
+};
+
+}  // namespace nvenc
