@@ -1,0 +1,33 @@
+#pragma once
+// A pitched device surface the encoder owns, holding one input picture. Host frames are copied
+// into it; NVENC reads it through a RegisteredResource.
+#include "session/cuda_context.h"
+#include "session/frame_layout.h"
+
+namespace nvenc {
+
+class DeviceFrame {
+ public:
+  // Allocates with cuMemAllocPitch; the context must be current.
+  DeviceFrame(const CudaContext& ctx, const FrameLayout& layout);
+  // Frees; the context must be current.
+  ~DeviceFrame();
+  DeviceFrame(const DeviceFrame&) = delete;
+  DeviceFrame& operator=(const DeviceFrame&) = delete;
+
+  CUdeviceptr ptr() const { return ptr_; }
+  size_t pitch() const { return pitch_; }
+  const FrameLayout& layout() const { return layout_; }
+
+  // Copies a host picture (planes stacked at `srcPitch`) into the surface: one 2D copy of all
+  // rows, since both sides stack the planes the same way.
+  void upload(const void* src, size_t srcPitch, CUstream stream);
+
+ private:
+  const CudaContext& ctx_;
+  FrameLayout layout_;
+  CUdeviceptr ptr_ = 0;
+  size_t pitch_ = 0;
+};
+
+}  // namespace nvenc

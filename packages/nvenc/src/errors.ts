@@ -1,0 +1,304 @@
+/**
+ * Typed errors. Every error this package throws is an `NvencError` with a stable `code`:
+ * a native NVENC status name (`NV_ENC_ERR_*`), a CUDA error name (`CUDA_ERROR_*`) or one of the
+ * package's own codes below. Subclasses let callers branch with `instanceof`.
+ */
+
+/** Phases of the encoder's life, as reported by the native layer. */
+export type NvencPhase =
+  | 'load'
+  | 'device'
+  | 'open'
+  | 'caps'
+  | 'configure'
+  | 'initialize'
+  | 'allocate'
+  | 'input'
+  | 'encode'
+  | 'output'
+  | 'reconfigure'
+  | 'close';
+
+export interface NvencErrorOptions {
+  code: string;
+  status?: number | undefined;
+  phase?: NvencPhase | string | undefined;
+  cause?: unknown;
+}
+
+export class NvencError extends Error {
+  /** Stable machine-readable code (see `errorDocs`). */
+  readonly code: string;
+  /** Numeric NVENC status (`NVENCSTATUS`) or CUDA result (`CUresult`), where one exists. */
+  readonly status?: number;
+  /** Phase of the encoder's life in which the failure happened. */
+  readonly phase?: NvencPhase | string;
+
+  constructor(message: string, options: NvencErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.phase !== undefined) this.phase = options.phase;
+  }
+}
+
+type SubclassOptions = Partial<NvencErrorOptions>;
+
+function withCode(options: SubclassOptions | undefined, code: string): NvencErrorOptions {
+  return { ...options, code: options?.code ?? code };
+}
+
+/** The CUDA driver (`libcuda.so.1`) or the NVENC library (`libnvidia-encode.so.1`) could not be loaded or used. */
+export class DriverNotFoundError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'DRIVER_NOT_FOUND'));
+  }
+}
+
+/** The GPU has no NVENC engine (e.g. H100, A100) or no CUDA device is present. */
+export class NoEncodeDeviceError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'NV_ENC_ERR_NO_ENCODE_DEVICE'));
+  }
+}
+
+/** The driver's NVENC API is older than every ABI this package ships, or a forced ABI is not built. */
+export class AbiUnsupportedError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'ABI_UNSUPPORTED'));
+  }
+}
+
+/** The driver refused another concurrent encode session (consumer GPUs allow only a few). */
+export class SessionLimitError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'SESSION_LIMIT'));
+  }
+}
+
+/** A frame does not match the encoder's size, pitch or input format. */
+export class InvalidFrameError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'INVALID_FRAME'));
+  }
+}
+
+/** An encoder option is invalid or unsupported by the device. */
+export class InvalidOptionError extends NvencError {
+  /** The option's name (dotted path for nested options, e.g. `colour.primaries`). */
+  readonly option?: string;
+  constructor(message: string, options?: SubclassOptions & { option?: string }) {
+    super(message, withCode(options, 'INVALID_OPTION'));
+    if (options?.option !== undefined) this.option = options.option;
+  }
+}
+
+/** The encoder was used after `close()`. */
+export class EncoderClosedError extends NvencError {
+  constructor(message = 'The encoder is closed; create a new NvencEncoder', options?: SubclassOptions) {
+    super(message, withCode(options, 'ENCODER_CLOSED'));
+  }
+}
+
+/** No native binary (`nvenc_<abi>.node`) could be loaded. */
+export class BinaryNotFoundError extends NvencError {
+  /** Every path that was tried, with the reason it failed. */
+  readonly attempts: readonly { path: string; error: string }[];
+  constructor(message: string, attempts: readonly { path: string; error: string }[] = [], options?: SubclassOptions) {
+    super(message, withCode(options, 'BINARY_NOT_FOUND'));
+    this.attempts = attempts;
+  }
+}
+
+/** This platform has no native binary (only linux-x64 with glibc is supported). */
+export class UnsupportedPlatformError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'UNSUPPORTED_PLATFORM'));
+  }
+}
+
+/** Shape of the errors the native binding throws (see nvenc-native/BINDING.md). */
+export interface NativeErrorLike {
+  message: string;
+  code?: unknown;
+  status?: unknown;
+  phase?: unknown;
+}
+
+function isNativeErrorLike(value: unknown): value is NativeErrorLike {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
+}
+
+export interface FromNativeContext {
+  /** GPU name, used to make NV_ENC_ERR_NO_ENCODE_DEVICE say which GPU has no engine. */
+  gpuName?: string | undefined;
+}
+
+/**
+ * Maps an error thrown by the native binding to the matching typed class, keeping its message,
+ * code, status and phase. Errors that already are `NvencError`s are returned unchanged; anything
+ * without a `code` becomes a plain `NvencError` with code `NATIVE_ERROR`.
+ */
+export function fromNative(err: unknown, context: FromNativeContext = {}): NvencError {
+  if (err instanceof NvencError) return err;
+  if (!isNativeErrorLike(err)) {
+    return new NvencError(String(err), { code: 'NATIVE_ERROR', cause: err });
+  }
+  const code = typeof err.code === 'string' ? err.code : 'NATIVE_ERROR';
+  const status = typeof err.status === 'number' ? err.status : undefined;
+  const phase = typeof err.phase === 'string' ? err.phase : undefined;
+  const base: NvencErrorOptions = { code, status, phase, cause: err };
+  const message = err.message;
+
+  switch (code) {
+    case 'DRIVER_NOT_FOUND':
+    case 'NVENC_LIBRARY_NOT_FOUND':
+    case 'CUDA_ERROR_NOT_INITIALIZED':
+    case 'CUDA_ERROR_INSUFFICIENT_DRIVER':
+    case 'CUDA_ERROR_SYSTEM_DRIVER_MISMATCH':
+      return new DriverNotFoundError(message, base);
+    case 'NV_ENC_ERR_NO_ENCODE_DEVICE':
+    case 'NV_ENC_ERR_UNSUPPORTED_DEVICE':
+    case 'CUDA_ERROR_NO_DEVICE': {
+      const gpu = context.gpuName;
+      const text =
+        gpu && code === 'NV_ENC_ERR_NO_ENCODE_DEVICE' && !message.includes(gpu)
+          ? `${gpu} has no NVENC engine (${message})`
+          : message;
+      return new NoEncodeDeviceError(text, base);
+    }
+    case 'ABI_UNSUPPORTED':
+    case 'NV_ENC_ERR_INVALID_VERSION':
+      return new AbiUnsupportedError(message, base);
+    case 'SESSION_LIMIT':
+      return new SessionLimitError(message, base);
+    case 'NV_ENC_ERR_OUT_OF_MEMORY':
+      // The driver reports the concurrent-session limit as "out of memory" at session open.
+      return phase === 'open' ? new SessionLimitError(message, base) : new NvencError(message, base);
+    case 'INVALID_FRAME':
+      return new InvalidFrameError(message, base);
+    case 'INVALID_OPTION':
+    case 'NV_ENC_ERR_UNSUPPORTED_PARAM':
+      return new InvalidOptionError(message, base);
+    case 'NV_ENC_ERR_INVALID_PARAM':
+      return phase === 'configure' || phase === 'initialize' || phase === 'reconfigure' || phase === 'caps'
+        ? new InvalidOptionError(message, base)
+        : phase === 'input'
+          ? new InvalidFrameError(message, base)
+          : new NvencError(message, base);
+    case 'ENCODER_CLOSED':
+      return new EncoderClosedError(message, base);
+    default:
+      return new NvencError(message, base);
+  }
+}
+
+/** One entry of the error reference (docs/errors.md is generated from these). */
+export interface ErrorDoc {
+  /** The class thrown for this code. */
+  className: string;
+  /** What happened. */
+  meaning: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+/** Reference text per error code, for docs/errors.md and for tooling that explains errors. */
+export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
+  DRIVER_NOT_FOUND: {
+    className: 'DriverNotFoundError',
+    meaning: 'The CUDA driver library (libcuda.so.1) could not be loaded or initialised.',
+    fix: 'Install the NVIDIA driver (R470 or newer) and check that libcuda.so.1 is on the loader path (ldconfig -p | grep libcuda). In containers, run with the NVIDIA container toolkit (--gpus all, NVIDIA_DRIVER_CAPABILITIES=video,compute). For tests without a GPU use device: \'software\'.',
+  },
+  NVENC_LIBRARY_NOT_FOUND: {
+    className: 'DriverNotFoundError',
+    meaning: 'The NVENC library (libnvidia-encode.so.1) could not be loaded.',
+    fix: 'Install the NVIDIA driver\'s encode library (Debian/Ubuntu: libnvidia-encode-<version>). In containers, NVIDIA_DRIVER_CAPABILITIES must include "video".',
+  },
+  NV_ENC_ERR_NO_ENCODE_DEVICE: {
+    className: 'NoEncodeDeviceError',
+    meaning: 'The selected GPU has no NVENC engine (data-centre GPUs such as H100 and A100 have none).',
+    fix: 'Pick a GPU with NVENC (device: { gpu: n }), or use device: \'software\' for testing.',
+  },
+  NV_ENC_ERR_UNSUPPORTED_DEVICE: {
+    className: 'NoEncodeDeviceError',
+    meaning: 'The driver does not support NVENC on this device.',
+    fix: 'Pick another GPU or update the driver.',
+  },
+  CUDA_ERROR_NO_DEVICE: {
+    className: 'NoEncodeDeviceError',
+    meaning: 'The CUDA driver loaded but found no GPU.',
+    fix: 'Check nvidia-smi; in containers pass the GPU through (--gpus all).',
+  },
+  ABI_UNSUPPORTED: {
+    className: 'AbiUnsupportedError',
+    meaning: 'The driver\'s NVENC API is older than every ABI this package ships, or a forced ABI (option abi / NVENC_ABI) is not built.',
+    fix: 'Update the NVIDIA driver (NVENC API 11.1 needs R470+, 12.1 needs R530+, 13.0 needs R570+), or unset NVENC_ABI / pick a built ABI.',
+  },
+  NV_ENC_ERR_INVALID_VERSION: {
+    className: 'AbiUnsupportedError',
+    meaning: 'The driver rejected the API or structure version of the loaded binary.',
+    fix: 'Let probeDriver() choose the ABI (unset NVENC_ABI), or update the driver.',
+  },
+  SESSION_LIMIT: {
+    className: 'SessionLimitError',
+    meaning: 'The driver refused another concurrent encode session.',
+    fix: 'Close unused encoders (consumer GPUs allow a handful of sessions), or spread sessions over GPUs.',
+  },
+  NV_ENC_ERR_OUT_OF_MEMORY: {
+    className: 'SessionLimitError (at open) / NvencError',
+    meaning: 'At session open this usually means the concurrent-session limit was reached; elsewhere, GPU memory ran out.',
+    fix: 'Close unused encoders; reduce resolution or pipeline depth (extraOutputDelay).',
+  },
+  INVALID_FRAME: {
+    className: 'InvalidFrameError',
+    meaning: 'A frame\'s size, pitch, element type or memory kind does not match the encoder.',
+    fix: 'Pass width×height frames in the encoder\'s inputFormat; see the message for the expected byte size and pitch. The encoder stays usable.',
+  },
+  INVALID_OPTION: {
+    className: 'InvalidOptionError',
+    meaning: 'An option is out of range, of the wrong type, or not supported by the device.',
+    fix: 'The message names the option, the value and what is allowed.',
+  },
+  NV_ENC_ERR_UNSUPPORTED_PARAM: {
+    className: 'InvalidOptionError',
+    meaning: 'The device does not support a requested parameter (profile, B-frames, size, ...).',
+    fix: 'Check enc.getCapabilities(codec) and choose supported options.',
+  },
+  NV_ENC_ERR_INVALID_PARAM: {
+    className: 'InvalidOptionError / InvalidFrameError / NvencError',
+    meaning: 'The driver rejected a parameter (by phase: configuration → option, input → frame).',
+    fix: 'Check the options and the frame against the message.',
+  },
+  ENCODER_CLOSED: {
+    className: 'EncoderClosedError',
+    meaning: 'The encoder was used after close() (or after `using` disposed it).',
+    fix: 'Create a new NvencEncoder.',
+  },
+  BINARY_NOT_FOUND: {
+    className: 'BinaryNotFoundError',
+    meaning: 'No native binary nvenc_<abi>.node could be loaded from @nvenc-ts/native.',
+    fix: 'Build it (pnpm --filter @nvenc-ts/native build) or reinstall the package so its prebuilds are present.',
+  },
+  UNSUPPORTED_PLATFORM: {
+    className: 'UnsupportedPlatformError',
+    meaning: 'NVENC binaries exist for linux-x64 (glibc) only.',
+    fix: 'Run on Linux x86-64 with glibc (not Alpine/musl).',
+  },
+  SOFTWARE_DEVICE_NOT_BUILT: {
+    className: 'DriverNotFoundError',
+    meaning: 'device: \'software\' was asked for but @nvenc-ts/software-device is missing or not built.',
+    fix: 'pnpm --filter @nvenc-ts/software-device build (the software device is for tests and CI).',
+  },
+  NO_PARAMETER_SETS: {
+    className: 'NvencError',
+    meaning: 'codecString() found no SPS / sequence header in the access unit.',
+    fix: 'Pass a keyframe access unit (repeatSpsPps is on by default, so every IDR carries them).',
+  },
+  NATIVE_ERROR: {
+    className: 'NvencError',
+    meaning: 'The native layer threw an error without a code.',
+    fix: 'Report a bug with the message.',
+  },
+});
