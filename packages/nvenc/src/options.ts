@@ -1,0 +1,476 @@
+/**
+ * Encoder options: validation, defaults and conversion to the native binding's options.
+ * Defaults are chosen for browser decoders at low latency (WebCodecs, noVNC): no B-frames, zero
+ * reorder delay signalled in the VUI, SPS/PPS repeated on every IDR, no extra pipeline delay.
+ */
+import { InvalidOptionError } from './errors.js';
+import type { NativeEncoderOptions, NativeReconfigureOptions, NativeEncodeOptions } from './native-types.js';
+import { deviceTarget, type DeviceOption } from './probe.js';
+
+export type Codec = 'h264' | 'hevc' | 'av1';
+export type Preset = 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
+export type Tuning = 'ull' | 'll' | 'hq' | 'lossless';
+export type Profile = 'auto' | 'baseline' | 'main' | 'high' | 'high444' | 'main10';
+export type RateControl = 'cbr' | 'vbr' | 'cqp';
+export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
+
+export type ColourPrimariesName = 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
+export type TransferName = 'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' | 'linear' | 'pq' | 'hlg' | 'unspecified';
+export type MatrixName = 'rgb' | 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'unspecified';
+
+export interface ColourOptions {
+  /** Colour primaries: a name or an H.273 code (0–255). */
+  primaries?: ColourPrimariesName | number;
+  /** Transfer characteristics: a name or an H.273 code. */
+  transfer?: TransferName | number;
+  /** Matrix coefficients: a name or an H.273 code. */
+  matrix?: MatrixName | number;
+  /** Full (0–255) instead of limited (16–235) range. */
+  fullRange?: boolean;
+}
+
+export interface EncoderOptions {
+  width: number;
+  height: number;
+  /** Default 'h264'. */
+  codec?: Codec;
+  /** Default 'p4'. */
+  preset?: Preset;
+  /** Default 'ull' (ultra low latency). */
+  tuning?: Tuning;
+  /** Default 'auto' (chosen by the driver from codec and input format). */
+  profile?: Profile;
+  /** Default 'cbr'. */
+  rateControl?: RateControl;
+  /** Bits per second. Default 5 Mbit/s scaled by area relative to 1920×1080. */
+  bitrate?: number;
+  /** Peak bits per second (vbr). */
+  maxBitrate?: number;
+  /** VBV buffer size in bits (default: the driver's). bitrate / fps gives single-frame VBV for the lowest latency. */
+  vbvBufferSize?: number;
+  /** Constant QP for rateControl 'cqp' (one number, or per picture type). */
+  qp?: number | { i: number; p: number; b?: number };
+  /** Frames per second (number or exact rational). Default 30. */
+  fps?: number | { num: number; den: number };
+  /** Keyframe interval in frames, or 'infinite' (default: only the first frame and forced ones are keyframes). */
+  gop?: number | 'infinite';
+  /** IDR interval in frames (default = gop). */
+  idrPeriod?: number | 'infinite';
+  /** B-frames between reference frames. Default 0 (browsers and low latency want none). */
+  bFrames?: number;
+  /** Default 'bgra'. */
+  inputFormat?: InputFormat;
+  /** VUI colour description. Default: not signalled. */
+  colour?: ColourOptions;
+  /** Pipeline depth: encode() returns the packet of frame k-d. Default 0. */
+  extraOutputDelay?: number;
+  /** SPS/PPS (and VPS) on every IDR. Default true (late-joining decoders). */
+  repeatSpsPps?: boolean;
+  /** Signal zero reorder delay (VUI bitstream_restriction). Default true when bFrames is 0. */
+  zeroReorderDelay?: boolean;
+  /** Default 'auto' = the NVIDIA driver; never falls back to software by itself. */
+  device?: DeviceOption;
+  /** Force an NVENC ABI ('11.1', '12.1'); env NVENC_ABI does the same. */
+  abi?: string;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedEncoderOptions {
+  width: number;
+  height: number;
+  codec: Codec;
+  preset: Preset;
+  tuning: Tuning;
+  profile: Profile;
+  rateControl: RateControl;
+  bitrate: number;
+  maxBitrate?: number;
+  vbvBufferSize?: number;
+  qp?: { i: number; p: number; b: number };
+  fpsNum: number;
+  fpsDen: number;
+  fps: number;
+  gop: number;
+  idrPeriod: number;
+  bFrames: number;
+  inputFormat: InputFormat;
+  colour?: { primaries?: number; transfer?: number; matrix?: number; fullRange?: boolean };
+  extraOutputDelay: number;
+  repeatSpsPps: boolean;
+  zeroReorderDelay: boolean;
+  device: DeviceOption;
+  abi?: string;
+}
+
+export const INFINITE_GOP = 0xffffffff;
+
+export const CODECS: readonly Codec[] = ['h264', 'hevc', 'av1'];
+export const PRESETS: readonly Preset[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
+export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
+export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high', 'high444', 'main10'];
+export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
+export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+
+/** H.273 code points for named colour values. */
+export const COLOUR_PRIMARIES: Readonly<Record<ColourPrimariesName, number>> = Object.freeze({
+  bt709: 1,
+  srgb: 1,
+  unspecified: 2,
+  bt470bg: 5,
+  bt601: 6,
+  smpte170m: 6,
+  bt2020: 9,
+  'display-p3': 12,
+});
+export const TRANSFER_CHARACTERISTICS: Readonly<Record<TransferName, number>> = Object.freeze({
+  bt709: 1,
+  unspecified: 2,
+  bt601: 6,
+  smpte170m: 6,
+  linear: 8,
+  srgb: 13,
+  bt2020: 14,
+  pq: 16,
+  hlg: 18,
+});
+export const MATRIX_COEFFICIENTS: Readonly<Record<MatrixName, number>> = Object.freeze({
+  rgb: 0,
+  bt709: 1,
+  unspecified: 2,
+  bt470bg: 5,
+  bt601: 6,
+  smpte170m: 6,
+  bt2020: 9,
+});
+
+const MAX_DIMENSION = 16384;
+const MAX_EXTRA_OUTPUT_DELAY = 16;
+const MAX_B_FRAMES = 4;
+const REFERENCE_AREA = 1920 * 1080;
+const REFERENCE_BITRATE = 5_000_000;
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function invalid(option: string, value: unknown, allowed: string): InvalidOptionError {
+  return new InvalidOptionError(`Invalid option ${option}: ${show(value)}; expected ${allowed}`, { option });
+}
+
+function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw invalid(option, value, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+}
+
+function integer(option: string, value: unknown, min: number, max: number, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(option, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function positiveNumber(option: string, value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalid(option, value, what);
+  return value;
+}
+
+function boolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(option, value, 'true or false');
+  return value;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Frame rate as an exact fraction: 30 → 30/1, 29.97 → 30000/1001, 12.5 → 25/2. */
+export function fpsToRational(option: string, fps: unknown): { num: number; den: number } {
+  if (typeof fps === 'object' && fps !== null) {
+    const { num, den } = fps as { num?: unknown; den?: unknown };
+    const n = integer(`${option}.num`, num, 1, 0x7fffffff);
+    const d = integer(`${option}.den`, den, 1, 0x7fffffff);
+    const g = gcd(n, d);
+    return { num: n / g, den: d / g };
+  }
+  const value = positiveNumber(option, fps, 'frames per second (a number > 0, at most 1000) or { num, den }');
+  if (value > 1000) throw invalid(option, fps, 'frames per second (a number > 0, at most 1000) or { num, den }');
+  if (Number.isInteger(value)) return { num: value, den: 1 };
+  // NTSC rates (23.976, 29.97, 59.94): x * 1001 / 1000 is an integer.
+  const ntsc = Math.round(value * 1.001);
+  if (Math.abs(ntsc / 1.001 - value) < 0.005 && Math.abs(value - ntsc) > 1e-9) return { num: ntsc * 1000, den: 1001 };
+  const num = Math.round(value * 1000);
+  const g = gcd(num, 1000);
+  return { num: num / g, den: 1000 / g };
+}
+
+function frameCount(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === 'infinite') return INFINITE_GOP;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= INFINITE_GOP) return value;
+  throw invalid(option, value, "'infinite' or a number of frames (integer ≥ 1)");
+}
+
+function colourCode<K extends string>(option: string, value: unknown, names: Readonly<Record<K, number>>): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 0 && value <= 255) return value;
+  } else if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(names, value)) {
+    return names[value as K];
+  }
+  throw invalid(option, value, `one of ${Object.keys(names).map((n) => `'${n}'`).join(', ')} or an H.273 code (integer 0–255)`);
+}
+
+function resolveColour(value: unknown): ResolvedEncoderOptions['colour'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('colour', value, '{ primaries?, transfer?, matrix?, fullRange? }');
+  }
+  const c = value as ColourOptions;
+  const out: NonNullable<ResolvedEncoderOptions['colour']> = {};
+  const primaries = colourCode('colour.primaries', c.primaries, COLOUR_PRIMARIES);
+  const transfer = colourCode('colour.transfer', c.transfer, TRANSFER_CHARACTERISTICS);
+  const matrix = colourCode('colour.matrix', c.matrix, MATRIX_COEFFICIENTS);
+  if (primaries !== undefined) out.primaries = primaries;
+  if (transfer !== undefined) out.transfer = transfer;
+  if (matrix !== undefined) out.matrix = matrix;
+  if (c.fullRange !== undefined) out.fullRange = boolean('colour.fullRange', c.fullRange, false);
+  return out;
+}
+
+const PROFILE_CODECS: Readonly<Record<Profile, readonly Codec[]>> = {
+  auto: ['h264', 'hevc', 'av1'],
+  baseline: ['h264'],
+  main: ['h264', 'hevc', 'av1'],
+  high: ['h264'],
+  high444: ['h264'],
+  main10: ['hevc'],
+};
+
+/** Default bitrate: 5 Mbit/s for 1920×1080, scaled by picture area (at least 100 kbit/s). */
+export function defaultBitrate(width: number, height: number): number {
+  return Math.max(100_000, Math.round((REFERENCE_BITRATE * width * height) / REFERENCE_AREA / 1000) * 1000);
+}
+
+function bitrateOption(option: string, value: unknown): number {
+  return integer(option, value, 1000, 2_000_000_000);
+}
+
+/** Validates the options and fills in defaults; each problem is an InvalidOptionError naming the option. */
+export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw invalid('options', options, 'an object with at least { width, height }');
+  }
+  const o = options as EncoderOptions & Record<string, unknown>;
+  const known = new Set([
+    'width', 'height', 'codec', 'preset', 'tuning', 'profile', 'rateControl', 'bitrate', 'maxBitrate',
+    'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
+    'repeatSpsPps', 'zeroReorderDelay', 'device', 'abi',
+  ]);
+  for (const key of Object.keys(o)) {
+    if (!known.has(key)) {
+      const hint = key === 'color' ? " (did you mean 'colour'?)" : key === 'format' ? " (did you mean 'inputFormat'?)" : '';
+      throw new InvalidOptionError(`Unknown option ${key}${hint}; known options: ${[...known].join(', ')}`, { option: key });
+    }
+  }
+
+  const codec = oneOf('codec', o.codec, CODECS, 'h264');
+  const inputFormat = oneOf('inputFormat', o.inputFormat, INPUT_FORMATS, 'bgra');
+  const width = integer('width', o.width, 1, MAX_DIMENSION);
+  const height = integer('height', o.height, 1, MAX_DIMENSION);
+  if (inputFormat !== 'yuv444' && (width % 2 !== 0 || height % 2 !== 0)) {
+    throw new InvalidOptionError(
+      `Invalid option ${width % 2 !== 0 ? 'width' : 'height'}: ${width % 2 !== 0 ? width : height}; ` +
+        `inputFormat '${inputFormat}' is encoded as 4:2:0, which needs an even width and height (got ${width}x${height})`,
+      { option: width % 2 !== 0 ? 'width' : 'height' },
+    );
+  }
+  const preset = oneOf('preset', o.preset, PRESETS, 'p4');
+  const tuning = oneOf('tuning', o.tuning, TUNINGS, 'ull');
+  const profile = oneOf('profile', o.profile, PROFILES, 'auto');
+  if (!PROFILE_CODECS[profile].includes(codec)) {
+    throw invalid('profile', profile, `a profile of ${codec}: ${PROFILES.filter((p) => PROFILE_CODECS[p].includes(codec)).map((p) => `'${p}'`).join(', ')}`);
+  }
+  if (profile === 'baseline' && (inputFormat === 'yuv444' || inputFormat === 'p010')) {
+    throw invalid('profile', profile, `a profile that can carry inputFormat '${inputFormat}' ('auto'${inputFormat === 'yuv444' ? " or 'high444'" : ''})`);
+  }
+  const rateControl = oneOf('rateControl', o.rateControl, RATE_CONTROLS, tuning === 'lossless' ? 'cqp' : 'cbr');
+
+  const fps = fpsToRational('fps', o.fps ?? 30);
+  const bitrate = o.bitrate === undefined ? defaultBitrate(width, height) : bitrateOption('bitrate', o.bitrate);
+  const resolved: ResolvedEncoderOptions = {
+    width,
+    height,
+    codec,
+    preset,
+    tuning,
+    profile,
+    rateControl,
+    bitrate,
+    fpsNum: fps.num,
+    fpsDen: fps.den,
+    fps: fps.num / fps.den,
+    gop: frameCount('gop', o.gop, INFINITE_GOP),
+    idrPeriod: 0,
+    bFrames: integer('bFrames', o.bFrames, 0, MAX_B_FRAMES, 0),
+    inputFormat,
+    extraOutputDelay: integer('extraOutputDelay', o.extraOutputDelay, 0, MAX_EXTRA_OUTPUT_DELAY, 0),
+    repeatSpsPps: boolean('repeatSpsPps', o.repeatSpsPps, true),
+    zeroReorderDelay: false,
+    device: o.device ?? 'auto',
+  };
+  resolved.idrPeriod = frameCount('idrPeriod', o.idrPeriod, resolved.gop);
+  resolved.zeroReorderDelay = boolean('zeroReorderDelay', o.zeroReorderDelay, resolved.bFrames === 0);
+  if (resolved.zeroReorderDelay && resolved.bFrames > 0) {
+    throw new InvalidOptionError(
+      `Invalid option zeroReorderDelay: true with bFrames: ${resolved.bFrames}; B-frames reorder output, so set bFrames: 0 or zeroReorderDelay: false`,
+      { option: 'zeroReorderDelay' },
+    );
+  }
+  if (o.maxBitrate !== undefined) {
+    resolved.maxBitrate = bitrateOption('maxBitrate', o.maxBitrate);
+    if (resolved.maxBitrate < bitrate) {
+      throw invalid('maxBitrate', o.maxBitrate, `a peak bitrate ≥ bitrate (${bitrate})`);
+    }
+  }
+  if (o.vbvBufferSize !== undefined) resolved.vbvBufferSize = integer('vbvBufferSize', o.vbvBufferSize, 1, 0x7fffffff);
+  const qpMax = codec === 'av1' ? 255 : 51;
+  if (o.qp !== undefined) {
+    if (typeof o.qp === 'number') {
+      const q = integer('qp', o.qp, 0, qpMax);
+      resolved.qp = { i: q, p: q, b: q };
+    } else if (typeof o.qp === 'object' && o.qp !== null) {
+      const i = integer('qp.i', o.qp.i, 0, qpMax);
+      const p = integer('qp.p', o.qp.p, 0, qpMax);
+      resolved.qp = { i, p, b: integer('qp.b', o.qp.b, 0, qpMax, p) };
+    } else {
+      throw invalid('qp', o.qp, `a QP (integer 0–${qpMax}) or { i, p, b? }`);
+    }
+  } else if (rateControl === 'cqp') {
+    const q = tuning === 'lossless' ? 0 : codec === 'av1' ? 100 : 23;
+    resolved.qp = { i: q, p: q, b: q };
+  }
+  const colour = resolveColour(o.colour);
+  if (colour !== undefined) resolved.colour = colour;
+  if (o.abi !== undefined) {
+    if (typeof o.abi !== 'string' || !/^\d+\.\d+$/.test(o.abi)) throw invalid('abi', o.abi, "an NVENC API version such as '12.1'");
+    resolved.abi = o.abi;
+  }
+  // Validates the device option's shape now (library resolution happens when the encoder opens).
+  if (resolved.device !== 'software') deviceTarget(resolved.device);
+  return resolved;
+}
+
+/** The native binding's options for resolved options and the device's libraries. */
+export function toNativeOptions(
+  resolved: ResolvedEncoderOptions,
+  target: { cudaLibrary: string; nvencLibrary: string; gpu: number; cudaContext?: bigint },
+): NativeEncoderOptions {
+  const native: NativeEncoderOptions = {
+    cudaLibrary: target.cudaLibrary,
+    nvencLibrary: target.nvencLibrary,
+    gpu: target.gpu,
+    width: resolved.width,
+    height: resolved.height,
+    codec: resolved.codec,
+    preset: resolved.preset,
+    tuning: resolved.tuning,
+    profile: resolved.profile,
+    rateControl: resolved.rateControl,
+    bitrate: resolved.bitrate,
+    fpsNum: resolved.fpsNum,
+    fpsDen: resolved.fpsDen,
+    gop: resolved.gop,
+    idrPeriod: resolved.idrPeriod,
+    bFrames: resolved.bFrames,
+    inputFormat: resolved.inputFormat,
+    extraOutputDelay: resolved.extraOutputDelay,
+    repeatSpsPps: resolved.repeatSpsPps,
+    zeroReorderDelay: resolved.zeroReorderDelay,
+  };
+  if (target.cudaContext !== undefined) native.cudaContext = target.cudaContext;
+  if (resolved.maxBitrate !== undefined) native.maxBitrate = resolved.maxBitrate;
+  if (resolved.vbvBufferSize !== undefined) native.vbvBufferSize = resolved.vbvBufferSize;
+  if (resolved.qp !== undefined) native.qp = resolved.qp;
+  if (resolved.colour !== undefined) native.colour = resolved.colour;
+  return native;
+}
+
+export interface ReconfigureOptions {
+  bitrate?: number;
+  maxBitrate?: number;
+  fps?: number | { num: number; den: number };
+  width?: number;
+  height?: number;
+  /** Make the next frame an IDR. */
+  forceKeyframe?: boolean;
+}
+
+/** Validates reconfigure() options against the current resolved options. */
+export function resolveReconfigure(current: ResolvedEncoderOptions, options: ReconfigureOptions): NativeReconfigureOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('reconfigure options', options, '{ bitrate?, maxBitrate?, fps?, width?, height?, forceKeyframe? }');
+  const known = new Set(['bitrate', 'maxBitrate', 'fps', 'width', 'height', 'forceKeyframe']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new InvalidOptionError(`Unknown reconfigure option ${key}; known: ${[...known].join(', ')}`, { option: key });
+  }
+  const out: NativeReconfigureOptions = {};
+  if (options.bitrate !== undefined) out.bitrate = bitrateOption('bitrate', options.bitrate);
+  if (options.maxBitrate !== undefined) out.maxBitrate = bitrateOption('maxBitrate', options.maxBitrate);
+  if (options.fps !== undefined) {
+    const r = fpsToRational('fps', options.fps);
+    out.fps = r.num / r.den;
+  }
+  if (options.width !== undefined) out.width = integer('width', options.width, 1, MAX_DIMENSION);
+  if (options.height !== undefined) out.height = integer('height', options.height, 1, MAX_DIMENSION);
+  const w = out.width ?? current.width;
+  const h = out.height ?? current.height;
+  if (current.inputFormat !== 'yuv444' && (w % 2 !== 0 || h % 2 !== 0)) {
+    throw invalid(w % 2 !== 0 ? 'width' : 'height', w % 2 !== 0 ? w : h, `an even number for inputFormat '${current.inputFormat}'`);
+  }
+  if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
+  return out;
+}
+
+export interface EncodeOptions {
+  /** Encode this frame as an IDR (with SPS/PPS). */
+  forceKeyframe?: boolean;
+  /** Caller's sequence number, returned on this frame's packet (default: a running count). */
+  seq?: number;
+  /** Caller's timestamp, returned on this frame's packet. */
+  timestamp?: number;
+  /** User-data SEI messages to insert (H.264/HEVC). */
+  sei?: { type: number; payload: Uint8Array }[];
+}
+
+/** Validates per-frame options. */
+export function resolveEncodeOptions(options: EncodeOptions | undefined): NativeEncodeOptions | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw invalid('encode options', options, '{ forceKeyframe?, seq?, timestamp?, sei? }');
+  const out: NativeEncodeOptions = {};
+  if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
+  if (options.seq !== undefined) out.seq = integer('seq', options.seq, 0, Number.MAX_SAFE_INTEGER);
+  if (options.timestamp !== undefined) {
+    if (typeof options.timestamp !== 'number' || !Number.isFinite(options.timestamp)) throw invalid('timestamp', options.timestamp, 'a finite number');
+    out.timestamp = options.timestamp;
+  }
+  if (options.sei !== undefined) {
+    if (!Array.isArray(options.sei)) throw invalid('sei', options.sei, 'an array of { type, payload: Uint8Array }');
+    out.sei = options.sei.map((m, i) => {
+      if (typeof m !== 'object' || m === null || !(m.payload instanceof Uint8Array)) {
+        throw invalid(`sei[${i}]`, m, '{ type: number, payload: Uint8Array }');
+      }
+      return { type: integer(`sei[${i}].type`, m.type, 0, 255), payload: m.payload };
+    });
+  }
+  return out;
+}
