@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+const define = { __NVENC_BENCH_VERSION__: JSON.stringify(pkg.version) };
 
 export default defineConfig([
   {
@@ -6,10 +10,11 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
+    clean: false,
     target: 'node20',
     platform: 'node',
     shims: true,
+    define,
     external: ['@nvenc-ts/nvenc', '@nvenc-ts/native', 'chart.js'],
   },
   {
@@ -21,6 +26,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
+    define,
     external: ['@nvenc-ts/nvenc', '@nvenc-ts/native', 'chart.js'],
   },
 ]);

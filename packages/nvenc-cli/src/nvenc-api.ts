@@ -134,71 +134,55 @@ export function softwareDevice(): SoftwareDeviceState {
 
 /**
  * Test-only CUDA helpers of the native binding (BINDING.md, `_testing`), used for device-memory
- * input and the raw copy bandwidth. Loaded from the same .node file as the encoder's ABI, so it
- * shares the encoder's CUDA library and context.
+ * input. Loaded from the same .node file as the encoder's ABI and called with the encoder's
+ * libraries, so the memory lives in the encoder's CUDA (the GPU's primary context).
  */
 export interface CudaTesting {
-  /** cuMemAllocPitch-like allocation of `rows` rows of `rowBytes`; returns pointer and pitch. */
-  allocPitch(rowBytes: number, rows: number): { ptr: bigint; pitch: number };
+  /** A pitched allocation of `rows` rows of at least `rowBytes` bytes, filled from a tight host frame. */
+  uploadFrame(src: Uint8Array, rowBytes: number, rows: number): { ptr: bigint; pitch: number };
   free(ptr: bigint): void;
-  /** Host → device copy of `rows` rows (2D, pitched). */
-  copyToDevice(ptr: bigint, pitch: number, src: ArrayBufferView, srcPitch: number, rows: number): void;
 }
 
-export function loadNativeTesting(abi: string): { testing: CudaTesting | undefined; reason: string } {
-  let binding: { _testing?: Record<string, unknown> };
+export interface LibraryChoice {
+  cudaLibrary: string;
+  nvencLibrary: string;
+  gpu: number;
+}
+
+interface NativeTestingExports {
+  cudaMalloc(o: LibraryChoice, bytes: number): bigint;
+  cudaFree(o: LibraryChoice, ptr: bigint): void;
+  cudaCopyToDevice(o: LibraryChoice, ptr: bigint, data: ArrayBufferView): void;
+}
+
+/** Row alignment of device frames; cuMemAllocPitch uses 512 bytes on current NVIDIA GPUs. */
+const DEVICE_PITCH_ALIGNMENT = 512;
+
+export function loadNativeTesting(abi: string, libs: LibraryChoice): { testing: CudaTesting | undefined; reason: string } {
+  let binding: { _testing?: Partial<NativeTestingExports> };
   try {
-    const native = requireHere('@nvenc-ts/native') as { load(abi: string): { _testing?: Record<string, unknown> } };
+    const native = requireHere('@nvenc-ts/native') as { load(abi: string): { _testing?: Partial<NativeTestingExports> } };
     binding = native.load(abi);
   } catch (err) {
     return { testing: undefined, reason: `@nvenc-ts/native cannot be loaded: ${(err as Error).message.split('\n')[0]}` };
   }
   const t = binding._testing;
-  if (!t) return { testing: undefined, reason: `the nvenc_${abi.replace('.', '_')}.node binding has no _testing export` };
-  return adaptTesting(t);
-}
-
-type AnyFn = (...args: unknown[]) => unknown;
-
-/** Adapts the binding's `_testing` object to `CudaTesting`, whatever the exact names turn out to be. */
-function adaptTesting(t: Record<string, unknown>): { testing: CudaTesting | undefined; reason: string } {
-  const fn = (...names: string[]): AnyFn | undefined => {
-    for (const n of names) if (typeof t[n] === 'function') return (t[n] as AnyFn).bind(t);
-    return undefined;
-  };
-  const allocPitch = fn('allocPitch', 'memAllocPitch', 'cuMemAllocPitch', 'mallocPitch');
-  const alloc = fn('alloc', 'memAlloc', 'cuMemAlloc', 'malloc', 'cudaMalloc', 'deviceAlloc');
-  const free = fn('free', 'memFree', 'cuMemFree', 'cudaFree', 'deviceFree');
-  const copy2D = fn('copyToDevice2D', 'memcpy2DHtoD', 'copy2DToDevice', 'memcpy2D');
-  const copy1D = fn('copyToDevice', 'memcpyHtoD', 'cuMemcpyHtoD', 'upload', 'hostToDevice');
-  if ((!allocPitch && !alloc) || !free || (!copy2D && !copy1D)) {
-    return { testing: undefined, reason: `_testing lacks an allocation/free/host-to-device copy (has: ${Object.keys(t).join(', ')})` };
+  if (!t || typeof t.cudaMalloc !== 'function' || typeof t.cudaFree !== 'function' || typeof t.cudaCopyToDevice !== 'function') {
+    return { testing: undefined, reason: `the NVENC ${abi} binding has no _testing.cudaMalloc/cudaFree/cudaCopyToDevice` };
   }
-  const toBig = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+  const { cudaMalloc, cudaFree, cudaCopyToDevice } = t as NativeTestingExports;
   const testing: CudaTesting = {
-    allocPitch(rowBytes, rows) {
-      if (allocPitch) {
-        const r = allocPitch(rowBytes, rows) as { ptr?: unknown; devicePtr?: unknown; pitch: number };
-        return { ptr: toBig(r.ptr ?? r.devicePtr), pitch: r.pitch };
-      }
-      // Plain allocation: a 256-byte aligned pitch is what cuMemAllocPitch gives for these sizes.
-      const pitch = Math.ceil(rowBytes / 256) * 256;
-      return { ptr: toBig(alloc!(pitch * rows)), pitch };
+    uploadFrame(src, rowBytes, rows) {
+      const pitch = Math.ceil(rowBytes / DEVICE_PITCH_ALIGNMENT) * DEVICE_PITCH_ALIGNMENT;
+      const ptr = cudaMalloc.call(t, libs, pitch * rows);
+      // One 1D copy of the frame laid out at the device pitch.
+      const staged = Buffer.alloc(pitch * rows);
+      for (let r = 0; r < rows; r++) staged.set(src.subarray(r * rowBytes, (r + 1) * rowBytes), r * pitch);
+      cudaCopyToDevice.call(t, libs, ptr, staged);
+      return { ptr, pitch };
     },
     free(ptr) {
-      free(ptr);
-    },
-    copyToDevice(ptr, pitch, src, srcPitch, rows) {
-      if (copy2D) {
-        copy2D(ptr, pitch, src, srcPitch, Math.min(pitch, srcPitch), rows);
-        return;
-      }
-      if (pitch === srcPitch) {
-        copy1D!(ptr, src);
-        return;
-      }
-      const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
-      for (let r = 0; r < rows; r++) copy1D!(ptr + BigInt(r * pitch), bytes.subarray(r * srcPitch, (r + 1) * srcPitch));
+      cudaFree.call(t, libs, ptr);
     },
   };
   return { testing, reason: 'ok' };

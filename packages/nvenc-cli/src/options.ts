@@ -60,7 +60,7 @@ export class UsageError extends Error {
   }
 }
 
-export const defaults: Readonly<Omit<BenchOptions, 'device'>> & { device: DeviceChoice } = Object.freeze({
+export const defaults: Readonly<BenchOptions> = Object.freeze<BenchOptions>({
   codec: 'h264',
   // p1 + ull: the fastest, lowest-latency setting (what a remote desktop uses); with 1280x720 and
   // 120 frames a run on the software device finishes in seconds even on two slow cores.

@@ -118,6 +118,13 @@ export class UnsupportedPlatformError extends NvencError {
   }
 }
 
+/** codecString() found no parameter set (NO_PARAMETER_SETS) or could not parse one (MALFORMED_BITSTREAM). */
+export class BitstreamParseError extends NvencError {
+  constructor(message: string, options?: SubclassOptions) {
+    super(message, withCode(options, 'NO_PARAMETER_SETS'));
+  }
+}
+
 /** Shape of the errors the native binding throws (see nvenc-native/BINDING.md). */
 export interface NativeErrorLike {
   message: string;
@@ -174,7 +181,8 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
     case 'SESSION_LIMIT':
       return new SessionLimitError(message, base);
     case 'NV_ENC_ERR_OUT_OF_MEMORY':
-      // The driver reports the concurrent-session limit as "out of memory" at session open.
+    case 'NV_ENC_ERR_INCOMPATIBLE_CLIENT_KEY':
+      // The driver reports the concurrent-session limit as one of these at session open.
       return phase === 'open' ? new SessionLimitError(message, base) : new NvencError(message, base);
     case 'INVALID_FRAME':
       return new InvalidFrameError(message, base);
@@ -251,6 +259,11 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
     meaning: 'At session open this usually means the concurrent-session limit was reached; elsewhere, GPU memory ran out.',
     fix: 'Close unused encoders; reduce resolution or pipeline depth (extraOutputDelay).',
   },
+  NV_ENC_ERR_INCOMPATIBLE_CLIENT_KEY: {
+    className: 'SessionLimitError (at open) / NvencError',
+    meaning: 'At session open, drivers report the consumer-GPU session limit this way.',
+    fix: 'Close unused encoders, or use a GPU without a session limit.',
+  },
   INVALID_FRAME: {
     className: 'InvalidFrameError',
     meaning: 'A frame\'s size, pitch, element type or memory kind does not match the encoder.',
@@ -292,9 +305,14 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
     fix: 'pnpm --filter @nvenc-ts/software-device build (the software device is for tests and CI).',
   },
   NO_PARAMETER_SETS: {
-    className: 'NvencError',
+    className: 'BitstreamParseError',
     meaning: 'codecString() found no SPS / sequence header in the access unit.',
     fix: 'Pass a keyframe access unit (repeatSpsPps is on by default, so every IDR carries them).',
+  },
+  MALFORMED_BITSTREAM: {
+    className: 'BitstreamParseError',
+    meaning: 'codecString() found a parameter set but it ended early or had invalid values.',
+    fix: 'Pass complete access units as the encoder returned them (Annex B for H.264/HEVC, low-overhead OBUs for AV1).',
   },
   NATIVE_ERROR: {
     className: 'NvencError',

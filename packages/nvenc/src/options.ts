@@ -253,9 +253,14 @@ const PROFILE_CODECS: Readonly<Record<Profile, readonly Codec[]>> = {
   baseline: ['h264'],
   main: ['h264', 'hevc', 'av1'],
   high: ['h264'],
-  high444: ['h264'],
+  high444: ['h264', 'hevc'],
   main10: ['hevc'],
 };
+
+/** NVENC takes odd sizes only for RGB input (it converts to YUV itself); YUV planes need even sizes. */
+function oddSizeAllowed(format: InputFormat): boolean {
+  return format === 'bgra' || format === 'rgba';
+}
 
 /** Default bitrate: 5 Mbit/s for 1920×1080, scaled by picture area (at least 100 kbit/s). */
 export function defaultBitrate(width: number, height: number): number {
@@ -288,12 +293,18 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const inputFormat = oneOf('inputFormat', o.inputFormat, INPUT_FORMATS, 'bgra');
   const width = integer('width', o.width, 1, MAX_DIMENSION);
   const height = integer('height', o.height, 1, MAX_DIMENSION);
-  if (inputFormat !== 'yuv444' && (width % 2 !== 0 || height % 2 !== 0)) {
+  if (!oddSizeAllowed(inputFormat) && (width % 2 !== 0 || height % 2 !== 0)) {
     throw new InvalidOptionError(
       `Invalid option ${width % 2 !== 0 ? 'width' : 'height'}: ${width % 2 !== 0 ? width : height}; ` +
-        `inputFormat '${inputFormat}' is encoded as 4:2:0, which needs an even width and height (got ${width}x${height})`,
+        `inputFormat '${inputFormat}' needs an even width and height (got ${width}x${height}); only 'bgra' and 'rgba' may be odd`,
       { option: width % 2 !== 0 ? 'width' : 'height' },
     );
+  }
+  if (inputFormat === 'p010' && codec === 'h264') {
+    throw invalid('inputFormat', inputFormat, "an 8-bit format for codec 'h264' (NVENC has no 10-bit H.264); use codec 'hevc' or 'av1' for p010");
+  }
+  if (inputFormat === 'yuv444' && codec === 'av1') {
+    throw invalid('inputFormat', inputFormat, "'nv12', 'p010', 'bgra' or 'rgba' for codec 'av1' (NVENC AV1 encodes 4:2:0 only)");
   }
   const preset = oneOf('preset', o.preset, PRESETS, 'p4');
   const tuning = oneOf('tuning', o.tuning, TUNINGS, 'ull');
@@ -434,7 +445,7 @@ export function resolveReconfigure(current: ResolvedEncoderOptions, options: Rec
   if (options.height !== undefined) out.height = integer('height', options.height, 1, MAX_DIMENSION);
   const w = out.width ?? current.width;
   const h = out.height ?? current.height;
-  if (current.inputFormat !== 'yuv444' && (w % 2 !== 0 || h % 2 !== 0)) {
+  if (!oddSizeAllowed(current.inputFormat) && (w % 2 !== 0 || h % 2 !== 0)) {
     throw invalid(w % 2 !== 0 ? 'width' : 'height', w % 2 !== 0 ? w : h, `an even number for inputFormat '${current.inputFormat}'`);
   }
   if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);

@@ -4,6 +4,7 @@
  * the typed error an encoder would throw with the same options.
  */
 import {
+  fromNative,
   AbiUnsupportedError,
   BinaryNotFoundError,
   DriverNotFoundError,
@@ -12,7 +13,7 @@ import {
   NvencError,
 } from './errors.js';
 import { abiCompare, availableAbis, loadBinary, type LoadedBinary } from './native-binary.js';
-import type { LibraryOptions, NativeCudaDevice, NativeProbeResult } from './native-types.js';
+import type { LibraryOptions, NativeCudaDevice, NativeOpenSessionProbeResult, NativeProbeResult } from './native-types.js';
 import { softwareDeviceLibraries } from './software-device.js';
 
 /** Which CUDA + NVENC implementation to use. */
@@ -345,28 +346,74 @@ export function probeDriver(options: ProbeOptions = {}): DriverReport {
 export interface DeviceResolution {
   /** What the option means: 'auto' always means the NVIDIA driver. */
   device: DeviceKind;
-  /** Whether the probe found it usable (a session may still fail, e.g. a GPU without NVENC). */
+  /** Whether an encoder with this device is expected to open. */
   usable: boolean;
   /** One sentence: why it is or is not usable. */
   reason: string;
+  /** The typed error an encoder would throw; undefined when usable. */
+  error?: NvencError;
+  /** The result of opening (and closing) one session, when `checkSession` ran it. */
+  session?: { status: number; statusName: string; device: string };
   report: DriverReport;
 }
 
+export interface ResolveDeviceOptions extends Omit<ProbeOptions, 'device'> {
+  /**
+   * Also open and close one encode session (default true): the only way to learn that a GPU has
+   * no NVENC engine (H100, A100) before creating an encoder. Costs tens of milliseconds on a GPU.
+   */
+  checkSession?: boolean;
+}
+
+function sessionError(result: NativeOpenSessionProbeResult): NvencError {
+  const noEngine = result.status === 1 || result.status === 2; // NO_ENCODE_DEVICE / UNSUPPORTED_DEVICE
+  if (noEngine) {
+    return new NoEncodeDeviceError(`${result.device} has no NVENC engine (NVENC status ${result.status}, ${result.statusName})`, {
+      code: 'NV_ENC_ERR_NO_ENCODE_DEVICE',
+      status: result.status,
+      phase: 'open',
+    });
+  }
+  return fromNative(
+    Object.assign(new Error(`nvEncOpenEncodeSessionEx on ${result.device} failed: ${result.statusName} (${result.meaning})`), {
+      code: result.statusName,
+      status: result.status,
+      phase: 'open',
+    }),
+    { gpuName: result.device },
+  );
+}
+
 /**
- * Says which implementation a device option selects and whether it is usable, so callers (e.g.
- * an encoder registry) can decide on a fallback. The encoder itself never falls back.
+ * Says which implementation a device option selects and whether an encoder with it would open,
+ * so callers (e.g. an encoder registry) can decide on a fallback. The encoder itself never falls
+ * back. Never throws.
  */
-export function resolveDevice(device: DeviceOption = 'auto', options: Omit<ProbeOptions, 'device'> = {}): DeviceResolution {
-  const report = probeDriver({ ...options, device });
+export function resolveDevice(device: DeviceOption = 'auto', options: ResolveDeviceOptions = {}): DeviceResolution {
+  const { checkSession = true, ...probeOptions } = options;
+  const { report, target } = inspect({ ...probeOptions, device });
   const what =
     report.device === 'software'
       ? 'the software device'
       : report.device === 'custom'
         ? `custom libraries (${report.driver.cudaLibrary}, ${report.driver.nvencLibrary})`
         : 'the NVIDIA driver';
-  const gpu = report.devices[0]?.name;
-  const reason = report.ok
+  const resolution: DeviceResolution = { device: report.device, usable: report.ok, reason: '', report };
+  if (report.error) resolution.error = report.error;
+  if (report.ok && checkSession && target && report.abi) {
+    try {
+      const binding = loadBinary(report.abi).binding;
+      const result = binding.openSessionProbe({ cudaLibrary: target.cudaLibrary, nvencLibrary: target.nvencLibrary, gpu: target.gpu });
+      resolution.session = { status: result.status, statusName: result.statusName, device: result.device };
+      if (result.status !== 0) resolution.error = sessionError(result);
+    } catch (err) {
+      resolution.error = fromNative(err, { gpuName: report.devices[target.gpu]?.name });
+    }
+    resolution.usable = resolution.error === undefined;
+  }
+  const gpu = target ? report.devices[target.gpu]?.name : undefined;
+  resolution.reason = resolution.usable
     ? `${what}${device === 'auto' ? " ('auto' selects the NVIDIA driver)" : ''}: ${gpu ?? 'GPU'}, CUDA ${report.driver.version ?? '?'}, NVENC API ${report.nvenc?.maxApiVersion ?? '?'}, ABI ${report.abi}`
-    : `${what} is not usable: ${report.problems[0] ?? 'unknown reason'}`;
-  return { device: report.device, usable: report.ok, reason, report };
+    : `${what} is not usable: ${resolution.error?.message ?? report.problems[0] ?? 'unknown reason'}`;
+  return resolution;
 }

@@ -25,10 +25,11 @@ interface NvencPacketLike {
 
 /** What `probeDriver` reports (only the fields the registry reads). */
 export interface NvencProbeReport {
-  software?: unknown;
+  /** Libraries load, a GPU is present and a built ABI fits the driver (a session may still fail). */
+  ok: boolean;
+  software: boolean;
   devices?: readonly unknown[];
-  problems?: readonly unknown[];
-  [key: string]: unknown;
+  problems?: readonly string[];
 }
 
 let modulePromise: Promise<NvencModule> | null = null;

@@ -98,10 +98,10 @@ export function nvencHardwareCandidate(gpu = 0): BackendCandidate {
       } catch (error) {
         return { ok: false, reason: `@nvenc-ts/nvenc unavailable: ${(error as Error).message}` };
       }
-      const problems = (report.problems ?? []).map(String);
-      const devices = report.devices ?? [];
-      if (devices.length === 0) {
-        return { ok: false, reason: problems.length ? problems.join('; ') : 'no NVIDIA device found' };
+      if (report.software) return { ok: false, reason: 'the NVIDIA library found is the software device' };
+      if (!report.ok) {
+        const problems = (report.problems ?? []).map(String);
+        return { ok: false, reason: problems.length ? problems.join('; ') : 'the NVIDIA driver probe failed' };
       }
       try {
         trialSession(await createNvencEngine({ device: { gpu } }));

@@ -19,7 +19,7 @@ export interface CudaFrameData {
 export interface FrameColor {
   primaries?: 'bt709' | 'bt601' | 'bt2020' | 'smpte170m' | 'srgb';
   transfer?: 'bt709' | 'srgb' | 'smpte170m' | 'pq' | 'hlg' | 'linear';
-  matrix?: 'bt709' | 'bt601' | 'bt2020nc' | 'smpte170m' | 'rgb';
+  matrix?: 'bt709' | 'bt601' | 'bt2020' | 'smpte170m' | 'rgb';
   range?: 'limited' | 'full';
 }
 

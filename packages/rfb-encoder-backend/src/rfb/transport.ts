@@ -10,20 +10,24 @@ export interface RfbTransport {
   write(data: Buffer): void;
   /** Writes several buffers as one message (WebSocket) / one writev (TCP). */
   writeMany(parts: Buffer[]): void;
+  /** Drops the connection now (a client that never reads would stall a graceful close). */
   close(): void;
+  /** Closes after what was written has gone out (used after an authentication failure). */
+  end(): void;
   onData(listener: (chunk: Buffer) => void): void;
-  onClose(listener: (reason: string) => void): void;
+  /** `violation`: the peer broke the transport's own protocol (a bad WebSocket frame, a text message). */
+  onClose(listener: (reason: string, violation: boolean) => void): void;
 }
 
 export function tcpTransport(socket: Socket): RfbTransport {
   socket.setNoDelay(true);
-  let closeListener: ((reason: string) => void) | null = null;
+  let closeListener: ((reason: string, violation: boolean) => void) | null = null;
   let closed = false;
   let lastError = '';
   const fireClose = (reason: string) => {
     if (closed) return;
     closed = true;
-    closeListener?.(reason);
+    closeListener?.(reason, false);
   };
   socket.on('error', (e) => {
     lastError = e.message;
@@ -45,8 +49,12 @@ export function tcpTransport(socket: Socket): RfbTransport {
       socket.uncork();
     },
     close() {
-      // A client that never reads would keep end() waiting forever: destroy.
       socket.destroy();
+    },
+    end() {
+      socket.end();
+      // Bounded: a peer that never reads cannot keep the socket alive.
+      setTimeout(() => socket.destroy(), 2000).unref();
     },
     onData(listener) {
       socket.on('data', listener);
@@ -58,18 +66,19 @@ export function tcpTransport(socket: Socket): RfbTransport {
 }
 
 export function webSocketTransport(ws: WebSocket, remote: string): RfbTransport {
-  let closeListener: ((reason: string) => void) | null = null;
+  let closeListener: ((reason: string, violation: boolean) => void) | null = null;
   let closed = false;
-  let lastError = '';
-  const fireClose = (reason: string) => {
+  // ws reports a peer's framing errors (oversized message, bad opcode, unmasked frame) as 'error'.
+  let violation = '';
+  const fireClose = (reason: string, isViolation: boolean) => {
     if (closed) return;
     closed = true;
-    closeListener?.(reason);
+    closeListener?.(reason, isViolation);
   };
   ws.on('error', (e) => {
-    lastError = e.message;
+    violation ||= `WebSocket: ${e.message}`;
   });
-  ws.on('close', (code) => fireClose(lastError || `websocket closed (${code})`));
+  ws.on('close', (code) => fireClose(violation || `websocket closed (${code})`, violation !== ''));
   return {
     kind: 'websocket',
     remote,
@@ -85,10 +94,14 @@ export function webSocketTransport(ws: WebSocket, remote: string): RfbTransport 
     close() {
       ws.terminate();
     },
+    end() {
+      ws.close(1000);
+      setTimeout(() => ws.terminate(), 2000).unref();
+    },
     onData(listener) {
       ws.on('message', (data, isBinary) => {
         if (!isBinary) {
-          lastError = 'text WebSocket message (RFB needs binary)';
+          violation = 'WebSocket: text message (RFB needs binary)';
           ws.terminate();
           return;
         }

@@ -1,0 +1,157 @@
+/** The benchmark's result document: what --json prints and what the table, CSV and HTML show. */
+import type { DeviceDescription } from '../device.js';
+import type { BenchOptions } from '../options.js';
+import type { RunResult } from '../runner.js';
+import type { Summary } from '../stats.js';
+import type { FfmpegResult } from '../ffmpeg.js';
+
+export interface BenchReport {
+  tool: 'nvenc-bench';
+  version: string;
+  createdAt: string;
+  host: { node: string; platform: string; cpus: number; cpuModel: string };
+  device: {
+    line: string;
+    kind: DeviceDescription['kind'];
+    engine: DeviceDescription['engine'];
+    name: string;
+    abi: string;
+    fallbackReason: string | null;
+  };
+  settings: {
+    codec: string;
+    preset: string;
+    tuning: string;
+    width: number;
+    height: number;
+    format: string;
+    input: string;
+    hostCopy: string | null;
+    mode: string;
+    depth: number;
+    rateControl: string;
+    bitrate: number | null;
+    qp: number | null;
+    fps: number;
+    gop: number | 'infinite';
+    bFrames: number;
+    warmup: number;
+  };
+  results: {
+    frames: number;
+    wallMs: number;
+    fps: number;
+    latencyUs: Summary;
+    callUs: Summary;
+    stagesUs: {
+      upload: Summary | null;
+      submit: Summary | null;
+      waitForOutput: Summary | null;
+      jsOverhead: Summary | null;
+      staging: Summary | null;
+      note: string | null;
+    };
+    bytes: number;
+    bitrateBps: number;
+    keyframes: number;
+    eventLoopLagMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+    openMs: number;
+    endToEndMs: number;
+  };
+  /** Per measured frame (index = measured frame number). */
+  perFrame: { submitMs: number[]; latencyUs: number[]; callUs: number[]; bytes: number[] };
+  compare: {
+    ffmpeg: FfmpegResult;
+    /** This run's frames (warm-up included) over its end-to-end time, for comparison with ffmpeg's. */
+    nvencBenchEndToEndFps: number;
+    /** nvenc-bench end-to-end fps / ffmpeg end-to-end fps (both include opening the session and the warm-up frames). */
+    endToEndRatio: number | null;
+  } | null;
+}
+
+export function buildReport(
+  version: string,
+  o: BenchOptions,
+  device: DeviceDescription,
+  r: RunResult,
+  host: BenchReport['host'],
+  ffmpeg?: FfmpegResult,
+): BenchReport {
+  const round = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
+  const nn = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+  // End to end covers the warm-up frames too (ffmpeg is given frames + warm-up).
+  const e2eFps = (r.frames + o.warmup) / (r.endToEndMs / 1000);
+  return {
+    tool: 'nvenc-bench',
+    version,
+    createdAt: new Date().toISOString(),
+    host,
+    device: {
+      line: device.line,
+      kind: device.kind,
+      engine: device.engine,
+      name: device.deviceName,
+      abi: device.abi,
+      fallbackReason: nn(device.fallbackReason),
+    },
+    settings: {
+      codec: o.codec,
+      preset: o.preset,
+      tuning: o.tuning,
+      width: o.width,
+      height: o.height,
+      format: o.format,
+      input: o.input,
+      hostCopy: o.input === 'host' ? o.hostCopy : null,
+      mode: o.mode,
+      depth: o.depth,
+      rateControl: o.rateControl,
+      bitrate: o.rateControl === 'cqp' ? null : o.bitrate,
+      qp: o.rateControl === 'cqp' ? (o.qp ?? 28) : null,
+      fps: o.fps,
+      gop: o.gop,
+      bFrames: o.bFrames,
+      warmup: o.warmup,
+    },
+    results: {
+      frames: r.frames,
+      wallMs: round(r.wallMs),
+      fps: round(r.fps, 2),
+      latencyUs: r.latencyUs,
+      callUs: r.callUs,
+      stagesUs: {
+        upload: nn(r.stages.upload),
+        submit: nn(r.stages.submit),
+        waitForOutput: nn(r.stages.waitForOutput),
+        jsOverhead: nn(r.stages.jsOverhead),
+        staging: nn(r.stages.staging),
+        note: nn(r.stages.note),
+      },
+      bytes: r.bytes,
+      bitrateBps: Math.round(r.bitrateBps),
+      keyframes: r.keyframes,
+      eventLoopLagMs: {
+        p50: round(r.eventLoopLag.p50Ms),
+        p90: round(r.eventLoopLag.p90Ms),
+        p99: round(r.eventLoopLag.p99Ms),
+        max: round(r.eventLoopLag.maxMs),
+        samples: r.eventLoopLag.samples,
+      },
+      openMs: round(r.openMs),
+      endToEndMs: round(r.endToEndMs),
+    },
+    perFrame: {
+      submitMs: r.samples.submitMs.map((v) => round(v)),
+      latencyUs: r.samples.latencyUs.map((v) => round(v, 1)),
+      callUs: r.samples.callUs.map((v) => round(v, 1)),
+      bytes: r.samples.bytes.map((v) => v ?? 0),
+    },
+    compare: ffmpeg
+      ? {
+          ffmpeg,
+          nvencBenchEndToEndFps: round(e2eFps, 2),
+          endToEndRatio: ffmpeg.ok && ffmpeg.endToEndFps > 0 ? round(e2eFps / ffmpeg.endToEndFps, 3) : null,
+        }
+      : null,
+  };
+}

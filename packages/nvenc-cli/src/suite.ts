@@ -1,0 +1,393 @@
+/**
+ * `nvenc-bench suite`: the four stack measurements of issue #6, each reported as a ratio measured
+ * in one run. Every encoder configuration runs in a child process of this CLI, because the
+ * software device reads NVENC_SOFT_ENGINE when its library is loaded: a fresh process per engine
+ * is the only way to be sure which engine ran.
+ *
+ *   overhead  TS encode() loop vs the C++ harness, null engine, 1080p NV12 device input
+ *   upload    pinned / pageable host frames vs the raw host→device copy (harness, same run)
+ *   lag       event-loop lag p99 while encodeAsync runs flat out at 1080p
+ *   depth     sync 1-in-1-out latency vs pipelined throughput at depths 0–4
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openEncoder, type DeviceDescription } from './device.js';
+import { harnessCopyBench, harnessEncode, type HarnessCopyResult, type HarnessEncodeResult } from './harness.js';
+import { loadNvenc } from './nvenc-api.js';
+import { defaults, type BenchOptions, type DeviceChoice, type SuiteOptions, type SuitePart } from './options.js';
+import { formatUs, renderTable } from './report/text.js';
+import { runBenchmark, type RunResult } from './runner.js';
+import { performance } from 'node:perf_hooks';
+
+const RESULT_MARK = '@@nvenc-bench-suite ';
+
+/** What a child prints for one encoder configuration. */
+export interface ChildRun {
+  label: string;
+  ok: boolean;
+  error?: string;
+  device?: DeviceDescription;
+  settings?: Pick<BenchOptions, 'input' | 'hostCopy' | 'format' | 'mode' | 'depth' | 'width' | 'height'>;
+  frames?: number;
+  /** Wall time per frame over the measured frames, µs (the loop's throughput cost). */
+  wallPerFrameUs?: number;
+  fps?: number;
+  callUs?: RunResult['callUs'];
+  latencyUs?: RunResult['latencyUs'];
+  lagMs?: { p50: number; p99: number; max: number; samples: number };
+}
+
+interface ChildConfig {
+  label: string;
+  overrides: Partial<BenchOptions>;
+}
+
+function deviceArg(d: DeviceChoice): string {
+  return d.kind === 'gpu' ? `gpu:${d.index}` : d.kind;
+}
+
+/** Child side: runs each configuration in order on the engine the parent chose. */
+export async function runSuiteChild(payload: string): Promise<number> {
+  const { configs, engine, device } = JSON.parse(payload) as { configs: ChildConfig[]; engine: 'libav' | 'null'; device: string };
+  const nvenc = await loadNvenc();
+  for (const c of configs) {
+    const o: BenchOptions = {
+      ...defaults,
+      device: device === 'software' ? { kind: 'software' } : device.startsWith('gpu:') ? { kind: 'gpu', index: Number(device.slice(4)) } : { kind: 'auto' },
+      engine,
+      ...c.overrides,
+    };
+    let out: ChildRun;
+    try {
+      const t0 = performance.now();
+      const { encoder, device: desc } = openEncoder(nvenc, o);
+      try {
+        const r = await runBenchmark(encoder, o, t0, {
+          libraries: { cudaLibrary: desc.cudaLibrary, nvencLibrary: desc.nvencLibrary, gpu: desc.gpu },
+        });
+        out = {
+          label: c.label,
+          ok: true,
+          device: desc,
+          settings: { input: o.input, hostCopy: o.hostCopy, format: o.format, mode: o.mode, depth: o.depth, width: o.width, height: o.height },
+          frames: r.frames,
+          wallPerFrameUs: (r.wallMs * 1000) / r.frames,
+          fps: r.fps,
+          callUs: r.callUs,
+          latencyUs: r.latencyUs,
+          lagMs: { p50: r.eventLoopLag.p50Ms, p99: r.eventLoopLag.p99Ms, max: r.eventLoopLag.maxMs, samples: r.eventLoopLag.samples },
+        };
+      } finally {
+        encoder.close();
+      }
+    } catch (err) {
+      out = { label: c.label, ok: false, error: (err as Error).message.split('\n')[0] };
+    }
+    process.stdout.write(`${RESULT_MARK}${JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  }
+  return 0;
+}
+
+function runChild(engine: 'libav' | 'null', device: DeviceChoice, configs: ChildConfig[]): Promise<ChildRun[]> {
+  const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
+  const payload = JSON.stringify({ configs, engine, device: deviceArg(device) });
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, '_suite-child', payload], {
+      env: { ...process.env, NVENC_SOFT_ENGINE: engine },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => {
+      const runs = stdout
+        .split('\n')
+        .filter((l) => l.startsWith(RESULT_MARK))
+        .map((l) => JSON.parse(l.slice(RESULT_MARK.length)) as ChildRun);
+      // A crash loses the remaining configurations: report each as failed with the child's last words.
+      for (const c of configs.slice(runs.length)) {
+        runs.push({ label: c.label, ok: false, error: `child process exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}` });
+      }
+      resolve(runs);
+    });
+  });
+}
+
+export interface SuiteReport {
+  tool: 'nvenc-bench suite';
+  createdAt: string;
+  host: { node: string; cpus: number; cpuModel: string };
+  device: { line: string; kind: string; name: string; abi: string } | null;
+  note: string;
+  overhead: {
+    ok: boolean;
+    error?: string;
+    input: string;
+    frames: number;
+    tsPerFrameUs?: number;
+    tsCallP50Us?: number;
+    harnessPerFrameUs?: number;
+    harnessP50Us?: number;
+    overheadPerFrameUs?: number;
+    ratio?: number;
+    goalUs: 5;
+  };
+  upload: {
+    ok: boolean;
+    error?: string;
+    rawCopy?: HarnessCopyResult;
+    rows: {
+      label: string;
+      wallPerFrameUs: number | null;
+      uploadUs: number | null;
+      /** raw copy time / upload cost of this strategy: 1 = as fast as a bare cuMemcpyHtoD. */
+      efficiencyVsRawPinned: number | null;
+      efficiencyVsRawPageable: number | null;
+      error?: string;
+    }[];
+    bestPageable?: string;
+    goal: 0.9;
+  };
+  lag: { rows: { engine: string; ok: boolean; error?: string; fps?: number; p50Ms?: number; p99Ms?: number; maxMs?: number; samples?: number }[]; goalMs: 1 };
+  depth: {
+    rows: {
+      depth: number;
+      mode: string;
+      ok: boolean;
+      error?: string;
+      fps?: number;
+      latencyP50Us?: number;
+      latencyP99Us?: number;
+      callP50Us?: number;
+    }[];
+  };
+}
+
+export async function runSuite(o: SuiteOptions, log: (line: string) => void): Promise<SuiteReport> {
+  const parts = new Set<SuitePart>(o.only ?? ['overhead', 'upload', 'lag', 'depth']);
+  const size = { width: o.width, height: o.height };
+  const os = await import('node:os');
+  const report: SuiteReport = {
+    tool: 'nvenc-bench suite',
+    createdAt: new Date().toISOString(),
+    host: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+    device: null,
+    note: 'The software NVENC engine stands in for the hardware engine: NVENC engine speed itself is not measured.',
+    overhead: { ok: false, input: 'device', frames: o.overheadFrames, goalUs: 5 },
+    upload: { ok: false, rows: [], goal: 0.9 },
+    lag: { rows: [], goalMs: 1 },
+    depth: { rows: [] },
+  };
+  const setDevice = (runs: ChildRun[]) => {
+    const d = runs.find((r) => r.ok && r.device)?.device;
+    if (d && !report.device) report.device = { line: d.line, kind: d.kind, name: d.deviceName, abi: d.abi };
+    return d;
+  };
+
+  // 1 + 2: null engine, one child for the TS side of both measurements.
+  if (parts.has('overhead') || parts.has('upload')) {
+    const uploadFrames = Math.max(100, Math.min(600, Math.floor(o.overheadFrames / 5)));
+    const nullBase: Partial<BenchOptions> = { ...size, mode: 'sync', depth: 0, warmup: 50, preset: 'p1', tuning: 'ull' };
+    const configs: ChildConfig[] = [];
+    if (parts.has('overhead')) {
+      configs.push({ label: 'overhead:device-nv12', overrides: { ...nullBase, format: 'nv12', input: 'device', frames: o.overheadFrames } });
+      configs.push({ label: 'overhead:pinned-nv12', overrides: { ...nullBase, format: 'nv12', input: 'pinned', frames: o.overheadFrames } });
+    }
+    if (parts.has('upload')) {
+      for (const [label, input, hostCopy] of [
+        ['device', 'device', 'direct'],
+        ['pinned', 'pinned', 'direct'],
+        ['pageable direct', 'host', 'direct'],
+        ['pageable staged (JS copy into pinned)', 'host', 'staged'],
+      ] as const) {
+        configs.push({ label: `upload:${label}`, overrides: { ...nullBase, format: 'bgra', input, hostCopy, frames: uploadFrames } });
+      }
+    }
+    log(`suite: null engine, ${configs.length} configurations …`);
+    const runs = await runChild('null', o.device, configs);
+    const device = setDevice(runs);
+    const byLabel = new Map(runs.map((r) => [r.label, r]));
+    const libs = device
+      ? { cudaLibrary: device.cudaLibrary, nvencLibrary: device.nvencLibrary, gpu: device.gpu }
+      : undefined;
+
+    if (parts.has('overhead')) {
+      // Device input is the measurement; pinned input stands in when device memory is not reachable from JS.
+      const dev = byLabel.get('overhead:device-nv12');
+      const ts = dev?.ok ? dev : byLabel.get('overhead:pinned-nv12');
+      const input = dev?.ok ? 'device' : 'pinned';
+      report.overhead.input = input;
+      if (!ts?.ok || !device || !libs) {
+        report.overhead.error = dev?.error ?? ts?.error ?? 'no encoder';
+      } else {
+        try {
+          log('suite: C++ harness, null engine …');
+          const h: HarnessEncodeResult = await harnessEncode(device.abi, libs, {
+            ...size,
+            frames: o.overheadFrames,
+            warmup: 50,
+            input,
+            format: 'nv12',
+            engine: 'null',
+          });
+          report.overhead = {
+            ok: true,
+            input: input + (input === 'device' ? '' : ` (device input failed: ${dev?.error ?? '?'})`),
+            frames: o.overheadFrames,
+            tsPerFrameUs: ts.wallPerFrameUs!,
+            tsCallP50Us: ts.callUs!.p50,
+            harnessPerFrameUs: h.wallPerFrameUs,
+            harnessP50Us: h.perFrameUs.p50,
+            overheadPerFrameUs: ts.wallPerFrameUs! - h.wallPerFrameUs,
+            ratio: ts.wallPerFrameUs! / h.wallPerFrameUs,
+            goalUs: 5,
+          };
+        } catch (err) {
+          report.overhead.error = `harness: ${(err as Error).message}`;
+        }
+      }
+    }
+
+    if (parts.has('upload')) {
+      let raw: HarnessCopyResult | undefined;
+      try {
+        if (!device || !libs) throw new Error(runs.find((r) => !r.ok)?.error ?? 'no encoder');
+        log('suite: raw host→device copy (harness) …');
+        raw = await harnessCopyBench(device.abi, libs, o.width, o.height, 200);
+        report.upload.rawCopy = raw;
+      } catch (err) {
+        report.upload.error = `raw copy: ${(err as Error).message}`;
+      }
+      const base = byLabel.get('upload:device');
+      for (const r of runs.filter((x) => x.label.startsWith('upload:'))) {
+        const label = r.label.slice('upload:'.length);
+        if (!r.ok) {
+          report.upload.rows.push({ label, wallPerFrameUs: null, uploadUs: null, efficiencyVsRawPinned: null, efficiencyVsRawPageable: null, error: r.error! });
+          continue;
+        }
+        const uploadUs = label === 'device' ? 0 : base?.ok ? r.wallPerFrameUs! - base.wallPerFrameUs! : null;
+        const eff = (rawUs: number | undefined) => (label !== 'device' && uploadUs !== null && uploadUs > 0 && rawUs ? rawUs / uploadUs : null);
+        report.upload.rows.push({
+          label,
+          wallPerFrameUs: r.wallPerFrameUs!,
+          uploadUs,
+          efficiencyVsRawPinned: eff(raw?.pinnedUs.p50),
+          efficiencyVsRawPageable: eff(raw?.pageableUs.p50),
+        });
+      }
+      const pageable = report.upload.rows.filter((r) => r.label.startsWith('pageable') && r.uploadUs !== null);
+      pageable.sort((a, b) => a.uploadUs! - b.uploadUs!);
+      if (pageable[0]) report.upload.bestPageable = pageable[0].label;
+      report.upload.ok = !!raw && report.upload.rows.some((r) => r.label === 'pinned' && r.efficiencyVsRawPinned !== null);
+      if (!base?.ok && !report.upload.error) report.upload.error = `device-input baseline failed: ${base?.error ?? '?'}`;
+    }
+  }
+
+  // 3: event-loop lag while encodeAsync runs flat out (real engine, then null engine).
+  if (parts.has('lag')) {
+    for (const engine of ['libav', 'null'] as const) {
+      log(`suite: event-loop lag, encodeAsync flat out, ${engine} engine, ${o.lagSeconds} s …`);
+      const [r] = await runChild(engine, o.device, [
+        {
+          label: `lag:${engine}`,
+          overrides: { ...size, format: 'bgra', input: 'host', mode: 'async', depth: 0, warmup: 5, durationMs: o.lagSeconds * 1000 },
+        },
+      ]);
+      setDevice(r ? [r] : []);
+      report.lag.rows.push(
+        r?.ok
+          ? { engine, ok: true, fps: r.fps!, p50Ms: r.lagMs!.p50, p99Ms: r.lagMs!.p99, maxMs: r.lagMs!.max, samples: r.lagMs!.samples }
+          : { engine, ok: false, error: r?.error ?? 'no result' },
+      );
+    }
+  }
+
+  // 4: latency vs throughput at pipeline depths 0-4 (real engine), sync and async.
+  if (parts.has('depth')) {
+    const configs: ChildConfig[] = [];
+    for (let depth = 0; depth <= 4; depth++) {
+      for (const mode of ['sync', 'async'] as const) {
+        configs.push({
+          label: `depth:${depth}:${mode}`,
+          overrides: { ...size, format: 'bgra', input: 'pinned', mode, depth, warmup: 5, frames: o.depthFrames },
+        });
+      }
+    }
+    log(`suite: pipeline depths 0–4, libav engine, ${configs.length} runs of ${o.depthFrames} frames …`);
+    const runs = await runChild('libav', o.device, configs);
+    setDevice(runs);
+    for (const r of runs) {
+      const [, depth, mode] = r.label.split(':');
+      report.depth.rows.push(
+        r.ok
+          ? { depth: Number(depth), mode: mode!, ok: true, fps: r.fps!, latencyP50Us: r.latencyUs!.p50, latencyP99Us: r.latencyUs!.p99, callP50Us: r.callUs!.p50 }
+          : { depth: Number(depth), mode: mode!, ok: false, error: r.error! },
+      );
+    }
+  }
+  return report;
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`);
+const us = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : formatUs(v));
+const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(3)} ms`);
+
+export function renderSuiteText(r: SuiteReport): string {
+  const out: string[] = [];
+  out.push(r.device?.line ?? 'device: none could be opened');
+  out.push(r.note);
+  const ov = r.overhead;
+  out.push('');
+  out.push(`1. Stack overhead per frame (null engine, ${ov.frames} frames, NV12 ${ov.input} input; goal ≤ ${ov.goalUs} µs)`);
+  if (!ov.ok) out.push(`   not measured: ${ov.error ?? 'skipped'}`);
+  else {
+    out.push(
+      renderTable(
+        ['', 'TS encode() loop', 'C++ harness', 'overhead', 'ratio TS/C++'],
+        [['per frame (wall/frames)', us(ov.tsPerFrameUs), us(ov.harnessPerFrameUs), us(ov.overheadPerFrameUs), `${ov.ratio!.toFixed(3)}×`],
+         ['per call p50', us(ov.tsCallP50Us), us(ov.harnessP50Us), us(ov.tsCallP50Us! - ov.harnessP50Us!), `${(ov.tsCallP50Us! / ov.harnessP50Us!).toFixed(3)}×`]],
+      ),
+    );
+  }
+  const up = r.upload;
+  out.push('');
+  out.push(`2. Host-frame upload (null engine, BGRA; upload = per-frame time minus device input's; goal pinned ≥ ${up.goal * 100} % of raw)`);
+  if (up.rawCopy) {
+    out.push(
+      `   raw cuMemcpyHtoD of one frame (${(up.rawCopy.bytes / 1e6).toFixed(2)} MB): pinned ${us(up.rawCopy.pinnedUs.p50)} (${up.rawCopy.pinnedGBps.toFixed(1)} GB/s), ` +
+        `pageable ${us(up.rawCopy.pageableUs.p50)} (${up.rawCopy.pageableGBps.toFixed(1)} GB/s)`,
+    );
+  }
+  if (up.error) out.push(`   note: ${up.error}`);
+  if (up.rows.length) {
+    out.push(
+      renderTable(
+        ['input', 'per frame', 'upload', 'raw pinned / upload', 'raw pageable / upload'],
+        up.rows.map((x) => (x.error ? [x.label, `failed: ${x.error}`, '', '', ''] : [x.label, us(x.wallPerFrameUs), us(x.uploadUs), pct(x.efficiencyVsRawPinned), pct(x.efficiencyVsRawPageable)])),
+      ),
+    );
+    if (up.bestPageable) out.push(`   best strategy for pageable Buffers: ${up.bestPageable}`);
+  }
+  out.push('');
+  out.push(`3. Event-loop lag while encodeAsync runs flat out (pageable BGRA input; goal p99 < ${r.lag.goalMs} ms)`);
+  if (r.lag.rows.length) {
+    out.push(
+      renderTable(
+        ['engine', 'fps', 'lag p50', 'lag p99', 'lag max', 'samples'],
+        r.lag.rows.map((x) => (x.ok ? [x.engine, x.fps!.toFixed(1), ms(x.p50Ms), ms(x.p99Ms), ms(x.maxMs), String(x.samples)] : [x.engine, `failed: ${x.error}`, '', '', '', ''])),
+      ),
+    );
+  } else out.push('   skipped');
+  out.push('');
+  out.push('4. Latency vs throughput by pipeline depth (libav engine, pinned BGRA input)');
+  if (r.depth.rows.length) {
+    out.push(
+      renderTable(
+        ['depth', 'mode', 'fps', 'latency p50', 'latency p99', 'call p50'],
+        r.depth.rows.map((x) => (x.ok ? [String(x.depth), x.mode, x.fps!.toFixed(1), us(x.latencyP50Us), us(x.latencyP99Us), us(x.callP50Us)] : [String(x.depth), x.mode, `failed: ${x.error}`, '', '', ''])),
+      ),
+    );
+  } else out.push('   skipped');
+  return out.join('\n');
+}

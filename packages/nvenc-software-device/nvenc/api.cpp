@@ -1,0 +1,205 @@
+// Exported entry points and the shared function-list trampolines.
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "core.hpp"
+
+#define NVSOFT_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace nvsoft {
+int liveSessionCount();
+bool sessionKnown(Session* s);
+
+namespace {
+std::mutex gErrMu;
+std::string gLastError = "no error";
+thread_local std::string tlsErrCopy;
+std::mutex gDeadMu;
+std::set<void*> gDestroyed;  // handles of destroyed sessions (addresses only, never dereferenced)
+}  // namespace
+
+void setGlobalError(const std::string& msg) {
+  std::lock_guard<std::mutex> l(gErrMu);
+  gLastError = msg;
+}
+
+static bool wasDestroyed(void* enc) {
+  std::lock_guard<std::mutex> l(gDeadMu);
+  return gDestroyed.count(enc) != 0;
+}
+
+// Looks the encoder handle up; on success returns the session with its mutex locked.
+struct Guard {
+  Session* s = nullptr;
+  int st = ST_SUCCESS;
+  std::unique_lock<std::recursive_mutex> lock;
+  Guard(void* enc, const char* fn) {
+    if (!enc) { st = ST_INVALID_PTR; setGlobalError(std::string(fn) + ": encoder handle is NULL"); return; }
+    Session* cand = (Session*)enc;
+    if (!sessionKnown(cand)) {
+      st = ST_INVALID_ENCODERDEVICE;
+      setGlobalError(std::string(fn) + (wasDestroyed(enc) ? ": encoder was destroyed with nvEncDestroyEncoder"
+                                                         : ": encoder handle was not returned by nvEncOpenEncodeSessionEx"));
+      return;
+    }
+    s = cand;
+    lock = std::unique_lock<std::recursive_mutex>(s->mu);
+  }
+};
+
+#define SESSION(fn)            \
+  Guard guard_(enc, fn);       \
+  if (!guard_.s) return guard_.st; \
+  Session* s = guard_.s;       \
+  (void)s
+
+namespace tramp {
+int openEncodeSession(void*, uint32_t, void**) {
+  setGlobalError("nvEncOpenEncodeSession is deprecated: use nvEncOpenEncodeSessionEx");
+  return ST_UNIMPLEMENTED;
+}
+int openEncodeSessionEx(void* params, void** encoder) {
+  if (!params || !encoder) { setGlobalError("nvEncOpenEncodeSessionEx: params or encoder pointer is NULL"); return ST_INVALID_PTR; }
+  uint32_t ver;
+  memcpy(&ver, params, 4);
+  uint32_t api = (ver & 0xffff) | (ver & 0x0f000000);
+  if (((ver >> 28) & 0x7) != 7 || ((ver >> 16) & 0xff) != 1) {
+    setGlobalError("nvEncOpenEncodeSessionEx: params->version is not NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER");
+    return ST_INVALID_VERSION;
+  }
+  const AbiOps* abi = nullptr;
+  if (api == kAbi_11_1->apiVersion) abi = kAbi_11_1;
+  else if (api == kAbi_12_1->apiVersion) abi = kAbi_12_1;
+  if (!abi) {
+    setGlobalError("nvEncOpenEncodeSessionEx: struct version of API " + std::to_string(api & 0xffff) + "." +
+                   std::to_string((api >> 24) & 0xf) + " is not implemented (the software device accepts the 11.1 and 12.1 layouts)");
+    return ST_INVALID_VERSION;
+  }
+  int st = abi->openSession(params, encoder);
+  if (st == ST_SUCCESS) {
+    std::lock_guard<std::mutex> l(gDeadMu);
+    gDestroyed.erase(*encoder);
+  }
+  return st;
+}
+int getEncodeGUIDCount(void* enc, uint32_t* count) { SESSION("nvEncGetEncodeGUIDCount"); return s->abi->getEncodeGUIDCount(s, count); }
+int getEncodeGUIDs(void* enc, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodeGUIDs"); return s->abi->getEncodeGUIDs(s, g, size, count); }
+int getProfileGUIDCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetEncodeProfileGUIDCount"); return s->abi->getProfileGUIDCount(s, &codec, count); }
+int getProfileGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodeProfileGUIDs"); return s->abi->getProfileGUIDs(s, &codec, g, size, count); }
+int getInputFormatCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetInputFormatCount"); return s->abi->getInputFormatCount(s, &codec, count); }
+int getInputFormats(void* enc, Guid codec, uint32_t* f, uint32_t size, uint32_t* count) { SESSION("nvEncGetInputFormats"); return s->abi->getInputFormats(s, &codec, f, size, count); }
+int getEncodeCaps(void* enc, Guid codec, void* caps, int* val) { SESSION("nvEncGetEncodeCaps"); return s->abi->getEncodeCaps(s, &codec, caps, val); }
+int getPresetCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetEncodePresetCount"); return s->abi->getPresetCount(s, &codec, count); }
+int getPresetGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodePresetGUIDs"); return s->abi->getPresetGUIDs(s, &codec, g, size, count); }
+int getPresetConfig(void* enc, Guid codec, Guid preset, void* cfg) { SESSION("nvEncGetEncodePresetConfig"); return s->abi->getPresetConfig(s, &codec, &preset, cfg); }
+int getPresetConfigEx(void* enc, Guid codec, Guid preset, int tuning, void* cfg) { SESSION("nvEncGetEncodePresetConfigEx"); return s->abi->getPresetConfigEx(s, &codec, &preset, tuning, cfg); }
+int initializeEncoder(void* enc, void* p) { SESSION("nvEncInitializeEncoder"); return s->abi->initialize(s, p); }
+int createInputBuffer(void* enc, void* p) { SESSION("nvEncCreateInputBuffer"); return s->abi->createInputBuffer(s, p); }
+int destroyInputBuffer(void* enc, void* b) { SESSION("nvEncDestroyInputBuffer"); return coreDestroyInputBuffer(s, b); }
+int createBitstreamBuffer(void* enc, void* p) { SESSION("nvEncCreateBitstreamBuffer"); return s->abi->createBitstreamBuffer(s, p); }
+int destroyBitstreamBuffer(void* enc, void* b) { SESSION("nvEncDestroyBitstreamBuffer"); return coreDestroyBitstreamBuffer(s, b); }
+int encodePicture(void* enc, void* p) { SESSION("nvEncEncodePicture"); return s->abi->encodePicture(s, p); }
+int lockBitstream(void* enc, void* p) { SESSION("nvEncLockBitstream"); return s->abi->lockBitstream(s, p); }
+int unlockBitstream(void* enc, void* b) { SESSION("nvEncUnlockBitstream"); return coreUnlockBitstream(s, b); }
+int lockInputBuffer(void* enc, void* p) { SESSION("nvEncLockInputBuffer"); return s->abi->lockInputBuffer(s, p); }
+int unlockInputBuffer(void* enc, void* b) { SESSION("nvEncUnlockInputBuffer"); return coreUnlockInputBuffer(s, b); }
+int getEncodeStats(void* enc, void* p) { SESSION("nvEncGetEncodeStats"); return s->abi->getEncodeStats(s, p); }
+int getSequenceParams(void* enc, void* p) { SESSION("nvEncGetSequenceParams"); return s->abi->getSequenceParams(s, p); }
+int registerAsyncEvent(void* enc, void*) {
+  SESSION("nvEncRegisterAsyncEvent");
+  return s->fail(ST_UNIMPLEMENTED, "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
+}
+int unregisterAsyncEvent(void* enc, void*) {
+  SESSION("nvEncUnregisterAsyncEvent");
+  return s->fail(ST_UNIMPLEMENTED, "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
+}
+int mapInputResource(void* enc, void* p) { SESSION("nvEncMapInputResource"); return s->abi->mapInputResource(s, p); }
+int unmapInputResource(void* enc, void* m) { SESSION("nvEncUnmapInputResource"); return coreUnmap(s, m); }
+int destroyEncoder(void* enc) {
+  {
+    SESSION("nvEncDestroyEncoder");
+  }
+  Session* s = (Session*)enc;
+  {
+    std::lock_guard<std::mutex> l(gDeadMu);
+    gDestroyed.insert(enc);
+  }
+  sessionDestroy(s);
+  return ST_SUCCESS;
+}
+int invalidateRefFrames(void* enc, uint64_t) {
+  SESSION("nvEncInvalidateRefFrames");
+  return s->fail(ST_UNIMPLEMENTED, "reference picture invalidation is not supported (NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION = 0)");
+}
+int registerResource(void* enc, void* p) { SESSION("nvEncRegisterResource"); return s->abi->registerResource(s, p); }
+int unregisterResource(void* enc, void* r) { SESSION("nvEncUnregisterResource"); return coreUnregister(s, r); }
+int reconfigureEncoder(void* enc, void* p) { SESSION("nvEncReconfigureEncoder"); return s->abi->reconfigure(s, p); }
+int createMVBuffer(void* enc, void*) { SESSION("nvEncCreateMVBuffer"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
+int destroyMVBuffer(void* enc, void*) { SESSION("nvEncDestroyMVBuffer"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
+int runMotionEstimationOnly(void* enc, void*) { SESSION("nvEncRunMotionEstimationOnly"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
+const char* getLastErrorString(void* enc) {
+  if (enc && sessionKnown((Session*)enc)) {
+    Session* s = (Session*)enc;
+    std::lock_guard<std::recursive_mutex> l(s->mu);
+    tlsErrCopy = s->lastError;
+    return tlsErrCopy.c_str();
+  }
+  std::lock_guard<std::mutex> l(gErrMu);
+  tlsErrCopy = gLastError;
+  return tlsErrCopy.c_str();
+}
+int setIOCudaStreams(void* enc, void*, void*) {
+  SESSION("nvEncSetIOCudaStreams");
+  return ST_SUCCESS;  // copies are synchronous on the legacy default stream
+}
+int getSequenceParamEx(void* enc, void*, void*) {
+  SESSION("nvEncGetSequenceParamEx");
+  return s->fail(ST_UNIMPLEMENTED, "nvEncGetSequenceParamEx is not implemented: initialize the encoder and use nvEncGetSequenceParams");
+}
+int restoreEncoderState(void* enc, void*) { SESSION("nvEncRestoreEncoderState"); return s->fail(ST_UNIMPLEMENTED, "encoder state save/restore is not supported (NV_ENC_CAPS_DISABLE_ENC_STATE_ADVANCE = 0)"); }
+int lookaheadPicture(void* enc, void*) { SESSION("nvEncLookaheadPicture"); return s->fail(ST_UNIMPLEMENTED, "external lookahead is not supported"); }
+}  // namespace tramp
+}  // namespace nvsoft
+
+using namespace nvsoft;
+
+NVSOFT_EXPORT int NvEncodeAPIGetMaxSupportedVersion(uint32_t* version) {
+  if (!version) { setGlobalError("NvEncodeAPIGetMaxSupportedVersion: version is NULL"); return ST_INVALID_PTR; }
+  *version = ((uint32_t)maxApiMajor() << 4) | (uint32_t)maxApiMinor();
+  return ST_SUCCESS;
+}
+
+NVSOFT_EXPORT int NvEncodeAPICreateInstance(void* functionList) {
+  if (!functionList) { setGlobalError("NvEncodeAPICreateInstance: functionList is NULL"); return ST_INVALID_PTR; }
+  uint32_t ver;
+  memcpy(&ver, functionList, 4);
+  if (((ver >> 28) & 0x7) != 7 || ((ver >> 16) & 0xff) != 2) {
+    setGlobalError("NvEncodeAPICreateInstance: functionList->version is not NV_ENCODE_API_FUNCTION_LIST_VER");
+    return ST_INVALID_VERSION;
+  }
+  uint32_t major = ver & 0xffff, minor = (ver >> 24) & 0xf;
+  uint32_t maxMajor = (uint32_t)maxApiMajor(), maxMinor = (uint32_t)maxApiMinor();
+  if (major > maxMajor || (major == maxMajor && minor > maxMinor)) {
+    setGlobalError("NvEncodeAPICreateInstance: client API " + std::to_string(major) + "." + std::to_string(minor) +
+                   " is newer than the driver's maximum " + std::to_string(maxMajor) + "." + std::to_string(maxMinor) +
+                   " (NVENC_SOFT_MAX_API)");
+    return ST_INVALID_VERSION;
+  }
+  if (major >= 12) fillFunctionList_12_1(functionList);
+  else fillFunctionList_11_1(functionList);
+  return ST_SUCCESS;
+}
+
+NVSOFT_EXPORT const char* nvsoft_nvenc_identify(void) {
+  static std::string id;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 and 12.1; "
+         "max API " + std::to_string(maxApiMajor()) + "." + std::to_string(maxApiMinor()) +
+         ", engine " + (nullEngineSelected() ? "null" : "libav") + ") - not NVIDIA hardware";
+  });
+  return id.c_str();
+}
+
+NVSOFT_EXPORT int nvsoft_nvenc_live_sessions(void) { return liveSessionCount(); }

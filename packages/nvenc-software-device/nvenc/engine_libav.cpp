@@ -1,0 +1,309 @@
+// libavcodec engine: libx264 (H.264), libx265 (HEVC), libsvtav1 (AV1).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <thread>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+#include "bitstream.hpp"
+#include "core.hpp"
+
+namespace nvsoft {
+namespace {
+
+std::string errStr(int r) {
+  char b[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(r, b, sizeof b);
+  return b;
+}
+
+const char* encoderName(Codec c) {
+  switch (c) {
+    case Codec::H264: return "libx264";
+    case Codec::HEVC: return "libx265";
+    case Codec::AV1: return "libsvtav1";
+    default: return nullptr;
+  }
+}
+
+AVPixelFormat srcPixFmt(uint32_t fmt) {
+  switch (fmt) {
+    case BF_NV12: return AV_PIX_FMT_NV12;
+    case BF_YV12: case BF_IYUV: return AV_PIX_FMT_YUV420P;
+    case BF_YUV444: return AV_PIX_FMT_YUV444P;
+    case BF_YUV420_10BIT: return AV_PIX_FMT_P010LE;
+    case BF_YUV444_10BIT: return AV_PIX_FMT_YUV444P16LE;
+    case BF_ARGB: return AV_PIX_FMT_BGRA;  // NVENC ARGB: B,G,R,A bytes in memory
+    case BF_ABGR: return AV_PIX_FMT_RGBA;  // NVENC ABGR: R,G,B,A bytes in memory
+    default: return AV_PIX_FMT_NONE;
+  }
+}
+
+AVPixelFormat encPixFmt(const EncodeConfig& c) {
+  bool hi = c.bitDepth > 8;
+  if (c.chromaFormatIDC == 3) return hi ? AV_PIX_FMT_YUV444P10LE : AV_PIX_FMT_YUV444P;
+  return hi ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P;
+}
+
+const char* x264Preset(int p) {
+  static const char* n[] = {"ultrafast", "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"};
+  return n[std::min(std::max(p, 1), 7)];
+}
+
+int swsMatrix(uint32_t m) {
+  switch (m) {
+    case 1: return SWS_CS_ITU709;
+    case 9: case 10: return SWS_CS_BT2020;
+    case 7: return SWS_CS_SMPTE240M;
+    case 4: return SWS_CS_FCC;
+    default: return SWS_CS_ITU601;
+  }
+}
+
+const char* videoFormatName(uint32_t v) {
+  static const char* n[] = {"component", "pal", "ntsc", "secam", "mac", "undef"};
+  return v < 6 ? n[v] : "undef";
+}
+
+class LibavEngine : public Engine {
+ public:
+  ~LibavEngine() override { closeCtx(); if (sws_) sws_freeContext(sws_); av_frame_free(&frame_); av_packet_free(&pkt_); }
+  const char* name() const override { return encoderName(cfg_.codec); }
+
+  Status open(const EncodeConfig& cfg, std::string& err) override {
+    cfg_ = cfg;
+    if (!pkt_) pkt_ = av_packet_alloc();
+    if (!frame_) frame_ = av_frame_alloc();
+    return openCtx(err);
+  }
+
+  Status submit(const EngineFrame& f, std::string& err) override {
+    if (!ctx_) { Status st = openCtx(err); if (st != ST_SUCCESS) return st; }
+    AVPixelFormat sf = srcPixFmt(f.fmt);
+    if (sf == AV_PIX_FMT_NONE) { err = "unsupported input buffer format"; return ST_INVALID_PARAM; }
+    if (av_frame_make_writable(frame_) < 0) { err = "out of memory (frame)"; return ST_OUT_OF_MEMORY; }
+    const uint8_t* src[4] = {f.planes[0], f.planes[1], f.planes[2], nullptr};
+    int srcStride[4] = {(int)f.pitch[0], (int)f.pitch[1], (int)f.pitch[2], 0};
+    if (f.fmt == BF_YV12) { std::swap(src[1], src[2]); std::swap(srcStride[1], srcStride[2]); }
+    sws_ = sws_getCachedContext(sws_, (int)f.width, (int)f.height, sf, ctx_->width, ctx_->height, ctx_->pix_fmt,
+                                SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
+    if (!sws_) { err = "libswscale cannot convert this input format"; return ST_INVALID_PARAM; }
+    if (f.fmt == BF_ARGB || f.fmt == BF_ABGR) {
+      int m = cfg_.vui.colourDescriptionPresent ? swsMatrix(cfg_.vui.colourMatrix) : SWS_CS_ITU601;
+      sws_setColorspaceDetails(sws_, sws_getCoefficients(m), 1, sws_getCoefficients(m), cfg_.vui.fullRange ? 1 : 0, 0, 1 << 16, 1 << 16);
+    }
+    sws_scale(sws_, src, srcStride, 0, (int)f.height, frame_->data, frame_->linesize);
+    frame_->pts = f.serial;
+    frame_->pict_type = AV_PICTURE_TYPE_NONE;
+    if (f.forceIDR || f.typeHint == PIC_IDR) frame_->pict_type = AV_PICTURE_TYPE_I;
+    else if (f.typeHint == PIC_I) frame_->pict_type = AV_PICTURE_TYPE_I;
+    else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_P) frame_->pict_type = AV_PICTURE_TYPE_P;
+    else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_B) frame_->pict_type = AV_PICTURE_TYPE_B;
+    // IDR vs non-IDR intra for forced key frames (libx265 honours this per frame).
+    av_opt_set_int(ctx_->priv_data, "forced-idr", (f.typeHint == PIC_I && !f.forceIDR) ? 0 : 1, 0);
+    int r = avcodec_send_frame(ctx_, frame_);
+    if (r < 0) { err = std::string("encoder rejected the frame: ") + errStr(r); return ST_GENERIC; }
+    return receive(err);
+  }
+
+  Status drain(std::string& err) override {
+    if (!ctx_) return ST_SUCCESS;
+    int r = avcodec_send_frame(ctx_, nullptr);
+    if (r < 0 && r != AVERROR_EOF) { err = std::string("flush failed: ") + errStr(r); return ST_GENERIC; }
+    Status st = receive(err);
+    closeCtx();  // next submit re-opens: a new coded video sequence starting with an IDR
+    return st;
+  }
+
+  bool pop(EnginePacket& out) override {
+    if (out_.empty()) return false;
+    out = std::move(out_.front());
+    out_.pop_front();
+    return true;
+  }
+
+  std::vector<uint8_t> paramSets() override { return ps_; }
+
+ private:
+  void closeCtx() { if (ctx_) avcodec_free_context(&ctx_); }
+
+  Status receive(std::string& err) {
+    for (;;) {
+      int r = avcodec_receive_packet(ctx_, pkt_);
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return ST_SUCCESS;
+      if (r < 0) { err = std::string("encode failed: ") + errStr(r); return ST_GENERIC; }
+      EnginePacket p;
+      p.serial = pkt_->pts;
+      if (cfg_.codec == Codec::AV1) p.data.assign(pkt_->data, pkt_->data + pkt_->size);
+      else p.data = removeParamSets(cfg_.codec, pkt_->data, pkt_->size);
+      size_t sdSize = 0;
+      uint8_t* sd = av_packet_get_side_data(pkt_, AV_PKT_DATA_QUALITY_STATS, &sdSize);
+      int pt = AV_PICTURE_TYPE_NONE;
+      if (sd && sdSize >= 5) {
+        int32_t q; memcpy(&q, sd, 4);
+        p.avgQP = (uint32_t)std::max(0, (q + FF_QP2LAMBDA / 2) / FF_QP2LAMBDA);
+        pt = sd[4];
+      }
+      bool key = pkt_->flags & AV_PKT_FLAG_KEY;
+      if (key) p.picType = PIC_IDR;
+      else if (pt == AV_PICTURE_TYPE_I) p.picType = PIC_I;
+      else if (pt == AV_PICTURE_TYPE_B) p.picType = PIC_B;
+      else p.picType = PIC_P;
+      out_.push_back(std::move(p));
+      av_packet_unref(pkt_);
+    }
+  }
+
+  Status openCtx(std::string& err) {
+    closeCtx();
+    const AVCodec* codec = avcodec_find_encoder_by_name(encoderName(cfg_.codec));
+    if (!codec) { err = std::string(encoderName(cfg_.codec) ? encoderName(cfg_.codec) : "?") + " is not available in this libavcodec"; return ST_UNSUPPORTED_PARAM; }
+    ctx_ = avcodec_alloc_context3(codec);
+    if (!ctx_) { err = "out of memory"; return ST_OUT_OF_MEMORY; }
+    const EncodeConfig& c = cfg_;
+    ctx_->log_level_offset = 16;  // keep the client's console quiet: encoder chatter only at -v debug
+    ctx_->width = (int)c.width;
+    ctx_->height = (int)c.height;
+    ctx_->pix_fmt = encPixFmt(c);
+    uint32_t fn = c.fpsNum ? c.fpsNum : 30, fd = c.fpsDen ? c.fpsDen : 1;
+    ctx_->time_base = AVRational{(int)fd, (int)fn};
+    ctx_->framerate = AVRational{(int)fn, (int)fd};
+    ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    ctx_->gop_size = 1 << 30;  // IDR placement is decided by the core (NVENC GOP pattern)
+    int bframes = c.codec == Codec::AV1 ? 0 : std::max(0, c.frameIntervalP - 1);
+    ctx_->max_b_frames = bframes;
+    unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    ctx_->thread_count = (int)std::min(4u, hw);
+    if (c.darW && c.darH) {
+      av_reduce(&ctx_->sample_aspect_ratio.num, &ctx_->sample_aspect_ratio.den,
+                (int64_t)c.darW * c.height, (int64_t)c.darH * c.width, 1 << 30);
+    }
+    if (c.vui.colourDescriptionPresent) {
+      ctx_->color_primaries = (AVColorPrimaries)c.vui.colourPrimaries;
+      ctx_->color_trc = (AVColorTransferCharacteristic)c.vui.transferCharacteristics;
+      ctx_->colorspace = (AVColorSpace)c.vui.colourMatrix;
+    }
+    ctx_->color_range = c.vui.fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    if (c.maxNumRefFrames) ctx_->refs = (int)c.maxNumRefFrames;
+
+    // Rate control
+    const RcParams& rc = c.rc;
+    bool cqp = rc.mode == RC_CONSTQP || c.lossless;
+    std::string params;
+    auto add = [&](const std::string& kv) { if (!params.empty()) params += ":"; params += kv; };
+    if (!cqp) {
+      bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
+      if (rc.averageBitRate) {
+        ctx_->bit_rate = rc.averageBitRate;
+        if (cbr) {
+          ctx_->rc_max_rate = rc.averageBitRate;
+          ctx_->rc_buffer_size = (int)(rc.vbvBufferSize ? rc.vbvBufferSize : rc.averageBitRate);
+        } else if (rc.maxBitRate) {
+          ctx_->rc_max_rate = std::max(rc.maxBitRate, rc.averageBitRate);
+          ctx_->rc_buffer_size = (int)(rc.vbvBufferSize ? rc.vbvBufferSize : ctx_->rc_max_rate);
+        }
+      } else {
+        // no target bitrate: constant quality (targetQuality, else the encoder's default)
+        int q = rc.targetQuality ? (int)rc.targetQuality : (c.codec == Codec::AV1 ? 35 : 23);
+        av_opt_set_double(ctx_->priv_data, "crf", q, 0);
+      }
+      if (rc.enableMinQP) ctx_->qmin = (int)rc.minQP[0];
+      if (rc.enableMaxQP) ctx_->qmax = (int)rc.maxQP[0];
+    }
+
+    if (c.codec == Codec::H264) {
+      av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset), 0);
+      const char* prof = nullptr;
+      switch (c.profile) {
+        case Profile::H264Baseline: prof = "baseline"; break;
+        case Profile::H264Main: prof = "main"; break;
+        case Profile::H264High: prof = "high"; break;
+        case Profile::H264High444: prof = "high444"; break;
+        default: break;
+      }
+      if (c.lossless || c.chromaFormatIDC == 3) prof = "high444";
+      if (prof) av_opt_set(ctx_->priv_data, "profile", prof, 0);
+      if (c.level) ctx_->level = (int)c.level;
+      if (cqp) {
+        av_opt_set_int(ctx_->priv_data, "qp", c.lossless ? 0 : (int)rc.qpP, 0);
+        if (!c.lossless && rc.qpI < rc.qpP) ctx_->i_quant_factor = (float)(1.0 / std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0));
+      }
+      if (c.entropy == 2) av_opt_set(ctx_->priv_data, "coder", "cavlc", 0);
+      add("b-adapt=0");
+      add(c.bframeRefMode ? "b-pyramid=normal" : "b-pyramid=none");
+      add("rc-lookahead=0:sync-lookahead=0:mbtree=0:scenecut=0:force-cfr=1:keyint=infinite:annexb=1:repeat-headers=0");
+      add("sliced-threads=1");
+      if (c.vui.videoSignalTypePresent) add(std::string("videoformat=") + videoFormatName(c.vui.videoFormat));
+      if (c.sliceMode == 3 && c.sliceModeData > 1) ctx_->slices = (int)c.sliceModeData;
+      av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
+      av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
+    } else if (c.codec == Codec::HEVC) {
+      av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset), 0);
+      const char* prof = nullptr;
+      if (c.chromaFormatIDC == 3) prof = c.bitDepth > 8 ? "main444-10" : "main444-8";
+      else if (c.bitDepth > 8) prof = "main10";
+      else if (c.profile == Profile::HEVCMain) prof = "main";
+      if (prof) av_opt_set(ctx_->priv_data, "profile", prof, 0);
+      add("log-level=error:annexb=1:repeat-headers=0:open-gop=0:keyint=-1:scenecut=0:b-adapt=0:b-pyramid=0:cutree=0:frame-threads=1");
+      add("bframes=" + std::to_string(bframes));
+      add("rc-lookahead=" + std::to_string(bframes ? bframes + 1 : 0));
+      if (c.level) add("level-idc=" + std::to_string(c.level / 3));
+      if (c.lossless) add("lossless=1");
+      else if (cqp) {
+        add("qp=" + std::to_string(rc.qpP));
+        if (rc.qpI < rc.qpP) add("ipratio=" + std::to_string(std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0)));
+        if (rc.qpB > rc.qpP) add("pbratio=" + std::to_string(std::pow(2.0, ((double)rc.qpB - rc.qpP) / 6.0)));
+      }
+      if (c.vui.videoSignalTypePresent) add(std::string("videoformat=") + videoFormatName(c.vui.videoFormat));
+      av_opt_set(ctx_->priv_data, "x265-params", params.c_str(), 0);
+      av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
+    } else if (c.codec == Codec::AV1) {
+      static const int svtPreset[] = {10, 12, 11, 10, 9, 8, 7, 6};
+      av_opt_set_int(ctx_->priv_data, "preset", svtPreset[std::min(std::max(c.preset, 1), 7)], 0);
+      av_opt_set_int(ctx_->priv_data, "la_depth", 0, 0);
+      if (cqp) { av_opt_set_int(ctx_->priv_data, "rc", 0, 0); av_opt_set_int(ctx_->priv_data, "qp", std::min(63u, rc.qpP), 0); }
+      ctx_->gop_size = -1;
+    }
+
+    int r = avcodec_open2(ctx_, nullptr, nullptr);
+    if (r < 0) {
+      err = std::string("cannot open ") + encoderName(c.codec) + " for this configuration (" + errStr(r) + ")";
+      closeCtx();
+      return ST_INVALID_PARAM;
+    }
+    if (cfg_.codec == Codec::AV1) ps_.assign(ctx_->extradata, ctx_->extradata + ctx_->extradata_size);
+    else ps_ = extractParamSets(cfg_.codec, ctx_->extradata, (size_t)ctx_->extradata_size);
+    av_frame_unref(frame_);
+    frame_->format = ctx_->pix_fmt;
+    frame_->width = ctx_->width;
+    frame_->height = ctx_->height;
+    if (av_frame_get_buffer(frame_, 0) < 0) { err = "out of memory (frame)"; return ST_OUT_OF_MEMORY; }
+    return ST_SUCCESS;
+  }
+
+  EncodeConfig cfg_;
+  AVCodecContext* ctx_ = nullptr;
+  SwsContext* sws_ = nullptr;
+  AVFrame* frame_ = nullptr;
+  AVPacket* pkt_ = nullptr;
+  std::deque<EnginePacket> out_;
+  std::vector<uint8_t> ps_;
+};
+}  // namespace
+
+std::unique_ptr<Engine> makeLibavEngine() { return std::unique_ptr<Engine>(new LibavEngine()); }
+
+bool libavHasEncoder(Codec c) {
+  const char* n = encoderName(c);
+  return n && avcodec_find_encoder_by_name(n) != nullptr;
+}
+
+}  // namespace nvsoft

@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasFfmpeg, makeTempDir, probeFrames } from './helpers/ffmpeg.js';
+import { ensureBuilt, PACKAGE_DIR } from './helpers/package.js';
+import { hasSoftwareDevice, softwareSkipReason } from './helpers/software.js';
+
+describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`README${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`, () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('the example runs as written with node and writes a decodable stream', () => {
+    const readme = readFileSync(path.join(PACKAGE_DIR, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    expect(example!.split('\n').filter((l) => l.trim() && !l.trim().startsWith('//')).length).toBeLessThanOrEqual(10);
+
+    using tmp = makeTempDir();
+    // An application directory that has installed @nvenc-ts/nvenc.
+    mkdirSync(path.join(tmp.dir, 'node_modules', '@nvenc-ts'), { recursive: true });
+    symlinkSync(PACKAGE_DIR, path.join(tmp.dir, 'node_modules', '@nvenc-ts', 'nvenc'));
+    writeFileSync(path.join(tmp.dir, 'example.mjs'), example!);
+    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: tmp.dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^avc1\.[0-9a-f]{6} \d+\.\d+$/);
+    const out = path.join(tmp.dir, 'out.h264');
+    expect(existsSync(out)).toBe(true);
+    expect(probeFrames(out).length).toBe(1);
+  });
+});

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { createEncoderBackend } from '../backend/registry.js';
+import { startNoVncDemo } from './novnc-demo.js';
+import { TestPattern } from './test-pattern.js';
+
+const usage = `rfb-demo: an RFB server streaming a moving test scene in H.264, with a noVNC page
+
+  --host <addr>        interface to bind (default 127.0.0.1)
+  --port <n>           HTTP port for the page and the WebSocket (default 6080)
+  --tcp-port <n>       also accept plain VNC viewers on this TCP port
+  --size <WxH>         frame size (default 1280x720)
+  --fps <n>            frame rate (default 30)
+  --password <pw>      require VNC authentication
+  --backend <name>     auto | nvenc | nvenc-software (default auto)
+  --help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '6080' },
+      'tcp-port': { type: 'string' },
+      size: { type: 'string', default: '1280x720' },
+      fps: { type: 'string', default: '30' },
+      password: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const size = /^(\d+)x(\d+)$/.exec(values.size);
+  if (!size) throw new Error(`--size must look like 1280x720 (got ${values.size})`);
+  const width = Number(size[1]);
+  const height = Number(size[2]);
+  const fps = Number(values.fps);
+
+  const selection = await createEncoderBackend({ prefer: values.backend, fps, log: (line) => console.log(line) });
+  const demo = await startNoVncDemo({
+    backend: selection.backend,
+    host: values.host,
+    httpPort: Number(values.port),
+    ...(values['tcp-port'] !== undefined ? { tcpPort: Number(values['tcp-port']) } : {}),
+    ...(values.password !== undefined ? { password: values.password } : {}),
+    initialSize: { width, height },
+  });
+  demo.server.on('key', (e) => console.log(`key ${e.down ? 'down' : 'up'} keysym 0x${e.keysym.toString(16)} from client #${e.client.id}`));
+  demo.server.on('clipboard', (e) => console.log(`clipboard from client #${e.client.id}: ${JSON.stringify(e.text.slice(0, 80))}`));
+
+  const scene = new TestPattern({ width, height });
+  const started = process.hrtime.bigint();
+  const timer = setInterval(() => {
+    const us = Number((process.hrtime.bigint() - started) / 1000n);
+    demo.server.pushFrame(scene.next(us)).catch((e: Error) => console.error(e.message));
+  }, 1000 / fps);
+
+  console.log(`open ${demo.url} in a browser (${width}x${height} at ${fps} fps, encoder ${selection.name})`);
+  if (demo.tcpPort !== undefined) console.log(`VNC viewers: ${values.host}::${demo.tcpPort}`);
+
+  const stop = async () => {
+    clearInterval(timer);
+    await demo.close();
+    await selection.backend.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});

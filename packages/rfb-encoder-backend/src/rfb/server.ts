@@ -1,0 +1,335 @@
+import { EventEmitter } from 'node:events';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { InvalidOptionError, RfbProtocolError, ServerClosedError } from '../errors.js';
+import type { EncodedPayload, EncoderBackend, RawFrame } from '../backend/types.js';
+import type { ClientItem } from './client-parser.js';
+import {
+  DEFAULT_LIMITS,
+  RfbClientConnection,
+  type ConnectionHost,
+  type RfbAuth,
+  type RfbClientInfo,
+  type RfbClientStats,
+  type RfbLimits,
+} from './client-connection.js';
+import { consoleLogger, silentLogger, type RfbLogger } from './logger.js';
+import { bell, serverCutText } from './server-messages.js';
+import { tcpTransport, webSocketTransport, type RfbTransport } from './transport.js';
+
+export interface RfbServerOptions {
+  /** Encodes the frames given to pushFrame(). The server does not close it. */
+  backend: EncoderBackend;
+  /** Interface to listen on. Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Plain TCP listener (VNC viewers). Omit for none; 0 = any free port. */
+  tcpPort?: number;
+  /** WebSocket listener (noVNC). Omit for none; 0 = any free port. */
+  webSocketPort?: number;
+  /** Serve WebSocket upgrades on an existing HTTP server instead of webSocketPort. */
+  httpServer?: HttpServer;
+  /** Accept WebSocket upgrades only on this path (default: any path). */
+  webSocketPath?: string;
+  /** Default `{ type: 'none' }`. `{ type: 'vnc', password }`: VNC Authentication (only the first 8 characters count). */
+  auth?: RfbAuth;
+  desktopName?: string;
+  /** Framebuffer size announced before the first frame is pushed. Default 640x480. */
+  initialSize?: { width: number; height: number };
+  limits?: Partial<RfbLimits>;
+  logger?: RfbLogger | 'silent';
+  /** A client asking for exclusive access (ClientInit shared = 0): `ignore` it (default) or disconnect the others. */
+  exclusiveClients?: 'ignore' | 'disconnect-others';
+}
+
+export interface RfbKeyEvent {
+  client: RfbClientInfo;
+  down: boolean;
+  /** X11 keysym. */
+  keysym: number;
+}
+
+export interface RfbPointerEvent {
+  client: RfbClientInfo;
+  /** Bit n = button n+1 pressed (1 left, 2 middle, 4 right, 8/16 wheel up/down). */
+  buttonMask: number;
+  x: number;
+  y: number;
+}
+
+export interface RfbClipboardEvent {
+  client: RfbClientInfo;
+  text: string;
+}
+
+export interface RfbServerEvents {
+  connect: [client: RfbClientInfo];
+  disconnect: [client: RfbClientInfo, reason: string];
+  key: [event: RfbKeyEvent];
+  pointer: [event: RfbPointerEvent];
+  clipboard: [event: RfbClipboardEvent];
+  /** Each batch of payloads the backend produced (after the clients were offered them). */
+  encoded: [payloads: EncodedPayload[]];
+  /** The backend failed on a frame; the server keeps running. */
+  error: [error: Error];
+}
+
+export interface RfbListenAddresses {
+  tcp?: AddressInfo;
+  webSocket?: AddressInfo;
+}
+
+export interface RfbClientSnapshot extends RfbClientInfo {
+  /** Handshake done. */
+  ready: boolean;
+  /** Ready and has asked for H.264: it is sent video. */
+  watching: boolean;
+  queuedFrames: number;
+  stats: RfbClientStats;
+}
+
+/**
+ * RFB 3.8 server (RFC 6143) that streams the backend's H.264 (encoding 50) to every client over
+ * TCP and/or WebSocket. The application pushes frames and listens for input events.
+ */
+export class RfbServer extends EventEmitter<RfbServerEvents> {
+  private readonly backend: EncoderBackend;
+  private readonly options: RfbServerOptions;
+  private readonly logger: RfbLogger;
+  private readonly limits: RfbLimits;
+  private readonly auth: RfbAuth;
+  private readonly connections = new Set<RfbClientConnection>();
+  private nextClientId = 1;
+  private tcpServer: TcpServer | null = null;
+  private wsServer: WebSocketServer | null = null;
+  private closed = false;
+  private size: { width: number; height: number };
+  private lastFrame: RawFrame | null = null;
+  private pendingFrame: RawFrame | null = null;
+  private pendingResolvers: (() => void)[] = [];
+  private encoding = false;
+  private keyframeWanted = false;
+  private keyframeTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: RfbServerOptions) {
+    super();
+    this.options = options;
+    this.backend = options.backend;
+    this.logger = options.logger === 'silent' ? silentLogger : (options.logger ?? consoleLogger);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.auth = options.auth ?? { type: 'none' };
+    if (this.auth.type === 'vnc' && this.auth.password.length === 0) throw new InvalidOptionError('VNC authentication needs a non-empty password');
+    this.size = options.initialSize ?? { width: 640, height: 480 };
+    if (options.tcpPort === undefined && options.webSocketPort === undefined && !options.httpServer) {
+      throw new InvalidOptionError('give tcpPort, webSocketPort or httpServer: the server needs somewhere to listen');
+    }
+  }
+
+  /** Starts the listeners; resolves with the bound addresses (useful with port 0). */
+  async listen(): Promise<RfbListenAddresses> {
+    if (this.closed) throw new ServerClosedError();
+    const host = this.options.host ?? '127.0.0.1';
+    const out: RfbListenAddresses = {};
+    if (this.options.tcpPort !== undefined) {
+      const server = createTcpServer((socket) => this.accept(tcpTransport(socket)));
+      this.tcpServer = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.options.tcpPort, host, () => resolve());
+      });
+      out.tcp = server.address() as AddressInfo;
+    }
+    if (this.options.webSocketPort !== undefined || this.options.httpServer) {
+      const wss = new WebSocketServer({
+        ...(this.options.httpServer ? { server: this.options.httpServer } : { port: this.options.webSocketPort, host }),
+        ...(this.options.webSocketPath ? { path: this.options.webSocketPath } : {}),
+        // One WebSocket message never needs to exceed the largest client message.
+        maxPayload: this.limits.maxCutTextBytes + 64 * 1024,
+        perMessageDeflate: false,
+        // noVNC asks for the 'binary' subprotocol; answer it when offered.
+        handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
+      });
+      this.wsServer = wss;
+      wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+        const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+        this.accept(webSocketTransport(ws, remote));
+      });
+      if (!this.options.httpServer) {
+        await new Promise<void>((resolve, reject) => {
+          wss.once('error', reject);
+          wss.once('listening', () => resolve());
+        });
+        out.webSocket = wss.address() as AddressInfo;
+      } else {
+        const address = this.options.httpServer.address();
+        if (address && typeof address === 'object') out.webSocket = address;
+      }
+    }
+    return out;
+  }
+
+  /** The framebuffer size clients are told (the last encoded frame's). */
+  get framebufferSize(): { width: number; height: number } {
+    return { ...this.size };
+  }
+
+  clients(): RfbClientSnapshot[] {
+    return [...this.connections].map((c) => ({ ...c.info, ready: c.ready, watching: c.wantsVideo, queuedFrames: c.queuedFrames, stats: { ...c.stats } }));
+  }
+
+  /**
+   * Offers a frame to the clients. Frames pushed while the backend is busy are coalesced to the
+   * newest (real-time: a late frame is worth nothing). With no client watching nothing is encoded.
+   * The server keeps the last frame to answer keyframe requests while the picture is still, so do
+   * not modify a frame's data after pushing it.
+   */
+  pushFrame(frame: RawFrame): Promise<void> {
+    if (this.closed) return Promise.reject(new ServerClosedError());
+    this.lastFrame = frame;
+    if (![...this.connections].some((c) => c.wantsVideo)) {
+      if (frame.width !== this.size.width || frame.height !== this.size.height) this.size = { width: frame.width, height: frame.height };
+      return Promise.resolve();
+    }
+    this.pendingFrame = frame;
+    const done = new Promise<void>((resolve) => this.pendingResolvers.push(resolve));
+    this.pump();
+    return done;
+  }
+
+  /** ServerCutText to every ready client. */
+  sendClipboard(text: string): void {
+    const message = serverCutText(text);
+    for (const c of this.connections) if (c.ready) this.writeTo(c, message);
+  }
+
+  bell(): void {
+    for (const c of this.connections) if (c.ready) this.writeTo(c, bell());
+  }
+
+  disconnect(clientId: number, reason = 'disconnected by the application'): void {
+    for (const c of this.connections) if (c.info.id === clientId) c.close(reason);
+  }
+
+  /** Stops listening and disconnects every client. The backend stays open (it is the caller's). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.keyframeTimer) clearTimeout(this.keyframeTimer);
+    for (const c of [...this.connections]) c.close('server closing');
+    const resolvers = this.pendingResolvers;
+    this.pendingResolvers = [];
+    for (const r of resolvers) r();
+    await Promise.all([
+      this.tcpServer ? new Promise<void>((r) => this.tcpServer!.close(() => r())) : undefined,
+      this.wsServer ? new Promise<void>((r) => this.wsServer!.close(() => r())) : undefined,
+    ]);
+  }
+
+  private writers = new WeakMap<RfbClientConnection, RfbTransport>();
+
+  private writeTo(client: RfbClientConnection, message: Buffer): void {
+    this.writers.get(client)?.write(message);
+  }
+
+  private accept(transport: RfbTransport): void {
+    if (this.closed) {
+      transport.close();
+      return;
+    }
+    const host: ConnectionHost = {
+      auth: this.auth,
+      desktopName: this.options.desktopName ?? 'nvenc-ts',
+      limits: this.limits,
+      framebufferSize: () => this.framebufferSize,
+      requestKeyframe: () => this.requestKeyframe(),
+      clientReady: (client, shared) => this.clientReady(client, shared),
+      clientInput: (client, item) => this.clientInput(client, item),
+      clientClosed: (client, reason, violation) => this.clientClosed(client, reason, violation),
+    };
+    const refusal = this.connections.size >= this.limits.maxClients ? `too many clients (limit ${this.limits.maxClients})` : null;
+    const client = new RfbClientConnection(this.nextClientId++, transport, host, refusal);
+    if (refusal) this.logger.warn(`refusing client #${client.info.id} (${transport.kind} ${transport.remote}): ${refusal}`);
+    this.writers.set(client, transport);
+    this.connections.add(client);
+    this.logger.debug?.(`client #${client.info.id} connected (${transport.kind} ${transport.remote})`);
+  }
+
+  private clientReady(client: RfbClientConnection, shared: boolean): void {
+    this.logger.info(`client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}`);
+    if (!shared && this.options.exclusiveClients === 'disconnect-others') {
+      for (const other of [...this.connections]) if (other !== client) other.close(`client #${client.info.id} asked for exclusive access`);
+    }
+    this.emit('connect', client.info);
+  }
+
+  private clientInput(client: RfbClientConnection, item: ClientItem): void {
+    if (item.type === 'key') this.emit('key', { client: client.info, down: item.down, keysym: item.keysym });
+    else if (item.type === 'pointer') this.emit('pointer', { client: client.info, buttonMask: item.buttonMask, x: item.x, y: item.y });
+    else if (item.type === 'cut-text') this.emit('clipboard', { client: client.info, text: item.text });
+  }
+
+  private clientClosed(client: RfbClientConnection, reason: string, violation: RfbProtocolError | null): void {
+    this.connections.delete(client);
+    const who = `client #${client.info.id} (${client.info.transport} ${client.info.remote})`;
+    if (violation) this.logger.warn(`cut off ${who}: ${violation.code}: ${violation.message}`);
+    else this.logger.info(`${who} disconnected: ${reason}`);
+    this.emit('disconnect', client.info, violation ? `${violation.code}: ${violation.message}` : reason);
+  }
+
+  /**
+   * Next encode is an IDR. When no new frame is coming (still picture), the last frame is encoded
+   * again; requests from several clients in the same moment share one keyframe.
+   */
+  private requestKeyframe(): void {
+    this.keyframeWanted = true;
+    if (this.keyframeTimer || this.closed) return;
+    this.keyframeTimer = setTimeout(() => {
+      this.keyframeTimer = null;
+      if (this.keyframeWanted && !this.encoding && !this.pendingFrame && this.lastFrame) {
+        this.pendingFrame = this.lastFrame;
+        this.pump();
+      }
+    }, 5);
+    this.keyframeTimer.unref();
+  }
+
+  private pump(): void {
+    if (this.encoding || !this.pendingFrame || this.closed) return;
+    const frame = this.pendingFrame;
+    const resolvers = this.pendingResolvers;
+    this.pendingFrame = null;
+    this.pendingResolvers = [];
+    const forceKeyframe = this.keyframeWanted;
+    this.keyframeWanted = false;
+    this.encoding = true;
+    let failed = false;
+    this.backend
+      .encode(frame, { forceKeyframe })
+      .then(
+        (payloads) => this.distribute(payloads),
+        (error: unknown) => {
+          const e = error instanceof Error ? error : new Error(String(error));
+          this.logger.error(`encoding frame seq ${frame.seq} failed: ${e.message}`);
+          failed = true;
+          if (forceKeyframe) this.keyframeWanted = true;
+          if (this.listenerCount('error') > 0) this.emit('error', e);
+        },
+      )
+      .finally(() => {
+        this.encoding = false;
+        for (const r of resolvers) r();
+        // A keyframe asked for during this encode still has to come, even if no new frame does
+        // (not after a failure: re-encoding the same frame would fail again).
+        if (!failed && !this.pendingFrame && this.keyframeWanted && this.lastFrame && !this.closed) this.requestKeyframe();
+        this.pump();
+      });
+  }
+
+  private distribute(payloads: EncodedPayload[]): void {
+    for (const payload of payloads) {
+      this.size = { width: payload.width, height: payload.height };
+      for (const c of [...this.connections]) c.offerVideo(payload);
+    }
+    if (payloads.length) this.emit('encoded', payloads);
+  }
+}

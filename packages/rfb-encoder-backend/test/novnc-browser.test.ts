@@ -1,0 +1,156 @@
+/**
+ * End to end with a client nobody here wrote: noVNC 1.7.0 in Debian's Chromium (headless, software
+ * H.264 decoding through WebCodecs) watches the test scene encoded by the software NVENC device.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createEncoderBackend, type BackendSelection } from '../src/backend/registry.js';
+import type { EncodedPayload } from '../src/backend/types.js';
+import { startNoVncDemo, type NoVncDemo } from '../src/demo/novnc-demo.js';
+import { TEST_PATTERN_BACKGROUND, TEST_PATTERN_BOX, TEST_PATTERN_PATCHES, TestPattern } from '../src/demo/test-pattern.js';
+import { decodePng, type DecodedPng } from './helpers/png.js';
+import { captureLogger, until } from './helpers/rfb-test-client.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const WIDTH = 320;
+const HEIGHT = 240;
+const FPS = 15;
+/** H.264 at a sane bit rate moves flat colours by a few levels; 4:2:0 chroma by a few more. */
+const TOLERANCE = 40;
+const ARTIFACTS = join(__dirname, '..', 'test-results');
+
+describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromium', () => {
+  let selection: BackendSelection;
+  let demo: NoVncDemo;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  let timer: NodeJS.Timeout;
+  const encoded: EncodedPayload[] = [];
+  const consoleErrors: string[] = [];
+  const { lines: serverLog, logger } = captureLogger();
+  const scene = new TestPattern({ width: WIDTH, height: HEIGHT, speed: 6 });
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium), or set RFB_SKIP_BROWSER=1`);
+    selection = await createEncoderBackend({ prefer: 'nvenc-software', fps: FPS, bitrate: 1_500_000 });
+    demo = await startNoVncDemo({ backend: selection.backend, httpPort: 0, logger, initialSize: { width: WIDTH, height: HEIGHT } });
+    demo.server.on('encoded', (payloads) => encoded.push(...payloads));
+    const t0 = Date.now();
+    timer = setInterval(() => void demo.server.pushFrame(scene.next((Date.now() - t0) * 1000)).catch(() => {}), 1000 / FPS);
+
+    userDataDir = mkdtempSync(join(tmpdir(), 'rfb-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 800, height: 600 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(demo.url);
+    await page.waitForFunction(() => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true, null, { timeout: 20_000 });
+  }, 90_000);
+
+  afterAll(async () => {
+    clearInterval(timer);
+    await context?.close();
+    await demo?.close();
+    await selection?.backend.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  async function screenshot(name: string): Promise<DecodedPng> {
+    const png = await page.locator('#screen canvas').screenshot();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, `${name}.png`), png);
+    return decodePng(png);
+  }
+
+  const close = (a: readonly number[], b: readonly number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= TOLERANCE);
+
+  it('picked the software device and negotiated H.264 from the real SPS', () => {
+    expect(selection.name).toBe('nvenc-software');
+    expect(encoded.length).toBeGreaterThan(0);
+    expect(encoded[0]!.keyframe).toBe(true);
+    expect(encoded[0]!.codec).toMatch(/^avc1\.42[0-9a-f]{4}$/);
+  });
+
+  it('shows the four colour patches and the background at their places', async () => {
+    let shot: DecodedPng | undefined;
+    let report = '';
+    // The first keyframe takes a moment to reach the canvas; poll until the picture is there.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      shot = await screenshot('novnc-canvas');
+      const checks = [
+        ...TEST_PATTERN_PATCHES.map((p) => ({
+          name: p.name,
+          x: Math.round(((p.x0 + p.x1) / 2) * WIDTH),
+          y: Math.round(((p.y0 + p.y1) / 2) * HEIGHT),
+          want: p.rgb,
+        })),
+        { name: 'background', x: 8, y: HEIGHT - 8, want: TEST_PATTERN_BACKGROUND },
+      ];
+      const results = checks.map((c) => ({ ...c, got: shot!.pixel(c.x, c.y) }));
+      report = results.map((r) => `${r.name}@(${r.x},${r.y}) want ${r.want.join(',')} got ${r.got.join(',')}`).join('\n');
+      if (results.every((r) => close(r.got, r.want))) break;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    console.log(`canvas ${shot.width}x${shot.height}\n${report}`);
+    expect(shot.width).toBe(WIDTH);
+    expect(shot.height).toBe(HEIGHT);
+    for (const line of report.split('\n')) {
+      const m = /want (\d+),(\d+),(\d+) got (\d+),(\d+),(\d+)/.exec(line)!;
+      expect(close(m.slice(4, 7).map(Number), m.slice(1, 4).map(Number)), line).toBe(true);
+    }
+  });
+
+  /** Left edge of the white box in the box row, from a screenshot. */
+  function boxLeft(shot: DecodedPng): number {
+    const y = Math.round(HEIGHT * 0.625) + Math.round(HEIGHT / 8);
+    for (let x = 0; x < shot.width; x++) if (close(shot.pixel(x, y), TEST_PATTERN_BOX)) return x;
+    return -1;
+  }
+
+  it('keeps frames arriving: the box moves between screenshots', async () => {
+    const first = await screenshot('novnc-motion-1');
+    const sentBefore = demo.server.clients()[0]!.stats.framesSent;
+    await new Promise((r) => setTimeout(r, 700));
+    const second = await screenshot('novnc-motion-2');
+    const [a, b] = [boxLeft(first), boxLeft(second)];
+    console.log(`box left edge: ${a} then ${b}; frames sent to noVNC: ${sentBefore} then ${demo.server.clients()[0]!.stats.framesSent}`);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(b).toBeGreaterThanOrEqual(0);
+    expect(b).not.toBe(a);
+    expect(demo.server.clients()[0]!.stats.framesSent).toBeGreaterThan(sentBefore + 3);
+  });
+
+  it('keeps streaming to noVNC while a hostile client is cut off', async () => {
+    const ws = new WebSocket(demo.url.replace('http', 'ws') + 'websockify', ['binary']);
+    await new Promise<void>((r) => ws.once('open', () => r()));
+    // Handshake, then a ClientCutText claiming 4 GB.
+    ws.send(Buffer.from('RFB 003.008\n'));
+    ws.send(Buffer.from([1]));
+    ws.send(Buffer.from([1]));
+    ws.send(Buffer.from([6, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]));
+    await new Promise<void>((r) => ws.once('close', () => r()));
+    expect(serverLog.find((l) => l.includes('RFB_MESSAGE_TOO_LARGE'))).toMatch(/^warn cut off client #\d+ \(websocket/);
+    const before = demo.server.clients()[0]!.stats.framesSent;
+    await until(() => demo.server.clients()[0]!.stats.framesSent > before + 3, 5000, 'frames to noVNC');
+    const shot = await screenshot('novnc-after-hostile');
+    expect(close(shot.pixel(WIDTH / 8, HEIGHT / 4), TEST_PATTERN_PATCHES[0]!.rgb)).toBe(true);
+  });
+
+  it('decoded without errors in the page', () => {
+    expect(consoleErrors.filter((m) => /decode|H264|h264|VideoDecoder/i.test(m))).toEqual([]);
+  });
+});
