@@ -12,6 +12,8 @@ const repoRoot = join(pkgDir, '..', '..');
 const source = join(pkgDir, 'harness', 'nvenc_harness.cpp');
 const outDir = join(pkgDir, 'build', 'harness');
 const cxx = process.env.CXX || 'g++';
+// --force rebuilds (e.g. on another machine whose glibc is older than the one that built the binary).
+const force = process.argv.includes('--force');
 
 let abis = [];
 try {
@@ -28,7 +30,7 @@ for (const entry of abis) {
     continue;
   }
   const out = join(outDir, `nvenc_harness_${entry.abi.replace('.', '_')}`);
-  if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
+  if (!force && existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
   const args = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Wno-missing-field-initializers', `-I${includeDir}`, source, '-o', out, '-ldl'];
   try {
     execFileSync(cxx, args, { stdio: 'inherit' });

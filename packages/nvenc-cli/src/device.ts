@@ -128,9 +128,18 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
   };
 
   const openSoftware = (reason?: string): OpenedEncoder => {
-    const libs = softwareLibraries();
+    let libs;
+    try {
+      libs = softwareLibraries();
+    } catch (err) {
+      if (reason === undefined) throw err;
+      throw new DeviceUnavailableError(`no usable NVENC — NVIDIA driver: ${reason}; ${(err as Error).message}`);
+    }
     process.env.NVENC_SOFT_ENGINE = softwareEngine;
-    return describe(open('software'), 'software', softwareEngine, libs, 0, reason);
+    // The software device's libraries by path (what device: 'software' means), so that the
+    // harness, ffmpeg and the test-only CUDA helpers are sure to get the very same files.
+    const encoder = open({ cudaLibrary: libs.cudaLibrary, nvencLibrary: libs.nvencLibrary, gpu: 0 });
+    return describe(encoder, 'software', softwareEngine, libs, 0, reason);
   };
 
   const openHybrid = (gpu: number, fallbackReason?: string): OpenedEncoder => {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 
 #include "bitstream.hpp"
@@ -208,6 +209,9 @@ Status sessionOpen(const AbiOps* abi, uint32_t apiVersion, int deviceType, void*
 }
 
 void sessionDestroy(Session* s) {
+  if (!envStr("NVENC_SOFT_DEBUG", "").empty())
+    fprintf(stderr, "[nvenc-soft] session %p: %llu encode calls, %llu catch-up drains, engine %s\n", (void*)s,
+            (unsigned long long)s->encodeCalls, (unsigned long long)s->catchUpDrains, s->engine ? s->engine->name() : "-");
   {
     std::lock_guard<std::mutex> l(gMu);
     gLive.erase(s);

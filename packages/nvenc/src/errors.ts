@@ -168,11 +168,11 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
     case 'NV_ENC_ERR_NO_ENCODE_DEVICE':
     case 'NV_ENC_ERR_UNSUPPORTED_DEVICE':
     case 'CUDA_ERROR_NO_DEVICE': {
-      const gpu = context.gpuName;
-      const text =
-        gpu && code === 'NV_ENC_ERR_NO_ENCODE_DEVICE' && !message.includes(gpu)
-          ? `${gpu} has no NVENC engine (${message})`
-          : message;
+      // At session open both NVENC codes mean "this GPU has no NVENC engine": the H100's driver
+      // answers NV_ENC_ERR_UNSUPPORTED_DEVICE (2). Say so, naming the GPU.
+      const noEngine = code === 'NV_ENC_ERR_NO_ENCODE_DEVICE' || (code === 'NV_ENC_ERR_UNSUPPORTED_DEVICE' && (phase === 'open' || phase === undefined));
+      const gpu = context.gpuName ?? 'This GPU';
+      const text = noEngine && !/no NVENC engine/i.test(message) ? `${gpu} has no NVENC engine (${message})` : message;
       return new NoEncodeDeviceError(text, base);
     }
     case 'ABI_UNSUPPORTED':

@@ -63,7 +63,8 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
       it(codec, (ctx) => {
         if (codec === 'av1' && !codecSupported('av1')) return ctx.skip('the software device reports no av1 support');
         using tmp = makeTempDir();
-        using enc = software({ codec });
+        // VBR for AV1: see 'av1 with the default rate control (CBR) opens' below.
+        using enc = software(codec === 'av1' ? { codec, rateControl: 'vbr', maxBitrate: 4_000_000 } : { codec });
         const forced = new Set([4, 9]);
         const packets: Packet[] = [];
         for (let i = 0; i < 12; i++) packets.push(...enc.encode(patternFrame('nv12', W, H, i), { forceKeyframe: forced.has(i) }));
@@ -77,6 +78,12 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
         expect(decoded.flatMap((f, i) => (f.keyFrame ? [i] : []))).toEqual([0, 4, 9]);
       });
     }
+  });
+
+  it('av1 with the default rate control (CBR) opens', (ctx) => {
+    if (!codecSupported('av1')) return ctx.skip('the software device reports no av1 support');
+    using enc = software({ codec: 'av1' });
+    expect(enc.encode(patternFrame('nv12', W, H, 0))[0]?.keyframe).toBe(true);
   });
 
   describe('pipelined seq attribution is exact', () => {

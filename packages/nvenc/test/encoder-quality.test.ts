@@ -26,6 +26,11 @@ const KINDS = ['host Buffer', 'pinned allocateHostFrame', 'device pointer'] as c
 type Kind = (typeof KINDS)[number];
 
 const EXTENSION: Record<Codec, string> = { h264: 'h264', hevc: 'hevc', av1: 'obu' };
+/**
+ * The software device encodes AV1 with SVT-AV1 1.4, which refuses CBR with maxBitrate = bitrate
+ * (encoder-behaviour.test.ts has the CBR test); VBR keeps these quality runs about quality.
+ */
+const RATE: Record<Codec, { rateControl?: 'vbr'; maxBitrate?: number }> = { h264: {}, hevc: {}, av1: { rateControl: 'vbr', maxBitrate: 2 * BITRATE } };
 /** Combinations NVENC cannot encode at all: the options check refuses them up front. */
 const IMPOSSIBLE: Partial<Record<`${Codec}/${InputFormat}`, RegExp>> = {
   'h264/p010': /no 10-bit H\.264/,
@@ -81,7 +86,7 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
             if (format === 'yuv444' && !c['supportYuv444Encode']) return ctx.skip(`no 4:4:4 ${codec} encode`);
 
             using tmp = makeTempDir();
-            using enc = new NvencEncoder({ width: W, height: H, codec, inputFormat: format, bitrate: BITRATE, device: 'software' });
+            using enc = new NvencEncoder({ width: W, height: H, codec, inputFormat: format, bitrate: BITRATE, ...RATE[codec], device: 'software' });
             const layout = frameLayout(format, W, H);
             expect(enc.info.frameBytes).toBe(layout.frameBytes);
             const source = sourceFrames(format);
@@ -142,6 +147,13 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
       writeFileSync(path.join(tmp.dir, 'o.h264'), Buffer.concat(chunks));
       writeFileSync(path.join(tmp.dir, 's.raw'), Buffer.concat(source));
       expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 's.raw'), 'bgra', W, H)).toBeGreaterThanOrEqual(MIN_PSNR);
+
+      // Control: the same stream against the source one frame later, and with R and B swapped,
+      // scores far below the bar, so the bar does detect a wrong frame or channel order.
+      writeFileSync(path.join(tmp.dir, 'late.raw'), Buffer.concat(source.map((_, t) => patternFrame('bgra', W, H, t + 1))));
+      writeFileSync(path.join(tmp.dir, 'swapped.raw'), Buffer.concat(source.map((_, t) => patternFrame('rgba', W, H, t))));
+      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 'late.raw'), 'bgra', W, H)).toBeLessThan(MIN_PSNR - 5);
+      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 'swapped.raw'), 'bgra', W, H)).toBeLessThan(MIN_PSNR - 5);
     });
   },
 );

@@ -41,7 +41,7 @@ describe('fromNative maps native error codes to typed classes', () => {
       expect(err.code).toBe(code);
       expect(err.status).toBe(7);
       expect(err.phase).toBe(phase);
-      expect(err.message).toBe(`native says ${code}`);
+      expect(err.message).toContain(`native says ${code}`); // kept (no-engine codes add the GPU in front)
       expect(err.name).toBe(cls.name);
     });
   }
@@ -73,6 +73,15 @@ describe('fromNative maps native error codes to typed classes', () => {
       gpuName: 'NVIDIA H100 80GB HBM3',
     });
     expect(already.message).toBe('NVIDIA H100 80GB HBM3 has no NVENC engine (NVENC status 2)');
+  });
+
+  it('NV_ENC_ERR_UNSUPPORTED_DEVICE at open (what the H100 driver answers) also says "has no NVENC engine"', () => {
+    // The message the native Encoder gave on the H100 (driver 580.159.04), 2026-11-25.
+    const native = 'nvEncOpenEncodeSessionEx on NVIDIA H100 80GB HBM3 failed: NV_ENC_ERR_UNSUPPORTED_DEVICE (the device passed to the API is not supported)';
+    const err = fromNative(nativeError('NV_ENC_ERR_UNSUPPORTED_DEVICE', native, { status: 2, phase: 'open' }), { gpuName: 'NVIDIA H100 80GB HBM3' });
+    expect(err).toBeInstanceOf(NoEncodeDeviceError);
+    expect(err.message).toBe(`NVIDIA H100 80GB HBM3 has no NVENC engine (${native})`);
+    expect(err.status).toBe(2);
   });
 });
 

@@ -193,3 +193,12 @@ describe('EncoderBackendRegistry', () => {
     await expect(registry.select()).rejects.toMatchObject({ code: 'NO_BACKEND_AVAILABLE', attempts: [{ name: 'nvenc' }] });
   });
 });
+
+describe('countSlices', () => {
+  it('counts coded-slice NAL units, not parameter sets or SEI', async () => {
+    const { countSlices } = await import('../src/backend/nvenc-backend.js');
+    const au = Buffer.from([0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x06, 5, 0, 0, 0, 1, 0x65, 0x88, 0x84, 0, 0, 1, 0x65, 0x88]);
+    expect(countSlices(au)).toBe(2);
+    expect(countSlices(Buffer.from([0, 0, 0, 1, 0x41, 0x9a, 0x10]))).toBe(1);
+  });
+});

@@ -54,7 +54,8 @@ export interface BenchReport {
     bytes: number;
     bitrateBps: number;
     keyframes: number;
-    eventLoopLagMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+    /** null when no timer fired (a sync run never yields to the event loop). */
+    eventLoopLagMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null; samples: number };
     openMs: number;
     endToEndMs: number;
   };
@@ -131,10 +132,10 @@ export function buildReport(
       bitrateBps: Math.round(r.bitrateBps),
       keyframes: r.keyframes,
       eventLoopLagMs: {
-        p50: round(r.eventLoopLag.p50Ms),
-        p90: round(r.eventLoopLag.p90Ms),
-        p99: round(r.eventLoopLag.p99Ms),
-        max: round(r.eventLoopLag.maxMs),
+        p50: orNull(round(r.eventLoopLag.p50Ms)),
+        p90: orNull(round(r.eventLoopLag.p90Ms)),
+        p99: orNull(round(r.eventLoopLag.p99Ms)),
+        max: orNull(round(r.eventLoopLag.maxMs)),
         samples: r.eventLoopLag.samples,
       },
       openMs: round(r.openMs),
@@ -154,4 +155,8 @@ export function buildReport(
         }
       : null,
   };
+}
+
+function orNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
 }

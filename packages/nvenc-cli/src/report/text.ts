@@ -51,7 +51,12 @@ export function renderText(r: BenchReport): string {
         ['bytes', String(res.bytes)],
         ['keyframes', String(res.keyframes)],
         ['session open', formatUs(res.openMs * 1000)],
-        ['event-loop lag p50 / p99 / max', `${fmtMs(res.eventLoopLagMs.p50)} / ${fmtMs(res.eventLoopLagMs.p99)} / ${fmtMs(res.eventLoopLagMs.max)}`],
+        [
+          'event-loop lag p50 / p99 / max',
+          res.eventLoopLagMs.samples === 0 && s.mode === 'sync'
+            ? 'n/a (sync encode() blocks the loop; try --async)'
+            : `${fmtMs(res.eventLoopLagMs.p50)} / ${fmtMs(res.eventLoopLagMs.p99)} / ${fmtMs(res.eventLoopLagMs.max)}`,
+        ],
       ],
     ),
   );
@@ -92,8 +97,8 @@ export function renderText(r: BenchReport): string {
   return out.join('\n');
 }
 
-function fmtMs(ms: number): string {
-  return Number.isFinite(ms) ? `${ms.toFixed(3)} ms` : 'n/a';
+function fmtMs(ms: number | null): string {
+  return ms !== null && Number.isFinite(ms) ? `${ms.toFixed(3)} ms` : 'n/a';
 }
 
 const csvColumns: [string, (r: BenchReport) => unknown][] = [
@@ -126,7 +131,7 @@ const csvColumns: [string, (r: BenchReport) => unknown][] = [
   ['js_overhead_mean_us', (r) => r.results.stagesUs.jsOverhead?.mean ?? ''],
   ['staging_mean_us', (r) => r.results.stagesUs.staging?.mean ?? ''],
   ['bitrate_bps', (r) => r.results.bitrateBps],
-  ['event_loop_lag_p99_ms', (r) => r.results.eventLoopLagMs.p99],
+  ['event_loop_lag_p99_ms', (r) => r.results.eventLoopLagMs.p99 ?? ''],
   ['ffmpeg_fps', (r) => (r.compare?.ffmpeg.ok ? r.compare.ffmpeg.endToEndFps : '')],
   ['ffmpeg_ratio', (r) => r.compare?.endToEndRatio ?? ''],
 ];

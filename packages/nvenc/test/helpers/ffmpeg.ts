@@ -68,14 +68,24 @@ export const RAW_PIX_FMT = {
 } as const;
 
 /**
+ * Pixel format the PSNR is computed in. P010 keeps 10 bits in the top of 16-bit words, and the
+ * psnr filter would take 1023 as the peak of those words (inflating PSNR by 36 dB): compare it
+ * as planar 10-bit instead.
+ */
+const COMPARE_PIX_FMT: Record<string, string> = { p010le: 'yuv420p10le' };
+
+/**
  * PSNR (average over frames, all planes) of an encoded stream against the raw source, computed by
- * ffmpeg's psnr filter after converting the decoded frames to the source's pixel format.
+ * ffmpeg's psnr filter with both converted to the source's pixel format (see COMPARE_PIX_FMT).
  */
 export function psnr(encodedFile: string, rawFile: string, pixFmt: string, width: number, height: number): number {
+  const cmp = COMPARE_PIX_FMT[pixFmt] ?? pixFmt;
   const out = ffmpeg([
     '-i', encodedFile,
     '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-i', rawFile,
-    '-lavfi', `[0:v]format=${pixFmt}[a];[1:v]format=${pixFmt}[b];[a][b]psnr`,
+    // Raw Annex B streams carry no timestamps: number both inputs' frames 0, 1, 2, ... so the
+    // psnr filter pairs decoded frame k with source frame k.
+    '-lavfi', `[0:v]format=${cmp},setpts=N/(30*TB)[a];[1:v]format=${cmp},setpts=N/(30*TB)[b];[a][b]psnr`,
     '-f', 'null', '-',
   ]);
   const m = /average:([0-9.]+|inf)/.exec(out);

@@ -8,10 +8,13 @@ function clamp8(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
 }
 
-/** Luma-like plane value at (x, y) of frame t: sums of slow sines, within video range. */
+/**
+ * Luma-like plane value at (x, y) of frame t, within video range: smooth sines with periods of
+ * 24–64 pixels moving 3–4 pixels a frame, so a wrong frame, shift or channel order costs many dB.
+ */
 function lumaRow(width: number, y: number, height: number, t: number, out: Float64Array): void {
-  const row = 40 * Math.cos((TAU * (y + t)) / height);
-  for (let x = 0; x < width; x++) out[x] = 128 + 60 * Math.sin((TAU * (x + 2 * t)) / width) + row;
+  const row = 30 * Math.cos((TAU * (y + 3 * t)) / 48);
+  for (let x = 0; x < width; x++) out[x] = 128 + 50 * Math.sin((TAU * (x + 4 * t)) / 64) + row + 12 * Math.sin((TAU * (x - y)) / 24);
 }
 
 /** One frame of a smooth pattern, laid out exactly as the encoder expects it with a tight pitch. */
@@ -25,12 +28,12 @@ export function patternFrame(format: InputFormat, width: number, height: number,
       const [ri, gi, bi] = format === 'bgra' ? [2, 1, 0] : [0, 1, 2];
       for (let y = 0; y < height; y++) {
         lumaRow(width, y, height, t, row);
-        const gy = 50 * Math.sin((TAU * 1.5 * y) / height);
+        const gy = 40 * Math.sin((TAU * (y - 2 * t)) / 40);
         for (let x = 0; x < width; x++) {
           const o = (y * width + x) * 4;
           buf[o + ri] = clamp8(row[x] as number);
-          buf[o + gi] = clamp8(128 + 50 * Math.sin((TAU * 2 * (x - t)) / width + 1) + gy);
-          buf[o + bi] = clamp8(128 + 70 * Math.sin((TAU * (x + y + 3 * t)) / (width + height)));
+          buf[o + gi] = clamp8(128 + 50 * Math.sin((TAU * (x - 3 * t)) / 56 + 1) + gy);
+          buf[o + bi] = clamp8(128 + 70 * Math.sin((TAU * (x + y + 5 * t)) / 96));
           buf[o + 3] = 255;
         }
       }
@@ -48,13 +51,15 @@ export function patternFrame(format: InputFormat, width: number, height: number,
         lumaRow(width, y, height, t, row);
         for (let x = 0; x < width; x++) put(y * width + x, row[x] as number);
       }
-      const u = (x: number, y: number, w: number, h: number): number => 128 + 40 * Math.sin((TAU * (x + t)) / w) + 10 * Math.cos((TAU * y) / h);
-      const v = (x: number, y: number, w: number, h: number): number => 128 + 40 * Math.cos((TAU * (y - t)) / h) + 10 * Math.sin((TAU * x) / w);
+      // Chroma coordinates are in chroma samples (half resolution for 4:2:0): periods scale with w/h.
+      const u = (x: number, y: number, w: number): number => 128 + 40 * Math.sin((TAU * (x + (2 * t * w) / width)) / (w / 6)) + 10 * Math.cos((TAU * y) / 20);
+      const v = (x: number, y: number, w: number, h: number): number =>
+        128 + 40 * Math.cos((TAU * (y - (2 * t * h) / height)) / (h / 5)) + 10 * Math.sin((TAU * x) / 30);
       if (format === 'yuv444') {
         const plane = width * height;
         for (let y = 0; y < height; y++) {
           for (let x = 0; x < width; x++) {
-            put(plane + y * width + x, u(x, y, width, height));
+            put(plane + y * width + x, u(x, y, width));
             put(2 * plane + y * width + x, v(x, y, width, height));
           }
         }
@@ -64,7 +69,7 @@ export function patternFrame(format: InputFormat, width: number, height: number,
         const base = width * height;
         for (let y = 0; y < ch; y++) {
           for (let x = 0; x < cw; x++) {
-            put(base + y * width + 2 * x, u(x, y, cw, ch));
+            put(base + y * width + 2 * x, u(x, y, cw));
             put(base + y * width + 2 * x + 1, v(x, y, cw, ch));
           }
         }

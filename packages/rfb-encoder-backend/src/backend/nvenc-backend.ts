@@ -252,6 +252,7 @@ export class H264EncoderBackend implements EncoderBackend {
           backend: this.name,
           pictureType: packet.pictureType,
           frameIndex: packet.frameIndex,
+          sliceCount: countSlices(packet.data),
           ...(packet.keyframe && record.keyframeReason ? { keyframeReason: record.keyframeReason } : {}),
           inputConversion: record.inputConversion,
           ...(record.pixelRatio !== undefined ? { pixelRatio: record.pixelRatio } : {}),
@@ -359,4 +360,23 @@ function directFormat(format: RawFrame['pixelFormat']): EngineInputFormat | null
 
 function sameColor(a: Required<FrameColor>, b: Required<FrameColor>): boolean {
   return a.primaries === b.primaries && a.transfer === b.transfer && a.matrix === b.matrix && a.range === b.range;
+}
+
+/** Counts coded-slice NAL units (types 1 and 5) in an Annex B access unit. */
+export function countSlices(annexB: Uint8Array): number {
+  let slices = 0;
+  const end = annexB.length - 3;
+  for (let i = 0; i < end; i++) {
+    // 00 00 01 start code (the 4-byte form ends in the same three bytes)
+    if (annexB[i + 2]! > 1) {
+      i += 2;
+      continue;
+    }
+    if (annexB[i] === 0 && annexB[i + 1] === 0 && annexB[i + 2] === 1) {
+      const type = annexB[i + 3]! & 0x1f;
+      if (type === 1 || type === 5) slices++;
+      i += 3;
+    }
+  }
+  return slices;
 }

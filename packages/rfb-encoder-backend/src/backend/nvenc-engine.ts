@@ -48,8 +48,13 @@ export function loadNvenc(): Promise<NvencModule> {
 }
 
 export interface NvencEngineOptions {
-  /** `software` = the software NVENC device; `auto`/`{ gpu }` = the NVIDIA driver. */
-  device: 'auto' | 'software' | { gpu: number };
+  /**
+   * `software` = the software NVENC device; `auto` / `{ gpu }` = the NVIDIA driver; library paths
+   * select other implementations (e.g. real CUDA with the software engine).
+   */
+  device: 'auto' | 'software' | { gpu?: number; cudaLibrary?: string; nvencLibrary?: string };
+  /** Registry name to report (default `nvenc-software` for `software`, else `nvenc`). */
+  name?: string;
   preset?: 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
   tuning?: 'ull' | 'll';
 }
@@ -59,7 +64,7 @@ export async function createNvencEngine(options: NvencEngineOptions): Promise<Vi
   const nvenc = await loadNvenc();
   const software = options.device === 'software';
   return {
-    name: software ? 'nvenc-software' : 'nvenc',
+    name: options.name ?? (software ? 'nvenc-software' : 'nvenc'),
     software,
     codecString: (data) => {
       try {

@@ -72,6 +72,11 @@ export interface EncodedPayloadMetadata {
   frameIndex: number;
   /** Why this frame is a keyframe, when it is one. */
   keyframeReason?: 'first-frame' | 'requested' | 'periodic' | 'resize' | 'format-change';
+  /**
+   * Coded slices in this access unit. Browser players that split the stream per slice NAL
+   * (noVNC 1.7.0 does) need exactly 1.
+   */
+  sliceCount: number;
   /** What the input went through before NVENC: `none` or the CPU conversion used. */
   inputConversion: 'none' | 'rgb24-to-bgra' | 'yuv420p-to-nv12';
   pixelRatio?: number;

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createEncoderBackend } from '../backend/registry.js';
+import { join, resolve } from 'node:path';
+import { H264EncoderBackend } from '../backend/nvenc-backend.js';
+import { createNvencEngine } from '../backend/nvenc-engine.js';
+import { createEncoderBackend, type BackendSelection } from '../backend/registry.js';
 import { startNoVncDemo } from './novnc-demo.js';
 import { TestPattern } from './test-pattern.js';
 
@@ -13,10 +16,24 @@ const usage = `rfb-demo: an RFB server streaming a moving test scene in H.264, w
   --fps <n>            frame rate (default 30)
   --password <pw>      require VNC authentication
   --backend <name>     auto | nvenc | nvenc-software (default auto)
+  --library-dir <dir>  encode with the libcuda.so.1 + libnvidia-encode.so.1 in <dir> instead
+                       (another build of the software device, or a driver outside the loader path)
   --help`;
 
+async function libraryDirBackend(dir: string, fps: number): Promise<BackendSelection> {
+  const engine = await createNvencEngine({
+    device: { cudaLibrary: join(resolve(dir), 'libcuda.so.1'), nvencLibrary: join(resolve(dir), 'libnvidia-encode.so.1') },
+    name: 'nvenc-libraries',
+  });
+  return { backend: new H264EncoderBackend(engine, { fps }), name: engine.name, reason: `libraries in ${dir}`, attempts: [] };
+}
+
 async function main(): Promise<void> {
+  // `npm run demo -- --flag` passes the separator along: drop it.
+  const args = process.argv.slice(2);
+  if (args[0] === '--') args.shift();
   const { values } = parseArgs({
+    args,
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '6080' },
@@ -25,6 +42,7 @@ async function main(): Promise<void> {
       fps: { type: 'string', default: '30' },
       password: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
+      'library-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -38,7 +56,10 @@ async function main(): Promise<void> {
   const height = Number(size[2]);
   const fps = Number(values.fps);
 
-  const selection = await createEncoderBackend({ prefer: values.backend, fps, log: (line) => console.log(line) });
+  const libraryDir = values['library-dir'];
+  const selection = libraryDir
+    ? await libraryDirBackend(libraryDir, fps)
+    : await createEncoderBackend({ prefer: values.backend, fps, log: (line) => console.log(line) });
   const demo = await startNoVncDemo({
     backend: selection.backend,
     host: values.host,
