@@ -33,6 +33,8 @@ export interface ChildRun {
   wallPerFrameUs?: number;
   fps?: number;
   callUs?: RunResult['callUs'];
+  /** JS staging copy per frame, p50 µs (host-copy staged only). */
+  stagingP50Us?: number;
   latencyUs?: RunResult['latencyUs'];
   lagMs?: { p50: number; p99: number; max: number; samples: number };
 }
@@ -74,6 +76,7 @@ export async function runSuiteChild(payload: string): Promise<number> {
           wallPerFrameUs: (r.wallMs * 1000) / r.frames,
           fps: r.fps,
           callUs: r.callUs,
+          ...(r.stages.staging ? { stagingP50Us: r.stages.staging.p50 } : {}),
           latencyUs: r.latencyUs,
           lagMs: { p50: r.eventLoopLag.p50Ms, p99: r.eventLoopLag.p99Ms, max: r.eventLoopLag.maxMs, samples: r.eventLoopLag.samples },
         };
@@ -139,7 +142,8 @@ export interface SuiteReport {
     rawCopy?: HarnessCopyResult;
     rows: {
       label: string;
-      wallPerFrameUs: number | null;
+      /** Per frame: p50 of the encode() call plus (staged) p50 of the JS copy, µs. */
+      perFrameUs: number | null;
       uploadUs: number | null;
       /** raw copy time / upload cost of this strategy: 1 = as fast as a bare cuMemcpyHtoD. */
       efficiencyVsRawPinned: number | null;
@@ -181,7 +185,7 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
   };
   const setDevice = (runs: ChildRun[]) => {
     const d = runs.find((r) => r.ok && r.device)?.device;
-    if (d && !report.device) report.device = { line: d.line, kind: d.kind, name: d.deviceName, abi: d.abi };
+    if (d && !report.device) report.device = { line: suiteDeviceLine(d), kind: d.kind, name: d.deviceName, abi: d.abi };
     return d;
   };
 
@@ -263,14 +267,16 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       for (const r of runs.filter((x) => x.label.startsWith('upload:'))) {
         const label = r.label.slice('upload:'.length);
         if (!r.ok) {
-          report.upload.rows.push({ label, wallPerFrameUs: null, uploadUs: null, efficiencyVsRawPinned: null, efficiencyVsRawPageable: null, error: r.error! });
+          report.upload.rows.push({ label, perFrameUs: null, uploadUs: null, efficiencyVsRawPinned: null, efficiencyVsRawPageable: null, error: r.error! });
           continue;
         }
-        const uploadUs = label === 'device' ? 0 : base?.ok ? r.wallPerFrameUs! - base.wallPerFrameUs! : null;
+        // Medians, not means: on a shared machine other processes' bursts land in the mean.
+        const perFrame = (x: ChildRun) => x.callUs!.p50 + (x.stagingP50Us ?? 0);
+        const uploadUs = label === 'device' ? 0 : base?.ok ? perFrame(r) - perFrame(base) : null;
         const eff = (rawUs: number | undefined) => (label !== 'device' && uploadUs !== null && uploadUs > 0 && rawUs ? rawUs / uploadUs : null);
         report.upload.rows.push({
           label,
-          wallPerFrameUs: r.wallPerFrameUs!,
+          perFrameUs: perFrame(r),
           uploadUs,
           efficiencyVsRawPinned: eff(raw?.pinnedUs.p50),
           efficiencyVsRawPageable: eff(raw?.pageableUs.p50),
@@ -305,7 +311,10 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
 
   // 4: latency vs throughput at pipeline depths 0-4 (real engine), sync and async.
   if (parts.has('depth')) {
-    const configs: ChildConfig[] = [];
+    // The first encoder of a process pays for loading the codec libraries: warm up, do not report.
+    const configs: ChildConfig[] = [
+      { label: 'depth:warm-up', overrides: { ...size, format: 'bgra', input: 'pinned', mode: 'sync', depth: 0, warmup: 0, frames: 5 } },
+    ];
     for (let depth = 0; depth <= 4; depth++) {
       for (const mode of ['sync', 'async'] as const) {
         configs.push({
@@ -314,10 +323,10 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
         });
       }
     }
-    log(`suite: pipeline depths 0–4, libav engine, ${configs.length} runs of ${o.depthFrames} frames …`);
+    log(`suite: pipeline depths 0–4, libav engine, ${configs.length - 1} runs of ${o.depthFrames} frames …`);
     const runs = await runChild('libav', o.device, configs);
     setDevice(runs);
-    for (const r of runs) {
+    for (const r of runs.slice(1)) {
       const [, depth, mode] = r.label.split(':');
       report.depth.rows.push(
         r.ok
@@ -327,6 +336,16 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
     }
   }
   return report;
+}
+
+/** The suite's first line: the device, without the engine of any one measurement. */
+function suiteDeviceLine(d: DeviceDescription): string {
+  if (d.kind === 'nvidia') return `device: ${d.deviceName} (NVIDIA driver, NVENC ABI ${d.abi}) — hardware NVENC engine`;
+  const engines = 'null engine for 1–2, libavcodec engine for 3–4';
+  if (d.kind === 'hybrid') {
+    return `device: ${d.deviceName} real CUDA + software NVENC engine (${engines}) — not NVIDIA's NVENC engine` + (d.fallbackReason ? `; ${d.fallbackReason}` : '');
+  }
+  return `device: software NVENC device (software CUDA; ${engines}) — not NVIDIA hardware` + (d.fallbackReason ? `; no NVENC engine found: ${d.fallbackReason}` : '');
 }
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`);
@@ -352,7 +371,7 @@ export function renderSuiteText(r: SuiteReport): string {
   }
   const up = r.upload;
   out.push('');
-  out.push(`2. Host-frame upload (null engine, BGRA; upload = per-frame time minus device input's; goal pinned ≥ ${up.goal * 100} % of raw)`);
+  out.push(`2. Host-frame upload (null engine, BGRA; upload = per-frame p50 minus device input's; goal pinned ≥ ${up.goal * 100} % of raw)`);
   if (up.rawCopy) {
     out.push(
       `   raw cuMemcpyHtoD of one frame (${(up.rawCopy.bytes / 1e6).toFixed(2)} MB): pinned ${us(up.rawCopy.pinnedUs.p50)} (${up.rawCopy.pinnedGBps.toFixed(1)} GB/s), ` +
@@ -363,8 +382,8 @@ export function renderSuiteText(r: SuiteReport): string {
   if (up.rows.length) {
     out.push(
       renderTable(
-        ['input', 'per frame', 'upload', 'raw pinned / upload', 'raw pageable / upload'],
-        up.rows.map((x) => (x.error ? [x.label, `failed: ${x.error}`, '', '', ''] : [x.label, us(x.wallPerFrameUs), us(x.uploadUs), pct(x.efficiencyVsRawPinned), pct(x.efficiencyVsRawPageable)])),
+        ['input', 'per frame p50', 'upload', 'raw pinned / upload', 'raw pageable / upload'],
+        up.rows.map((x) => (x.error ? [x.label, `failed: ${x.error}`, '', '', ''] : [x.label, us(x.perFrameUs), us(x.uploadUs), pct(x.efficiencyVsRawPinned), pct(x.efficiencyVsRawPageable)])),
       ),
     );
     if (up.bestPageable) out.push(`   best strategy for pageable Buffers: ${up.bestPageable}`);
