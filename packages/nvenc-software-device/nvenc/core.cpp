@@ -475,7 +475,7 @@ static Status readInput(Session* s, PicIn& pic, EngineFrame& f) {
     planeLayout(r->fmt, r->width, r->height, r->pitch, &L);
     size_t rows = (L.total - L.rowBytes[L.count - 1]) / r->pitch + 1;
     if (s->staging.size() < r->pitch * rows) s->staging.resize(r->pitch * rows);
-    Status fst = faultFor("map", ++s->encodeCalls);
+    Status fst = faultFor("map", ++s->mapReads);
     if (fst != ST_SUCCESS) return s->fail(fst, std::string("fault injected by NVENC_SOFT_FAULT (map): ") + statusName(fst));
     // whole rows except the last, whose readable width is the widest plane row
     size_t widest = 0;
@@ -514,9 +514,11 @@ Status coreEncodePicture(Session* s, PicIn& pic) {
   if (!s->outputs.count(ob)) return s->fail(ST_INVALID_PARAM, "outputBitstream is not a bitstream buffer of this session");
   if (ob->state != BitstreamBuffer::Idle)
     return s->fail(ST_INVALID_PARAM, "outputBitstream is still in use by an earlier picture (lock and unlock it first)");
-  if (pic.inputWidth != c.width || pic.inputHeight != c.height)
+  // inputWidth/inputHeight 0 means "the surface's size" (FFmpeg leaves them 0 for mapped CUDA frames).
+  if ((pic.inputWidth && pic.inputWidth < c.width) || (pic.inputHeight && pic.inputHeight < c.height))
     return s->fail(ST_INVALID_PARAM, "inputWidth x inputHeight " + std::to_string(pic.inputWidth) + "x" + std::to_string(pic.inputHeight) +
-                                         " differs from the encode size " + std::to_string(c.width) + "x" + std::to_string(c.height));
+                                         " is smaller than the encode size " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+                                         " (the software device does not scale)");
   if (pic.pictureStruct != 1) return s->fail(ST_UNSUPPORTED_PARAM, "only progressive frames (NV_ENC_PIC_STRUCT_FRAME) are supported");
   if (c.bitDepth == 8 && c.codec == Codec::H264 && (pic.bufferFmt == BF_YUV420_10BIT || pic.bufferFmt == BF_YUV444_10BIT))
     return s->fail(ST_INVALID_PARAM, "10-bit input needs a 10-bit HEVC/AV1 session");

@@ -196,7 +196,7 @@ struct Session {
   bool sentParamSets = false;
   bool engineDrained = false;
   uint64_t catchUpDrains = 0;
-  uint64_t encodeCalls = 0, lockCalls = 0;
+  uint64_t encodeCalls = 0, lockCalls = 0, mapReads = 0;
   std::vector<uint8_t> staging;  // host copy of a device frame
 
   Status fail(Status st, const std::string& msg);  // records lastError, returns st

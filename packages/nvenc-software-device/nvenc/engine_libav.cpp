@@ -15,6 +15,7 @@ extern "C" {
 
 #include "bitstream.hpp"
 #include "core.hpp"
+#include "initlock.hpp"
 
 namespace nvsoft {
 namespace {
@@ -82,6 +83,7 @@ class LibavEngine : public Engine {
     cfg_ = cfg;
     if (!pkt_) pkt_ = av_packet_alloc();
     if (!frame_) frame_ = av_frame_alloc();
+    if (codecInitTakesLock(cfg.codec) && insideAvcodecOpen()) { deferred_ = true; return ST_SUCCESS; }
     return openCtx(err);
   }
 
@@ -130,7 +132,14 @@ class LibavEngine : public Engine {
     return true;
   }
 
-  std::vector<uint8_t> paramSets() override { return ps_; }
+  std::vector<uint8_t> paramSets() override {
+    if (!ctx_ && ps_.empty()) {
+      std::string err;
+      if (deferred_ && insideAvcodecOpen()) helperParamSets(cfg_, false, ps_, err);
+      else openCtx(err);
+    }
+    return ps_;
+  }
 
  private:
   void closeCtx() { if (ctx_) avcodec_free_context(&ctx_); }
@@ -296,6 +305,7 @@ class LibavEngine : public Engine {
   AVPacket* pkt_ = nullptr;
   std::deque<EnginePacket> out_;
   std::vector<uint8_t> ps_;
+  bool deferred_ = false;
 };
 }  // namespace
 

@@ -12,6 +12,7 @@ extern "C" {
 
 #include "bitstream.hpp"
 #include "core.hpp"
+#include "initlock.hpp"
 
 namespace nvsoft {
 namespace {
@@ -146,7 +147,15 @@ class NullEngine : public Engine {
 
   Status open(const EncodeConfig& cfg, std::string& err) override {
     codec_ = cfg.codec;
+    cfg_ = cfg;
     if (codec_ != Codec::H264 && codec_ != Codec::HEVC) { err = "the null engine produces H.264 and HEVC only"; return ST_INVALID_PARAM; }
+    if (codecInitTakesLock(codec_) && insideAvcodecOpen()) { deferred_ = true; return ST_SUCCESS; }
+    return build(err);
+  }
+
+  Status build(std::string& err) {
+    const EncodeConfig& cfg = cfg_;
+    deferred_ = false;
     const char* encName = codec_ == Codec::H264 ? "libx264" : "libx265";
     const AVCodec* c = avcodec_find_encoder_by_name(encName);
     if (!c) { err = std::string(encName) + " is not available"; return ST_INVALID_PARAM; }
@@ -212,7 +221,8 @@ class NullEngine : public Engine {
     return ST_SUCCESS;
   }
 
-  Status submit(const EngineFrame& f, std::string&) override {
+  Status submit(const EngineFrame& f, std::string& err) override {
+    if (idrSlices_.empty()) { Status st = build(err); if (st != ST_SUCCESS) return st; }
     EnginePacket p;
     p.serial = f.serial;
     p.avgQP = 30;
@@ -242,9 +252,18 @@ class NullEngine : public Engine {
     out_.pop_front();
     return true;
   }
-  std::vector<uint8_t> paramSets() override { return ps_; }
+  std::vector<uint8_t> paramSets() override {
+    if (deferred_ && ps_.empty()) {
+      std::string err;
+      if (insideAvcodecOpen()) helperParamSets(cfg_, true, ps_, err);
+      else build(err);
+    }
+    return ps_;
+  }
 
  private:
+  EncodeConfig cfg_;
+  bool deferred_ = false;
   Codec codec_ = Codec::None;
   std::vector<uint8_t> ps_;
   std::vector<std::vector<uint8_t>> idrSlices_, pSlices_;

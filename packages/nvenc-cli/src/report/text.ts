@@ -54,7 +54,7 @@ export function renderText(r: BenchReport): string {
         [
           'event-loop lag p50 / p99 / max',
           res.eventLoopLagMs.samples === 0 && s.mode === 'sync'
-            ? 'n/a (sync encode() blocks the loop; try --async)'
+            ? 'n/a (sync: loop blocked)'
             : `${fmtMs(res.eventLoopLagMs.p50)} / ${fmtMs(res.eventLoopLagMs.p99)} / ${fmtMs(res.eventLoopLagMs.max)}`,
         ],
       ],
