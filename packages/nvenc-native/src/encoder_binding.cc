@@ -127,8 +127,6 @@ SessionOptions parseSessionOptions(const Napi::Object& o) {
   std::string format = stringOption(o, "inputFormat", "nv12");
   if (!parseInputFormat(format, s.inputFormat))
     throw invalidOption("inputFormat must be one of 'nv12', 'yuv444', 'bgra', 'rgba', 'p010', got '" + format + "'");
-  if (s.inputFormat != InputFormat::Bgra && s.inputFormat != InputFormat::Rgba && ((s.width | s.height) & 1))
-    throw invalidOption("width and height must be even for " + format + " input");
   if (has(o, "colour")) {
     if (!o.Get("colour").IsObject()) throw invalidOption("colour must be an object");
     Napi::Object c = o.Get("colour").As<Napi::Object>();
@@ -141,7 +139,6 @@ SessionOptions parseSessionOptions(const Napi::Object& o) {
   s.extraOutputDelay = uintOption(o, "extraOutputDelay", 0u, 0, 64);
   s.repeatSpsPps = boolOption(o, "repeatSpsPps", true);
   s.zeroReorderDelay = boolOption(o, "zeroReorderDelay", false);
-  if (s.zeroReorderDelay && s.bFrames > 0) throw invalidOption("zeroReorderDelay needs bFrames 0 (B-frames reorder)");
   return s;
 }
 

@@ -71,6 +71,39 @@ test('host frames with padded rows use the given pitch', { skip: noFfprobe }, ()
   assert.equal(decodeAnnexB(packets).frames, 5);
 });
 
+const formatCases = [
+  { name: 'RGBA host frames (h264)', options: { inputFormat: 'rgba' }, frame: () => Buffer.alloc(W * H * 4, 90) },
+  { name: 'YUV444 host frames (h264 high444)', options: { inputFormat: 'yuv444' }, frame: () => Buffer.alloc(W * H * 3, 100), pixFmt: /444/ },
+  { name: 'YUV444 host frames (hevc)', options: { inputFormat: 'yuv444', codec: 'hevc' }, frame: () => Buffer.alloc(W * H * 3, 100), pixFmt: /444/ },
+  { name: 'P010 host frames from a Uint16Array (hevc main10)', options: { inputFormat: 'p010', codec: 'hevc' }, frame: () => new Uint16Array(W * H * 1.5).fill(512 << 6), pixFmt: /10/ },
+  { name: 'constant QP', options: { rateControl: 'cqp', qp: { i: 20, p: 24, b: 26 } }, frame: () => Buffer.alloc(W * H * 1.5, 100) },
+  { name: 'lossless tuning', options: { tuning: 'lossless' }, frame: () => Buffer.alloc(W * H * 1.5, 100) },
+];
+for (const c of formatCases) {
+  test(`${c.name} decode`, { skip: noFfprobe }, () => {
+    const enc = new b.Encoder(encoderOptions(c.options));
+    const packets = encodeAll(enc, Array.from({ length: 3 }, () => ({ data: c.frame() })));
+    enc.close();
+    const d = decodeAnnexB(packets, c.options.codec ?? 'h264');
+    assert.equal(d.frames, 3);
+    if (c.pixFmt) assert.match(d.pixFmt, c.pixFmt);
+  });
+}
+
+test('baseline, zeroReorderDelay and the colour description reach the bitstream', { skip: noFfprobe }, () => {
+  const enc = new b.Encoder(encoderOptions({
+    profile: 'baseline', zeroReorderDelay: true, colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: true },
+  }));
+  const packets = encodeAll(enc, nv12Frames(3));
+  enc.close();
+  const d = decodeAnnexB(packets);
+  assert.match(d.profile, /Baseline/);
+  assert.equal(d.colorPrimaries, 'bt709');
+  assert.equal(d.colorTransfer, 'bt709');
+  assert.equal(d.colorSpace, 'bt709');
+  assert.equal(d.colorRange, 'pc');
+});
+
 test('pinned host frames from allocateHostFrame encode', { skip: noFfprobe }, () => {
   const enc = new b.Encoder(encoderOptions());
   const pinned = enc.allocateHostFrame();
@@ -177,7 +210,8 @@ for (const delay of [0, 1, 2, 3, 4]) {
 }
 
 test('with 2 B-frames every packet carries back its own seq and timestamp', { skip: noFfprobe }, () => {
-  const enc = new b.Encoder(encoderOptions({ bFrames: 2, gop: 30, idrPeriod: 30 }));
+  // extraOutputDelay 4 leaves the engine time to finish each reorder group before its lock.
+  const enc = new b.Encoder(encoderOptions({ bFrames: 2, extraOutputDelay: 4, gop: 30, idrPeriod: 30 }));
   const packets = encodeAll(enc, nv12Frames(30), (i) => ({ seq: 1000 + i, timestamp: i * 10 }));
   enc.close();
   assert.equal(packets.length, 30);
@@ -190,7 +224,16 @@ test('with 2 B-frames every packet carries back its own seq and timestamp', { sk
   assert.ok(types.has('b'), `expected B pictures, got ${[...types]}`);
   // Decode order differs from display order: some packet precedes one with a smaller seq.
   assert.ok(packets.some((p, i) => i > 0 && p.seq < packets[i - 1].seq));
+  assert.deepEqual(packets.filter((p) => p.pictureType === 'b').map((p) => p.keyframe), packets.filter((p) => p.pictureType === 'b').map(() => false));
   assert.equal(decodeAnnexB(packets).frames, 30);
+});
+
+test('with B-frames and extraOutputDelay 0 each packet still maps to its own seq', { skip }, () => {
+  const enc = new b.Encoder(encoderOptions({ bFrames: 2 }));
+  const packets = encodeAll(enc, nv12Frames(12), (i) => ({ seq: i, timestamp: i * 2 }));
+  enc.close();
+  assert.deepEqual(packets.map((p) => p.seq).sort((a, z) => a - z), [...Array(12).keys()]);
+  for (const p of packets) assert.equal(p.timestamp, p.seq * 2);
 });
 
 test('flush drains everything and the next frame is an IDR', { skip }, () => {

@@ -320,3 +320,12 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
     fix: 'Report a bug with the message.',
   },
 });
+
+/** docs/errors.md content: one section per code, from `errorDocs`. */
+export function renderErrorDocs(): string {
+  const lines = ['# Errors', '', 'Every error thrown by `@nvenc-ts/nvenc` is an `NvencError` with a stable `code`.', ''];
+  for (const [code, doc] of Object.entries(errorDocs)) {
+    lines.push(`## \`${code}\``, '', `Class: \`${doc.className}\``, '', doc.meaning, '', `**Fix:** ${doc.fix}`, '');
+  }
+  return lines.join('\n');
+}

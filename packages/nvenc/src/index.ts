@@ -37,6 +37,7 @@ export {
   BitstreamParseError,
   fromNative,
   errorDocs,
+  renderErrorDocs,
   type ErrorDoc,
   type NvencPhase,
 } from './errors.js';

@@ -9,6 +9,7 @@ import {
   InvalidOptionError,
   NoEncodeDeviceError,
   NvencError,
+  renderErrorDocs,
   SessionLimitError,
 } from '../src/errors.js';
 
@@ -94,5 +95,14 @@ describe('error reference text', () => {
       expect(doc!.meaning.length).toBeGreaterThan(10);
       expect(doc!.fix.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('renderErrorDocs', () => {
+  it('renders a section per code with its class and fix', () => {
+    const md = renderErrorDocs();
+    expect(md).toContain('## `DRIVER_NOT_FOUND`');
+    expect(md).toContain('Class: `DriverNotFoundError`');
+    expect(md.match(/^## /gm)?.length).toBe(Object.keys(errorDocs).length);
   });
 });

@@ -132,6 +132,7 @@ class EncodeSession {
   };
   using RegistrationKey = std::tuple<CUdeviceptr, size_t, int, uint32_t, uint32_t>;
 
+  void validateOptions() const;
   void openSession();
   void checkCapabilities();
   void configure();

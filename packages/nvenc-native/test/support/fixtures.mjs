@@ -13,7 +13,9 @@ const repoRoot = resolve(packageDir, '..', '..');
 
 /** Absolute path of a built binding, or null. */
 export function bindingPath(abi) {
-  const p = join(packageDir, 'build', 'Release', `nvenc_${abi.replace('.', '_')}.node`);
+  // NVENC_NATIVE_BUILD_DIR points at another build (a sanitizer build, a carried build on the GPU machine).
+  const dir = process.env.NVENC_NATIVE_BUILD_DIR ?? join(packageDir, 'build', 'Release');
+  const p = join(dir, `nvenc_${abi.replace('.', '_')}.node`);
   return existsSync(p) ? p : null;
 }
 
@@ -109,12 +111,16 @@ export function decodeAnnexB(packets, codec = 'h264') {
   const r = spawnSync(
     'ffprobe',
     ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries',
-      'stream=nb_read_frames,width,height,codec_name', '-of', 'json', file],
+      'stream=nb_read_frames,width,height,codec_name,pix_fmt,profile,color_range,color_primaries,color_transfer,color_space', '-of', 'json', file],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const s = JSON.parse(r.stdout).streams[0];
-  return { file, frames: Number(s.nb_read_frames), width: s.width, height: s.height, codec: s.codec_name };
+  return {
+    file, frames: Number(s.nb_read_frames), width: s.width, height: s.height, codec: s.codec_name,
+    pixFmt: s.pix_fmt, profile: s.profile, colorRange: s.color_range, colorPrimaries: s.color_primaries,
+    colorTransfer: s.color_transfer, colorSpace: s.color_space,
+  };
 }
 
 /** Catches the error a function throws (sync) so a test can check its fields. */

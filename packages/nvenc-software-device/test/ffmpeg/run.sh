@@ -35,7 +35,7 @@ psnr_of() {  # file -> average PSNR against the source (frame by frame, in sourc
     sed -n 's/.*PSNR.*average:\([0-9.inf]*\).*/\1/p' | tail -1
 }
 probe_frames() {  # file fields -> one csv line per decoded frame, display order (side-data lines dropped)
-  ffprobe -v error -select_streams v:0 -show_entries "frame=$2" -of csv=p=1 "$1" | sed -n 's/^frame,//p'
+  ffprobe -v error -select_streams v:0 -show_entries "frame=$2" -of csv=p=1 "$1" | sed -n 's/^frame,//p' | sed 's/,side_data.*//'
 }
 frames_of() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && (a == "inf" || a + 0 >= b + 0)) }'; }
@@ -109,8 +109,12 @@ neg "HEVC 8192x8192" "exceeds 4096" -f lavfi -i testsrc2=size=8192x8192:rate=25 
 neg "unknown preset" "preset" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc -preset nosuchpreset
 neg "too many B-frames" "exceed 4" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc -bf 7
 NVENC_SOFT_MAX_API=11.0 neg "old driver (NVENC_SOFT_MAX_API=11.0)" "required nvenc API version" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc
-NVENC_SOFT_MAX_SESSIONS=0 true  # (0 means default)
-NVENC_SOFT_FAULT="open=OUT_OF_MEMORY" neg "session limit / open failure" "OpenEncodeSessionEx failed" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc
+# two encoders in one process with a limit of one session: the second open fails like a capped GPU
+ffmpeg -hide_banner -nostdin -y -f lavfi -i "$SRC" -frames:v 2 -map 0:v -c:v h264_nvenc -f null - -map 0:v -c:v h264_nvenc -f null - \
+  >"$WORK/lim0.log" 2>&1 && pass "two concurrent sessions with the default limit (8)" || fail "two concurrent sessions with the default limit"
+NVENC_SOFT_MAX_SESSIONS=1 neg "session limit (NVENC_SOFT_MAX_SESSIONS=1, 2nd session)" "OpenEncodeSessionEx failed: out of memory (10)" \
+  -f lavfi -i "$SRC" -frames:v 2 -map 0:v -c:v h264_nvenc -f null - -map 0:v -c:v h264_nvenc
+NVENC_SOFT_FAULT="encode@5=GENERIC" neg "fault injection (NVENC_SOFT_FAULT=encode@5=GENERIC)" "EncodePicture failed" -f lavfi -i "$SRC" -frames:v 20 -c:v h264_nvenc
 
 # 5. null engine: tiny valid access units that decode without errors
 rc=$(NVENC_SOFT_ENGINE=null encode "null-h264" h264_nvenc --)
