@@ -26,12 +26,13 @@ done
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "ffmpeg/ffprobe not installed"; exit 2; }
 
 FAIL=0
+ff() { timeout -k 10 "${FFMPEG_TIMEOUT:-600}" ffmpeg "$@"; }  # a hang is a failure (exit 124)
 SUMMARY=()
 pass() { SUMMARY+=("PASS  $1"); echo "PASS  $1"; }
 fail() { SUMMARY+=("FAIL  $1"); echo "FAIL  $1"; FAIL=1; }
 
 psnr_of() {  # file -> average PSNR against the source (frame by frame, in source order)
-  ffmpeg -hide_banner -nostdin -i "$1" -f lavfi -i "$SRC" -lavfi "[0:v][1:v]psnr" -frames:v "$FRAMES" -f null - 2>&1 |
+  ff -hide_banner -nostdin -i "$1" -f lavfi -i "$SRC" -lavfi "[0:v][1:v]psnr" -frames:v "$FRAMES" -f null - 2>&1 |
     sed -n 's/.*PSNR.*average:\([0-9.inf]*\).*/\1/p' | tail -1
 }
 probe_frames() {  # file fields -> one csv line per decoded frame, display order (side-data lines dropped)
@@ -47,7 +48,7 @@ encode() {  # name codec input-args... -- output-args...
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do in+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   outargs=("$@")
-  ffmpeg -hide_banner -nostdin -y "${in[@]}" -f lavfi -i "$SRC" "${outargs[@]}" -frames:v "$FRAMES" -c:v "$codec" "$out" >"$log" 2>&1
+  ff -hide_banner -nostdin -y "${in[@]}" -f lavfi -i "$SRC" "${outargs[@]}" -frames:v "$FRAMES" -c:v "$codec" "$out" >"$log" 2>&1
   echo $?
 }
 
@@ -96,9 +97,9 @@ done
 # 4. invalid requests fail like a driver would, with an ordinary exit status
 neg() {  # label expected-message ffmpeg-args...
   local label="$1" want="$2"; shift 2
-  ffmpeg -hide_banner -nostdin -y "$@" -f null - >"$WORK/neg.log" 2>&1
+  ff -hide_banner -nostdin -y "$@" -f null - >"$WORK/neg.log" 2>&1
   local rc=$?
-  if [ "$rc" -ge 1 ] && [ "$rc" -lt 128 ] && grep -q "$want" "$WORK/neg.log"; then
+  if [ "$rc" -ge 1 ] && [ "$rc" -lt 124 ] && grep -q "$want" "$WORK/neg.log"; then
     pass "$label: exit $rc, \"$(grep -m1 "$want" "$WORK/neg.log" | sed 's/^\[[^]]*\] //')\""
   else
     fail "$label: exit $rc, expected \"$want\""; tail -3 "$WORK/neg.log"
@@ -110,16 +111,16 @@ neg "unknown preset" "preset" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc -pr
 neg "too many B-frames" "exceed 4" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc -bf 7
 NVENC_SOFT_MAX_API=11.0 neg "old driver (NVENC_SOFT_MAX_API=11.0)" "required nvenc API version" -f lavfi -i "$SRC" -frames:v 2 -c:v h264_nvenc
 # two encoders in one process with a limit of one session: the second open fails like a capped GPU
-ffmpeg -hide_banner -nostdin -y -f lavfi -i "$SRC" -frames:v 2 -map 0:v -c:v h264_nvenc -f null - -map 0:v -c:v h264_nvenc -f null - \
+ff -hide_banner -nostdin -y -f lavfi -i "$SRC" -frames:v 2 -map 0:v -c:v h264_nvenc -f null - -frames:v 2 -map 0:v -c:v h264_nvenc -f null - \
   >"$WORK/lim0.log" 2>&1 && pass "two concurrent sessions with the default limit (8)" || fail "two concurrent sessions with the default limit"
 NVENC_SOFT_MAX_SESSIONS=1 neg "session limit (NVENC_SOFT_MAX_SESSIONS=1, 2nd session)" "OpenEncodeSessionEx failed: out of memory (10)" \
-  -f lavfi -i "$SRC" -frames:v 2 -map 0:v -c:v h264_nvenc -f null - -map 0:v -c:v h264_nvenc
+  -f lavfi -i "$SRC" -frames:v 2 -map 0:v -c:v h264_nvenc -f null - -frames:v 2 -map 0:v -c:v h264_nvenc
 NVENC_SOFT_FAULT="encode@5=GENERIC" neg "fault injection (NVENC_SOFT_FAULT=encode@5=GENERIC)" "EncodePicture failed" -f lavfi -i "$SRC" -frames:v 20 -c:v h264_nvenc
 
 # 5. null engine: tiny valid access units that decode without errors
 rc=$(NVENC_SOFT_ENGINE=null encode "null-h264" h264_nvenc --)
 if [ "$rc" = 0 ]; then
-  errs="$(ffmpeg -hide_banner -nostdin -v error -i "$WORK/null-h264.mkv" -f null - 2>&1 | wc -l)"
+  errs="$(ff -hide_banner -nostdin -v error -i "$WORK/null-h264.mkv" -f null - 2>&1 | wc -l)"
   n="$(frames_of "$WORK/null-h264.mkv")"
   sz="$(stat -c %s "$WORK/null-h264.mkv")"
   [ "$errs" = 0 ] && [ "$n" = "$FRAMES" ] && pass "null engine H.264: $n frames, $sz bytes, decodes without errors" || fail "null engine H.264: frames=$n decode errors=$errs"
@@ -128,7 +129,7 @@ else
 fi
 rc=$(NVENC_SOFT_ENGINE=null encode "null-hevc" hevc_nvenc --)
 if [ "$rc" = 0 ]; then
-  errs="$(ffmpeg -hide_banner -nostdin -v error -i "$WORK/null-hevc.mkv" -f null - 2>&1 | wc -l)"
+  errs="$(ff -hide_banner -nostdin -v error -i "$WORK/null-hevc.mkv" -f null - 2>&1 | wc -l)"
   n="$(frames_of "$WORK/null-hevc.mkv")"
   [ "$errs" = 0 ] && [ "$n" = "$FRAMES" ] && pass "null engine HEVC: $n frames, decodes without errors" || fail "null engine HEVC: frames=$n decode errors=$errs"
 else
