@@ -5,3 +5,9 @@ export function binaries(): NativeBinaryEntry[];
 export function load(abi: string): any;
 export function compareAbi(a: string, b: string): number;
 export const searchDirs: string[];
+/** Platforms with prebuilt binaries, e.g. ['linux-x64 (glibc >= 2.34)']. */
+export const SUPPORTED_PLATFORMS: readonly string[];
+/** Why this platform has no prebuilt binary (macOS, arm64, musl, ...), or undefined when it has one. */
+export function unsupportedPlatformReason(): string | undefined;
+/** Throws an Error with code 'ERR_NVENC_UNSUPPORTED_PLATFORM' on a platform without binaries (unless built from source here). */
+export function checkPlatform(): void;

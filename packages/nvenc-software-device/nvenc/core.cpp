@@ -598,6 +598,15 @@ Status coreLockBitstream(Session* s, void* p, bool doNotWait, LockOut* out) {
     Status st = drainEngine(s);
     if (st != ST_SUCCESS) return st;
     if (!b->filled) return s->fail(ST_GENERIC, "internal error: encoder produced no picture for this buffer");
+    if (s->cfg.frameIntervalP > 1) {
+      // This client locks as soon as NV_ENC_SUCCESS is returned, which the reordering libav
+      // encoders cannot serve: continue without B-frames rather than restarting every group.
+      EncodeConfig c = s->cfg;
+      c.frameIntervalP = 1;
+      auto engine = nullEngineSelected() ? makeNullEngine() : makeLibavEngine();
+      std::string err;
+      if (engine->open(c, err) == ST_SUCCESS) { s->engine = std::move(engine); s->cfg = c; }
+    }
   }
   b->state = BitstreamBuffer::Locked;
   out->data = b->data.data();
