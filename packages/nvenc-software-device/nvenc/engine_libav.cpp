@@ -116,6 +116,7 @@ class LibavEngine : public Engine {
     return receive(err);
   }
 
+
   Status drain(std::string& err) override {
     if (!ctx_) return ST_SUCCESS;
     int r = avcodec_send_frame(ctx_, nullptr);
@@ -189,8 +190,16 @@ class LibavEngine : public Engine {
     ctx_->gop_size = 1 << 30;  // IDR placement is decided by the core (NVENC GOP pattern)
     int bframes = c.codec == Codec::AV1 ? 0 : std::max(0, c.frameIntervalP - 1);
     ctx_->max_b_frames = bframes;
+    // Threads only where they cannot change the bitstream's shape or delay: frame threads would
+    // add output delay (NVENC is 1-in-1-out), and x264's sliced threads cut every picture into
+    // one slice per thread, which browser decoders fed by noVNC cannot reassemble. So H.264 uses
+    // as many threads as the client asked for slices; HEVC/AV1 thread inside one picture.
     unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    ctx_->thread_count = (int)std::min(4u, hw);
+    bool multiSlice = c.sliceMode == 3 && c.sliceModeData > 1;
+    if (c.codec == Codec::H264)
+      ctx_->thread_count = multiSlice ? (int)std::min<uint32_t>(c.sliceModeData, std::min(4u, hw)) : 1;
+    else
+      ctx_->thread_count = (int)std::min(4u, hw);
     if (c.darW && c.darH) {
       av_reduce(&ctx_->sample_aspect_ratio.num, &ctx_->sample_aspect_ratio.den,
                 (int64_t)c.darW * c.height, (int64_t)c.darH * c.width, 1 << 30);
@@ -212,7 +221,9 @@ class LibavEngine : public Engine {
       bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
       if (rc.averageBitRate) {
         ctx_->bit_rate = rc.averageBitRate;
-        if (cbr) {
+        if (cbr && c.codec == Codec::AV1) {
+          // SVT-AV1 rejects max == target; its own CBR mode (rc=2, low-delay structure) is set below.
+        } else if (cbr) {
           ctx_->rc_max_rate = rc.averageBitRate;
           ctx_->rc_buffer_size = (int)(rc.vbvBufferSize ? rc.vbvBufferSize : rc.averageBitRate);
         } else if (rc.maxBitRate) {
@@ -249,7 +260,7 @@ class LibavEngine : public Engine {
       add("b-adapt=0");
       add(c.bframeRefMode ? "b-pyramid=normal" : "b-pyramid=none");
       add("rc-lookahead=0:sync-lookahead=0:mbtree=0:scenecut=0:force-cfr=1:keyint=infinite:annexb=1:repeat-headers=0");
-      add("sliced-threads=1");
+      if (multiSlice) add("sliced-threads=1");
       if (c.vui.videoSignalTypePresent) add(std::string("videoformat=") + videoFormatName(c.vui.videoFormat));
       if (c.sliceMode == 3 && c.sliceModeData > 1) ctx_->slices = (int)c.sliceModeData;
       av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
@@ -278,7 +289,12 @@ class LibavEngine : public Engine {
       static const int svtPreset[] = {10, 12, 11, 10, 9, 8, 7, 6};
       av_opt_set_int(ctx_->priv_data, "preset", svtPreset[std::min(std::max(c.preset, 1), 7)], 0);
       av_opt_set_int(ctx_->priv_data, "la_depth", 0, 0);
-      if (cqp) { av_opt_set_int(ctx_->priv_data, "rc", 0, 0); av_opt_set_int(ctx_->priv_data, "qp", std::min(63u, rc.qpP), 0); }
+      // Low-delay prediction (no hidden frames) keeps SVT-AV1 close to NVENC's 1-in-1-out model.
+      std::string svt = "pred-struct=1";
+      bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
+      if (cqp) svt += ":rc=0:qp=" + std::to_string(std::min(63u, rc.qpP));
+      else if (cbr && rc.averageBitRate) svt += ":rc=2";
+      av_opt_set(ctx_->priv_data, "svtav1-params", svt.c_str(), 0);
       ctx_->gop_size = -1;
     }
 

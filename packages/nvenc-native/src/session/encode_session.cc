@@ -317,6 +317,10 @@ void EncodeSession::configure() {
     h.idrPeriod = options_.idrPeriod;
     h.repeatSPSPPS = options_.repeatSpsPps ? 1 : 0;
     h.chromaFormatIDC = layout_.chroma444() ? 3 : 1;
+    // One slice per picture, said explicitly: noVNC hands each NAL unit to WebCodecs as a whole
+    // picture, so multi-slice pictures break browser playback.
+    h.sliceMode = 3;
+    h.sliceModeData = 1;
     fillVui(h.h264VUIParameters, options_.colour, restriction);
   } else if (codec == Codec::Hevc) {
     NV_ENC_CONFIG_HEVC& h = config_.encodeCodecConfig.hevcConfig;
