@@ -629,7 +629,8 @@ Napi::Value TestingCudaCopyToDevice(const Napi::CallbackInfo& info) {
   }
 }
 
-// { cudaAllocations, cudaBytes, nvencSessions } from the software device's extra exports, or null.
+// { cudaAllocations, cudaBytes, nvencSessions, nvenc{InputBuffers,BitstreamBuffers,Registrations,Mappings} }
+// from the software device's extra exports, or null.
 Napi::Value TestingSoftwareCounters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto driver = Driver::get(libraryChoiceFrom(optionsArg(info)));
@@ -648,6 +649,18 @@ Napi::Value TestingSoftwareCounters(const Napi::CallbackInfo& info) {
     out.Set("cudaBytes", static_cast<double>(bytes));
   }
   if (sessions) out.Set("nvencSessions", sessions());
+  // Newer software devices also count what open sessions still hold (hardening/ leak checks).
+  using Objects = int(int*, int*, int*, int*);
+  Objects* objects = nullptr;
+  driver->nvenc().library().bind(objects, "nvsoft_nvenc_live_objects");
+  if (objects) {
+    int inputs = 0, bitstreams = 0, registrations = 0, mappings = 0;
+    objects(&inputs, &bitstreams, &registrations, &mappings);
+    out.Set("nvencInputBuffers", inputs);
+    out.Set("nvencBitstreamBuffers", bitstreams);
+    out.Set("nvencRegistrations", registrations);
+    out.Set("nvencMappings", mappings);
+  }
   return out;
 }
 

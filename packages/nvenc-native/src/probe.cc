@@ -129,6 +129,7 @@ Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
     params.device = ctx;
     params.apiVersion = NVENCAPI_VERSION;
     void* encoder = nullptr;
+    driver->nvenc().reassertVersion();
     NVENCSTATUS status = driver->nvenc().functions().nvEncOpenEncodeSessionEx(&params, &encoder);
     // Per NVIDIA's documentation a failed open still returns a handle that must be destroyed.
     if (encoder) driver->nvenc().functions().nvEncDestroyEncoder(encoder);

@@ -21,6 +21,7 @@
 //    values looked up in the registry (never dereferenced).
 #include "cuda_types.h"
 #include "registry.h"
+#include "fault_injection.hpp"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -176,6 +177,16 @@ CUresult checkHostRange(const Registry& r, uintptr_t p, size_t n) {
 
 // ---- allocation ----
 
+const char* errorNameOf(int code);
+
+// NVENC_SOFT_FAULT `alloc[@n[+]][=STATUS]` (fault_injection.hpp): the n-th device, managed or
+// pinned allocation fails, with CUDA_ERROR_OUT_OF_MEMORY unless STATUS says otherwise.
+int injectedAllocFault() {
+  std::string text;
+  if (!nvsoft::fault::hit("alloc", &text)) return 0;
+  return nvsoft::fault::statusFromText(text, kErrOutOfMemory, errorNameOf, 999, "CUDA_ERROR_");
+}
+
 CUresult allocBlock(CUdeviceptr* dptr, void** hptr, size_t bytes, MemKind kind, unsigned flags) {
   REQUIRE_INIT();
   if ((!dptr && !hptr) || bytes == 0) return R(kErrInvalidValue);
@@ -183,6 +194,7 @@ CUresult allocBlock(CUdeviceptr* dptr, void** hptr, size_t bytes, MemKind kind, 
   Exclusive lock(r.mu);
   const Context* ctx = nullptr;
   if (CUresult e = currentCtx(r, &ctx)) return e;
+  if (int injected = injectedAllocFault()) return R(injected);
   if (bytes > totalMemory()) return R(kErrOutOfMemory);
   void* mem = nullptr;
   if (posix_memalign(&mem, kAllocAlign, roundUp(bytes, kAllocAlign)) != 0 || !mem)
@@ -435,6 +447,11 @@ const ErrorInfo* findError(int code) {
   for (const auto& e : kErrors)
     if (e.code == code) return &e;
   return nullptr;
+}
+
+const char* errorNameOf(int code) {
+  const ErrorInfo* e = findError(code);
+  return e ? e->name : nullptr;
 }
 
 // ---- device attributes ----

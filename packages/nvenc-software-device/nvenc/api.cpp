@@ -4,11 +4,13 @@
 #include <string>
 
 #include "core.hpp"
+#include "fault_injection.hpp"
 
 #define NVSOFT_EXPORT extern "C" __attribute__((visibility("default")))
 
 namespace nvsoft {
 int liveSessionCount();
+void liveObjectCounts(int counts[4]);
 bool sessionKnown(Session* s);
 
 namespace {
@@ -54,6 +56,28 @@ struct Guard {
   Session* s = guard_.s;       \
   (void)s
 
+// NVENC_SOFT_FAULT's `lost` and `buffer` points (fault_injection.hpp). After a device loss the
+// calls that do work fail with the loss status; teardown calls (destroy, unregister, unmap,
+// unlock) keep working so clients can clean up, as with NVIDIA's driver.
+static int deviceLostStatus() {
+  int st = ST_SUCCESS;
+  return fault::lost(&st) ? st : ST_SUCCESS;
+}
+static int injectedStatus(const char* point, int fallback) {
+  std::string text;
+  if (!fault::hit(point, &text)) return ST_SUCCESS;
+  return fault::statusFromText(text, fallback, statusName, ST_RESOURCE_NOT_MAPPED, "NV_ENC_ERR_");
+}
+static std::string lostText(const char* fn) {
+  return std::string(fn) + ": the device was lost (fault injected by NVENC_SOFT_FAULT lost)";
+}
+#define SESSION_ALIVE(fn)                                                   \
+  SESSION(fn);                                                              \
+  if (int lost_ = deviceLostStatus()) return s->fail((Status)lost_, lostText(fn))
+#define BUFFER_FAULT(fn)                                                    \
+  if (int f_ = injectedStatus("buffer", ST_OUT_OF_MEMORY))                  \
+  return s->fail((Status)f_, std::string(fn) + ": fault injected by NVENC_SOFT_FAULT (buffer): " + statusName(f_))
+
 namespace tramp {
 int openEncodeSession(void*, uint32_t, void**) {
   setGlobalError("nvEncOpenEncodeSession is deprecated: use nvEncOpenEncodeSessionEx");
@@ -68,6 +92,7 @@ int openEncodeSessionEx(void* params, void** encoder) {
     setGlobalError("nvEncOpenEncodeSessionEx: params->version is not NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER");
     return ST_INVALID_VERSION;
   }
+  if (int lost = deviceLostStatus()) { setGlobalError(lostText("nvEncOpenEncodeSessionEx")); return lost; }
   const AbiOps* abi = nullptr;
   if (api == kAbi_11_1->apiVersion) abi = kAbi_11_1;
   else if (api == kAbi_12_1->apiVersion) abi = kAbi_12_1;
@@ -94,18 +119,22 @@ int getPresetCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetEn
 int getPresetGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodePresetGUIDs"); return s->abi->getPresetGUIDs(s, &codec, g, size, count); }
 int getPresetConfig(void* enc, Guid codec, Guid preset, void* cfg) { SESSION("nvEncGetEncodePresetConfig"); return s->abi->getPresetConfig(s, &codec, &preset, cfg); }
 int getPresetConfigEx(void* enc, Guid codec, Guid preset, int tuning, void* cfg) { SESSION("nvEncGetEncodePresetConfigEx"); return s->abi->getPresetConfigEx(s, &codec, &preset, tuning, cfg); }
-int initializeEncoder(void* enc, void* p) { SESSION("nvEncInitializeEncoder"); return s->abi->initialize(s, p); }
-int createInputBuffer(void* enc, void* p) { SESSION("nvEncCreateInputBuffer"); return s->abi->createInputBuffer(s, p); }
+int initializeEncoder(void* enc, void* p) { SESSION_ALIVE("nvEncInitializeEncoder"); return s->abi->initialize(s, p); }
+int createInputBuffer(void* enc, void* p) { SESSION_ALIVE("nvEncCreateInputBuffer"); BUFFER_FAULT("nvEncCreateInputBuffer"); return s->abi->createInputBuffer(s, p); }
 int destroyInputBuffer(void* enc, void* b) { SESSION("nvEncDestroyInputBuffer"); return coreDestroyInputBuffer(s, b); }
-int createBitstreamBuffer(void* enc, void* p) { SESSION("nvEncCreateBitstreamBuffer"); return s->abi->createBitstreamBuffer(s, p); }
+int createBitstreamBuffer(void* enc, void* p) { SESSION_ALIVE("nvEncCreateBitstreamBuffer"); BUFFER_FAULT("nvEncCreateBitstreamBuffer"); return s->abi->createBitstreamBuffer(s, p); }
 int destroyBitstreamBuffer(void* enc, void* b) { SESSION("nvEncDestroyBitstreamBuffer"); return coreDestroyBitstreamBuffer(s, b); }
-int encodePicture(void* enc, void* p) { SESSION("nvEncEncodePicture"); return s->abi->encodePicture(s, p); }
-int lockBitstream(void* enc, void* p) { SESSION("nvEncLockBitstream"); return s->abi->lockBitstream(s, p); }
+int encodePicture(void* enc, void* p) {
+  SESSION("nvEncEncodePicture");
+  if (int st = injectedStatus("lost", ST_DEVICE_NOT_EXIST)) fault::markLost(st);
+  if (int lost = deviceLostStatus()) return s->fail((Status)lost, lostText("nvEncEncodePicture"));
+  return s->abi->encodePicture(s, p); }
+int lockBitstream(void* enc, void* p) { SESSION_ALIVE("nvEncLockBitstream"); return s->abi->lockBitstream(s, p); }
 int unlockBitstream(void* enc, void* b) { SESSION("nvEncUnlockBitstream"); return coreUnlockBitstream(s, b); }
-int lockInputBuffer(void* enc, void* p) { SESSION("nvEncLockInputBuffer"); return s->abi->lockInputBuffer(s, p); }
+int lockInputBuffer(void* enc, void* p) { SESSION_ALIVE("nvEncLockInputBuffer"); return s->abi->lockInputBuffer(s, p); }
 int unlockInputBuffer(void* enc, void* b) { SESSION("nvEncUnlockInputBuffer"); return coreUnlockInputBuffer(s, b); }
 int getEncodeStats(void* enc, void* p) { SESSION("nvEncGetEncodeStats"); return s->abi->getEncodeStats(s, p); }
-int getSequenceParams(void* enc, void* p) { SESSION("nvEncGetSequenceParams"); return s->abi->getSequenceParams(s, p); }
+int getSequenceParams(void* enc, void* p) { SESSION_ALIVE("nvEncGetSequenceParams"); return s->abi->getSequenceParams(s, p); }
 int registerAsyncEvent(void* enc, void*) {
   SESSION("nvEncRegisterAsyncEvent");
   return s->fail(ST_UNIMPLEMENTED, "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
@@ -114,7 +143,7 @@ int unregisterAsyncEvent(void* enc, void*) {
   SESSION("nvEncUnregisterAsyncEvent");
   return s->fail(ST_UNIMPLEMENTED, "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
 }
-int mapInputResource(void* enc, void* p) { SESSION("nvEncMapInputResource"); return s->abi->mapInputResource(s, p); }
+int mapInputResource(void* enc, void* p) { SESSION_ALIVE("nvEncMapInputResource"); return s->abi->mapInputResource(s, p); }
 int unmapInputResource(void* enc, void* m) { SESSION("nvEncUnmapInputResource"); return coreUnmap(s, m); }
 int destroyEncoder(void* enc) {
   {
@@ -132,9 +161,9 @@ int invalidateRefFrames(void* enc, uint64_t) {
   SESSION("nvEncInvalidateRefFrames");
   return s->fail(ST_UNIMPLEMENTED, "reference picture invalidation is not supported (NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION = 0)");
 }
-int registerResource(void* enc, void* p) { SESSION("nvEncRegisterResource"); return s->abi->registerResource(s, p); }
+int registerResource(void* enc, void* p) { SESSION_ALIVE("nvEncRegisterResource"); return s->abi->registerResource(s, p); }
 int unregisterResource(void* enc, void* r) { SESSION("nvEncUnregisterResource"); return coreUnregister(s, r); }
-int reconfigureEncoder(void* enc, void* p) { SESSION("nvEncReconfigureEncoder"); return s->abi->reconfigure(s, p); }
+int reconfigureEncoder(void* enc, void* p) { SESSION_ALIVE("nvEncReconfigureEncoder"); return s->abi->reconfigure(s, p); }
 int createMVBuffer(void* enc, void*) { SESSION("nvEncCreateMVBuffer"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
 int destroyMVBuffer(void* enc, void*) { SESSION("nvEncDestroyMVBuffer"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
 int runMotionEstimationOnly(void* enc, void*) { SESSION("nvEncRunMotionEstimationOnly"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
@@ -203,3 +232,14 @@ NVSOFT_EXPORT const char* nvsoft_nvenc_identify(void) {
 }
 
 NVSOFT_EXPORT int nvsoft_nvenc_live_sessions(void) { return liveSessionCount(); }
+// Objects still owned by open sessions, for leak tests (hardening/): input and bitstream buffers,
+// registered resources and mapped resources, summed over every live session.
+NVSOFT_EXPORT int nvsoft_nvenc_live_objects(int* inputBuffers, int* bitstreamBuffers, int* registrations, int* mappings) {
+  int counts[4];
+  liveObjectCounts(counts);
+  if (inputBuffers) *inputBuffers = counts[0];
+  if (bitstreamBuffers) *bitstreamBuffers = counts[1];
+  if (registrations) *registrations = counts[2];
+  if (mappings) *mappings = counts[3];
+  return 0;
+}

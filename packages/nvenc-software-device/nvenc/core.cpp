@@ -176,6 +176,17 @@ int liveSessionCount() {
   std::lock_guard<std::mutex> l(gMu);
   return (int)gLive.size();
 }
+void liveObjectCounts(int counts[4]) {
+  counts[0] = counts[1] = counts[2] = counts[3] = 0;
+  std::lock_guard<std::mutex> l(gMu);  // order gMu -> s->mu, as in sessionDestroy
+  for (Session* s : gLive) {
+    std::lock_guard<std::recursive_mutex> sl(s->mu);
+    counts[0] += (int)s->inputs.size();
+    counts[1] += (int)s->outputs.size();
+    counts[2] += (int)s->regs.size();
+    counts[3] += (int)s->maps.size();
+  }
+}
 bool sessionKnown(Session* s) {
   std::lock_guard<std::mutex> l(gMu);
   return gLive.count(s) != 0;

@@ -24,11 +24,19 @@ NvencApi::NvencApi(const std::string& library) : lib_(library) {
   maxVersionStatus_ = getMax(&packed);
   if (maxVersionStatus_ == NV_ENC_SUCCESS) maxVersion_ = ApiVersion::fromDriver(packed);
 
+  create_ = create;
   functions_.version = NV_ENCODE_API_FUNCTION_LIST_VER;
   createStatus_ = create(&functions_);
   if (createStatus_ != NV_ENC_SUCCESS) {
     error_ = "NvEncodeAPICreateInstance failed: " + nvencStatusName(createStatus_);
   }
+}
+
+NVENCSTATUS NvencApi::reassertVersion() const {
+  if (!create_) return NV_ENC_ERR_INVALID_CALL;
+  NV_ENCODE_API_FUNCTION_LIST fresh{};
+  fresh.version = NV_ENCODE_API_FUNCTION_LIST_VER;
+  return create_(&fresh);
 }
 
 std::string nvencStatusName(NVENCSTATUS status) {

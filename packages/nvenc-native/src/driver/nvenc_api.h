@@ -36,6 +36,11 @@ class NvencApi {
   // Fills the function list for this binary's ABI. Only valid when ok().
   const NV_ENCODE_API_FUNCTION_LIST& functions() const { return functions_; }
   NVENCSTATUS createInstanceStatus() const { return createStatus_; }
+  // Calls NvEncodeAPICreateInstance again with this ABI's function-list version. Measured on the
+  // H100 (driver 580): the driver keeps the version of the latest call process-wide, so after
+  // another ABI's binary created an instance, sessions opened with this ABI's structs fail with
+  // NV_ENC_ERR_INVALID_VERSION. Call before every session open.
+  NVENCSTATUS reassertVersion() const;
 
  private:
   DynamicLibrary lib_;
@@ -45,6 +50,7 @@ class NvencApi {
   ApiVersion maxVersion_;
   std::string softwareIdentity_;
   NV_ENCODE_API_FUNCTION_LIST functions_{};
+  NVENCSTATUS (*create_)(NV_ENCODE_API_FUNCTION_LIST*) = nullptr;
 };
 
 // "NV_ENC_ERR_NO_ENCODE_DEVICE" for a status; "NV_ENC_STATUS_<n>" for values this ABI lacks.

@@ -148,6 +148,7 @@ void EncodeSession::openSession() {
   params.device = context_->get();
   params.apiVersion = NVENCAPI_VERSION;
   void* encoder = nullptr;
+  driver_->nvenc().reassertVersion();
   NVENCSTATUS s = fns_->nvEncOpenEncodeSessionEx(&params, &encoder);
   if (s == NV_ENC_SUCCESS) {
     encoder_ = encoder;
