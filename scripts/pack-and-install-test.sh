@@ -32,6 +32,17 @@ for t in "${tarballs[@]}"; do
     || die "$(basename "$t") is not installable as is"
 done
 
+# --- the prebuilt binaries must not need a newer glibc than the READMEs promise (2.34)
+max_glibc=${NVENC_MAX_GLIBC:-2.34}
+for t in "$tmp"/tarballs/nvenc-ts-native-*.tgz "$tmp"/tarballs/nvenc-ts-software-device-*.tgz; do
+  tar -xzOf "$t" package/prebuilds/linux-x64/requirements.json | node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const v = (s) => s.split(".").map(Number);
+    const [a, b] = [v(r.requires.glibc), v(process.argv[1])];
+    if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) { console.error(`needs glibc ${r.requires.glibc} > ${process.argv[1]}`); process.exit(1); }' "$max_glibc" \
+    || die "$(basename "$t"): prebuilt binaries need a newer glibc than $max_glibc (build them on Debian 12)"
+done
+
 # --- a PATH with node, npm and basic tools only: no cc, c++, make, cmake, ninja, nvcc
 bin="$tmp/bin"
 mkdir -p "$bin"
@@ -100,8 +111,37 @@ ffmpeg -v error -i out.h264 -f null - || die 'ffmpeg reported decode errors'
   console.log(`  import(): @nvenc-ts/nvenc ${Object.keys(nvenc).length} exports, rfb ${Object.keys(rfb).length}`);' \
   || die 'ESM entry points'
 
+# --- unsupported platforms: npm skips the optional platform packages, the API names the platform
+for target in darwin-arm64 linux-arm64 linux-x64-musl; do
+  IFS=- read -r os cpu libc <<<"$target"
+  other="$tmp/app-$target"
+  mkdir -p "$other"
+  # As a user would: only @nvenc-ts/nvenc asked for; its platform packages come as its optional
+  # dependencies (pointed at the tarballs with overrides, since they are not on a registry).
+  node -e '
+    const [dir, tarballs] = [process.argv[1], process.argv.slice(2)];
+    const tgz = (name) => "file:" + tarballs.find((t) => t.includes(`/nvenc-ts-${name}-`));
+    require("fs").writeFileSync(dir + "/package.json", JSON.stringify({ name: "app", private: true,
+      dependencies: { "@nvenc-ts/nvenc": tgz("nvenc") },
+      overrides: { "@nvenc-ts/native": tgz("native"), "@nvenc-ts/software-device": tgz("software-device") } }));' \
+    "$other" "${tarballs[@]}"
+  (cd "$other" && "${clean_env[@]}" npm install --no-audit --no-fund --loglevel=error --os="$os" --cpu="$cpu" ${libc:+--libc=$libc} >"$tmp/npm-$target.log" 2>&1) \
+    || { cat "$tmp/npm-$target.log"; die "npm install for $target failed"; }
+  [[ ! -e $other/node_modules/@nvenc-ts/native ]] || die "npm installed @nvenc-ts/native for $target"
+  # Run here, pretending to be that platform (process.platform/arch, no glibc in the report).
+  msg=$(cd "$other" && "${clean_env[@]}" node --input-type=module -e "
+    Object.defineProperty(process, 'platform', { value: '$os' });
+    Object.defineProperty(process, 'arch', { value: '$cpu' });
+    if ('$libc' === 'musl') { const r = process.report.getReport(); delete r.header.glibcVersionRuntime; process.report.getReport = () => r; }
+    const { NvencEncoder } = await import('@nvenc-ts/nvenc');
+    try { new NvencEncoder({ width: 64, height: 64 }); console.log('no error'); }
+    catch (e) { console.log(e.name + ': ' + e.message); }")
+  printf '  %s: %s\n' "$target" "$msg"
+  [[ $msg == UnsupportedPlatformError:*"$os-$cpu"*linux-x64* ]] || die "$target: expected UnsupportedPlatformError naming $os-$cpu"
+done
+
 # --- 2. the CLI tarball's bin
 say 'npx nvenc-bench --device software --frames 60'
 "${clean_env[@]}" npx --no-install nvenc-bench --device software --frames 60 --no-progress 2>&1 | tee "$tmp/bench.log" | sed 's/^/  /'
 head -n 1 "$tmp/bench.log" | grep -q '^device: software' || die 'nvenc-bench did not run on the software device'
-say "OK (tarballs in $tmp/tarballs)"
+say "OK${KEEP_TMP:+ (kept: $tmp)}"

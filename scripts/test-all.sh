@@ -6,3 +6,5 @@ NVENC_EXTRA_APT="chromium" bash scripts/bootstrap.sh
 export NX_DAEMON=false NX_NO_CLOUD=true
 pnpm run typecheck
 pnpm run test
+# The packed tarballs install with plain npm and no compiler, and encode (issue #7).
+bash scripts/pack-and-install-test.sh

@@ -311,7 +311,9 @@ export function inspect(options: ProbeOptions = {}): Inspection {
     fail(
       new DriverNotFoundError(
         `No NVENC library: could not load ${nvenc.library} (${nvenc.error ?? 'unknown reason'}). ` +
-          'Install the driver\'s encode library (libnvidia-encode); in containers set NVIDIA_DRIVER_CAPABILITIES to include "video".',
+          (target.kind === 'software'
+            ? "The software device's NVENC library needs Debian 12's FFmpeg runtime: apt-get install libavcodec59 libavutil57 libswscale6."
+            : 'Install the driver\'s encode library (libnvidia-encode); in containers set NVIDIA_DRIVER_CAPABILITIES to include "video".'),
         { code: 'NVENC_LIBRARY_NOT_FOUND', phase: 'load' },
       ),
     );

@@ -4,7 +4,7 @@
  * error only when `device: 'software'` is asked for.
  */
 import { DriverNotFoundError } from './errors.js';
-import { moduleRequire } from './native-binary.js';
+import { checkPlatform, moduleRequire } from './native-binary.js';
 
 export interface SoftwareDeviceLibraries {
   libraryDir: string;
@@ -14,11 +14,13 @@ export interface SoftwareDeviceLibraries {
 
 interface SoftwareDeviceModule extends SoftwareDeviceLibraries {
   isBuilt(): boolean;
+  /** A sentence naming missing FFmpeg runtime libraries (libavcodec59 …), or undefined. */
+  runtimeProblem?(): string | undefined;
 }
 
 export type SoftwareDeviceState =
   | { available: true; libraries: SoftwareDeviceLibraries }
-  | { available: false; reason: string };
+  | { available: false; reason: string; runtimeMissing?: boolean };
 
 /** Whether the software device is installed and built, and where its libraries are. Never throws. */
 export function softwareDeviceState(): SoftwareDeviceState {
@@ -46,15 +48,21 @@ export function softwareDeviceState(): SoftwareDeviceState {
       reason: `@nvenc-ts/software-device is installed but not built (expected ${libraries.cudaLibrary} and ${libraries.nvencLibrary})`,
     };
   }
+  const problem = typeof mod.runtimeProblem === 'function' ? mod.runtimeProblem() : undefined;
+  if (problem) return { available: false, reason: problem, runtimeMissing: true };
   return { available: true, libraries };
 }
 
 /** The software device's absolute library paths; throws DriverNotFoundError if missing or not built. */
 export function softwareDeviceLibraries(): SoftwareDeviceLibraries {
+  // The software device ships prebuilt for linux-x64 only: on other platforms say so, not "build it".
+  checkPlatform();
   const state = softwareDeviceState();
   if (!state.available) {
     throw new DriverNotFoundError(
-      `device 'software' was requested but ${state.reason}. Build it with: pnpm --filter @nvenc-ts/software-device build`,
+      state.runtimeMissing
+        ? `device 'software' was requested but ${state.reason}`
+        : `device 'software' was requested but ${state.reason}. Build it with: pnpm --filter @nvenc-ts/software-device build`,
       { code: 'SOFTWARE_DEVICE_NOT_BUILT' },
     );
   }
