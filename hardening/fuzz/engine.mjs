@@ -89,7 +89,10 @@ export class Fuzzer {
         map[i] = 0;
       }
     }
-    if (error !== undefined && !this.isExpected(error)) this.recordCrash(data, error);
+    if (error !== undefined && !this.isExpected(error)) {
+      this.recordCrash(data, error);
+      return false; // reproducers live in crashDir, never in the corpus
+    }
     return fresh;
   }
 

@@ -157,6 +157,21 @@ test('registration failure (register=RESOURCE_REGISTER_FAILED) → NvencError; n
   assertNothingHeld('a registration failure');
 });
 
+test('a host-frame surface whose registration failed once is registered on the next frame (was a SIGSEGV)', { skip }, async () => {
+  // The failed frame's slot is the next one used: it has a surface but no registration.
+  const enc = new nvenc.NvencEncoder(encoderOptions());
+  try {
+    await withEnv({ NVENC_SOFT_FAULT: 'register=RESOURCE_REGISTER_FAILED' }, async () => {
+      assertNvencError(await caught(() => enc.encode(nv12(W, H))), 'NV_ENC_ERR_RESOURCE_REGISTER_FAILED');
+    });
+    assert.equal(encodeSome(enc, 3), 3);
+    assert.equal((await enc.encodeAsync(nv12(W, H))).length, 1);
+  } finally {
+    enc.close();
+  }
+  assertNothingHeld('a one-off registration failure');
+});
+
 test('initialisation failure (init=GENERIC) → NvencError phase initialize, no session left', { skip }, async () => {
   await withEnv({ NVENC_SOFT_FAULT: 'init=GENERIC' }, async () => {
     assertNvencError(await caught(() => new nvenc.NvencEncoder(encoderOptions())), 'NV_ENC_ERR_GENERIC', 'initialize');
@@ -200,7 +215,9 @@ test('device lost mid-stream (lost@4) → NvencError NV_ENC_ERR_DEVICE_NOT_EXIST
       for (const attempt of [() => enc.encode(nv12(W, H, 3)), () => enc.encode({ devicePtr: ptr, pitch: W }), () => enc.flush(), () => enc.encodeAsync(nv12(W, H))]) {
         assertNvencError(await caught(attempt), 'NV_ENC_ERR_DEVICE_NOT_EXIST');
       }
-      assert.equal(counters().nvencMappings, 0, 'nothing stays mapped after the loss');
+      // extraOutputDelay 1: frame 3 was still in flight when the device went; it stays mapped
+      // until close() (its output can never come), nothing else does.
+      assert.ok(counters().nvencMappings <= 1, `${counters().nvencMappings} mappings after the loss`);
       assertNvencError(await caught(() => new nvenc.NvencEncoder(encoderOptions())), 'NV_ENC_ERR_DEVICE_NOT_EXIST', 'open');
       enc.close();
       assert.equal(enc.closed, true);

@@ -16,7 +16,8 @@ function runChild(body, nodeArgs = [], env = {}) {
   return spawnSync(process.execPath, [...nodeArgs, '-e', script], {
     encoding: 'utf8',
     timeout: 30_000,
-    env: { ...process.env, ...env },
+    // FORCE_COLOR (set by Nx) would colour numbers in the child's console.log output.
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env },
   });
 }
 

@@ -431,11 +431,11 @@ std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes,
   Slot& slot = slots_[idx];
   NV_ENC_INPUT_PTR input = nullptr;
   try {
-    if (!slot.surface) {
-      slot.surface = std::make_unique<DeviceFrame>(*context_, layout_);
+    // Separately: a failed registration leaves a surface without one, to be retried next time.
+    if (!slot.surface) slot.surface = std::make_unique<DeviceFrame>(*context_, layout_);
+    if (!slot.registration)
       slot.registration =
           std::make_unique<RegisteredResource>(*fns_, encoder_, slot.surface->ptr(), slot.surface->pitch(), layout_);
-    }
     // Pinned frames (from allocateHostFrame) go straight to the copy engine on the session's
     // stream. Pageable Buffers are copied with cuMemcpy2D straight from JS memory. Measured on
     // an H100 for one 1920x1080 BGRA frame (test/gpu/upload-strategy.py): pageable copy 726 us,
@@ -630,6 +630,13 @@ Packet EncodeSession::readSlot(size_t idx) {
     stamp = locked.params().outputTimeStamp;
   } catch (...) {
     retire();
+    // After a failed lock the buffer's state in the driver is unknown (it may still hold the
+    // picture, and the driver then refuses it for the next one): give the slot a fresh buffer.
+    try {
+      slot.bitstream = std::make_unique<BitstreamBuffer>(*fns_, encoder_);
+    } catch (...) {
+      // Keep the old buffer; its next use reports the driver's own error.
+    }
     throw;
   }
   retire();
