@@ -294,6 +294,11 @@ export function frameCase(data, frameLayout) {
   if (!(width > 0)) width = 2;
   if (!(height > 0)) height = 2;
   const layout = frameLayout(format, width, height);
+  return { layout, frame: frameDescriptor(d, layout) };
+}
+
+/** Any kind of frame descriptor for a given layout, decided by `d` (a Decisions). */
+export function frameDescriptor(d, layout, devicePointer = pointerLike) {
   let frame;
   switch (d.byte() % 6) {
     case 0:
@@ -306,7 +311,7 @@ export function frameCase(data, frameLayout) {
       break;
     }
     case 2:
-      frame = { devicePtr: pointerLike(d), pitch: numberLike(d, layout) };
+      frame = { devicePtr: devicePointer(d), pitch: numberLike(d, layout) };
       if (d.byte() % 8 === 0) delete frame.pitch;
       break;
     case 3:
@@ -318,7 +323,7 @@ export function frameCase(data, frameLayout) {
     default:
       frame = d.pick([null, undefined, 0, 'frame', {}, [], true, Symbol('frame'), { data: null }, { devicePtr: 1n }, new ArrayBuffer(8)]);
   }
-  return { layout, frame };
+  return frame;
 }
 
 /** What a normalised frame must satisfy, whatever the input was. */
@@ -341,7 +346,7 @@ export function checkNormalised(out, layout) {
   }
 }
 
-const frameDescriptor = {
+const frameDescriptorTarget = {
   entries: [FRAME, NVENC_ERRORS],
   maxLen: 64,
   dictionary: [hex('00'), hex('01'), hex('02'), hex('03'), hex('04'), hex('05'), hex('ff')],
@@ -364,5 +369,5 @@ export const targets = {
   'codec-string-hevc': codecStringTarget('hevc'),
   'codec-string-av1': codecStringTarget('av1'),
   'rfb-client-parser': rfbClientParser,
-  'frame-descriptor': frameDescriptor,
+  'frame-descriptor': frameDescriptorTarget,
 };

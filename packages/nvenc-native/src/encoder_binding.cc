@@ -164,7 +164,10 @@ FrameInput parseFrame(const Napi::Value& value) {
     in.device = true;
     Napi::Value p = frame.Get("devicePtr");
     if (!p.IsBigInt()) throw invalidFrame("devicePtr must be a bigint");
-    in.ptr = bigintValue(p, "devicePtr");
+    bool lossless = true;
+    in.ptr = p.As<Napi::BigInt>().Uint64Value(&lossless);
+    // A frame problem is INVALID_FRAME whatever the field (negative or > 64-bit pointers too).
+    if (!lossless) throw invalidFrame("devicePtr must be a bigint in [1, 2^64)");
     if (!has(frame, "pitch") || !frame.Get("pitch").IsNumber())
       throw invalidFrame("a device frame needs pitch (bytes per row)");
   } else {
@@ -271,6 +274,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
                         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
                         InstanceMethod<&Encoder::Info>("info"),
+                        InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
                         InstanceMethod<&Encoder::Close>("close"),
                         InstanceAccessor<&Encoder::Closed>("closed")});
   }
@@ -539,6 +543,22 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       out.Set("pitch", static_cast<double>(i.pitch));
       out.Set("frameBytes", static_cast<double>(i.frameBytes));
       out.Set("registeredResources", static_cast<double>(i.registeredResources));
+      return out;
+    } catch (const NativeError& e) {
+      throw e.toJs(env);
+    }
+  }
+
+  // { uploadUs, submitUs, waitUs } of the last encode call that ran (sync or async).
+  Napi::Value LastFrameTimings(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      requireOpen();
+      EncodeSession::StageTimings t = session_->lastTimings();
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("uploadUs", t.uploadUs);
+      out.Set("submitUs", t.submitUs);
+      out.Set("waitUs", t.waitUs);
       return out;
     } catch (const NativeError& e) {
       throw e.toJs(env);

@@ -405,3 +405,24 @@ test('closing returns every session and allocation to the software device', { sk
   assert.equal(after.cudaAllocations, before.cudaAllocations + 1);
   assert.ok(pinned.length > 0);
 });
+
+test('lastFrameTimings reports upload for host input and none for device input', { skip }, () => {
+  const enc = new b.Encoder(encoderOptions());
+  const ptr = b._testing.cudaMalloc(software, W * H * 1.5);
+  try {
+    enc.encode({ data: nv12Frame(W, H, 0) });
+    const host = enc.lastFrameTimings();
+    assert.ok(host.uploadUs > 0, `host upload ${host.uploadUs} µs`);
+    assert.ok(host.submitUs > 0, `submit ${host.submitUs} µs`);
+    assert.ok(host.waitUs >= 0);
+    b._testing.cudaCopyToDevice(software, ptr, nv12Frame(W, H, 1));
+    enc.encode({ devicePtr: ptr, pitch: W });
+    const device = enc.lastFrameTimings();
+    assert.equal(device.uploadUs, 0);
+    assert.ok(device.submitUs > 0);
+  } finally {
+    enc.close();
+    b._testing.cudaFree(software, ptr);
+  }
+  assert.equal(thrown(() => enc.lastFrameTimings()).code, 'ENCODER_CLOSED');
+});

@@ -6,7 +6,7 @@ import { codecString } from './codec-string.js';
 import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError, InvalidOptionError, type NvencError } from './errors.js';
 import { frameLayout, normaliseFrame, type CudaArrayInterface, type Frame, type FrameLayout } from './frame.js';
 import { loadBinary } from './native-binary.js';
-import type { NativeEncoder, NativePacket, PictureType } from './native-types.js';
+import type { FrameTimings, NativeEncoder, NativePacket, PictureType } from './native-types.js';
 import {
   resolveEncodeOptions,
   resolveEncoderOptions,
@@ -123,6 +123,16 @@ export class NvencEncoder implements Disposable {
 
   #map(err: unknown): NvencError {
     return fromNative(err, { gpuName: this.#gpuName });
+  }
+
+  /** Per-stage times of the last encode call (upload, submit, wait for output), in µs. */
+  get lastFrameTimings(): FrameTimings {
+    const native = this.#open();
+    try {
+      return native.lastFrameTimings();
+    } catch (err) {
+      throw this.#map(err);
+    }
   }
 
   get info(): EncoderInfo {

@@ -63,4 +63,4 @@ export {
 export { frameLayout, type Frame, type FrameLayout, type CudaArrayInterface, type HostPixels } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';
 export { softwareDeviceState, softwareDeviceLibraries, type SoftwareDeviceLibraries } from './software-device.js';
-export type { PictureType } from './native-types.js';
+export type { FrameTimings, PictureType } from './native-types.js';

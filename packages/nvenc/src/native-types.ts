@@ -117,6 +117,16 @@ export interface NativeReconfigureOptions {
   forceKeyframe?: boolean;
 }
 
+/** Where the last encode call spent its time, in microseconds. */
+export interface FrameTimings {
+  /** Host frame → encoder surface copy (0 for device input). */
+  uploadUs: number;
+  /** nvEncEncodePicture. */
+  submitUs: number;
+  /** nvEncLockBitstream (waiting for the engine), copying the packet out, unlock. */
+  waitUs: number;
+}
+
 export interface NativeEncoder {
   encode(frame: NativeFrame, options?: NativeEncodeOptions): NativePacket[];
   encodeAsync(frame: NativeFrame, options?: NativeEncodeOptions): Promise<NativePacket[]>;
@@ -128,6 +138,7 @@ export interface NativeEncoder {
   allocateHostFrame(): Buffer;
   releaseDevicePointer(ptr: bigint): boolean;
   info(): NativeEncoderInfo;
+  lastFrameTimings(): FrameTimings;
   close(): void;
   readonly closed: boolean;
 }

@@ -1,5 +1,7 @@
 #include "session/encode_session.h"
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstring>
 
@@ -8,6 +10,12 @@
 #include "trace.h"
 
 namespace nvenc {
+
+namespace {
+double microsecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
 
 namespace {
 
@@ -426,6 +434,7 @@ std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes,
                       0, "input");
 
   ScopedContext scope(context_->cuda(), context_->get());
+  timings_ = StageTimings{};
   std::vector<Packet> out = takeCarried();
   size_t idx = acquireSlot(out);
   Slot& slot = slots_[idx];
@@ -447,7 +456,9 @@ std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes,
     bool pinned = PinnedHostBuffer::isPinned(data, need, context_->get());
     {
       TraceRange upload(pinned ? "nvenc:upload-pinned" : "nvenc:upload-pageable");
+      auto t0 = std::chrono::steady_clock::now();
       slot.surface->upload(data, pitch, pinned ? stream_ : nullptr);
+      timings_.uploadUs = microsecondsSince(t0);
     }
     input = slot.registration->map();
     slot.input = slot.registration.get();
@@ -503,6 +514,7 @@ std::vector<Packet> EncodeSession::encodeDevice(CUdeviceptr ptr, size_t pitch, c
     auto resource = std::make_unique<RegisteredResource>(*fns_, encoder_, ptr, pitch, layout_);
     it = registrations_.emplace(key, std::move(resource)).first;
   }
+  timings_ = StageTimings{};
   std::vector<Packet> out = takeCarried();
   size_t idx = acquireSlot(out);
   NV_ENC_INPUT_PTR input = nullptr;
@@ -582,7 +594,9 @@ std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, si
   NVENCSTATUS s;
   {
     TraceRange trace("nvenc:encode-picture");
+    auto t0 = std::chrono::steady_clock::now();
     s = fns_->nvEncEncodePicture(encoder_, &pic);
+    timings_.submitUs = microsecondsSince(t0);
   }
   if (s == NV_ENC_SUCCESS) {
     ready_ = inFlight_.size();  // every frame submitted so far now has its output
@@ -592,8 +606,15 @@ std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, si
   }
   forceIdrNext_ = false;
   std::vector<Packet> out;
+  auto t0 = std::chrono::steady_clock::now();
   collect(out, options_.extraOutputDelay);
+  timings_.waitUs = microsecondsSince(t0);
   return out;
+}
+
+EncodeSession::StageTimings EncodeSession::lastTimings() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return timings_;
 }
 
 // ---- phase: receive packets -------------------------------------------------------------------

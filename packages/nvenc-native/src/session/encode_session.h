@@ -115,11 +115,19 @@ class EncodeSession {
   std::unique_ptr<PinnedHostBuffer> allocateHostFrame();
   bool releaseDevicePointer(CUdeviceptr ptr);
   SessionInfo info();
+  // Where the last encode call spent its time (for the benchmark's per-stage table).
+  struct StageTimings {
+    double uploadUs = 0;  // host frame -> encoder surface copy (0 for device input)
+    double submitUs = 0;  // nvEncEncodePicture
+    double waitUs = 0;    // nvEncLockBitstream (waits for the engine) + copy out + unlock
+  };
+  StageTimings lastTimings();
   // Idempotent; destroys everything in reverse order of creation.
   void close();
   bool closed();
 
  private:
+  StageTimings timings_;
   struct Slot {
     std::unique_ptr<DeviceFrame> surface;               // encoder-owned input for host frames
     std::unique_ptr<RegisteredResource> registration;   // of `surface`
