@@ -142,6 +142,10 @@ done
 
 # --- 2. the CLI tarball's bin
 say 'npx nvenc-bench --device software --frames 60'
-"${clean_env[@]}" npx --no-install nvenc-bench --device software --frames 60 --no-progress 2>&1 | tee "$tmp/bench.log" | sed 's/^/  /'
+"${clean_env[@]}" npx --no-install nvenc-bench --device software --frames 60 --no-progress --output "$tmp/bench.h264" 2>&1 | tee "$tmp/bench.log" | sed 's/^/  /'
 head -n 1 "$tmp/bench.log" | grep -q '^device: software' || die 'nvenc-bench did not run on the software device'
+# 60 measured frames + the 10 warm-up frames nvenc-bench encodes first.
+bench_frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$tmp/bench.h264")
+echo "  ffprobe decoded bench.h264: $bench_frames frames"
+[[ $bench_frames == 70 ]] || die "nvenc-bench output decoded to $bench_frames frames, expected 70"
 say "OK${KEEP_TMP:+ (kept: $tmp)}"

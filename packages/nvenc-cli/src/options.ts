@@ -44,6 +44,8 @@ export interface BenchOptions {
   json: OutputTarget | undefined;
   csv: OutputTarget | undefined;
   report: string | undefined;
+  /** Write the encoded elementary stream (Annex B / OBUs), warm-up frames included. */
+  output: string | undefined;
   compare: Compare | undefined;
   progress: 'auto' | 'on' | 'off';
   /** Distinct synthetic frames cycled through (so the encoder sees motion, not a still image). */
@@ -87,6 +89,7 @@ export const defaults: Readonly<BenchOptions> = Object.freeze<BenchOptions>({
   json: undefined,
   csv: undefined,
   report: undefined,
+  output: undefined,
   compare: undefined,
   progress: 'auto',
   distinctFrames: 8,
@@ -225,6 +228,7 @@ const runFlags: Record<string, FlagSpec> = {
   '--json': { value: 'optional', apply: (o, v) => (o.json = outputTarget(v)) },
   '--csv': { value: 'optional', apply: (o, v) => (o.csv = outputTarget(v)) },
   '--report': { value: 'required', apply: (o, v) => (o.report = v) },
+  '--output': { value: 'required', apply: (o, v) => (o.output = v) },
   '--compare': { value: 'required', apply: (o, v, f) => (o.compare = oneOf(v!, f, ['ffmpeg'] as const)) },
   '--progress': { value: 'none', apply: (o) => (o.progress = 'on') },
   '--no-progress': { value: 'none', apply: (o) => (o.progress = 'off') },
@@ -386,6 +390,7 @@ Run options (defaults in brackets):
 Output:
   (default) a table; --json[=file] and --csv[=file] (stdout without a file)
   --report out.html                     self-contained HTML page with charts
+  --output out.h264                     write the encoded stream (warm-up frames included)
   --compare ffmpeg                      also run ffmpeg's h264_nvenc/hevc_nvenc with the same settings
   --progress | --no-progress            progress bar (default: only on a TTY)
 

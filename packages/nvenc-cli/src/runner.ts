@@ -4,6 +4,7 @@
  * produced them (by `seq`), so latency is "frame submitted → its packet returned" also when the
  * pipeline depth makes encode() return an older frame's packet.
  */
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { EventLoopLagMonitor, type LagSummary } from './event-loop-lag.js';
 import { frameLayout, makeHostFrames, type FrameLayout } from './frames.js';
@@ -166,8 +167,10 @@ export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStarte
   let keyframes = 0;
   let packetsWithoutSeq = 0;
 
+  const stream: Buffer[] = [];
   const book = (packets: Packet[], now: number) => {
     for (const p of packets) {
+      if (o.output) stream.push(p.data);
       let seq = typeof p.seq === 'number' && p.seq >= 0 ? p.seq : p.frameIndex;
       if (!(seq in submittedAt)) {
         packetsWithoutSeq++;
@@ -241,6 +244,7 @@ export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStarte
     const tail = o.mode === 'sync' ? encoder.flush() : await encoder.flushAsync();
     book(tail, performance.now());
     const eventLoopLag = lag.stop();
+    if (o.output) writeFileSync(o.output, Buffer.concat(stream));
     hooks.onProgress?.(i - warmup, total, performance.now() - started);
 
     const frames = i - warmup;
