@@ -40,7 +40,7 @@ echo "== 2/3 native test suite (sanitized addon + device)"
 
 echo "== 3/3 hardening tests (sanitized addon + device)"
 LD_PRELOAD=$asan_lib HARDENING_NATIVE_FUZZ_CASES=${HARDENING_NATIVE_FUZZ_CASES:-3000} \
-  node --expose-gc --test hardening/test/faults.test.mjs hardening/test/native-frames.test.mjs hardening/test/soak.test.mjs || status=1
+  node --expose-gc --test hardening/test/faults.test.mjs hardening/test/native-frames.test.mjs hardening/test/soak.test.mjs hardening/test/exit-race.test.mjs || status=1
 
 reports=$(find "$logs" -type f | wc -l)
 if [[ $reports -gt 0 ]]; then

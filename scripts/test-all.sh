@@ -8,3 +8,8 @@ pnpm run typecheck
 pnpm run test
 # The packed tarballs install with plain npm and no compiler, and encode (issue #7).
 bash scripts/pack-and-install-test.sh
+# Hardening (issue #8): faults, reduced soak, fuzz-corpus replay, native frame fuzzing, error docs.
+pnpm run test:hardening
+# ASan + UBSan build of the native addon and the software device, native + hardening tests on it
+# (about 3 minutes on 2 cores, most of it compiling).
+bash hardening/sanitize.sh

@@ -59,6 +59,12 @@ const summary = {
   counters: points.length,
   coveredAtStart: initialCoverage,
   coveredAtEnd: finalCoverage,
+  coverageByFile: Object.fromEntries(
+    [...new Set(points.map((p) => p.file))].map((file) => {
+      const ids = points.map((p, i) => (p.file === file ? i : -1)).filter((i) => i >= 0);
+      return [file, `${ids.filter((i) => fuzzer.virgin[i]).length}/${ids.length}`];
+    }),
+  ),
   newInputs: fuzzer.newUnits,
   corpus: minimized,
   crashes: [...fuzzer.crashes.values()],

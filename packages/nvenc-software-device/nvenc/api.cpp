@@ -15,10 +15,11 @@ bool sessionKnown(Session* s);
 
 namespace {
 std::mutex gErrMu;
-std::string gLastError = "no error";
+// Never destroyed, like gLive in core.cpp: calls may still run while the process exits.
+std::string& gLastError = *new std::string("no error");
 thread_local std::string tlsErrCopy;
 std::mutex gDeadMu;
-std::set<void*> gDestroyed;  // handles of destroyed sessions (addresses only, never dereferenced)
+std::set<void*>& gDestroyed = *new std::set<void*>();  // handles of destroyed sessions (addresses only, never dereferenced)
 }  // namespace
 
 void setGlobalError(const std::string& msg) {

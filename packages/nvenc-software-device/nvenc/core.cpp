@@ -168,7 +168,10 @@ Status Session::fail(Status st, const std::string& msg) {
 
 namespace {
 std::mutex gMu;
-std::set<Session*> gLive;
+// Never destroyed (like the CUDA library's registry): a client thread may still be inside an NVENC
+// call while the process exits and static destructors run (hardening/sanitize.sh caught a
+// heap-use-after-free on this set when node exited with encodes in flight).
+std::set<Session*>& gLive = *new std::set<Session*>();
 std::atomic<uint64_t> gOpenCalls{0};
 }  // namespace
 

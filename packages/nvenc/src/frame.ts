@@ -204,9 +204,14 @@ function cudaArrayFrame(layout: FrameLayout, cai: unknown): NativeFrame {
     cStrides[i] = acc;
     acc *= match[i] ?? 1;
   }
-  const st = strides === undefined || strides === null ? cStrides : [...strides];
+  if (strides !== undefined && strides !== null && !Array.isArray(strides)) {
+    throw frameError(`Invalid __cuda_array_interface__.strides (${typeof strides}): expected ${match.length} integers or null`);
+  }
+  const st: unknown[] = strides === undefined || strides === null ? cStrides : [...strides];
   if (st.length !== match.length || !st.every((n) => typeof n === 'number' && Number.isInteger(n))) {
-    throw frameError(`Invalid __cuda_array_interface__.strides [${String(strides)}]: expected ${match.length} integers`);
+    // Describe the values without String(): a Symbol among them would throw a TypeError.
+    const shown = st.map((v) => (typeof v === 'number' ? String(v) : typeof v)).join(', ');
+    throw frameError(`Invalid __cuda_array_interface__.strides [${shown}]: expected ${match.length} integers`);
   }
   // Pixels within a row must be packed; only the row pitch may differ from the tight layout.
   const rowAxis = match.length === 3 ? (layout.format === 'yuv444' ? 1 : 0) : 0;
