@@ -1,27 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { H264Flags } from '../src/rfb/constants.js';
-import { startFakeServer } from './helpers/server-fixture.js';
+import { scopedFixtures } from './helpers/scoped-fixtures.js';
 import { fakeSlices, RfbTestClient, until } from './helpers/rfb-test-client.js';
 
 const H264 = 50;
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-async function fixture(options: Parameters<typeof startFakeServer>[0] = {}) {
-  const f = await startFakeServer(options);
-  cleanup.push(() => f.close());
-  return f;
-}
-
-async function client(port: number) {
-  const c = await RfbTestClient.connect(port);
-  cleanup.push(async () => c.close());
-  return c;
-}
+const { fixture, client, defer } = scopedFixtures();
 
 /** A well-behaved viewer that has had its first keyframe. */
 async function watcher(f: Awaited<ReturnType<typeof fixture>>) {
@@ -128,7 +112,7 @@ describe('hostile and broken clients are cut off with a log line', () => {
     bad.requestUpdate(false);
     bad.socket.pause(); // stops reading; the kernel buffers fill, then the server's
     const asks = setInterval(() => bad.requestUpdate(true), 5);
-    cleanup.push(async () => clearInterval(asks));
+    defer(() => clearInterval(asks));
     let worstQueue = 0;
     for (let i = 0; i < 200 && !cutOff(f.logLines, 'RFB_CLIENT_NOT_READING'); i++) {
       await f.push();

@@ -1,29 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { H264Flags } from '../src/rfb/constants.js';
 import type { RfbKeyEvent, RfbPointerEvent, RfbClipboardEvent } from '../src/rfb/server.js';
-import { startFakeServer } from './helpers/server-fixture.js';
+import { scopedFixtures } from './helpers/scoped-fixtures.js';
 import { fakeSlices, RfbTestClient, until } from './helpers/rfb-test-client.js';
 
 const H264 = 50;
 const DESKTOP_SIZE = -223;
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-async function fixture(options: Parameters<typeof startFakeServer>[0] = {}) {
-  const f = await startFakeServer(options);
-  cleanup.push(() => f.close());
-  return f;
-}
-
-async function client(port: number) {
-  const c = await RfbTestClient.connect(port);
-  cleanup.push(async () => c.close());
-  return c;
-}
+const { fixture, client } = scopedFixtures();
 
 describe('RFB handshake', () => {
   it('speaks 3.8 with security None and announces size and name in ServerInit', async () => {
