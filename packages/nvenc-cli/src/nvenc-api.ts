@@ -5,90 +5,31 @@
  * and a wrong option must exit with code 2 without touching any driver.
  */
 import { createRequire } from 'node:module';
+import type * as NvencApi from '@nvenc-ts/nvenc';
 
-export type DeviceOption =
-  | 'auto'
-  | 'software'
-  | { gpu?: number; cudaContext?: bigint; cudaLibrary?: string; nvencLibrary?: string };
+// Types come from the package itself (type-only: erased at build time, so nothing loads early).
+export type { DeviceOption, DriverReport, EncoderOptions, Frame, FrameTimings, Packet } from '@nvenc-ts/nvenc';
 
-export interface EncoderOptions {
-  width: number;
-  height: number;
-  codec?: 'h264' | 'hevc' | 'av1';
-  preset?: 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
-  tuning?: 'ull' | 'll' | 'hq' | 'lossless';
-  rateControl?: 'cbr' | 'vbr' | 'cqp';
-  bitrate?: number;
-  qp?: number;
-  fps?: number;
-  gop?: number | 'infinite';
-  bFrames?: number;
-  inputFormat?: 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
-  extraOutputDelay?: number;
-  device?: DeviceOption;
-}
-
-export interface Packet {
-  data: Buffer;
-  keyframe: boolean;
-  pictureType: string;
-  seq: number;
-  timestamp: number;
-  frameIndex: number;
-}
-
-/** Native per-frame stage times, if the encoder exposes them (see `stageTimesOf`). */
-export interface StageTimes {
-  uploadUs?: number;
-  submitUs?: number;
-  waitUs?: number;
-}
-
-export type Frame =
-  | Buffer
-  | Uint8Array
-  | Uint16Array
-  | { data: ArrayBufferView; pitch?: number }
-  | { devicePtr: bigint; pitch: number };
-
-export interface EncoderInfo {
-  abi: string;
-  device: string;
-  software: boolean;
-  width: number;
-  height: number;
-  codec: string;
-  inputFormat: string;
-  pitch?: number;
-  frameBytes?: number;
-  [key: string]: unknown;
-}
-
+/**
+ * The slice of NvencEncoder the benchmark drives; narrow on purpose so the runner's tests can
+ * script an encoder without a device.
+ */
 export interface Encoder {
-  readonly info: EncoderInfo;
-  encode(frame: Frame, options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean }): Packet[];
-  encodeAsync(frame: Frame, options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean }): Promise<Packet[]>;
-  flush(): Packet[];
-  flushAsync(): Promise<Packet[]>;
+  readonly info: Pick<NvencApi.EncoderInfo, 'abi' | 'device' | 'software' | 'width' | 'height' | 'codec' | 'inputFormat'>;
+  encode(frame: NvencApi.Frame, options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean }): NvencApi.Packet[];
+  encodeAsync(frame: NvencApi.Frame, options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean }): Promise<NvencApi.Packet[]>;
+  flush(): NvencApi.Packet[];
+  flushAsync(): Promise<NvencApi.Packet[]>;
   allocateHostFrame(): Buffer;
   releaseDeviceFrame?(ptr: bigint): unknown;
+  /** Per-stage times of the last encode call (absent on scripted test encoders). */
+  readonly lastFrameTimings?: NvencApi.FrameTimings;
   close(): void;
 }
 
-export interface DriverReport {
-  ok: boolean;
-  device: string;
-  abi: string | null;
-  software: boolean;
-  driver: { version: string | null; cudaLibrary: string; nvencLibrary: string };
-  nvenc: { maxApiVersion?: string | null; softwareIdentity?: string } | null;
-  devices: { index: number; name: string; computeCapability?: string }[];
-  problems: string[];
-}
-
 export interface NvencModule {
-  NvencEncoder: new (options: EncoderOptions) => Encoder;
-  probeDriver(options?: { device?: DeviceOption }): DriverReport;
+  NvencEncoder: typeof NvencApi.NvencEncoder;
+  probeDriver: typeof NvencApi.probeDriver;
 }
 
 export interface SoftwareDeviceModule {
@@ -101,10 +42,7 @@ export interface SoftwareDeviceModule {
 const requireHere = createRequire(import.meta.url);
 
 export async function loadNvenc(): Promise<NvencModule> {
-  // A variable specifier keeps TypeScript from needing the package's types at build time; the
-  // interface above is the contract from ARCHITECTURE.md.
-  const specifier = '@nvenc-ts/nvenc';
-  const mod = (await import(specifier)) as Partial<NvencModule>;
+  const mod = (await import('@nvenc-ts/nvenc')) as Partial<NvencModule>;
   if (typeof mod.NvencEncoder !== 'function' || typeof mod.probeDriver !== 'function') {
     throw new Error('@nvenc-ts/nvenc does not export NvencEncoder and probeDriver yet (is it built?)');
   }

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { EventLoopLagMonitor, type LagSummary } from './event-loop-lag.js';
 import { frameLayout, makeHostFrames, type FrameLayout } from './frames.js';
-import { loadNativeTesting, type Encoder, type LibraryChoice, type Frame, type Packet, type StageTimes } from './nvenc-api.js';
+import { loadNativeTesting, type Encoder, type LibraryChoice, type Frame, type Packet } from './nvenc-api.js';
 import type { BenchOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -70,22 +70,6 @@ export interface RunHooks {
 interface FrameSource {
   next(i: number): { frame: Frame; stagingUs: number };
   dispose(): void;
-}
-
-/** Reads native stage times if the encoder exposes them (`lastFrameTimings` / `lastTimings`), else undefined. */
-export function stageTimesOf(encoder: Encoder): StageTimes | undefined {
-  const e = encoder as unknown as Record<string, unknown>;
-  const raw = (e.lastFrameTimings ?? e.lastTimings) as Record<string, unknown> | undefined;
-  if (!raw || typeof raw !== 'object') return undefined;
-  const num = (us: unknown, ns: unknown) => (typeof us === 'number' ? us : typeof ns === 'number' ? ns / 1000 : undefined);
-  const t: StageTimes = {};
-  const up = num(raw.uploadUs, raw.uploadNs);
-  const sub = num(raw.submitUs, raw.submitNs);
-  const wait = num(raw.waitUs, raw.waitNs);
-  if (up !== undefined) t.uploadUs = up;
-  if (sub !== undefined) t.submitUs = sub;
-  if (wait !== undefined) t.waitUs = wait;
-  return up === undefined && sub === undefined && wait === undefined ? undefined : t;
 }
 
 function makeSource(encoder: Encoder, o: BenchOptions, layout: FrameLayout, libraries: LibraryChoice | undefined): FrameSource {
@@ -193,11 +177,11 @@ export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStarte
       s.submitMs[k] = t0 - measuredStart;
       s.callUs[k] = (t1 - t0) * 1000;
       if (staged) s.stagingUs[k] = stagingUs;
-      const st = stageTimesOf(encoder);
+      const st = encoder.lastFrameTimings;
       if (st) {
-        if (st.uploadUs !== undefined) s.uploadUs[k] = st.uploadUs;
-        if (st.submitUs !== undefined) s.submitUs[k] = st.submitUs;
-        if (st.waitUs !== undefined) s.waitUs[k] = st.waitUs;
+        s.uploadUs[k] = st.uploadUs;
+        s.submitUs[k] = st.submitUs;
+        s.waitUs[k] = st.waitUs;
       }
     }
     book(packets, t1);

@@ -19,7 +19,7 @@ function scriptedEncoder(depth: number): Encoder & { calls: number } {
   });
   const enc = {
     calls: 0,
-    info: { abi: '12.1', device: 'scripted', software: true, width: 64, height: 64, codec: 'h264', inputFormat: 'bgra' },
+    info: { abi: '12.1', device: 'scripted', software: true, width: 64, height: 64, codec: 'h264' as const, inputFormat: 'bgra' as const },
     encode(_frame: Frame, o?: { seq?: number }) {
       enc.calls++;
       pending.push(packetFor(o!.seq!));
