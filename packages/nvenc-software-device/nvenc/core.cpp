@@ -1,5 +1,6 @@
 // Session state machine of the software NVENC device (ABI-neutral).
 #include "core.hpp"
+#include "fault_injection.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -115,33 +116,12 @@ int maxSessions() {
 }
 
 Status faultFor(const char* point, uint64_t n) {
-  // NVENC_SOFT_FAULT="point[@n]=STATUS[,...]"; points: open, init, encode, lock, map, register.
-  // STATUS is a number or a name with or without the NV_ENC_ERR_ prefix. Without @n every call fails.
+  // NVENC_SOFT_FAULT's session points (open, init, encode, lock, map, register), in the grammar of
+  // fault_injection.hpp; `n` is the caller's own count. Without a STATUS the call fails GENERIC.
   std::string spec = envStr("NVENC_SOFT_FAULT", "");
-  if (spec.empty()) return ST_SUCCESS;
-  size_t pos = 0;
-  while (pos <= spec.size()) {
-    size_t end = spec.find(',', pos);
-    if (end == std::string::npos) end = spec.size();
-    std::string item = spec.substr(pos, end - pos);
-    pos = end + 1;
-    size_t eq = item.find('=');
-    if (eq == std::string::npos) continue;
-    std::string lhs = item.substr(0, eq), rhs = item.substr(eq + 1);
-    uint64_t at = 0;
-    size_t atp = lhs.find('@');
-    if (atp != std::string::npos) { at = strtoull(lhs.c_str() + atp + 1, nullptr, 10); lhs = lhs.substr(0, atp); }
-    if (lhs != point || (at && at != n)) continue;
-    char* e = nullptr;
-    long num = strtol(rhs.c_str(), &e, 10);
-    if (e && *e == 0 && !rhs.empty()) return (Status)num;
-    for (int i = 1; i <= ST_RESOURCE_NOT_MAPPED; i++) {
-      std::string full = statusName(i);
-      if (rhs == full || ("NV_ENC_ERR_" + rhs) == full) return (Status)i;
-    }
-    return ST_GENERIC;
-  }
-  return ST_SUCCESS;
+  std::string text;
+  if (spec.empty() || !fault::matches(spec, point, n, &text)) return ST_SUCCESS;
+  return (Status)fault::statusFromText(text, ST_GENERIC, statusName, ST_RESOURCE_NOT_MAPPED, "NV_ENC_ERR_");
 }
 
 PresetDefaults presetDefaults(Codec, int preset, int tuning) {

@@ -55,12 +55,7 @@ bool quiet() {
 
 }  // namespace
 
-bool hit(const char* point, std::string* statusText) {
-  if (quiet()) return false;
-  std::lock_guard<std::mutex> l(gMu);
-  const std::string& spec = currentSpec();
-  if (spec.empty()) return false;
-  const unsigned long long n = countCall(point);
+bool matches(const std::string& spec, const char* point, unsigned long long n, std::string* statusText) {
   size_t pos = 0;
   while (pos <= spec.size()) {
     size_t end = spec.find(',', pos);
@@ -85,6 +80,14 @@ bool hit(const char* point, std::string* statusText) {
     return true;
   }
   return false;
+}
+
+bool hit(const char* point, std::string* statusText) {
+  if (quiet()) return false;
+  std::lock_guard<std::mutex> l(gMu);
+  const std::string& spec = currentSpec();
+  if (spec.empty()) return false;
+  return matches(spec, point, countCall(point), statusText);
 }
 
 int statusFromText(const std::string& text, int fallback, const char* (*nameOf)(int), int maxCode, const char* prefix) {

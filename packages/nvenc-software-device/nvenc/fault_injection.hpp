@@ -16,7 +16,11 @@
 namespace nvsoft {
 namespace fault {
 
-// Counts one call of `point`; true when a rule asks this call to fail. `statusText` receives the
+// Whether a rule of `spec` makes call `n` of `point` fail; the caller does the counting (the
+// session-level points of core.cpp count per session). `statusText` receives the rule's STATUS.
+bool matches(const std::string& spec, const char* point, unsigned long long n, std::string* statusText);
+
+// Counts one call of `point` (per process); true when a rule asks this call to fail. `statusText` receives the
 // rule's STATUS ("" when it has none).
 bool hit(const char* point, std::string* statusText);
 
