@@ -43,6 +43,7 @@ export type {
 
 export const INFINITE_GOP = 0xffffffff;
 
+/** Every accepted value of each string option, in documentation order (CLIs and forms list these). */
 export const CODECS: readonly Codec[] = ['h264', 'hevc', 'av1'];
 export const PRESETS: readonly Preset[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
 export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
