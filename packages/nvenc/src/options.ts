@@ -23,23 +23,8 @@ import type {
   MatrixName,
 } from './types.js';
 
-// The option types live in the leaf types.ts; re-exported for modules that import them from here.
-export type {
-  Codec,
-  ColourOptions,
-  EncodeOptions,
-  EncoderOptions,
-  InputFormat,
-  Preset,
-  Profile,
-  RateControl,
-  ReconfigureOptions,
-  ResolvedEncoderOptions,
-  Tuning,
-  ColourPrimariesName,
-  TransferName,
-  MatrixName,
-};
+// The option types live in the leaf types.ts; modules that import them from here still find them.
+export type * from './types.js';
 
 export const INFINITE_GOP = 0xffffffff;
 
