@@ -40,7 +40,7 @@ export interface RfbLimits {
   /**
    * Memory a client's received-but-unparsed bytes may hold, counting a fixed overhead per
    * buffered chunk (so a flood of tiny messages is bounded too). Default: the largest
-   * ClientCutText plus 64 KiB.
+   * ClientCutText plus 1/16 for chunk overhead plus 64 KiB (`receiveBufferFor`).
    */
   maxReceiveBufferBytes: number;
   /** Authenticated clients; one more is told `too many clients` in the RFB way and closed. */
@@ -66,6 +66,11 @@ export interface RfbLimits {
   authBlockMaxMs: number;
 }
 
+/** Default receive bound for a given largest ClientCutText: the message, its chunks' overhead (< 1/40 of it) and slack. */
+export function receiveBufferFor(maxCutTextBytes: number): number {
+  return maxCutTextBytes + Math.ceil(maxCutTextBytes / 16) + 64 * 1024;
+}
+
 export const DEFAULT_LIMITS: RfbLimits = {
   maxQueuedFrames: 8,
   maxQueuedBytes: 8 * 1024 * 1024,
@@ -74,7 +79,7 @@ export const DEFAULT_LIMITS: RfbLimits = {
   handshakeTimeoutMs: 10_000,
   maxCutTextBytes: 1024 * 1024,
   maxEncodings: 1024,
-  maxReceiveBufferBytes: 1024 * 1024 + 64 * 1024,
+  maxReceiveBufferBytes: receiveBufferFor(1024 * 1024),
   maxClients: 64,
   maxPendingClients: 16,
   maxPendingPerAddress: 4,

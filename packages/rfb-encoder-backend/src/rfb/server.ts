@@ -9,6 +9,7 @@ import { defaultCursor, type CursorShape } from './encodings/cursor.js';
 import { framebufferFromFrame, type Framebuffer } from './framebuffer.js';
 import {
   DEFAULT_LIMITS,
+  receiveBufferFor,
   RfbClientConnection,
   type ConnectionHost,
   type RfbAuth,
@@ -149,6 +150,7 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     this.backend = options.backend;
     this.logger = options.logger === 'silent' ? silentLogger : (options.logger ?? consoleLogger);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    if (options.limits?.maxReceiveBufferBytes === undefined) this.limits.maxReceiveBufferBytes = receiveBufferFor(this.limits.maxCutTextBytes);
     this.auth = options.auth ?? { type: 'none' };
     if (this.auth.type === 'vnc') checkPassword(this.auth.password);
     this.cursorShape = options.cursor === undefined ? defaultCursor() : options.cursor;
@@ -196,10 +198,10 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
         perMessageDeflate: false,
         // noVNC asks for the 'binary' subprotocol; answer it when offered.
         handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
-        verifyClient: (info: { origin: string; req: IncomingMessage }) => {
-          const ok = originAllowed(info.origin, info.req.headers.host, this.options.allowedOrigins);
-          if (!ok) this.logger.warn(`refused a WebSocket from origin ${JSON.stringify(info.origin)} (${info.req.socket.remoteAddress ?? '?'}): not in allowedOrigins`);
-          return ok;
+        verifyClient: (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+          if (originAllowed(info.origin, info.req.headers.host, this.options.allowedOrigins)) return done(true);
+          this.logger.warn(`refused a WebSocket from origin ${JSON.stringify(info.origin)} (${info.req.socket.remoteAddress ?? '?'}): not in allowedOrigins`);
+          done(false, 403, 'origin not allowed');
         },
       });
       this.wsServer = wss;
