@@ -29,6 +29,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
                         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
                         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
+                        InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"),
                         InstanceMethod<&Encoder::Info>("info"),
                         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
                         InstanceMethod<&Encoder::Close>("close"),
@@ -246,6 +247,24 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       CUdeviceptr ptr = bigintValue(info[0], "ptr");
       waitForAsync();
       return Napi::Boolean::New(env, session_->releaseDevicePointer(ptr));
+    });
+  }
+
+  Napi::Value InvalidateReferences(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsErrors(env, [&]() -> Napi::Value {
+      requireOpen();
+      if (info.Length() < 1 || !info[0].IsArray()) throw invalidOption("invalidateReferences needs an array of timestamps", "encode");
+      Napi::Array list = info[0].As<Napi::Array>();
+      std::vector<double> timestamps;
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        Napi::Value v = list.Get(i);
+        if (!v.IsNumber()) throw invalidOption("invalidateReferences: timestamps must be numbers", "encode");
+        timestamps.push_back(v.As<Napi::Number>().DoubleValue());
+      }
+      // Ordered after every queued encodeAsync(), so the timestamps refer to pictures already sent.
+      waitForAsync();
+      return Napi::Number::New(env, session_->invalidateReferences(timestamps));
     });
   }
 

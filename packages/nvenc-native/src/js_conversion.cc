@@ -157,6 +157,45 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   s.extraOutputDelay = o.uint32("extraOutputDelay");
   s.repeatSpsPps = o.boolean("repeatSpsPps");
   s.zeroReorderDelay = o.boolean("zeroReorderDelay");
+  // The encoder controls are optional by meaning: absent, the control is off (one slice per
+  // picture, no AQ, no lookahead, ...), which is what the session did before they existed, so
+  // callers that predate them keep working. @nvenc-ts/nvenc always passes every one.
+  if (o.has("intraRefresh")) {
+    Fields ir = o.object("intraRefresh");
+    s.intraRefreshPeriod = ir.uint32("period");
+    s.intraRefreshCount = ir.uint32("count");
+  }
+  s.sliceMode = SliceMode::Count;
+  s.sliceValue = 1;
+  if (o.has("slices")) {
+    Fields slices = o.object("slices");
+    s.sliceMode = slices.pick<SliceMode>("mode", {{"count", SliceMode::Count},
+                                                   {"maxBytes", SliceMode::MaxBytes},
+                                                   {"macroblocks", SliceMode::Macroblocks},
+                                                   {"rows", SliceMode::Rows}});
+    s.sliceValue = slices.uint32("value");
+  }
+  if (o.has("spatialAq")) s.spatialAq = o.boolean("spatialAq");
+  if (o.has("aqStrength")) s.aqStrength = o.uint32("aqStrength");
+  if (o.has("temporalAq")) s.temporalAq = o.boolean("temporalAq");
+  if (o.has("lookahead")) s.lookahead = o.uint32("lookahead");
+  if ((s.hasMultipass = o.has("multipass")))
+    s.multipass = o.pick<Multipass>("multipass", {{"disabled", Multipass::Disabled},
+                                                  {"quarter-resolution", Multipass::QuarterResolution},
+                                                  {"full-resolution", Multipass::FullResolution}});
+  if (o.has("weightedPrediction")) s.weightedPrediction = o.boolean("weightedPrediction");
+  if (o.has("bFrameRefMode"))
+    s.bFrameRefMode = o.pick<BFrameRefMode>(
+        "bFrameRefMode", {{"disabled", BFrameRefMode::Disabled}, {"each", BFrameRefMode::Each}, {"middle", BFrameRefMode::Middle}});
+  if (o.has("maxReferenceFrames")) s.maxReferenceFrames = o.uint32("maxReferenceFrames");
+  if (o.has("qpMap"))
+    s.qpMap = o.pick<QpMapMode>("qpMap", {{"off", QpMapMode::Off}, {"delta", QpMapMode::Delta}, {"emphasis", QpMapMode::Emphasis}});
+  if (o.has("longTermReferences")) s.longTermReferences = o.uint32("longTermReferences");
+  // Optional by meaning: absent, NVENC uses its own streams.
+  if (o.has("cudaStream")) {
+    s.hasCudaStream = true;
+    s.cudaStream = reinterpret_cast<CUstream>(bigintValue(object.Get("cudaStream"), "cudaStream"));
+  }
   return s;
 }
 
@@ -257,6 +296,30 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
       meta.sei.push_back(std::move(msg));
     }
   }
+  if (has(o, "startIntraRefresh")) {
+    if (!o.Get("startIntraRefresh").IsNumber()) throw bad("startIntraRefresh must be a number");
+    meta.startIntraRefresh = o.Get("startIntraRefresh").As<Napi::Number>().Uint32Value();
+  }
+  if (has(o, "ltr")) {
+    if (!o.Get("ltr").IsObject()) throw bad("ltr must be { mark?, use? }");
+    Napi::Object ltr = o.Get("ltr").As<Napi::Object>();
+    if (has(ltr, "mark")) {
+      if (!ltr.Get("mark").IsNumber()) throw bad("ltr.mark must be a number");
+      meta.ltrMark = true;
+      meta.ltrMarkSlot = ltr.Get("mark").As<Napi::Number>().Uint32Value();
+    }
+    if (has(ltr, "use")) {
+      if (!ltr.Get("use").IsNumber()) throw bad("ltr.use must be a bitmap number");
+      meta.ltrUseBitmap = ltr.Get("use").As<Napi::Number>().Uint32Value();
+    }
+  }
+  if (has(o, "qpMap")) {
+    Napi::Value m = o.Get("qpMap");
+    if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_int8_array) throw bad("qpMap must be an Int8Array");
+    Napi::TypedArray t = m.As<Napi::TypedArray>();
+    const int8_t* v = reinterpret_cast<const int8_t*>(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+    meta.qpMap.assign(v, v + t.ElementLength());
+  }
   return meta;
 }
 
@@ -294,6 +357,7 @@ Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPac
     o.Set("seq", p.seq);
     o.Set("timestamp", p.timestamp);
     o.Set("frameIndex", p.frameIndex);
+    o.Set("slices", p.slices);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

@@ -7,7 +7,7 @@ import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError,
 import { frameLayout, normaliseFrame } from './frame.js';
 import { loadBinary } from './native-binary.js';
 import type { NativeEncoder } from './native-types.js';
-import { resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNativeOptions } from './options.js';
+import { qpMapLength, resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNativeOptions } from './options.js';
 import { inspect } from './probe.js';
 import type {
   Codec,
@@ -136,7 +136,7 @@ export class NvencEncoder implements Disposable {
   encode(frame: Frame, options?: EncodeOptions): Packet[] {
     return this.#call((native) => {
       const input = normaliseFrame(frame, this.#layout);
-      const meta = resolveEncodeOptions(options);
+      const meta = resolveEncodeOptions(options, this.#options);
       return meta === undefined ? native.encode(input) : native.encode(input, meta);
     });
   }
@@ -149,9 +149,28 @@ export class NvencEncoder implements Disposable {
   async encodeAsync(frame: Frame, options?: EncodeOptions): Promise<Packet[]> {
     return this.#call((native) => {
       const input = normaliseFrame(frame, this.#layout);
-      const meta = resolveEncodeOptions(options);
+      const meta = resolveEncodeOptions(options, this.#options);
       return meta === undefined ? native.encodeAsync(input) : native.encodeAsync(input, meta);
     });
+  }
+
+  /**
+   * Loss recovery: tells NVENC that the pictures encoded with these `timestamp`s (the values
+   * passed to encode()) never arrived (`nvEncInvalidateRefFrames`), so later pictures do not
+   * reference them. Returns how many of the timestamps were still known to the encoder (its
+   * last 64 pictures); unknown ones are ignored, as NVENC ignores pictures no longer in its DPB.
+   * Checked against caps `supportRefPicInvalidation`.
+   */
+  invalidateReferences(timestamps: readonly number[]): number {
+    if (!Array.isArray(timestamps) || timestamps.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
+      throw new InvalidOptionError(`Invalid argument to invalidateReferences: expected an array of finite timestamps`, { option: 'timestamps' });
+    }
+    return this.#call((native) => native.invalidateReferences([...timestamps]));
+  }
+
+  /** Entries a per-frame `qpMap` must have: one per 16×16 macroblock, ceil(w/16) × ceil(h/16). */
+  get qpMapLength(): number {
+    return qpMapLength(this.#options.width, this.#options.height);
   }
 
   /** Drains every pending packet (end of stream). The encoder stays usable; the next frame is an IDR. */

@@ -94,6 +94,20 @@ export class InvalidOptionError extends NvencError {
   }
 }
 
+/**
+ * The device's capabilities (`nvEncGetEncodeCaps`, asked before the session is initialised) say
+ * it cannot do what an option asks, e.g. intra refresh on a GPU without it. An
+ * `InvalidOptionError`, so existing handlers still catch it.
+ */
+export class CapabilityError extends InvalidOptionError {
+  /** The capability, named as in `getCapabilities()` (e.g. `supportIntraRefresh`). */
+  readonly capability: string;
+  constructor(message: string, capability: string, options?: SubclassOptions & { option?: string }) {
+    super(message, withCode(options, 'CAPABILITY_UNSUPPORTED'));
+    this.capability = capability;
+  }
+}
+
 /** The encoder was used after `close()`. */
 export class EncoderClosedError extends NvencError {
   constructor(message = 'The encoder is closed; create a new NvencEncoder', options?: SubclassOptions) {
@@ -133,6 +147,8 @@ export interface NativeErrorLike {
   phase?: unknown;
   /** INVALID_OPTION from the binding: the field it names (e.g. 'qp.b'). */
   option?: unknown;
+  /** CAPABILITY_UNSUPPORTED from the binding: the capability's getCapabilities() name. */
+  capability?: unknown;
 }
 
 function isNativeErrorLike(value: unknown): value is NativeErrorLike {
@@ -188,6 +204,8 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
       return phase === 'open' ? new SessionLimitError(message, base) : new NvencError(message, base);
     case 'INVALID_FRAME':
       return new InvalidFrameError(message, base);
+    case 'CAPABILITY_UNSUPPORTED':
+      return new CapabilityError(message, typeof err.capability === 'string' ? err.capability : 'unknown', typeof err.option === 'string' ? { ...base, option: err.option } : base);
     case 'INVALID_OPTION':
     case 'NV_ENC_ERR_UNSUPPORTED_PARAM':
       return new InvalidOptionError(message, typeof err.option === 'string' ? { ...base, option: err.option } : base);
@@ -275,6 +293,11 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
     className: 'InvalidOptionError',
     meaning: 'An option is out of range, of the wrong type, or not supported by the device.',
     fix: 'The message names the option, the value and what is allowed.',
+  },
+  CAPABILITY_UNSUPPORTED: {
+    className: 'CapabilityError',
+    meaning: 'The device\'s capabilities (nvEncGetEncodeCaps) say it cannot do what an option asks (intra refresh, lookahead, temporal AQ, weighted prediction, B-frame references, byte-limited slices, LTR, emphasis maps, multiple references). Checked before the session is initialised.',
+    fix: 'The error names the option and the capability (`error.capability`, as in getCapabilities()); turn the option off or pick a GPU whose capabilities include it.',
   },
   NV_ENC_ERR_UNSUPPORTED_PARAM: {
     className: 'InvalidOptionError',

@@ -24,6 +24,12 @@ export type {
   PictureType,
   FrameTimings,
   EncoderInfo,
+  Multipass,
+  BFrameRefMode,
+  QpMapMode,
+  SlicesOption,
+  SliceMode,
+  IntraRefreshOptions,
 } from './types.js';
 export { NvencEncoder } from './encoder.js';
 export { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY } from './device.js';
@@ -54,6 +60,7 @@ export {
   SessionLimitError,
   InvalidFrameError,
   InvalidOptionError,
+  CapabilityError,
   EncoderClosedError,
   BinaryNotFoundError,
   UnsupportedPlatformError,
@@ -77,6 +84,10 @@ export {
   PROFILES,
   RATE_CONTROLS,
   INPUT_FORMATS,
+  MULTIPASS_MODES,
+  BFRAME_REF_MODES,
+  QP_MAP_MODES,
+  qpMapLength,
 } from './options.js';
 export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';

@@ -70,6 +70,10 @@ export interface NativeEncodeOptions {
   seq?: number;
   timestamp?: number;
   sei?: { type: number; payload: Uint8Array }[];
+  startIntraRefresh?: number;
+  /** use: bitmap of LTR slots (ltrUseFrameBitmap). */
+  ltr?: { mark?: number; use?: number };
+  qpMap?: Int8Array;
 }
 
 export interface NativeEncoderInfo {
@@ -104,6 +108,8 @@ export interface NativeEncoder {
   sequenceHeaders(): Buffer;
   allocateHostFrame(): Buffer;
   releaseDevicePointer(ptr: bigint): boolean;
+  /** nvEncInvalidateRefFrames for each caller timestamp still known; returns how many were. */
+  invalidateReferences(timestamps: number[]): number;
   info(): NativeEncoderInfo;
   lastFrameTimings(): FrameTimings;
   close(): void;
