@@ -3,6 +3,7 @@
 // NativeErrors into JS errors at this boundary only.
 #include "encoder_binding.h"
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -139,6 +140,8 @@ SessionOptions parseSessionOptions(const Napi::Object& o) {
   s.extraOutputDelay = uintOption(o, "extraOutputDelay", 0u, 0, 64);
   s.repeatSpsPps = boolOption(o, "repeatSpsPps", true);
   s.zeroReorderDelay = boolOption(o, "zeroReorderDelay", false);
+  s.hostUpload = pick<HostUpload>(stringOption(o, "hostUpload", "auto"), "hostUpload",
+                                  {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
   return s;
 }
 
@@ -275,6 +278,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
                         InstanceMethod<&Encoder::Info>("info"),
                         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
+                        InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
                         InstanceMethod<&Encoder::Close>("close"),
                         InstanceAccessor<&Encoder::Closed>("closed")});
   }
@@ -543,6 +547,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       out.Set("pitch", static_cast<double>(i.pitch));
       out.Set("frameBytes", static_cast<double>(i.frameBytes));
       out.Set("registeredResources", static_cast<double>(i.registeredResources));
+      out.Set("hostUpload", hostUploadName(i.hostUpload));
       return out;
     } catch (const NativeError& e) {
       throw e.toJs(env);
@@ -559,6 +564,29 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       out.Set("uploadUs", t.uploadUs);
       out.Set("submitUs", t.submitUs);
       out.Set("waitUs", t.waitUs);
+      return out;
+    } catch (const NativeError& e) {
+      throw e.toJs(env);
+    }
+  }
+
+  // Benchmark support (nvenc-bench's overhead measurement), not API: encodes `frame` `count`
+  // times from C++ on this encoder's session and returns each call's time in µs. Against the
+  // same frame through encode(), the difference is what the JS side costs per frame.
+  Napi::Value BenchNativeLoop(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      requireOpen();
+      FrameInput in = parseFrame(info[0]);
+      const uint32_t count = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+      waitForAsync();
+      Napi::Float64Array out = Napi::Float64Array::New(env, count);
+      FrameMeta meta;
+      for (uint32_t i = 0; i < count; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        { std::vector<Packet> packets = run(in, meta); }  // freed inside the timing, as encode() frees it
+        out[i] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+      }
       return out;
     } catch (const NativeError& e) {
       throw e.toJs(env);

@@ -21,6 +21,7 @@
 #include "session/cuda_context.h"
 #include "session/device_frame.h"
 #include "session/frame_layout.h"
+#include "session/host_upload.h"
 #include "session/pinned_host_buffer.h"
 #include "session/registered_resource.h"
 
@@ -59,6 +60,7 @@ struct SessionOptions {
   uint32_t extraOutputDelay = 0;
   bool repeatSpsPps = true;
   bool zeroReorderDelay = false;
+  HostUpload hostUpload = HostUpload::Auto;  // pageable host frames: direct, staged, or timed
 };
 
 struct SeiMessage {
@@ -94,6 +96,7 @@ struct SessionInfo {
   Codec codec = Codec::H264;
   InputFormat inputFormat = InputFormat::Nv12;
   size_t pitch = 0, frameBytes = 0, registeredResources = 0;
+  HostUpload hostUpload = HostUpload::Auto;  // method pageable frames use now (Auto: still timing)
 };
 
 class EncodeSession {
@@ -183,6 +186,7 @@ class EncodeSession {
   bool forceIdrNext_ = false;
   std::vector<Packet> carried_;   // drained by reconfigure(), returned by the next call
   std::map<RegistrationKey, std::unique_ptr<RegisteredResource>> registrations_;
+  std::unique_ptr<HostFrameUpload> hostUpload_;
 };
 
 }  // namespace nvenc
