@@ -54,6 +54,8 @@ export interface EncoderInfo {
   frameBytes: number;
   /** Cached CUDA device-pointer registrations. */
   registeredResources: number;
+  /** How pageable Buffers are uploaded now: 'direct' or 'staged' ('auto' while the first frames are timed). */
+  hostUpload: ResolvedEncoderOptions['hostUpload'];
   preset: ResolvedEncoderOptions['preset'];
   tuning: ResolvedEncoderOptions['tuning'];
   rateControl: ResolvedEncoderOptions['rateControl'];
@@ -157,6 +159,7 @@ export class NvencEncoder implements Disposable {
       pitch: n.pitch,
       frameBytes: n.frameBytes,
       registeredResources: n.registeredResources,
+      hostUpload: n.hostUpload,
       preset: o.preset,
       tuning: o.tuning,
       rateControl: o.rateControl,
@@ -194,6 +197,20 @@ export class NvencEncoder implements Disposable {
     const meta = resolveEncodeOptions(options);
     try {
       return toPackets(await (meta === undefined ? native.encodeAsync(input) : native.encodeAsync(input, meta)));
+    } catch (err) {
+      throw this.#map(err);
+    }
+  }
+
+  /**
+   * Benchmark support, not API: encodes `frame` `count` times from C++ on this encoder's session
+   * and returns each call's time in µs (nvenc-bench's overhead measurement compares it with encode()).
+   */
+  _benchNativeLoop(frame: Frame, count: number): Float64Array {
+    const native = this.#open();
+    const input = normaliseFrame(frame, this.#layout);
+    try {
+      return native.benchNativeLoop(input, count);
     } catch (err) {
       throw this.#map(err);
     }

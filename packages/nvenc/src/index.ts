@@ -59,6 +59,7 @@ export {
   type Profile,
   type RateControl,
   type InputFormat,
+  type HostUpload,
 } from './options.js';
 export { frameLayout, type Frame, type FrameLayout, type CudaArrayInterface, type HostPixels } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';

@@ -73,6 +73,7 @@ export interface NativeEncoderOptions extends LibraryOptions {
   extraOutputDelay: number;
   repeatSpsPps: boolean;
   zeroReorderDelay: boolean;
+  hostUpload: 'auto' | 'direct' | 'staged';
 }
 
 export type NativeFrame = { data: ArrayBufferView; pitch?: number } | { devicePtr: bigint; pitch: number };
@@ -106,6 +107,8 @@ export interface NativeEncoderInfo {
   pitch: number;
   frameBytes: number;
   registeredResources: number;
+  /** The method pageable frames use now ('auto' while the first frames are still being timed). */
+  hostUpload: 'auto' | 'direct' | 'staged';
 }
 
 export interface NativeReconfigureOptions {
@@ -139,6 +142,8 @@ export interface NativeEncoder {
   releaseDevicePointer(ptr: bigint): boolean;
   info(): NativeEncoderInfo;
   lastFrameTimings(): FrameTimings;
+  /** Benchmark support: encodes `frame` `count` times from C++ on this session; µs per call. */
+  benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
   close(): void;
   readonly closed: boolean;
 }

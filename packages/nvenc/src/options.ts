@@ -13,6 +13,8 @@ export type Tuning = 'ull' | 'll' | 'hq' | 'lossless';
 export type Profile = 'auto' | 'baseline' | 'main' | 'high' | 'high444' | 'main10';
 export type RateControl = 'cbr' | 'vbr' | 'cqp';
 export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
+/** How pageable host Buffers reach the GPU (EncoderOptions.hostUpload). */
+export type HostUpload = 'auto' | 'direct' | 'staged';
 
 export type ColourPrimariesName = 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
 export type TransferName = 'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' | 'linear' | 'pq' | 'hlg' | 'unspecified';
@@ -68,6 +70,13 @@ export interface EncoderOptions {
   repeatSpsPps?: boolean;
   /** Signal zero reorder delay (VUI bitstream_restriction). Default true when bFrames is 0. */
   zeroReorderDelay?: boolean;
+  /**
+   * How pageable host Buffers reach the GPU: 'direct' (the driver's pageable copy), 'staged'
+   * (chunks copied into pinned memory by a small thread pool while earlier chunks are already
+   * on their way to the GPU) or 'auto' (default: times both on the first frames and keeps the
+   * faster). Pinned frames from allocateHostFrame() and device memory are not affected.
+   */
+  hostUpload?: HostUpload;
   /** Default 'auto' = the NVIDIA driver; never falls back to software by itself. */
   device?: DeviceOption;
   /** Force an NVENC ABI ('11.1', '12.1'); env NVENC_ABI does the same. */
@@ -98,6 +107,7 @@ export interface ResolvedEncoderOptions {
   extraOutputDelay: number;
   repeatSpsPps: boolean;
   zeroReorderDelay: boolean;
+  hostUpload: HostUpload;
   device: DeviceOption;
   abi?: string;
 }
@@ -110,6 +120,7 @@ export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
 export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high', 'high444', 'main10'];
 export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
 export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+export const HOST_UPLOADS: readonly HostUpload[] = ['auto', 'direct', 'staged'];
 
 /** H.273 code points for named colour values. */
 export const COLOUR_PRIMARIES: Readonly<Record<ColourPrimariesName, number>> = Object.freeze({
@@ -280,7 +291,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const known = new Set([
     'width', 'height', 'codec', 'preset', 'tuning', 'profile', 'rateControl', 'bitrate', 'maxBitrate',
     'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
-    'repeatSpsPps', 'zeroReorderDelay', 'device', 'abi',
+    'repeatSpsPps', 'zeroReorderDelay', 'hostUpload', 'device', 'abi',
   ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
@@ -338,6 +349,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     extraOutputDelay: integer('extraOutputDelay', o.extraOutputDelay, 0, MAX_EXTRA_OUTPUT_DELAY, 0),
     repeatSpsPps: boolean('repeatSpsPps', o.repeatSpsPps, true),
     zeroReorderDelay: false,
+    hostUpload: oneOf('hostUpload', o.hostUpload, HOST_UPLOADS, 'auto'),
     device: o.device ?? 'auto',
   };
   resolved.idrPeriod = frameCount('idrPeriod', o.idrPeriod, resolved.gop);
@@ -408,6 +420,7 @@ export function toNativeOptions(
     extraOutputDelay: resolved.extraOutputDelay,
     repeatSpsPps: resolved.repeatSpsPps,
     zeroReorderDelay: resolved.zeroReorderDelay,
+    hostUpload: resolved.hostUpload,
   };
   if (target.cudaContext !== undefined) native.cudaContext = target.cudaContext;
   if (resolved.maxBitrate !== undefined) native.maxBitrate = resolved.maxBitrate;
