@@ -6,11 +6,11 @@
 set -uo pipefail
 OUT=${OUT:-/tmp/out}
 here=$(pwd)
-node=${NODE:-$here/.device-perf/run-node}
+node=${NODE:?NODE: the run-node launcher staged by stage-perf.sh}
 $node --version
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader
 nproc; grep -m1 'model name' /proc/cpuinfo
-mkdir -p /tmp/softdevice-runtime && xz -dc "${RUNTIME:-$here/.device-perf/softdevice-runtime.tar.xz}" | tar -C /tmp/softdevice-runtime -xf -
+mkdir -p /tmp/softdevice-runtime && xz -dc "${RUNTIME:?RUNTIME: softdevice-runtime.tar.xz staged by stage-perf.sh}" | tar -C /tmp/softdevice-runtime -xf -
 export LD_LIBRARY_PATH=/tmp/softdevice-runtime${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # pnpm's workspace links are not carried: recreate the ones the built packages resolve.
 link() { mkdir -p "$(dirname "$1")"; ln -sfn "$2" "$1"; }
@@ -30,7 +30,7 @@ for k in $(seq 1 "${REPEAT:-2}"); do
   echo "exit $?"; tail -6 "$OUT/r/overhead-$k.txt"
 done
 echo "== 2-5. full suite (upload, lag, depth, sessions) with the HTML report"
-timeout 330 $node $cli suite --device gpu:0 --only upload,lag,depth,sessions --sessions-seconds "${SESSIONS_S:-4}" \
+timeout 330 $node $cli suite --device gpu:0 --only "${PARTS:-upload,lag,depth,sessions}" --sessions-seconds "${SESSIONS_S:-4}" \
   --json="$OUT/r/suite.json" --report="$OUT/suite.html" > "$OUT/r/suite.txt" 2>&1
 echo "exit $?"; tail -45 "$OUT/r/suite.txt"
 (cd "$OUT" && tar -czf reports.tar.gz r && rm -rf r)
