@@ -3,17 +3,27 @@
  * one line; the entry point prints it and exits with code 2 (the convention of getopt tools).
  */
 
-export type Codec = 'h264' | 'hevc' | 'av1';
-export type Preset = 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
-export type Tuning = 'ull' | 'll' | 'hq' | 'lossless';
+import {
+  CODECS,
+  HOST_UPLOADS,
+  INPUT_FORMATS,
+  PRESETS,
+  RATE_CONTROLS,
+  TUNINGS,
+  type Codec,
+  type HostUpload,
+  type InputFormat,
+  type Preset,
+  type RateControl,
+  type Tuning,
+} from '@nvenc-ts/nvenc';
+
+// The encoder's option values come from @nvenc-ts/nvenc (importing it loads no driver).
+export type { Codec, HostUpload, InputFormat, Preset, RateControl, Tuning };
 export type InputKind = 'device' | 'host' | 'pinned';
 /** How a pageable host Buffer reaches the encoder: passed as is, or copied by JS into a pinned frame first. */
 export type HostCopy = 'direct' | 'staged';
-/** The encoder's own path for pageable Buffers (EncoderOptions.hostUpload): timed choice, driver copy, or pinned chunks. */
-export type HostUpload = 'auto' | 'direct' | 'staged';
-export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
 export type Mode = 'sync' | 'async';
-export type RateControl = 'cbr' | 'vbr' | 'cqp';
 /** NVENC engine: the NVIDIA driver's, or one of the software device's two engines. */
 export type Engine = 'nvidia' | 'libav' | 'null';
 export type DeviceChoice = { kind: 'auto' } | { kind: 'software' } | { kind: 'gpu'; index: number };
@@ -32,6 +42,7 @@ export interface BenchOptions {
   fps: number;
   input: InputKind;
   hostCopy: HostCopy;
+  /** The encoder's own path for pageable Buffers (EncoderOptions.hostUpload). */
   hostUpload: HostUpload;
   format: InputFormat;
   mode: Mode;
@@ -174,7 +185,7 @@ export type Command = { command: 'run'; options: BenchOptions } | { command: 'su
 export interface SuiteOptions {
   json: OutputTarget | undefined;
   device: DeviceChoice;
-  /** Frames for the overhead measurement (null engine: cheap). */
+  /** Frames per round of the overhead measurement (null engine: cheap). */
   overheadFrames: number;
   /** Seconds of flat-out encodeAsync for the event-loop lag measurement. */
   lagSeconds: number;
@@ -184,7 +195,7 @@ export interface SuiteOptions {
   height: number;
   /** Which measurements to run (default all). */
   only: SuitePart[] | undefined;
-  /** Alternating TS / C++ rounds of the overhead measurement, and frames per round. */
+  /** Alternating TS / C++ rounds of the overhead measurement. */
   overheadRounds: number;
   /** Seconds per session count in the many-sessions measurement. */
   sessionsSeconds: number;
@@ -203,9 +214,9 @@ interface FlagSpec {
 }
 
 const runFlags: Record<string, FlagSpec> = {
-  '--codec': { value: 'required', apply: (o, v, f) => (o.codec = oneOf(v!, f, ['h264', 'hevc', 'av1'] as const)) },
-  '--preset': { value: 'required', apply: (o, v, f) => (o.preset = oneOf(v!, f, ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'] as const)) },
-  '--tuning': { value: 'required', apply: (o, v, f) => (o.tuning = oneOf(v!, f, ['ull', 'll', 'hq', 'lossless'] as const)) },
+  '--codec': { value: 'required', apply: (o, v, f) => (o.codec = oneOf(v!, f, CODECS)) },
+  '--preset': { value: 'required', apply: (o, v, f) => (o.preset = oneOf(v!, f, PRESETS)) },
+  '--tuning': { value: 'required', apply: (o, v, f) => (o.tuning = oneOf(v!, f, TUNINGS)) },
   '--size': {
     value: 'required',
     apply: (o, v) => {
@@ -218,16 +229,16 @@ const runFlags: Record<string, FlagSpec> = {
   '--fps': { value: 'required', apply: (o, v, f) => (o.fps = parseInteger(v!, f, 1, 1000)) },
   '--input': { value: 'required', apply: (o, v, f) => (o.input = oneOf(v!, f, ['device', 'host', 'pinned'] as const)) },
   '--host-copy': { value: 'required', apply: (o, v, f) => (o.hostCopy = oneOf(v!, f, ['direct', 'staged'] as const)) },
-  '--host-upload': { value: 'required', apply: (o, v, f) => (o.hostUpload = oneOf(v!, f, ['auto', 'direct', 'staged'] as const)) },
+  '--host-upload': { value: 'required', apply: (o, v, f) => (o.hostUpload = oneOf(v!, f, HOST_UPLOADS)) },
   '--format': {
     value: 'required',
-    apply: (o, v, f) => (o.format = oneOf(v!, f, ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'] as const)),
+    apply: (o, v, f) => (o.format = oneOf(v!, f, INPUT_FORMATS)),
   },
   '--mode': { value: 'required', apply: (o, v, f) => (o.mode = oneOf(v!, f, ['sync', 'async'] as const)) },
   '--sync': { value: 'none', apply: (o) => (o.mode = 'sync') },
   '--async': { value: 'none', apply: (o) => (o.mode = 'async') },
   '--depth': { value: 'required', apply: (o, v, f) => (o.depth = parseInteger(v!, f, 0, 16)) },
-  '--rc': { value: 'required', apply: (o, v, f) => (o.rateControl = oneOf(v!, f, ['cbr', 'vbr', 'cqp'] as const)) },
+  '--rc': { value: 'required', apply: (o, v, f) => (o.rateControl = oneOf(v!, f, RATE_CONTROLS)) },
   '--bitrate': { value: 'required', apply: (o, v, f) => (o.bitrate = parseBitrate(v!, f)) },
   '--qp': { value: 'required', apply: (o, v, f) => (o.qp = parseInteger(v!, f, 0, 255)) },
   '--gop': {
@@ -360,7 +371,7 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions {
   const o: Record<string, unknown> = {
     json: undefined,
     device: { kind: 'auto' },
-    overheadFrames: 3000,
+    overheadFrames: 500,
     lagSeconds: 3,
     depthFrames: 60,
     width: 1920,
@@ -420,7 +431,7 @@ Output:
   --progress | --no-progress            progress bar (default: only on a TTY)
 
 Suite options:
-  --json[=file] --device ... --size [1920x1080] --overhead-frames N [3000: frames per round]
+  --json[=file] --device ... --size [1920x1080] --overhead-frames N [500: frames per round]
   --rounds N [30: alternating TS / C++ rounds] --lag-seconds N [3] --depth-frames N [60]
   --sessions 1,2,4,8 --sessions-seconds N [3] --report out.html
   --only overhead,upload,lag,depth,sessions

@@ -216,7 +216,7 @@ export async function runOverheadChild(payload: string): Promise<number> {
       } else {
         const { testing, reason } = loadNativeTesting(encoder.info.abi, { cudaLibrary: desc.cudaLibrary, nvencLibrary: desc.nvencLibrary, gpu: desc.gpu });
         if (!testing) throw new Error(`device memory unavailable: ${reason}`);
-        const { ptr, pitch } = testing.uploadFrame(host!, layout.rowBytes, layout.rows);
+        const { ptr, pitch } = testing.uploadFrame(host!, layout.rowBytes, layout.rowsTotal);
         frame = { devicePtr: ptr, pitch };
         release = () => testing.free(ptr);
       }

@@ -89,7 +89,7 @@ async function runCount(
       device ??= desc;
       const { testing, reason } = loadNativeTesting(encoder.info.abi, { cudaLibrary: desc.cudaLibrary, nvencLibrary: desc.nvencLibrary, gpu: desc.gpu });
       if (!testing) throw new Error(`device memory unavailable: ${reason}`);
-      const { ptr, pitch } = testing.uploadFrame(hosts[k]!, layout.rowBytes, layout.rows);
+      const { ptr, pitch } = testing.uploadFrame(hosts[k]!, layout.rowBytes, layout.rowsTotal);
       frees.push(() => testing.free(ptr));
       frames.push({ devicePtr: ptr, pitch });
     }

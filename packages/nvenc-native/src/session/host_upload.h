@@ -20,10 +20,9 @@
 #include "session/cuda_context.h"
 #include "session/device_frame.h"
 #include "session/frame_layout.h"
+#include "session/session_types.h"
 
 namespace nvenc {
-
-enum class HostUpload { Auto, Direct, Staged };
 
 const char* hostUploadName(HostUpload h);
 
