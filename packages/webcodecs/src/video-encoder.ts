@@ -151,11 +151,28 @@ function trialSession(active: ActiveConfig): string | undefined {
   const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
   const key: SessionKey = { format, colour: '', qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined };
   try {
-    new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)).close();
+    closeEncoder(new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)), false);
     return undefined;
   } catch (err) {
     return describeError(err);
   }
+}
+
+/**
+ * Closes a session. The software device's AV1 engine (SVT-AV1 via libavcodec) hangs in close when
+ * the session never received a frame ("deinit called without sending EOS"), so an unused AV1
+ * session first encodes one black frame, discarded, and is flushed.
+ */
+function closeEncoder(encoder: NvencEncoder, used: boolean): void {
+  if (!used && encoder.options.codec === 'av1' && !encoder.closed) {
+    try {
+      encoder.encode(Buffer.alloc(encoder.info.frameBytes));
+      encoder.flush();
+    } catch {
+      // closing anyway
+    }
+  }
+  encoder.close();
 }
 
 function nextTask(): Promise<void> {
@@ -267,13 +284,13 @@ export class VideoEncoder extends EventTarget {
       this.#session = { encoder, key: { ...key, colour: JSON.stringify(colour.vui) }, decoderConfig, pending: new Map(), nextSeq: 0 };
       return this.#session;
     } catch (err) {
-      encoder.close();
+      closeEncoder(encoder, false);
       throw err;
     }
   }
 
   #closeSession(): void {
-    this.#session?.encoder.close();
+    if (this.#session) closeEncoder(this.#session.encoder, this.#session.nextSeq > 0);
     this.#session = null;
   }
 
