@@ -11,3 +11,4 @@ export { EncodedVideoChunk, type EncodedVideoChunkInit } from './encoded-video-c
 export { VideoEncoderStream, encodeFrames, type VideoEncoderStreamOptions } from './streams.js';
 export type { EncoderDeviceKind } from './device.js';
 export type * from './types.js';
+export { installWebCodecsGlobals } from './globals.js';
