@@ -217,7 +217,7 @@ export class VideoEncoder extends EventTarget {
     return this.#encodeQueueSize;
   }
 
-  /** Extension: the device the current configuration encodes on (null until configure() has run). */
+  /** Extension: the device the last configuration encoded on (null until a configure() has opened one). */
   get encoderDevice(): EncoderDevice | null {
     return this.#device;
   }
@@ -478,7 +478,6 @@ export class VideoEncoder extends EventTarget {
     if (this.#state === 'closed' && !fromCloseMethod) return;
     this.#reset(exception);
     this.#state = 'closed';
-    this.#device = null;
     if (exception.name !== 'AbortError') this.#error(exception);
   }
 
