@@ -222,6 +222,15 @@ export class VideoEncoder extends EventTarget {
     return this.#device;
   }
 
+  /**
+   * Extension: forgets NVENC's cached registration of CUDA memory that frames wrapped (call before
+   * freeing that memory; registrations are cached per pointer because registering is costly).
+   * Returns whether one was cached.
+   */
+  releaseCudaDeviceMemory(devicePtr: bigint): boolean {
+    return this.#session?.encoder.releaseDeviceFrame(devicePtr) ?? false;
+  }
+
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
     const valid = validateEncoderConfig(config);
     await nextTask();
