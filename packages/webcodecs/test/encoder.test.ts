@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.js';
 import { splitNalUnits } from '../src/bitstream.js';
+import { softwareDeviceBuffer } from './helpers/device-memory.js';
 import { encodeAll } from './helpers/encode.js';
 
 const W = 64;
@@ -225,6 +226,26 @@ describe('VideoFrame', () => {
     expect(Buffer.from(out).equals(Buffer.from(tight))).toBe(true);
     f.close();
     ref.close();
+  });
+
+  it('extension: a frame in CUDA device memory (pitched NV12) encodes to the same bytes as the host frame', async () => {
+    const pitch = 128; // padded rows: NVENC reads the pitch, not the width
+    const host = nv12();
+    const tight = new Uint8Array(host.allocationSize());
+    await host.copyTo(tight);
+    const pitched = new Uint8Array(pitch * H * 1.5);
+    for (let row = 0; row < H * 1.5; row++) pitched.set(tight.subarray(row * W, row * W + W), row * pitch);
+    const memory = softwareDeviceBuffer(pitched.length);
+    try {
+      memory.upload(pitched);
+      const device = new VideoFrame({ devicePtr: memory.ptr, pitch }, { format: 'NV12', codedWidth: W, codedHeight: H, timestamp: 0 });
+      const fromDevice = await encodeAll(H264, [device], [], (encoder) => expect(encoder.releaseCudaDeviceMemory(memory.ptr)).toBe(true));
+      const fromHost = await encodeAll(H264, [host]);
+      expect(fromDevice.errors).toEqual([]);
+      expect(Buffer.from(fromDevice.chunks[0]!.bytes).equals(Buffer.from(fromHost.chunks[0]!.bytes))).toBe(true);
+    } finally {
+      memory.free();
+    }
   });
 
   it('extension: wraps CUDA device memory with a pitch, and refuses what NVENC cannot read', async () => {
