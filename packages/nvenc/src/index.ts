@@ -5,6 +5,7 @@ export type {
   Profile,
   RateControl,
   InputFormat,
+  HostUpload,
   ColourOptions,
   ColourPrimariesName,
   TransferName,
@@ -77,6 +78,7 @@ export {
   PROFILES,
   RATE_CONTROLS,
   INPUT_FORMATS,
+  HOST_UPLOADS,
 } from './options.js';
 export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';
