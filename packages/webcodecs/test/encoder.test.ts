@@ -8,6 +8,7 @@ import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.
 import { splitNalUnits } from '../src/bitstream.js';
 import { softwareDeviceBuffer } from './helpers/device-memory.js';
 import { encodeAll } from './helpers/encode.js';
+import { nvidiaUsable } from './helpers/nvidia.js';
 
 const W = 64;
 const H = 48;
@@ -79,7 +80,7 @@ function rgb(format: 'RGBA' | 'RGBX' | 'BGRA' | 'BGRX', timestamp = 0): VideoFra
 }
 
 describe('hardwareAcceleration', () => {
-  it("prefer-hardware means NVIDIA's driver only: unsupported here, and configure closes with NotSupportedError naming it", async () => {
+  it.skipIf(nvidiaUsable)("prefer-hardware means NVIDIA's driver only: unsupported here, and configure closes with NotSupportedError naming it", async () => {
     const config = { ...H264, hardwareAcceleration: 'prefer-hardware' as const };
     expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(false);
     const r = await encodeAll(config, []);
@@ -94,7 +95,7 @@ describe('hardwareAcceleration', () => {
     expect(r.chunks).toHaveLength(1);
   });
 
-  it('no-preference falls back to the software device when no NVIDIA session opens, with the reason', async () => {
+  it.skipIf(nvidiaUsable)('no-preference falls back to the software device when no NVIDIA session opens, with the reason', async () => {
     const r = await encodeAll(H264, [nv12()]);
     expect(r.encoder.encoderDevice?.kind).toBe('software');
     expect(r.encoder.encoderDevice?.reason).toMatch(/^no-preference: NVIDIA not usable \(.+\); using the software device/);
