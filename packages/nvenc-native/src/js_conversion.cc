@@ -196,6 +196,8 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
     s.hasCudaStream = true;
     s.cudaStream = reinterpret_cast<CUstream>(bigintValue(object.Get("cudaStream"), "cudaStream"));
   }
+  s.hostUpload = o.pick<HostUpload>("hostUpload",
+                                    {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
   return s;
 }
 

@@ -118,6 +118,7 @@ export class NvencEncoder implements Disposable {
       pitch: n.pitch,
       frameBytes: n.frameBytes,
       registeredResources: n.registeredResources,
+      hostUpload: n.hostUpload,
       preset: o.preset,
       tuning: o.tuning,
       rateControl: o.rateControl,
@@ -171,6 +172,14 @@ export class NvencEncoder implements Disposable {
   /** Entries a per-frame `qpMap` must have: one per 16×16 macroblock, ceil(w/16) × ceil(h/16). */
   get qpMapLength(): number {
     return qpMapLength(this.#options.width, this.#options.height);
+  }
+
+  /**
+   * Benchmark support, not API: encodes `frame` `count` times from C++ on this encoder's session
+   * and returns each call's time in µs (nvenc-bench's overhead measurement compares it with encode()).
+   */
+  _benchNativeLoop(frame: Frame, count: number): Float64Array {
+    return this.#call((native) => native.benchNativeLoop(normaliseFrame(frame, this.#layout), count));
   }
 
   /** Drains every pending packet (end of stream). The encoder stays usable; the next frame is an IDR. */

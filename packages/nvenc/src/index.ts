@@ -5,6 +5,7 @@ export type {
   Profile,
   RateControl,
   InputFormat,
+  HostUpload,
   ColourOptions,
   ColourPrimariesName,
   TransferName,
@@ -88,6 +89,7 @@ export {
   BFRAME_REF_MODES,
   QP_MAP_MODES,
   qpMapLength,
+  HOST_UPLOADS,
 } from './options.js';
 export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';

@@ -16,6 +16,7 @@ import type {
   EncodeOptions,
   EncoderOptions,
   InputFormat,
+  HostUpload,
   Preset,
   Profile,
   RateControl,
@@ -39,6 +40,7 @@ export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
 export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high', 'high444', 'main10'];
 export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
 export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+export const HOST_UPLOADS: readonly HostUpload[] = ['auto', 'direct', 'staged'];
 
 /** H.273 code points for named colour values. */
 export const COLOUR_PRIMARIES: Readonly<Record<ColourPrimariesName, number>> = Object.freeze({
@@ -228,7 +230,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
     'repeatSpsPps', 'zeroReorderDelay', 'intraRefresh', 'slices', 'spatialAq', 'temporalAq', 'lookahead',
     'multipass', 'weightedPrediction', 'bFrameRefMode', 'maxReferenceFrames', 'qpMap', 'longTermReferences',
-    'cudaStream', 'device', 'abi',
+    'cudaStream', 'hostUpload', 'device', 'abi',
   ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
@@ -288,6 +290,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     repeatSpsPps: boolean('repeatSpsPps', o.repeatSpsPps, true),
     zeroReorderDelay: false,
     ...resolveControls(o, codec, bFrames),
+    hostUpload: oneOf('hostUpload', o.hostUpload, HOST_UPLOADS, 'auto'),
     device: o.device ?? 'auto',
   };
   resolved.idrPeriod = frameCount('idrPeriod', o.idrPeriod, resolved.gop);
@@ -449,6 +452,7 @@ export function toNativeOptions(
     maxReferenceFrames: resolved.maxReferenceFrames,
     qpMap: resolved.qpMap,
     longTermReferences: resolved.longTermReferences,
+    hostUpload: resolved.hostUpload,
   };
   if (resolved.intraRefresh !== undefined) native.intraRefresh = resolved.intraRefresh;
   if (resolved.multipass !== undefined) native.multipass = resolved.multipass;

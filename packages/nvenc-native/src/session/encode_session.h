@@ -21,6 +21,7 @@
 #include "session/cuda_context.h"
 #include "session/device_frame.h"
 #include "session/frame_layout.h"
+#include "session/host_upload.h"
 #include "session/pinned_host_buffer.h"
 #include "session/registered_resource.h"
 #include "session/session_types.h"
@@ -123,6 +124,7 @@ class EncodeSession {
   CUstream ioStream_ = nullptr;        // the caller's stream, given to nvEncSetIOCudaStreams
   std::vector<uint32_t> sliceOffsets_;  // NV_ENC_LOCK_BITSTREAM::sliceOffsets, one per macroblock
   std::map<RegistrationKey, std::unique_ptr<RegisteredResource>> registrations_;
+  std::unique_ptr<HostFrameUpload> hostUpload_;
 };
 
 }  // namespace nvenc
