@@ -63,6 +63,12 @@ export const DIFFERENCES: Difference[] = [
     browser: ['key', 'delta', 'delta', 'delta', 'delta', 'delta'],
     why: 'encoder: a bitrate-only configure() reconfigures the running NVENC session without asking for an IDR (same decoderConfig, none emitted); the software device restarts its libavcodec encoder on every nvEncReconfigureEncoder, which begins with an IDR',
   },
+  {
+    path: 'decoderConfigColorSpace.rgba.fullRange',
+    node: false,
+    browser: true,
+    why: "encoder: RGB frames are converted to YUV inside the encoder; Chromium's converter writes full range, this package asks NVENC for BT.709 limited range (the players' default) and signals that in the VUI",
+  },
   { path: 'frameSizeDiffersFromConfig.flush', node: 'EncodingError', browser: 'resolved', why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError' },
   { path: 'frameSizeDiffersFromConfig.outputs', node: 0, browser: 1, why: 'encoder: as above' },
   { path: 'frameSizeDiffersFromConfig.errors', node: ['EncodingError'], browser: [], why: 'encoder: as above' },
