@@ -2,6 +2,7 @@
  * NvencEncoder: one NVENC session. Validates in TypeScript, runs in the native binding chosen by
  * the driver probe, and maps every native failure to a typed error.
  */
+import type { NvencCapabilities } from './capabilities.js';
 import { codecString } from './codec-string.js';
 import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError, InvalidOptionError, type NvencError } from './errors.js';
 import { frameLayout, normaliseFrame, type CudaArrayInterface, type Frame, type FrameLayout } from './frame.js';
@@ -245,13 +246,14 @@ export class NvencEncoder implements Disposable {
   }
 
   /** The device's NVENC capabilities for a codec (nvEncGetEncodeCaps, camelCase names). */
-  getCapabilities(codec: Codec = this.#options.codec): Record<string, number> {
+  getCapabilities(codec: Codec = this.#options.codec): NvencCapabilities {
     const native = this.#open();
     if (codec !== 'h264' && codec !== 'hevc' && codec !== 'av1') {
       throw new InvalidOptionError(`Invalid codec ${String(codec)}; expected 'h264', 'hevc' or 'av1'`, { option: 'codec' });
     }
     try {
-      return native.getCapabilities(codec);
+      // The binding reports `supported` always and each other NV_ENC_CAPS answer it got.
+      return native.getCapabilities(codec) as unknown as NvencCapabilities;
     } catch (err) {
       throw this.#map(err);
     }

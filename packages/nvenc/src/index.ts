@@ -22,7 +22,9 @@ export {
   type AvcProfileLevel,
   type HevcProfileTierLevel,
   type Av1SequenceHeader,
+  type CodecStringOptions,
 } from './codec-string.js';
+export type { NvencCapabilities } from './capabilities.js';
 export {
   NvencError,
   DriverNotFoundError,
@@ -38,8 +40,14 @@ export {
   fromNative,
   errorDocs,
   renderErrorDocs,
+  isErrorCode,
+  NVENC_PHASES,
+  NVENC_STATUS_CODES,
   type ErrorDoc,
   type NvencPhase,
+  type NvencErrorCode,
+  type NvencPackageErrorCode,
+  type NvencStatusCode,
 } from './errors.js';
 export {
   resolveEncoderOptions,

@@ -26,6 +26,8 @@ export interface NativeProbeResult {
     initStatus?: string;
     driverVersion?: string;
     devices?: NativeCudaDevice[];
+    /** The loaded libcuda is the software device's. */
+    software?: boolean;
   };
   nvenc: {
     library: string;
@@ -36,6 +38,8 @@ export interface NativeProbeResult {
     softwareIdentity?: string;
     maxApiVersion?: string | null;
   };
+  /** Set when NVIDIA's driver was asked for by soname but the software device answered: why it is refused. */
+  softwareHoldsDriverName?: string;
 }
 
 export interface NativeOpenSessionProbeResult {

@@ -5,6 +5,7 @@
  */
 import {
   fromNative,
+  isErrorCode,
   AbiUnsupportedError,
   BinaryNotFoundError,
   DriverNotFoundError,
@@ -279,7 +280,11 @@ export function inspect(options: ProbeOptions = {}): Inspection {
   report.driver.version = result.cuda.driverVersion ?? null;
 
   const { cuda, nvenc } = result;
-  if (!cuda.loaded) {
+  if (result.softwareHoldsDriverName) {
+    // The native loader identified the software device under NVIDIA's sonames: 'auto' is refused,
+    // never reported as the NVIDIA driver (see Driver in nvenc-native/src/driver/driver.cc).
+    fail(new DriverNotFoundError(result.softwareHoldsDriverName, { code: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', phase: 'load' }));
+  } else if (!cuda.loaded) {
     fail(
       new DriverNotFoundError(
         `No CUDA driver: could not load ${cuda.library} (${cuda.error ?? 'unknown reason'}). ` +
@@ -294,7 +299,10 @@ export function inspect(options: ProbeOptions = {}): Inspection {
     fail(
       cuda.initStatus === 'CUDA_ERROR_NO_DEVICE'
         ? new NoEncodeDeviceError(`${message} No GPU is visible (check nvidia-smi / --gpus all).`, { code: cuda.initStatus, phase: 'device' })
-        : new DriverNotFoundError(`${message} Check that the driver matches its kernel module (nvidia-smi).`, { code: cuda.initStatus, phase: 'device' }),
+        : new DriverNotFoundError(`${message} Check that the driver matches its kernel module (nvidia-smi).`, {
+            code: isErrorCode(cuda.initStatus) ? cuda.initStatus : 'DRIVER_NOT_FOUND',
+            phase: 'device',
+          }),
     );
   } else if (report.devices.length === 0) {
     fail(new NoEncodeDeviceError('The CUDA driver loaded but reports no GPU.', { code: 'CUDA_ERROR_NO_DEVICE', phase: 'device' }));
