@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NvencEncoder } from '../src/encoder.js';
-import type { NvencCapabilities } from '../src/capabilities.js';
+import type { NvencCapabilities } from '../src/types.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { frameLayout } from '../src/frame.js';
 import type { Codec, InputFormat } from '../src/options.js';
