@@ -111,7 +111,9 @@ export interface NativeEncoderInfo {
 export interface NativeReconfigureOptions {
   bitrate?: number;
   maxBitrate?: number;
-  fps?: number;
+  /** Frame rate as a fraction; both or neither. */
+  fpsNum?: number;
+  fpsDen?: number;
   width?: number;
   height?: number;
   forceKeyframe?: boolean;

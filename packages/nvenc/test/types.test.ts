@@ -25,8 +25,9 @@ describe('types that catch mistakes', () => {
     const phases = new Set<string>();
     for (const f of files(src).filter((f) => /\.(cc|h)$/.test(f))) {
       const text = readFileSync(f, 'utf8');
-      // The phase is the last string argument of NativeError / checkCuda / checkNvenc / nvencError.
-      for (const m of text.matchAll(/(?:NativeError|checkCuda|checkNvenc|nvencError)\([^;]*?,\s*"([a-z]+)"\)/gs)) phases.add(m[1]!);
+      // The phase is the string argument after the message; NativeError may add an option name after it.
+      const calls = /(?:NativeError|invalidOption|checkCuda|checkNvenc|nvencError)\([^;]*?,\s*"([a-z]+)"(?:,\s*"[A-Za-z.]+")?\)/gs;
+      for (const m of text.matchAll(calls)) phases.add(m[1]!);
     }
     expect(phases.size).toBeGreaterThan(8);
     expect([...phases].filter((p) => !(NVENC_PHASES as readonly string[]).includes(p))).toEqual([]);

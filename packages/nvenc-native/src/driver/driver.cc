@@ -49,13 +49,13 @@ std::shared_ptr<Driver> Driver::get(const LibraryChoice& choice) {
 }
 
 void Driver::requireUsable() const {
-  if (!softwareHoldsName_.empty()) throw NativeError("SOFTWARE_DEVICE_HOLDS_DRIVER_NAME", softwareHoldsName_, 0, "load");
   if (!cuda_.ok()) {
     throw NativeError("DRIVER_NOT_FOUND",
                       "The NVIDIA CUDA driver could not be loaded (looked for " + choice_.cudaLibrary +
                           "): " + cuda_.error(),
                       0, "load");
   }
+  if (!softwareHoldsName_.empty()) throw NativeError("SOFTWARE_DEVICE_HOLDS_DRIVER_NAME", softwareHoldsName_, 0, "load");
   if (cudaInit_ != CUDA_SUCCESS) {
     throw NativeError(cuda_.errorName(cudaInit_), "cuInit failed: " + cuda_.errorString(cudaInit_),
                       static_cast<int>(cudaInit_), "load");
