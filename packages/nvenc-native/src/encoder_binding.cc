@@ -93,8 +93,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&] {
       requireOpen();
-      FrameInput in = parseFrame(info[0]);
-      FrameMeta meta = parseEncodeOptions(info.Length() > 1 ? info[1] : env.Undefined());
+      auto [in, meta] = parseEncodeArguments(info);
       waitForAsync();
       JsPacketMemory memory(env);
       std::vector<Packet> packets = in.device ? session_->encodeDevice(in.ptr, in.pitch, meta, &memory)
@@ -166,8 +165,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      FrameInput in = parseFrame(info[0]);
-      FrameMeta meta = parseEncodeOptions(info.Length() > 1 ? info[1] : env.Undefined());
+      EncodeArguments args = parseEncodeArguments(info);
+      const FrameInput& in = args.frame;
+      const FrameMeta& meta = args.meta;  // copied into the worker's closure below
       std::shared_ptr<EncodeSession> session = session_;
       // Only plain values cross to the worker; the frame object itself stays on this thread,
       // referenced by the call until it settles.

@@ -264,6 +264,13 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
   return meta;
 }
 
+EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info) {
+  EncodeArguments args;
+  args.frame = parseFrame(info[0]);
+  args.meta = parseEncodeOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
+  return args;
+}
+
 // ---- packets ----------------------------------------------------------------------------------
 
 // V8-owned memory, not external buffers: Node-API runs external buffers' finalizers from

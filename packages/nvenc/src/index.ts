@@ -79,6 +79,12 @@ export {
   COLOUR_PRIMARIES,
   TRANSFER_CHARACTERISTICS,
   MATRIX_COEFFICIENTS,
+  CODECS,
+  PRESETS,
+  TUNINGS,
+  PROFILES,
+  RATE_CONTROLS,
+  INPUT_FORMATS,
 } from './options.js';
 export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';

@@ -23,26 +23,12 @@ import type {
   MatrixName,
 } from './types.js';
 
-// The option types live in the leaf types.ts; re-exported for modules that import them from here.
-export type {
-  Codec,
-  ColourOptions,
-  EncodeOptions,
-  EncoderOptions,
-  InputFormat,
-  Preset,
-  Profile,
-  RateControl,
-  ReconfigureOptions,
-  ResolvedEncoderOptions,
-  Tuning,
-  ColourPrimariesName,
-  TransferName,
-  MatrixName,
-};
+// The option types live in the leaf types.ts; modules that import them from here still find them.
+export type * from './types.js';
 
 export const INFINITE_GOP = 0xffffffff;
 
+/** Every accepted value of each string option, in documentation order (CLIs and forms list these). */
 export const CODECS: readonly Codec[] = ['h264', 'hevc', 'av1'];
 export const PRESETS: readonly Preset[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
 export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
