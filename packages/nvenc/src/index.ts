@@ -31,6 +31,7 @@ export type {
   SlicesOption,
   SliceMode,
   IntraRefreshOptions,
+  NvencCapabilities,
 } from './types.js';
 export { NvencEncoder } from './encoder.js';
 export { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY } from './device.js';
@@ -52,6 +53,7 @@ export {
   type AvcProfileLevel,
   type HevcProfileTierLevel,
   type Av1SequenceHeader,
+  type CodecStringOptions,
 } from './codec-string.js';
 export {
   NvencError,
@@ -69,8 +71,14 @@ export {
   fromNative,
   errorDocs,
   renderErrorDocs,
+  isErrorCode,
+  NVENC_PHASES,
+  NVENC_STATUS_CODES,
   type ErrorDoc,
   type NvencPhase,
+  type NvencErrorCode,
+  type NvencPackageErrorCode,
+  type NvencStatusCode,
 } from './errors.js';
 export {
   resolveEncoderOptions,
