@@ -532,6 +532,46 @@ export const scenarios = {
     return out;
   },
 
+  async moreCallSequences(api) {
+    const out = {};
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      rec.encoder.close();
+      await tick(50);
+      out.configureThenClose = { state: rec.encoder.state, errors: rec.errors };
+    }
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      out.flushWithoutFrames = await rejName(() => rec.encoder.flush());
+      out.flushTwice = await rejName(() => Promise.all([rec.encoder.flush(), rec.encoder.flush()]));
+      rec.encoder.close();
+    }
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      for (let i = 0; i < 4; i++) {
+        const f = rgbaFrame(api, i, 1, i);
+        rec.encoder.encode(f);
+        f.close();
+        if (i === 1) await rec.encoder.flush();
+      }
+      await rec.encoder.flush();
+      rec.encoder.close();
+      out.typesAcrossFlush = rec.outputs.map((o) => o.type);
+    }
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      out.encodeNotAFrame = errName(() => rec.encoder.encode({ timestamp: 0 }));
+      rec.encoder.close();
+    }
+    out.displayWidthOnly = await rejName(() => api.VideoEncoder.isConfigSupported({ ...H264, displayWidth: 640 }));
+    out.constructorWithoutCallbacks = errName(() => new api.VideoEncoder({ output: () => {} }));
+    return out;
+  },
+
   async closeTwice(api) {
     const enc = new api.VideoEncoder({ output: () => {}, error: () => {} });
     enc.close();
