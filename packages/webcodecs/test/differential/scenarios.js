@@ -572,6 +572,38 @@ export const scenarios = {
     return out;
   },
 
+  async edgeValues(api) {
+    const sup = async (config) => {
+      try {
+        return (await api.VideoEncoder.isConfigSupported(config)).supported;
+      } catch (e) {
+        return e instanceof TypeError ? 'TypeError' : e.name;
+      }
+    };
+    const frameWith = (init) =>
+      errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, ...init }).close());
+    const src = rgbaFrame(api, 0);
+    src.close();
+    return {
+      bitrateOne: await sup({ ...H264, bitrate: 1 }),
+      framerateZero: await sup({ ...H264, framerate: 0 }),
+      framerateNegative: await sup({ ...H264, framerate: -30 }),
+      hugeWidth: await sup({ ...H264, width: 100000, height: 100000 }),
+      oddSize: await sup({ ...H264, width: 321, height: 241 }),
+      fractionalTimestamp: (() => {
+        const f = new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 1.7 });
+        const t = f.timestamp;
+        f.close();
+        return t;
+      })(),
+      infiniteTimestamp: frameWith({ timestamp: Infinity }),
+      negativeDuration: frameWith({ timestamp: 0, duration: -1 }),
+      unknownFormat: errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGB24', codedWidth: W, codedHeight: H, timestamp: 0 })),
+      fromClosedFrame: errName(() => new api.VideoFrame(src)),
+      chunkFromArrayBuffer: new api.EncodedVideoChunk({ type: 'key', timestamp: 1, data: new ArrayBuffer(3) }).byteLength,
+    };
+  },
+
   async closeTwice(api) {
     const enc = new api.VideoEncoder({ output: () => {}, error: () => {} });
     enc.close();
