@@ -31,7 +31,7 @@ const char* statusName(int st) {
 bool bufFmtSupported(uint32_t f) {
   switch (f) {
     case BF_NV12: case BF_YV12: case BF_IYUV: case BF_YUV444: case BF_YUV420_10BIT: case BF_YUV444_10BIT:
-    case BF_ARGB: case BF_ABGR: return true;
+    case BF_ARGB: case BF_ABGR: case BF_AYUV: case BF_ARGB10: case BF_ABGR10: return true;
     default: return false;
   }
 }
@@ -72,7 +72,7 @@ bool planeLayout(uint32_t fmt, uint32_t w, uint32_t h, size_t pitch, PlaneLayout
       for (int i = 0; i < 3; i++) { L->pitch[i] = pitch; L->rowBytes[i] = w * bps; L->rows[i] = h; L->offset[i] = pitch * h * i; }
       break;
     }
-    case BF_ARGB: case BF_ABGR:
+    case BF_ARGB: case BF_ABGR: case BF_AYUV: case BF_ARGB10: case BF_ABGR10:
       L->count = 1; L->pitch[0] = pitch; L->rowBytes[0] = (size_t)w * 4; L->rows[0] = h;
       break;
     default: return false;
@@ -86,7 +86,7 @@ bool planeLayout(uint32_t fmt, uint32_t w, uint32_t h, size_t pitch, PlaneLayout
 size_t minPitch(uint32_t fmt, uint32_t w) {
   switch (fmt) {
     case BF_YUV420_10BIT: case BF_YUV444_10BIT: return (size_t)w * 2;
-    case BF_ARGB: case BF_ABGR: return (size_t)w * 4;
+    case BF_ARGB: case BF_ABGR: case BF_AYUV: case BF_ARGB10: case BF_ABGR10: return (size_t)w * 4;
     case BF_YV12: case BF_IYUV: return ((size_t)w + 1) & ~(size_t)1;
     default: return w;
   }

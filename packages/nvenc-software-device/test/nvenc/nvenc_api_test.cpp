@@ -229,7 +229,23 @@ int main() {
 #endif
   CHECK(n >= 2, "codec count %u", n);
   EXPECT_ST(F.nvEncGetEncodePresetCount(e.enc, NV_ENC_CODEC_H264_GUID, &n), NV_ENC_SUCCESS);
+#if NVENCAPI_MAJOR_VERSION < 12
+  // P1..P7 plus the nine deprecated presets, which 11.x clients (GStreamer 1.22) look up by GUID.
+  CHECK(n == 16, "preset count %u", n);
+  {
+    std::vector<GUID> presets(n);
+    EXPECT_ST(F.nvEncGetEncodePresetGUIDs(e.enc, NV_ENC_CODEC_H264_GUID, presets.data(), n, &n), NV_ENC_SUCCESS);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    const GUID ll = NV_ENC_PRESET_LOW_LATENCY_HQ_GUID;
+#pragma GCC diagnostic pop
+    bool listed = false;
+    for (auto& g : presets) listed = listed || !memcmp(&g, &ll, sizeof g);
+    CHECK(listed, "legacy NV_ENC_PRESET_LOW_LATENCY_HQ_GUID is enumerated for an 11.x client");
+  }
+#else
   CHECK(n == 7, "preset count %u", n);
+#endif
   EXPECT_ST(F.nvEncGetInputFormatCount(e.enc, NV_ENC_CODEC_H264_GUID, &n), NV_ENC_SUCCESS);
   std::vector<NV_ENC_BUFFER_FORMAT> fmts(n);
   EXPECT_ST(F.nvEncGetInputFormats(e.enc, NV_ENC_CODEC_H264_GUID, fmts.data(), n, &n), NV_ENC_SUCCESS);
