@@ -397,9 +397,12 @@ static void composeAccessUnit(Session* s, EnginePacket& pkt, BitstreamBuffer* b)
   std::vector<uint8_t>& out = b->data;
   out.clear();
   bool idr = pkt.picType == PIC_IDR;
-  bool wantPs = !s->sentParamSets || (idr && c.repeatSPSPPS) || (meta.flags & PF_OUTPUT_SPSPPS);
-  if (c.disableSPSPPS && !(meta.flags & PF_OUTPUT_SPSPPS)) wantPs = false;
   std::vector<uint8_t> ps = s->engine->paramSets();
+  // An IDR that starts a sequence with other parameter sets (after a reconfigure, or after the
+  // catch-up drain that drops B-frames) carries them, as NVENC does: decoders need the new SPS.
+  bool newPs = idr && s->sentParamSets && ps != s->lastParamSets;
+  bool wantPs = !s->sentParamSets || (idr && c.repeatSPSPPS) || newPs || (meta.flags & PF_OUTPUT_SPSPPS);
+  if (c.disableSPSPPS && !(meta.flags & PF_OUTPUT_SPSPPS)) wantPs = false;
   if (c.codec == Codec::AV1) {
     // OBUs: temporal delimiter first, then the sequence header on key frames.
     size_t tdLen = (pkt.data.size() >= 2 && (pkt.data[0] >> 3) == 2) ? 2 : 0;
@@ -415,7 +418,7 @@ static void composeAccessUnit(Session* s, EnginePacket& pkt, BitstreamBuffer* b)
     if (!meta.sei.empty()) { auto sei = buildSei(c.codec, meta.sei); out.insert(out.end(), sei.begin(), sei.end()); }
     out.insert(out.end(), pkt.data.begin(), pkt.data.end());
   }
-  if (wantPs) s->sentParamSets = true;
+  if (wantPs) { s->sentParamSets = true; s->lastParamSets = ps; }
   b->filled = true;
   b->serial = pkt.serial;
   b->ts = meta.ts;

@@ -279,7 +279,12 @@ class LibavEngine : public Engine {
       if (c.level) ctx_->level = (int)c.level;
       if (cqp) {
         av_opt_set_int(ctx_->priv_data, "qp", c.lossless ? 0 : (int)rc.qpP, 0);
-        if (!c.lossless && rc.qpI < rc.qpP) ctx_->i_quant_factor = (float)(1.0 / std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0));
+        // NVENC's constQP gives each picture type its QP; x264 derives I/B QPs from P through
+        // ipratio/pbratio (defaults 1.4/1.3, i.e. I = P - 3), so set both ratios, also when equal.
+        if (!c.lossless) {
+          ctx_->i_quant_factor = (float)(1.0 / std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0));
+          ctx_->b_quant_factor = (float)std::pow(2.0, ((double)rc.qpB - rc.qpP) / 6.0);
+        }
       }
       if (c.entropy == 2) av_opt_set(ctx_->priv_data, "coder", "cavlc", 0);
       add("b-adapt=0");
