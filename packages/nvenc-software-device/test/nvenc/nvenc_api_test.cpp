@@ -11,6 +11,14 @@
 #include <ffnvcodec/dynlink_cuda.h>
 #include <ffnvcodec/nvEncodeAPI.h>
 
+#ifdef NVSOFT_TEST_API_MINOR
+// A client built against another minor version of the same major: NVENCAPI_VERSION and every
+// *_VER macro expand NVENCAPI_MINOR_VERSION where they are used, so redefining it here gives the
+// struct versions such a client sends (the layouts are this header's).
+#undef NVENCAPI_MINOR_VERSION
+#define NVENCAPI_MINOR_VERSION NVSOFT_TEST_API_MINOR
+#endif
+
 static int failures = 0, checks = 0;
 #define CHECK(cond, ...)                                                    \
   do {                                                                      \
@@ -153,7 +161,8 @@ static void destroy(Enc& e) {
 }
 
 int main() {
-  const char* api = NVENCAPI_MAJOR_VERSION >= 12 ? "12.1" : "11.1";
+  const std::string apiText = std::to_string(NVENCAPI_MAJOR_VERSION) + "." + std::to_string(NVENCAPI_MINOR_VERSION);
+  const char* api = apiText.c_str();
   setenv("NVENC_SOFT_MAX_API", "12.1", 1);
   void* lib = dlopen("libnvidia-encode.so.1", RTLD_NOW);
   void* cu = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
@@ -192,6 +201,22 @@ int main() {
   CHECK(((tCtxCreate*)dlsym(cu, "cuCtxCreate_v2"))(&gCtx, 0, dev) == CUDA_SUCCESS, "cuCtxCreate");
   CUcontext popped; ((tPop*)dlsym(cu, "cuCtxPopCurrent_v2"))(&popped);
   cuAlloc = (tAlloc*)dlsym(cu, "cuMemAlloc_v2"); cuFree = (tFree*)dlsym(cu, "cuMemFree_v2"); cuHtoD = (tHtoD*)dlsym(cu, "cuMemcpyHtoD_v2");
+
+#ifdef NVSOFT_TEST_EXPECT_REFUSED
+  // A client whose struct layouts the device does not know: refused at session open with the
+  // driver's status for an unsupported version, and a message naming the version.
+  {
+    NVENCSTATUS st;
+    void* enc = openSession(NVENCAPI_VERSION, &st);
+    const char* msg = F.nvEncGetLastErrorString(nullptr);
+    CHECK(!enc && st == NV_ENC_ERR_INVALID_VERSION, "API %s session open returned %d", api, (int)st);
+    CHECK(strstr(msg, (std::string("NVENC API ") + api + " is not implemented").c_str()) != nullptr, "error string: %s", msg);
+    CHECK(live() == 0, "live sessions %d", live());
+    printf("API %s refused: %s\n", api, msg);
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+  }
+#endif
 
   // ---- session open validation
   NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS op = {};
