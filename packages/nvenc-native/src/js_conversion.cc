@@ -157,6 +157,8 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   s.extraOutputDelay = o.uint32("extraOutputDelay");
   s.repeatSpsPps = o.boolean("repeatSpsPps");
   s.zeroReorderDelay = o.boolean("zeroReorderDelay");
+  s.hostUpload = o.pick<HostUpload>("hostUpload",
+                                    {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
   return s;
 }
 
@@ -258,6 +260,13 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
     }
   }
   return meta;
+}
+
+EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info) {
+  EncodeArguments args;
+  args.frame = parseFrame(info[0]);
+  args.meta = parseEncodeOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
+  return args;
 }
 
 // ---- packets ----------------------------------------------------------------------------------

@@ -37,6 +37,13 @@ struct FrameInput {
 FrameInput parseFrame(const Napi::Value& value);
 FrameMeta parseEncodeOptions(const Napi::Value& value);
 
+// encode(frame, options?) / encodeAsync(frame, options?) arguments.
+struct EncodeArguments {
+  FrameInput frame;
+  FrameMeta meta;
+};
+EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info);
+
 // Hands out JS-owned Buffers so a synchronous call copies each packet once (see PacketMemory).
 class JsPacketMemory : public PacketMemory {
  public:

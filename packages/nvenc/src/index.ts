@@ -5,6 +5,7 @@ export type {
   Profile,
   RateControl,
   InputFormat,
+  HostUpload,
   ColourOptions,
   ColourPrimariesName,
   TransferName,
@@ -71,6 +72,13 @@ export {
   COLOUR_PRIMARIES,
   TRANSFER_CHARACTERISTICS,
   MATRIX_COEFFICIENTS,
+  CODECS,
+  PRESETS,
+  TUNINGS,
+  PROFILES,
+  RATE_CONTROLS,
+  INPUT_FORMATS,
+  HOST_UPLOADS,
 } from './options.js';
 export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';

@@ -3,7 +3,7 @@
  * Users never see these directly: NvencEncoder and probeDriver wrap them. Packets cross unchanged,
  * so the binding's packet is the public `Packet`.
  */
-import type { Codec, FrameTimings, InputFormat, Packet, Preset, Profile, RateControl, Tuning } from './types.js';
+import type { Codec, FrameTimings, HostUpload, Packet, ResolvedEncoderOptions } from './types.js';
 
 export interface LibraryOptions {
   cudaLibrary?: string;
@@ -50,36 +50,17 @@ export interface NativeOpenSessionProbeResult {
 }
 
 /**
- * What the binding's Encoder constructor takes. The binding has no defaults: every field below is
- * required (options.ts fills them); the optional ones mean "not set" (the preset's value, no
- * colour description, the GPU's primary context).
+ * What the binding's Encoder constructor takes: the resolved options (options.ts fills every
+ * default; the binding has none) plus the device's libraries and GPU. Optional fields mean "not
+ * set" (the preset's value, no colour description, the GPU's primary context).
  */
-export interface NativeEncoderOptions {
+export interface NativeEncoderOptions extends Omit<ResolvedEncoderOptions, 'fps' | 'device' | 'abi' | 'colour'> {
   cudaLibrary: string;
   nvencLibrary: string;
   gpu: number;
   cudaContext?: bigint;
-  width: number;
-  height: number;
-  codec: Codec;
-  preset: Preset;
-  tuning: Tuning;
-  profile: Profile;
-  rateControl: RateControl;
-  bitrate: number;
-  maxBitrate?: number;
-  vbvBufferSize?: number;
-  qp?: { i: number; p: number; b: number };
-  fpsNum: number;
-  fpsDen: number;
-  gop: number;
-  idrPeriod: number;
-  bFrames: number;
-  inputFormat: InputFormat;
-  colour?: { primaries: number; transfer: number; matrix: number; fullRange: boolean };
-  extraOutputDelay: number;
-  repeatSpsPps: boolean;
-  zeroReorderDelay: boolean;
+  /** All four are required once a colour description is given. */
+  colour?: Required<NonNullable<ResolvedEncoderOptions['colour']>>;
 }
 
 export type NativeFrame = { data: ArrayBufferView; pitch?: number } | { devicePtr: bigint; pitch: number };
@@ -102,6 +83,8 @@ export interface NativeEncoderInfo {
   pitch: number;
   frameBytes: number;
   registeredResources: number;
+  /** The method pageable frames use now ('auto' while the first frames are still being timed). */
+  hostUpload: HostUpload;
 }
 
 export interface NativeReconfigureOptions {
@@ -125,6 +108,8 @@ export interface NativeEncoder {
   releaseDevicePointer(ptr: bigint): boolean;
   info(): NativeEncoderInfo;
   lastFrameTimings(): FrameTimings;
+  /** Benchmark support: encodes `frame` `count` times from C++ on this session; µs per call. */
+  benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
   close(): void;
   readonly closed: boolean;
 }

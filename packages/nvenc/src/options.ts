@@ -12,6 +12,7 @@ import type {
   EncodeOptions,
   EncoderOptions,
   InputFormat,
+  HostUpload,
   Preset,
   Profile,
   RateControl,
@@ -23,32 +24,19 @@ import type {
   MatrixName,
 } from './types.js';
 
-// The option types live in the leaf types.ts; re-exported for modules that import them from here.
-export type {
-  Codec,
-  ColourOptions,
-  EncodeOptions,
-  EncoderOptions,
-  InputFormat,
-  Preset,
-  Profile,
-  RateControl,
-  ReconfigureOptions,
-  ResolvedEncoderOptions,
-  Tuning,
-  ColourPrimariesName,
-  TransferName,
-  MatrixName,
-};
+// The option types live in the leaf types.ts; modules that import them from here still find them.
+export type * from './types.js';
 
 export const INFINITE_GOP = 0xffffffff;
 
+/** Every accepted value of each string option, in documentation order (CLIs and forms list these). */
 export const CODECS: readonly Codec[] = ['h264', 'hevc', 'av1'];
 export const PRESETS: readonly Preset[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
 export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
 export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high', 'high444', 'main10'];
 export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
 export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+export const HOST_UPLOADS: readonly HostUpload[] = ['auto', 'direct', 'staged'];
 
 /** H.273 code points for named colour values. */
 export const COLOUR_PRIMARIES: Readonly<Record<ColourPrimariesName, number>> = Object.freeze({
@@ -219,7 +207,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const known = new Set([
     'width', 'height', 'codec', 'preset', 'tuning', 'profile', 'rateControl', 'bitrate', 'maxBitrate',
     'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
-    'repeatSpsPps', 'zeroReorderDelay', 'device', 'abi',
+    'repeatSpsPps', 'zeroReorderDelay', 'hostUpload', 'device', 'abi',
   ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
@@ -277,6 +265,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     extraOutputDelay: integer('extraOutputDelay', o.extraOutputDelay, 0, MAX_EXTRA_OUTPUT_DELAY, 0),
     repeatSpsPps: boolean('repeatSpsPps', o.repeatSpsPps, true),
     zeroReorderDelay: false,
+    hostUpload: oneOf('hostUpload', o.hostUpload, HOST_UPLOADS, 'auto'),
     device: o.device ?? 'auto',
   };
   resolved.idrPeriod = frameCount('idrPeriod', o.idrPeriod, resolved.gop);
@@ -347,6 +336,7 @@ export function toNativeOptions(
     extraOutputDelay: resolved.extraOutputDelay,
     repeatSpsPps: resolved.repeatSpsPps,
     zeroReorderDelay: resolved.zeroReorderDelay,
+    hostUpload: resolved.hostUpload,
   };
   if (target.cudaContext !== undefined) native.cudaContext = target.cudaContext;
   if (resolved.maxBitrate !== undefined) native.maxBitrate = resolved.maxBitrate;
