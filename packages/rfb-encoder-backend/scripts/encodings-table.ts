@@ -194,7 +194,8 @@ ${table}
   remaining frames, what a watching client costs. Image encodings send only the 64×64 tiles that
   differ from what the client last received, so a still screen costs 0 bytes and the demo's moving
   box costs the tiles along its edges.
-- **CPU** is process CPU time (user + system) for damage tracking plus encoding of that update;
+- **CPU** is process CPU time (user + system) for damage tracking plus encoding, the mean over all
+  frames (the first, full one included);
   for H.264 it is one encode shared by every H.264 client, on the **software NVENC device**
   (libavcodec's libx264 on the CPU), not NVENC hardware, whose encode runs on the GPU's NVENC engine.
 - Image-path costs are per client (each client has its own damage state and zlib streams);

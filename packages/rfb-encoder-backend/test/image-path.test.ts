@@ -309,6 +309,22 @@ describe('ContinuousUpdates (-313) and Fence (-312)', () => {
     }
   });
 
+  it('sends the pointer shape to H.264 clients that offer Cursor, with their first frame', async () => {
+    const { f, push } = await sceneServer();
+    await push();
+    const c = await client(f.port);
+    await c.handshake();
+    c.setEncodings([E.H264, E.Cursor]);
+    c.requestUpdate(false);
+    await until(() => f.server.clients()[0]!.watching);
+    await push();
+    const rects = await c.readUpdate();
+    expect(rects.map((r) => r.encoding).sort()).toEqual([E.Cursor, E.H264].sort());
+    c.requestUpdate(true);
+    await push();
+    expect((await c.readUpdate()).map((r) => r.encoding)).toEqual([E.H264]);
+  });
+
   it('answers a Fence request after everything sent before it, with Request cleared and the payload echoed', async () => {
     const { f, push } = await sceneServer();
     await push();

@@ -505,6 +505,7 @@ export class RfbClientConnection {
 
   /** A new pointer shape was set. */
   cursorChanged(): void {
+    // H.264 clients get the new shape with their next frame.
     if (this.wantsImage && this.encodings.has(Encoding.Cursor)) this.trySend();
   }
 
@@ -549,6 +550,11 @@ export class RfbClientConnection {
       const rect = this.resizeRect(width, height);
       if (!rect) return;
       parts.push(rect);
+      rects++;
+    }
+    const pointer = this.encodings.has(Encoding.Cursor) ? this.image.cursorRect(this.host.cursor()) : null;
+    if (pointer) {
+      parts.push(...pointer);
       rects++;
     }
     let flags = this.pendingFlags;

@@ -476,6 +476,33 @@ export const scenarios = {
     return { types: rec.outputs.map((o) => o.type), decoderConfigs: rec.outputs.map((o) => o.decoderConfig !== undefined), errors: rec.errors };
   },
 
+  async reconfigureMidStream(api) {
+    const out = {};
+    for (const [name, next] of Object.entries({
+      sameSizeNewBitrate: { ...H264, bitrate: 300000 },
+      newSize: { ...H264, width: 160, height: 120 },
+    })) {
+      const rec = recorder(api);
+      rec.encoder.configure({ ...H264, bitrate: 600000 });
+      for (let i = 0; i < 6; i++) {
+        if (i === 3) rec.encoder.configure(next);
+        const f = i < 3 || next.width === W ? rgbaFrame(api, i, 1, i) : new api.VideoFrame(new Uint8Array(160 * 120 * 4), { format: 'RGBA', codedWidth: 160, codedHeight: 120, timestamp: i });
+        rec.encoder.encode(f);
+        f.close();
+      }
+      await rec.encoder.flush();
+      rec.encoder.close();
+      out[name] = {
+        types: rec.outputs.map((o) => o.type),
+        timestamps: rec.outputs.map((o) => o.timestamp),
+        decoderConfigAt: rec.outputs.flatMap((o, i) => (o.decoderConfig ? [i] : [])),
+        sizes: rec.outputs.flatMap((o) => (o.decoderConfig ? [[o.decoderConfig.codedWidth, o.decoderConfig.codedHeight]] : [])),
+        errors: rec.errors,
+      };
+    }
+    return out;
+  },
+
   async closeTwice(api) {
     const enc = new api.VideoEncoder({ output: () => {}, error: () => {} });
     enc.close();
