@@ -73,6 +73,21 @@ for row in "nvh264enc|nvh264enc|h264parse|h264" "nvh265enc|nvh265enc|h265parse|h
   check "$name: PSNR >= 35 dB against videotestsrc" $? "${p:-none} dB"
 done
 
+# ---- caps left to negotiation: videotestsrc offers its richest format first ----
+# nvh264enc takes VUYA (NV_ENC_BUFFER_FORMAT_AYUV, 4:4:4), nvh265enc a 10-bit RGB format
+# (NV_ENC_BUFFER_FORMAT_ABGR10 / ARGB10).
+for row in "nvh264enc|h264parse|yuv444p" "nvh265enc|h265parse|yuv"; do
+  IFS="|" read -r enc parser pix <<<"$row"
+  gst-launch-1.0 -v videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=$W,height=$H ! $enc ! $parser ! mp4mux ! \
+    filesink location="$work/neg-$enc.mp4" >"$work/neg-$enc.log" 2>&1
+  rc=$?
+  got=$(sed -n 's/.*videotestsrc0.GstPad:src: caps = video\/x-raw, format=(string)\([A-Za-z0-9_]*\).*/\1/p' "$work/neg-$enc.log" | head -1)
+  n=$(frames "$work/neg-$enc.mp4" 2>/dev/null); e=$(ffmpeg -v error -i "$work/neg-$enc.mp4" -f null - 2>&1 | wc -l)
+  pf=$(ffprobe -v error -select_streams v:0 -show_entries stream=pix_fmt -of csv=p=0 "$work/neg-$enc.mp4" 2>/dev/null)
+  [ $rc -eq 0 ] && [ "$n" = 30 ] && [ "$e" = 0 ] && case "$pf" in "$pix"*) true ;; *) false ;; esac
+  check "$enc with negotiated caps: 30 frames decode without errors" $? "input $got, output $pf"
+done
+
 # ---- properties that map to NVENC settings, checked in the stream ----
 es() {  # es FILE "ELEMENTS" [PATTERN] [FRAMES] [PARSER] [CAPS]: encode to an Annex B elementary stream
   gst-launch-1.0 -q videotestsrc num-buffers=${4:-30} pattern=${3:-ball} ! "$RAW" ! $2 ! ${5:-h264parse} ! \
