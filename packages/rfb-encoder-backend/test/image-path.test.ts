@@ -342,6 +342,25 @@ describe('ContinuousUpdates (-313) and Fence (-312)', () => {
   });
 });
 
+describe('SetDesktopSize', () => {
+  it('is answered "prohibited" with the current size (the application owns the size)', async () => {
+    const { f, push } = await sceneServer();
+    await push();
+    const { c, d } = await imageClient(f.port, [E.Raw, -308]);
+    const b = Buffer.alloc(8 + 16);
+    b[0] = 251;
+    b.writeUInt16BE(100, 2);
+    b.writeUInt16BE(80, 4);
+    b[6] = 1;
+    b.writeUInt16BE(100, 8 + 8);
+    b.writeUInt16BE(80, 8 + 10);
+    c.write(b);
+    await nextUpdate(c, d);
+    expect(d.rects).toEqual([{ x: 1, y: 1, width: W, height: H, encoding: -308 }]);
+    expect(f.server.clients()[0]!.ready).toBe(true);
+  });
+});
+
 describe('mixed clients on one server', () => {
   it('one H.264 encode per frame for all H.264 clients, while image clients get their own rectangles', async () => {
     const { f, push } = await sceneServer();

@@ -294,6 +294,16 @@ export class RfbClientConnection {
         return this.onEnableContinuousUpdates(item.enable, { x: item.x, y: item.y, width: item.width, height: item.height });
       case 'fence':
         return this.onFence(item.flags, item.payload);
+      case 'set-desktop-size': {
+        if (!this.encodings.has(Encoding.ExtendedDesktopSize)) {
+          throw new RfbProtocolError('RFB_BAD_MESSAGE', 'SetDesktopSize without offering the ExtendedDesktopSize pseudo-encoding (-308)');
+        }
+        // The application decides the size (it pushes the frames): answer "prohibited", with the
+        // size that stays, as rfbproto asks.
+        const { width, height } = this.clientSize;
+        this.transport.writeMany([framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1)]);
+        return;
+      }
       case 'key':
       case 'pointer':
       case 'cut-text':
