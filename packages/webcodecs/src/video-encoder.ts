@@ -8,7 +8,7 @@ import { codecString, NvencEncoder, type EncoderOptions, type Packet } from '@nv
 import { avcDecoderConfigurationRecord, hevcDecoderConfigurationRecord, parameterSets, toLengthPrefixed } from './bitstream.js';
 import { enforceRange, staticSupport, validateEncoderConfig, type CodecRequest } from './config.js';
 import { chooseDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
-import { adoptBytes, EncodedVideoChunk } from './encoded-video-chunk.js';
+import { adoptChunk, type EncodedVideoChunk } from './encoded-video-chunk.js';
 import { encoderInput, sessionFormat, streamColour, type SessionFormat } from './frame-input.js';
 import type {
   CodecState,
@@ -441,7 +441,7 @@ export class VideoEncoder extends EventTarget {
     const codec = active.request.codec;
     const data = lengthPrefixed(active) && codec !== 'av1' ? toLengthPrefixed(packet.data, codec) : new Uint8Array(packet.data);
     const init = { type: packet.keyframe ? ('key' as const) : ('delta' as const), timestamp: times?.timestamp ?? packet.timestamp, data };
-    const chunk = new EncodedVideoChunk(times?.duration == null ? init : { ...init, duration: times.duration }, adoptBytes);
+    const chunk = adoptChunk(times?.duration == null ? init : { ...init, duration: times.duration });
     const metadata: EncodedVideoChunkMetadata = {};
     const key = configKey(session.decoderConfig);
     if (key !== this.#outputConfigKey) {

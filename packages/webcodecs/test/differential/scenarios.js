@@ -66,6 +66,9 @@ function recorder(api) {
               codedHeight: dc.codedHeight,
               hasDescription: dc.description !== undefined,
               displayAspectWidth: dc.displayAspectWidth,
+              colorSpace: dc.colorSpace
+                ? { primaries: dc.colorSpace.primaries, transfer: dc.colorSpace.transfer, matrix: dc.colorSpace.matrix, fullRange: dc.colorSpace.fullRange }
+                : undefined,
             }
           : undefined,
         metadataType: metadata === undefined ? 'undefined' : typeof metadata,
@@ -499,6 +502,32 @@ export const scenarios = {
         sizes: rec.outputs.flatMap((o) => (o.decoderConfig ? [[o.decoderConfig.codedWidth, o.decoderConfig.codedHeight]] : [])),
         errors: rec.errors,
       };
+    }
+    return out;
+  },
+
+  async decoderConfigColorSpace(api) {
+    const out = {};
+    for (const [name, make] of Object.entries({
+      rgba: (i) => rgbaFrame(api, i, 1, i),
+      i420Default: (i) => i420Frame(api, i),
+      i420Bt601Full: (i) =>
+        new api.VideoFrame(new Uint8Array(W * H * 1.5).fill(90), {
+          format: 'I420',
+          codedWidth: W,
+          codedHeight: H,
+          timestamp: i,
+          colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: true },
+        }),
+    })) {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      const f = make(0);
+      rec.encoder.encode(f);
+      f.close();
+      await rec.encoder.flush();
+      rec.encoder.close();
+      out[name] = rec.outputs[0].decoderConfig.colorSpace;
     }
     return out;
   },
