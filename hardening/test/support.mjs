@@ -55,7 +55,7 @@ export function encoderOptions(extra = {}) {
 /** Options for the raw native Encoder (see packages/nvenc-native/BINDING.md). */
 export function nativeOptions(extra = {}) {
   return {
-    ...libs, width: 64, height: 48, codec: 'h264', preset: 'p1', tuning: 'll', rateControl: 'cbr', bitrate: 500_000,
+    ...libs, gpu: 0, width: 64, height: 48, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto', rateControl: 'cbr', bitrate: 500_000,
     fpsNum: 30, fpsDen: 1, gop: 0xffffffff, idrPeriod: 0xffffffff, bFrames: 0, inputFormat: 'nv12',
     extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, ...extra,
   };

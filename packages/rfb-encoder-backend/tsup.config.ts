@@ -9,6 +9,6 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   shims: true,
-  // @nvenc-ts/nvenc is loaded lazily (dynamic import) so the RFB layer works without the native addon.
+  // Workspace packages and runtime dependencies stay imports; @nvenc-ts/nvenc loads no native code until an encoder opens.
   external: ['@nvenc-ts/nvenc', 'ws', '@novnc/novnc'],
 });

@@ -3,43 +3,10 @@
  * every frame differs from the last (the encoder does motion search, not skip blocks) while the
  * content stays cheap to generate once, before timing starts.
  */
-import type { InputFormat } from './options.js';
+import { frameLayout, type FrameLayout } from '@nvenc-ts/nvenc';
 
-export interface FrameLayout {
-  format: InputFormat;
-  width: number;
-  height: number;
-  /** Bytes per row of a tightly packed frame (the pitch of host frames). */
-  rowBytes: number;
-  /** Rows of all planes together (NV12: luma rows + chroma rows). */
-  rows: number;
-  frameBytes: number;
-}
-
-export function frameLayout(format: InputFormat, width: number, height: number): FrameLayout {
-  let rowBytes: number;
-  let rows: number;
-  switch (format) {
-    case 'nv12':
-      rowBytes = width;
-      rows = height + Math.ceil(height / 2);
-      break;
-    case 'p010':
-      rowBytes = width * 2;
-      rows = height + Math.ceil(height / 2);
-      break;
-    case 'yuv444':
-      rowBytes = width;
-      rows = height * 3;
-      break;
-    case 'bgra':
-    case 'rgba':
-      rowBytes = width * 4;
-      rows = height;
-      break;
-  }
-  return { format, width, height, rowBytes, rows, frameBytes: rowBytes * rows };
-}
+// The frame layout is the encoder's own (one owner for plane sizes and pitches).
+export { frameLayout, type FrameLayout };
 
 /** Fills `out` (length >= layout.frameBytes) with synthetic frame number `index`. */
 export function fillFrame(out: Uint8Array, layout: FrameLayout, index: number): void {

@@ -3,15 +3,25 @@
  * one line; the entry point prints it and exits with code 2 (the convention of getopt tools).
  */
 
-export type Codec = 'h264' | 'hevc' | 'av1';
-export type Preset = 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
-export type Tuning = 'ull' | 'll' | 'hq' | 'lossless';
+import {
+  CODECS,
+  INPUT_FORMATS,
+  PRESETS,
+  RATE_CONTROLS,
+  TUNINGS,
+  type Codec,
+  type InputFormat,
+  type Preset,
+  type RateControl,
+  type Tuning,
+} from '@nvenc-ts/nvenc';
+
+// The encoder's option values come from @nvenc-ts/nvenc (importing it loads no driver).
+export type { Codec, InputFormat, Preset, RateControl, Tuning };
 export type InputKind = 'device' | 'host' | 'pinned';
 /** How a pageable host Buffer reaches the encoder: passed as is, or copied by JS into a pinned frame first. */
 export type HostCopy = 'direct' | 'staged';
-export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
 export type Mode = 'sync' | 'async';
-export type RateControl = 'cbr' | 'vbr' | 'cqp';
 /** NVENC engine: the NVIDIA driver's, or one of the software device's two engines. */
 export type Engine = 'nvidia' | 'libav' | 'null';
 export type DeviceChoice = { kind: 'auto' } | { kind: 'software' } | { kind: 'gpu'; index: number };
@@ -192,9 +202,9 @@ interface FlagSpec {
 }
 
 const runFlags: Record<string, FlagSpec> = {
-  '--codec': { value: 'required', apply: (o, v, f) => (o.codec = oneOf(v!, f, ['h264', 'hevc', 'av1'] as const)) },
-  '--preset': { value: 'required', apply: (o, v, f) => (o.preset = oneOf(v!, f, ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'] as const)) },
-  '--tuning': { value: 'required', apply: (o, v, f) => (o.tuning = oneOf(v!, f, ['ull', 'll', 'hq', 'lossless'] as const)) },
+  '--codec': { value: 'required', apply: (o, v, f) => (o.codec = oneOf(v!, f, CODECS)) },
+  '--preset': { value: 'required', apply: (o, v, f) => (o.preset = oneOf(v!, f, PRESETS)) },
+  '--tuning': { value: 'required', apply: (o, v, f) => (o.tuning = oneOf(v!, f, TUNINGS)) },
   '--size': {
     value: 'required',
     apply: (o, v) => {
@@ -209,13 +219,13 @@ const runFlags: Record<string, FlagSpec> = {
   '--host-copy': { value: 'required', apply: (o, v, f) => (o.hostCopy = oneOf(v!, f, ['direct', 'staged'] as const)) },
   '--format': {
     value: 'required',
-    apply: (o, v, f) => (o.format = oneOf(v!, f, ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'] as const)),
+    apply: (o, v, f) => (o.format = oneOf(v!, f, INPUT_FORMATS)),
   },
   '--mode': { value: 'required', apply: (o, v, f) => (o.mode = oneOf(v!, f, ['sync', 'async'] as const)) },
   '--sync': { value: 'none', apply: (o) => (o.mode = 'sync') },
   '--async': { value: 'none', apply: (o) => (o.mode = 'async') },
   '--depth': { value: 'required', apply: (o, v, f) => (o.depth = parseInteger(v!, f, 0, 16)) },
-  '--rc': { value: 'required', apply: (o, v, f) => (o.rateControl = oneOf(v!, f, ['cbr', 'vbr', 'cqp'] as const)) },
+  '--rc': { value: 'required', apply: (o, v, f) => (o.rateControl = oneOf(v!, f, RATE_CONTROLS)) },
   '--bitrate': { value: 'required', apply: (o, v, f) => (o.bitrate = parseBitrate(v!, f)) },
   '--qp': { value: 'required', apply: (o, v, f) => (o.qp = parseInteger(v!, f, 0, 255)) },
   '--gop': {

@@ -103,7 +103,7 @@ function makeSource(encoder: Encoder, o: BenchOptions, layout: FrameLayout, libr
   const { testing, reason } = loadNativeTesting(encoder.info.abi, libraries);
   if (!testing) throw new Error(`--input device needs CUDA device memory, which the benchmark allocates through the native binding's test helpers: ${reason}`);
   const device = host.map((h) => {
-    const { ptr, pitch } = testing.uploadFrame(h, layout.rowBytes, layout.rows);
+    const { ptr, pitch } = testing.uploadFrame(h, layout.rowBytes, layout.rowsTotal);
     return { devicePtr: ptr, pitch };
   });
   return {

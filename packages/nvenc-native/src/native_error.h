@@ -13,18 +13,26 @@ class NativeError : public std::runtime_error {
   // code: an NVENC status name (NV_ENC_ERR_*), a CUDA error name (CUDA_ERROR_*) or one of the
   // addon's own: DRIVER_NOT_FOUND, NVENC_LIBRARY_NOT_FOUND, ABI_UNSUPPORTED, INVALID_FRAME,
   // INVALID_OPTION, ENCODER_CLOSED.
-  NativeError(std::string code, const std::string& message, int status = 0, std::string phase = {})
-      : std::runtime_error(message), code_(std::move(code)), status_(status), phase_(std::move(phase)) {}
+  // option: for INVALID_OPTION, the option's name as the caller spelled it (e.g. "qp.b").
+  NativeError(std::string code, const std::string& message, int status = 0, std::string phase = {},
+              std::string option = {})
+      : std::runtime_error(message),
+        code_(std::move(code)),
+        status_(status),
+        phase_(std::move(phase)),
+        option_(std::move(option)) {}
 
   const std::string& code() const { return code_; }
   int status() const { return status_; }
   const std::string& phase() const { return phase_; }
+  const std::string& option() const { return option_; }
 
   Napi::Error toJs(Napi::Env env) const {
     Napi::Error e = Napi::Error::New(env, what());
     e.Set("code", code_);
     if (status_ != 0) e.Set("status", static_cast<double>(status_));
     if (!phase_.empty()) e.Set("phase", phase_);
+    if (!option_.empty()) e.Set("option", option_);
     return e;
   }
 
@@ -32,6 +40,7 @@ class NativeError : public std::runtime_error {
   std::string code_;
   int status_;
   std::string phase_;
+  std::string option_;
 };
 
 }  // namespace nvenc

@@ -2,6 +2,7 @@
 
 #include "abi/nvenc_abi.h"
 #include "driver/driver.h"
+#include "js_errors.h"
 #include "native_error.h"
 
 namespace nvenc {
@@ -105,7 +106,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = optionsArg(info);
-  try {
+  return withJsErrors(env, [&] {
     auto driver = Driver::get(libraryChoiceFrom(options));
     if (!driver->cuda().ok() || driver->cudaInitStatus() != CUDA_SUCCESS || !driver->nvenc().ok())
       driver->requireUsable();
@@ -143,9 +144,7 @@ Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
     out.Set("structVersion", invalid ? "invalid" : "valid");
     out.Set("device", driver->deviceName(gpu));
     return out;
-  } catch (const NativeError& e) {
-    throw e.toJs(env);
-  }
+  });
 }
 
 }  // namespace

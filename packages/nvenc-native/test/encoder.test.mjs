@@ -302,8 +302,11 @@ test('reconfigure changes bitrate and resolution in place', { skip: noFfprobe },
   const small = [];
   for (let i = 0; i < 3; i++) small.push(...enc.encode({ data: nv12Frame(160, 120, i) }));
   small.push(...enc.flush());
+  // The binding checks no ranges (options.ts does): the session refuses what it cannot hold.
   const e = thrown(() => enc.reconfigure({ width: 100_000 }));
-  assert.equal(e.code, 'INVALID_OPTION');
+  assert.equal(e.code, 'NV_ENC_ERR_UNSUPPORTED_PARAM');
+  assert.equal(e.phase, 'reconfigure');
+  assert.match(e.message, /cannot change the resolution to 100000x120: it exceeds the maximum/);
   enc.close();
   assert.equal(small.length + packets.length, 7);
   assert.equal(small[0].keyframe, true);

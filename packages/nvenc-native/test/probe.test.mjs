@@ -40,8 +40,9 @@ for (const abi of abis) {
 test('an Encoder without a driver fails with DRIVER_NOT_FOUND', { skip: bindingPath('12.1') ? false : 'not built' }, () => {
   const { Encoder } = loadBinding('12.1');
   assert.throws(
-    () => new Encoder({ cudaLibrary: '/nonexistent/libcuda.so.1', width: 64, height: 64, codec: 'h264', preset: 'p1',
-      tuning: 'll', rateControl: 'cbr', fpsNum: 30, fpsDen: 1, gop: 30, idrPeriod: 30, bFrames: 0, inputFormat: 'nv12',
+    () => new Encoder({ cudaLibrary: '/nonexistent/libcuda.so.1', nvencLibrary: 'libnvidia-encode.so.1', gpu: 0,
+      width: 64, height: 64, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto', rateControl: 'cbr',
+      bitrate: 1_000_000, fpsNum: 30, fpsDen: 1, gop: 30, idrPeriod: 30, bFrames: 0, inputFormat: 'nv12',
       extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false }),
     (e) => e.code === 'DRIVER_NOT_FOUND' && e.phase === 'load',
   );

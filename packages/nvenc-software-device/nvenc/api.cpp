@@ -158,9 +158,9 @@ int destroyEncoder(void* enc) {
   sessionDestroy(s);
   return ST_SUCCESS;
 }
-int invalidateRefFrames(void* enc, uint64_t) {
-  SESSION("nvEncInvalidateRefFrames");
-  return s->fail(ST_UNIMPLEMENTED, "reference picture invalidation is not supported (NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION = 0)");
+int invalidateRefFrames(void* enc, uint64_t ts) {
+  SESSION_ALIVE("nvEncInvalidateRefFrames");
+  return coreInvalidateRefFrames(s, ts);
 }
 int registerResource(void* enc, void* p) { SESSION_ALIVE("nvEncRegisterResource"); return s->abi->registerResource(s, p); }
 int unregisterResource(void* enc, void* r) { SESSION("nvEncUnregisterResource"); return coreUnregister(s, r); }
@@ -179,9 +179,16 @@ const char* getLastErrorString(void* enc) {
   tlsErrCopy = gLastError;
   return tlsErrCopy.c_str();
 }
-int setIOCudaStreams(void* enc, void*, void*) {
+int setIOCudaStreams(void* enc, void* in, void* out) {
   SESSION("nvEncSetIOCudaStreams");
-  return ST_SUCCESS;  // copies are synchronous on the legacy default stream
+  // NV_ENC_CUSTREAM_PTR is a pointer to a CUstream. The device reads mapped input after
+  // synchronizing the input stream (so a renderer's kernels on that stream finish first); output
+  // is host memory written synchronously, so the output stream has nothing to wait for.
+  if (!in || !out) return s->fail(ST_INVALID_PTR, "nvEncSetIOCudaStreams: inputStream or outputStream is NULL");
+  s->inputStream = *(void**)in;
+  s->outputStream = *(void**)out;
+  s->streamsSet = true;
+  return ST_SUCCESS;
 }
 int getSequenceParamEx(void* enc, void*, void*) {
   SESSION("nvEncGetSequenceParamEx");

@@ -133,7 +133,9 @@ PresetDefaults presetDefaults(Codec, int preset, int tuning) {
   d.qpP = tuning == TUNE_LOSSLESS ? 0 : 28;
   d.qpB = tuning == TUNE_LOSSLESS ? 0 : 31;
   d.qpI = tuning == TUNE_LOSSLESS ? 0 : 25;
-  d.multiPass = preset >= 3 && tuning != TUNE_LOSSLESS ? 1 : 0;
+  // Multipass is off in every preset: the software engine emulates it with a slower x264/x265
+  // preset (see engine_libav.cpp), which a client should ask for, not get by default.
+  d.multiPass = 0;
   d.zeroReorderDelay = tuning == TUNE_ULL;
   d.lookahead = false;
   d.lookaheadDepth = 0;
@@ -228,6 +230,85 @@ void sessionDestroy(Session* s) {
 // ---------------------------------------------------------------------------------------------
 bool encoderAvailable(Codec c) { return libavHasEncoder(c); }
 
+bool capDenied(const char* name) {
+  // NVENC_SOFT_CAPS_DENY=SUPPORT_INTRA_REFRESH,SUPPORT_LOOKAHEAD,...: those caps read 0 and the
+  // features they gate are refused, like a GPU without them (for clients' capability tests).
+  std::string list = "," + envStr("NVENC_SOFT_CAPS_DENY", "") + ",";
+  return list.find("," + std::string(name) + ",") != std::string::npos;
+}
+
+FeatureCaps featureCaps(Codec c) {
+  bool avc = c == Codec::H264, hevc = c == Codec::HEVC, av1 = c == Codec::AV1;
+  FeatureCaps f{};
+  // What the libav engine honours (README "Encoder controls"); AV1 (SVT-AV1) honours none.
+  f.intraRefresh = (avc || hevc) && !capDenied("SUPPORT_INTRA_REFRESH");
+  f.refPicInvalidation = !capDenied("SUPPORT_REF_PIC_INVALIDATION");
+  f.lookahead = (avc || hevc) && !capDenied("SUPPORT_LOOKAHEAD");
+  f.temporalAQ = (avc || hevc) && !capDenied("SUPPORT_TEMPORAL_AQ");
+  f.weightedPrediction = (avc || hevc) && !capDenied("SUPPORT_WEIGHTED_PREDICTION");
+  f.bframeRefMode = (avc || hevc) && !capDenied("SUPPORT_BFRAME_REF_MODE") ? 2 : 0;  // 2 = middle B-frame only
+  f.emphasisLevelMap = 0;  // NVENC's emphasis levels have no documented QP mapping to emulate
+  f.dynamicSliceMode = avc && !capDenied("SUPPORT_DYNAMIC_SLICE_MODE");  // byte-limited slices (x264 slice-max-size)
+  f.ltrFrames = 0;
+  f.multipleRefFrames = !av1 && !capDenied("SUPPORT_MULTIPLE_REF_FRAMES");
+  f.customVbv = 1;
+  return f;
+}
+
+static Status validateControls(Session* s, const EncodeConfig& c) {
+  // Every control the engine cannot honour is refused here, never accepted and ignored.
+  FeatureCaps f = featureCaps(c.codec);
+  const RcParams& rc = c.rc;
+  bool bframes = c.frameIntervalP > 1;
+  auto unsupported = [&](const std::string& m) { return s->fail(ST_UNSUPPORTED_PARAM, m); };
+  if (c.intraRefresh) {
+    if (!f.intraRefresh) return unsupported("intra refresh is not supported for this codec (NV_ENC_CAPS_SUPPORT_INTRA_REFRESH = 0)");
+    if (bframes) return unsupported("intra refresh with B-frames: NVENC ignores enableIntraRefresh when the GOP has B-frames; the software device refuses it (set frameIntervalP = 1)");
+    if (c.intraRefreshPeriod == 0 || c.intraRefreshCnt == 0 || c.intraRefreshCnt >= c.intraRefreshPeriod)
+      return s->fail(ST_INVALID_PARAM, "intra refresh needs 0 < intraRefreshCnt < intraRefreshPeriod (got cnt " + std::to_string(c.intraRefreshCnt) +
+                                           ", period " + std::to_string(c.intraRefreshPeriod) + ")");
+  }
+  if (c.weightedPrediction) {
+    if (!f.weightedPrediction) return unsupported("weighted prediction is not supported for this codec (NV_ENC_CAPS_SUPPORT_WEIGHTED_PREDICTION = 0)");
+    if (bframes) return unsupported("enableWeightedPrediction is not supported with B-frames (frameIntervalP > 1), as with NVENC");
+  }
+  if (c.bframeRefMode != 0) {
+    if (f.bframeRefMode == 0) return unsupported("B-frames as references are not supported (NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE = 0)");
+    if (c.bframeRefMode != 2) return unsupported("useBFramesAsRef " + std::to_string(c.bframeRefMode) + ": only NV_ENC_BFRAME_REF_MODE_MIDDLE (2) is supported (NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE = 2)");
+    if (c.frameIntervalP < 3) return unsupported("useBFramesAsRef = middle needs at least 2 B-frames (frameIntervalP >= 3)");
+  }
+  if (rc.enableLookahead) {
+    if (!f.lookahead) return unsupported("lookahead is not supported for this codec (NV_ENC_CAPS_SUPPORT_LOOKAHEAD = 0)");
+    if (rc.lookaheadDepth == 0 || rc.lookaheadDepth > 32) return s->fail(ST_INVALID_PARAM, "lookaheadDepth must be 1..32 with enableLookahead");
+    if (!rc.disableIadapt) return unsupported("lookahead with adaptive I-frames at scene cuts: the software device keeps the NVENC GOP pattern, set disableIadapt = 1");
+    if (bframes && !rc.disableBadapt) return unsupported("lookahead with adaptive B-frame decisions: the software device keeps the NVENC GOP pattern, set disableBadapt = 1");
+  }
+  if (rc.enableTemporalAQ) {
+    if (!f.temporalAQ) return unsupported("temporal AQ is not supported for this codec (NV_ENC_CAPS_SUPPORT_TEMPORAL_AQ = 0)");
+    if (!rc.enableLookahead) return unsupported("temporal AQ needs lookahead in the software device (x264/x265 macroblock tree works on lookahead frames): set enableLookahead and lookaheadDepth");
+  }
+  if (rc.enableAQ && c.codec == Codec::AV1) return unsupported("spatial AQ is not supported for AV1 by the software device");
+  if (rc.aqStrength > 15) return s->fail(ST_INVALID_PARAM, "aqStrength must be 0 (auto) .. 15");
+  if (rc.multiPass < 0 || rc.multiPass > 2) return s->fail(ST_INVALID_PARAM, "multiPass must be 0, 1 (quarter resolution) or 2 (full resolution)");
+  switch (rc.qpMapMode) {
+    case 0: break;
+    case 1: return unsupported("emphasis level maps are not supported (NV_ENC_CAPS_SUPPORT_EMPHASIS_LEVEL_MAP = 0)");
+    case 2: if (c.codec != Codec::H264) return unsupported("QP delta maps are supported for H.264 only by the software device"); break;
+    default: return unsupported("qpMapMode " + std::to_string(rc.qpMapMode) + " is not supported (NV_ENC_QP_MAP is not supported by NVENC either)");
+  }
+  if (c.codec != Codec::AV1 && c.sliceModeData > 0) {
+    switch (c.sliceMode) {
+      case 3: break;
+      case 1: if (!f.dynamicSliceMode) return unsupported("byte-limited slices (sliceMode 1) are not supported for this codec (NV_ENC_CAPS_SUPPORT_DYNAMIC_SLICE_MODE = 0)"); break;
+      case 0: case 2: if (c.codec != Codec::H264) return unsupported("HEVC slices by CTU count (sliceMode 0/2) are not supported by the software device; use sliceMode 3 (number of slices)"); break;
+      default: return s->fail(ST_INVALID_PARAM, "sliceMode must be 0..3");
+    }
+  }
+  if (c.maxNumRefFrames > 16) return s->fail(ST_INVALID_PARAM, "maxNumRefFrames must be 0..16");
+  if (c.maxNumRefFrames > 1 && !f.multipleRefFrames) return unsupported("multiple reference frames are not supported (NV_ENC_CAPS_SUPPORT_MULTIPLE_REF_FRAMES = 0)");
+  return ST_SUCCESS;
+}
+
 static Status validateConfig(Session* s, const EncodeConfig& c) {
   if (c.codec == Codec::None) return s->fail(ST_INVALID_PARAM, "encodeGUID is not an encoder GUID reported by nvEncGetEncodeGUIDs");
   if (c.codec == Codec::AV1 && (s->apiVersion & 0xffff) < 12)
@@ -257,7 +338,7 @@ static Status validateConfig(Session* s, const EncodeConfig& c) {
   }
   if (c.rc.mode == RC_CONSTQP && (c.rc.qpI > 51 || c.rc.qpP > 51 || c.rc.qpB > 51) && c.codec != Codec::AV1)
     return s->fail(ST_INVALID_PARAM, "constQP values must be 0..51");
-  return ST_SUCCESS;
+  return validateControls(s, c);
 }
 
 static void resetPattern(Session* s) {
@@ -521,9 +602,28 @@ Status coreEncodePicture(Session* s, PicIn& pic) {
   Status f = faultFor("encode", s->encodeCalls + 1);
   if (f != ST_SUCCESS) { s->encodeCalls++; return s->fail(f, std::string("fault injected by NVENC_SOFT_FAULT (encode): ") + statusName(f)); }
 
+  if (pic.forceIntraRefreshCnt)
+    return s->fail(ST_UNSUPPORTED_PARAM, "forceIntraRefreshWithFrameCnt: the software device cannot start a refresh wave on demand "
+                                         "(libavcodec gives no access to x264's intra-refresh call); waves follow intraRefreshCnt");
+  if (pic.ltrMark || pic.ltrUse) return s->fail(ST_UNSUPPORTED_PARAM, "LTR per picture: long-term references are not supported (NV_ENC_CAPS_NUM_MAX_LTR_FRAMES = 0)");
   EngineFrame ef;
   ef.width = c.width;
   ef.height = c.height;
+  if (pic.qpDeltaMap || pic.qpDeltaMapSize) {
+    if (c.rc.qpMapMode != 2) return s->fail(ST_INVALID_PARAM, "qpDeltaMap given but NV_ENC_RC_PARAMS::qpMapMode is not NV_ENC_QP_MAP_DELTA");
+    uint32_t cols = (c.width + 15) / 16, rows = (c.height + 15) / 16;
+    if (!pic.qpDeltaMap) return s->fail(ST_INVALID_PTR, "qpDeltaMapSize > 0 but qpDeltaMap is NULL");
+    if (pic.qpDeltaMapSize < cols * rows)
+      return s->fail(ST_INVALID_PARAM, "qpDeltaMapSize " + std::to_string(pic.qpDeltaMapSize) + " is smaller than the " + std::to_string(cols) + "x" +
+                                           std::to_string(rows) + " = " + std::to_string(cols * rows) + " macroblocks of the picture");
+    ef.qpDelta.assign(pic.qpDeltaMap, pic.qpDeltaMap + cols * rows);
+    ef.qpDeltaCols = cols; ef.qpDeltaRows = rows; ef.qpBlock = 16;
+  }
+  if (s->streamsSet && s->maps.count((Mapping*)pic.inputBuffer)) {
+    int r = cuda::streamSynchronize(s->cuContext, s->inputStream);
+    if (r != 0 && r != -2) return s->fail(ST_GENERIC, "waiting for the input CUDA stream failed: " + cuda::errorText(r));
+    if (r == 0) s->streamSyncs++;
+  }
   Status st = readInput(s, pic, ef);
   if (st != ST_SUCCESS) return st;
   s->encodeCalls++;
@@ -532,13 +632,24 @@ Status coreEncodePicture(Session* s, PicIn& pic) {
   int type;
   bool idrDue = c.idrPeriod != 0 && c.idrPeriod != kInfinite && s->framesSinceIDR >= c.idrPeriod;
   bool gopDue = c.gopLength != 0 && c.gopLength != kInfinite && s->framesSinceIDR > 0 && (s->framesSinceIDR % c.gopLength) == 0;
-  if (s->engineDrained || idrDue || (pic.flags & PF_FORCEIDR) || c.gopLength == 1) type = PIC_IDR;
+  // Reference invalidation is emulated by an IDR: the next picture references nothing older.
+  if (s->engineDrained || idrDue || (pic.flags & PF_FORCEIDR) || c.gopLength == 1 || s->invalidatePending) type = PIC_IDR;
   else if ((pic.flags & PF_FORCEINTRA) || gopDue || c.frameIntervalP == 0) type = PIC_I;
   else if (c.frameIntervalP <= 1 || (int)s->framesSinceAnchor + 1 >= c.frameIntervalP) type = PIC_P;
   else type = PIC_B;
   ef.typeHint = type;
   ef.forceIDR = type == PIC_IDR;
   ef.serial = s->nextSerial++;
+  if (c.intraRefresh && c.codec == Codec::HEVC && type != PIC_IDR && s->framesSinceIDR % (c.intraRefreshCnt + 1) == 0) {
+    // libx265 starts a refresh wave here but writes no recovery point SEI (x264 does): add one,
+    // as NVENC does, so a decoder joining at this picture knows when it is clean.
+    BitWriter w;
+    w.se((int32_t)c.intraRefreshCnt);  // recovery_poc_cnt
+    w.u(1, 0);                           // exact_match_flag
+    w.u(1, 0);                           // broken_link_flag
+    if (w.bits() % 8) { w.u(1, 1); w.align0(); }
+    pic.sei.insert(pic.sei.begin(), SeiPayload{6, w.bytes()});
+  }
   s->meta[ef.serial] = FrameMeta{pic.ts, pic.duration, pic.frameIdx ? pic.frameIdx : (uint32_t)ef.serial, pic.flags, std::move(pic.sei)};
 
   ob->state = BitstreamBuffer::Pending;
@@ -554,7 +665,9 @@ Status coreEncodePicture(Session* s, PicIn& pic) {
     return s->fail(st, "encode failed: " + err);
   }
   s->engineDrained = false;
-  if (type == PIC_IDR) s->framesSinceIDR = 0;
+  if (type == PIC_IDR) { s->framesSinceIDR = 0; s->invalidatePending = false; s->recentTs.clear(); }
+  s->recentTs.push_back(pic.ts);
+  if (s->recentTs.size() > 16) s->recentTs.pop_front();
   s->framesSinceIDR++;
   if (type == PIC_B) {
     s->framesSinceAnchor++;
@@ -603,6 +716,21 @@ Status coreLockBitstream(Session* s, void* p, bool doNotWait, LockOut* out) {
     }
   }
   b->state = BitstreamBuffer::Locked;
+  out->numSlices = 0;
+  out->sliceOffsets.clear();
+  if (s->cfg.codec == Codec::AV1) {
+    out->numSlices = 1;
+    out->sliceOffsets.push_back(0);
+  } else {
+    for (const NalRef& n : splitAnnexB(b->data.data(), b->data.size())) {
+      int t = nalType(s->cfg.codec, b->data.data() + n.offset);
+      bool vcl = s->cfg.codec == Codec::H264 ? (t >= 1 && t <= 5) : (t >= 0 && t <= 31);
+      if (!vcl) continue;
+      size_t start = n.offset >= 4 && b->data[n.offset - 4] == 0 ? n.offset - 4 : n.offset - 3;
+      out->sliceOffsets.push_back((uint32_t)start);
+      out->numSlices++;
+    }
+  }
   out->data = b->data.data();
   out->size = (uint32_t)b->data.size();
   out->picType = b->picType;
@@ -689,6 +817,15 @@ Status coreUnmap(Session* s, void* p) {
   if (s->regs.count(m->reg)) m->reg->mapCount--;
   s->maps.erase(m);
   delete m;
+  return ST_SUCCESS;
+}
+
+Status coreInvalidateRefFrames(Session* s, uint64_t ts) {
+  if (!s->initialized) return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncInvalidateRefFrames called before nvEncInitializeEncoder");
+  if (!featureCaps(s->cfg.codec).refPicInvalidation)
+    return s->fail(ST_UNSUPPORTED_PARAM, "reference picture invalidation is not supported (NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION = 0)");
+  // Like NVENC, a timestamp that is no longer a reference (or was never encoded) changes nothing.
+  if (std::find(s->recentTs.begin(), s->recentTs.end(), ts) != s->recentTs.end()) s->invalidatePending = true;
   return ST_SUCCESS;
 }
 

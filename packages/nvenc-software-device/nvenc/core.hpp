@@ -67,7 +67,11 @@ struct RcParams {
   bool enableAQ = false, enableLookahead = false, zeroReorderDelay = false, strictGOPTarget = false;
   uint32_t lookaheadDepth = 0;
   uint32_t targetQuality = 0;
-  int multiPass = 0;
+  int multiPass = 0;             // 0 disabled, 1 quarter-resolution first pass, 2 full-resolution
+  uint32_t aqStrength = 0;       // 0 = auto (8), 1..15
+  bool enableTemporalAQ = false;
+  bool disableIadapt = false, disableBadapt = false;
+  int qpMapMode = 0;             // NV_ENC_QP_MAP_MODE: 0 disabled, 1 emphasis, 2 delta, 3 QP map
 };
 
 // Everything the engine needs, independent of the header that carried it.
@@ -91,6 +95,10 @@ struct EncodeConfig {
   int bframeRefMode = 0;  // 0 disabled, 1 each, 2 middle
   int entropy = 0;        // 0 auto, 1 cabac, 2 cavlc (H.264)
   uint32_t sliceMode = 0, sliceModeData = 0;
+  bool intraRefresh = false;  // periodic intra refresh instead of IDRs (H.264/HEVC)
+  uint32_t intraRefreshPeriod = 0, intraRefreshCnt = 0;
+  bool weightedPrediction = false;  // NV_ENC_INITIALIZE_PARAMS::enableWeightedPrediction
+  bool reportSliceOffsets = false;
   Vui vui;
   uint32_t maxEncodeWidth = 0, maxEncodeHeight = 0;
   uint32_t bufferFormat = 0;  // 12.1 init param (informational)
@@ -114,7 +122,11 @@ struct EngineFrame {
   size_t pitch[3]{};
   int64_t serial = 0;
   bool forceIDR = false;
+  bool startIntraRefresh = false;  // begin a new refresh wave with this (P) picture
   int typeHint = PIC_UNKNOWN;  // PIC_P / PIC_B / PIC_IDR (the NVENC GOP pattern)
+  // QP delta per macroblock (H.264) / CTB (HEVC) in raster order, already in QP units; empty = none
+  std::vector<int8_t> qpDelta;
+  uint32_t qpDeltaCols = 0, qpDeltaRows = 0, qpBlock = 16;
 };
 struct EnginePacket {
   int64_t serial = -1;
@@ -192,6 +204,12 @@ struct Session {
   std::map<int64_t, FrameMeta> meta;   // serial -> per-frame data
   int64_t nextSerial = 0;
   uint64_t framesSinceIDR = 0;  // for the GOP pattern
+  std::deque<uint64_t> recentTs;  // input timestamps still in the DPB window (reference invalidation)
+  bool invalidatePending = false;
+  void* inputStream = nullptr;  // nvEncSetIOCudaStreams
+  void* outputStream = nullptr;
+  bool streamsSet = false;
+  uint64_t streamSyncs = 0;     // reads that waited for inputStream (tests)
   uint64_t framesSinceAnchor = 0;
   bool sentParamSets = false;
   bool engineDrained = false;
@@ -223,11 +241,16 @@ struct PicIn {
   uint32_t inputWidth = 0, inputHeight = 0, inputPitch = 0, bufferFmt = 0, pictureStruct = 1;
   uint32_t flags = 0; uint32_t frameIdx = 0; uint64_t ts = 0, duration = 0;
   std::vector<SeiPayload> sei;
+  uint32_t forceIntraRefreshCnt = 0;  // H.264/HEVC pic params forceIntraRefreshWithFrameCnt
+  const int8_t* qpDeltaMap = nullptr; uint32_t qpDeltaMapSize = 0;
+  bool ltrMark = false, ltrUse = false;
 };
 Status coreEncodePicture(Session* s, PicIn& pic);
 struct LockOut {
   void* data = nullptr; uint32_t size = 0; int picType = PIC_UNKNOWN; uint32_t frameIdx = 0;
   uint64_t ts = 0, duration = 0; uint32_t avgQP = 0;
+  uint32_t numSlices = 1;
+  std::vector<uint32_t> sliceOffsets;  // byte offset of each slice NAL unit's start code
 };
 Status coreLockBitstream(Session* s, void* buf, bool doNotWait, LockOut* out);
 Status coreUnlockBitstream(Session* s, void* buf);
@@ -236,6 +259,16 @@ Status coreUnregister(Session* s, void* reg);
 Status coreMap(Session* s, void* reg, Mapping** out, uint32_t* fmt);
 Status coreUnmap(Session* s, void* mapped);
 Status coreSequenceParams(Session* s, std::vector<uint8_t>* out);
+Status coreInvalidateRefFrames(Session* s, uint64_t ts);
+// The capability values the device reports (nvEncGetEncodeCaps), ABI-neutral: the adapters map
+// NV_ENC_CAPS_* to these so one table says what the engine honours. NVENC_SOFT_CAPS_DENY lets a
+// test make any of them read 0 (see README).
+struct FeatureCaps {
+  int intraRefresh, refPicInvalidation, lookahead, temporalAQ, weightedPrediction, bframeRefMode,
+      emphasisLevelMap, dynamicSliceMode, ltrFrames, multipleRefFrames, customVbv;
+};
+FeatureCaps featureCaps(Codec c);
+bool capDenied(const char* name);
 bool encoderAvailable(Codec c);
 
 // Per-ABI entry points. The shared trampolines (api.cpp) look the session up and call these.

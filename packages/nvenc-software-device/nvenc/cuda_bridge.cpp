@@ -15,6 +15,7 @@ typedef CUresult CUDAAPI Memcpy2DFn(const CUDA_MEMCPY2D*);
 typedef CUresult CUDAAPI RangeFn(CUdeviceptr*, size_t*, CUdeviceptr);
 typedef CUresult CUDAAPI GetDeviceFn(CUdevice*);
 typedef CUresult CUDAAPI ErrStrFn(CUresult, const char**);
+typedef CUresult CUDAAPI StreamSyncFn(CUstream);
 
 struct Api {
   void* lib = nullptr;
@@ -24,6 +25,7 @@ struct Api {
   RangeFn* range = nullptr;
   GetDeviceFn* getDevice = nullptr;
   ErrStrFn* errStr = nullptr;
+  StreamSyncFn* streamSync = nullptr;
   std::string err;
   bool ok = false;
 };
@@ -41,6 +43,7 @@ Api& api() {
     a.range = (RangeFn*)dlsym(a.lib, "cuMemGetAddressRange_v2");
     a.getDevice = (GetDeviceFn*)dlsym(a.lib, "cuCtxGetDevice");
     a.errStr = (ErrStrFn*)dlsym(a.lib, "cuGetErrorString");
+    a.streamSync = (StreamSyncFn*)dlsym(a.lib, "cuStreamSynchronize");
     if (!a.push || !a.pop || !a.memcpy2D) { a.err = "libcuda.so.1 lacks cuCtxPushCurrent_v2/cuCtxPopCurrent_v2/cuMemcpy2D_v2"; return; }
     a.ok = true;
   });
@@ -95,6 +98,15 @@ int copyToHost(void* ctx, uint64_t dptr, size_t srcPitch, size_t widthBytes, siz
   c.WidthInBytes = widthBytes;
   c.Height = rows;
   return a.memcpy2D(&c);
+}
+
+int streamSynchronize(void* ctx, void* stream) {
+  Api& a = api();
+  if (!a.ok) return -1;
+  if (!a.streamSync) return -2;
+  Scope s(a, ctx);
+  if (s.res != CUDA_SUCCESS) return s.res;
+  return a.streamSync((CUstream)stream);
 }
 
 std::string errorText(int res) {

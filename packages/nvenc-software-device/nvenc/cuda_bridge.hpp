@@ -12,6 +12,9 @@ bool load(std::string& err);
 int checkContext(void* ctx);
 int addressRange(void* ctx, uint64_t dptr, uint64_t* base, size_t* size);
 int copyToHost(void* ctx, uint64_t dptr, size_t srcPitch, size_t widthBytes, size_t rows, void* dst, size_t dstPitch);
+// Waits for the work queued on a client's CUDA stream (nvEncSetIOCudaStreams input stream).
+// -2 when the libcuda lacks cuStreamSynchronize.
+int streamSynchronize(void* ctx, void* stream);
 std::string errorText(int res);
 }  // namespace cuda
 }  // namespace nvsoft

@@ -8,6 +8,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/frame.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -54,9 +55,19 @@ AVPixelFormat encPixFmt(const EncodeConfig& c) {
   return hi ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P;
 }
 
-const char* x264Preset(int p) {
-  static const char* n[] = {"ultrafast", "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"};
-  return n[std::min(std::max(p, 1), 7)];
+// P1..P7 -> x264/x265 speed presets. NVENC's multipass (a quarter- or full-resolution first
+// pass per picture) has no libx264/libx265 equivalent; the engine spends the extra analysis the
+// same way NVENC's slower presets do: one (quarter) or two (full resolution) presets slower.
+const char* x264Preset(int p, int multiPass = 0) {
+  static const char* n[] = {"ultrafast", "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"};
+  return n[std::min(std::max(p, 1), 7) + std::min(std::max(multiPass, 0), 2)];
+}
+
+// NVENC aqStrength 1 (low) .. 15 (aggressive), 0 = auto (8) -> x264/x265 aq-strength (1.0 = default).
+std::string aqStrengthText(uint32_t s) {
+  char b[16];
+  snprintf(b, sizeof b, "%.3f", (s ? s : 8) / 8.0);
+  return b;
 }
 
 int swsMatrix(uint32_t m) {
@@ -109,6 +120,11 @@ class LibavEngine : public Engine {
     else if (f.typeHint == PIC_I) frame_->pict_type = AV_PICTURE_TYPE_I;
     else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_P) frame_->pict_type = AV_PICTURE_TYPE_P;
     else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_B) frame_->pict_type = AV_PICTURE_TYPE_B;
+    av_frame_remove_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST);
+    if (!f.qpDelta.empty()) {
+      Status st = attachQpDelta(f, err);
+      if (st != ST_SUCCESS) return st;
+    }
     // IDR vs non-IDR intra for forced key frames (libx265 honours this per frame).
     av_opt_set_int(ctx_->priv_data, "forced-idr", (f.typeHint == PIC_I && !f.forceIDR) ? 0 : 1, 0);
     int r = avcodec_send_frame(ctx_, frame_);
@@ -145,6 +161,36 @@ class LibavEngine : public Engine {
  private:
   void closeCtx() { if (ctx_) avcodec_free_context(&ctx_); }
 
+  // NVENC's QP delta map (one signed QP offset per macroblock, raster order) as libavcodec
+  // regions of interest: one region per run of equal non-zero values in a row. libx264 turns
+  // regions back into per-macroblock quant offsets (qoffset x 51 for 8-bit), so the map arrives
+  // exactly; the first region in the array wins on overlap, and runs never overlap.
+  Status attachQpDelta(const EngineFrame& f, std::string& err) {
+    std::vector<AVRegionOfInterest> rois;
+    for (uint32_t y = 0; y < f.qpDeltaRows; y++) {
+      uint32_t x = 0;
+      while (x < f.qpDeltaCols) {
+        int8_t v = f.qpDelta[(size_t)y * f.qpDeltaCols + x];
+        uint32_t x1 = x + 1;
+        while (x1 < f.qpDeltaCols && f.qpDelta[(size_t)y * f.qpDeltaCols + x1] == v) x1++;
+        if (v != 0) {
+          AVRegionOfInterest r{};
+          r.self_size = sizeof(AVRegionOfInterest);
+          r.top = (int)(y * f.qpBlock); r.bottom = (int)((y + 1) * f.qpBlock);
+          r.left = (int)(x * f.qpBlock); r.right = (int)(x1 * f.qpBlock);
+          r.qoffset = AVRational{std::max(-51, std::min(51, (int)v)), 51};
+          rois.push_back(r);
+        }
+        x = x1;
+      }
+    }
+    if (rois.empty()) return ST_SUCCESS;
+    AVFrameSideData* sd = av_frame_new_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST, rois.size() * sizeof(AVRegionOfInterest));
+    if (!sd) { err = "out of memory (regions of interest)"; return ST_OUT_OF_MEMORY; }
+    memcpy(sd->data, rois.data(), rois.size() * sizeof(AVRegionOfInterest));
+    return ST_SUCCESS;
+  }
+
   Status receive(std::string& err) {
     for (;;) {
       int r = avcodec_receive_packet(ctx_, pkt_);
@@ -154,6 +200,7 @@ class LibavEngine : public Engine {
       p.serial = pkt_->pts;
       if (cfg_.codec == Codec::AV1) p.data.assign(pkt_->data, pkt_->data + pkt_->size);
       else p.data = removeParamSets(cfg_.codec, pkt_->data, pkt_->size);
+      if (!infoSei_.empty()) { p.data.insert(p.data.begin(), infoSei_.begin(), infoSei_.end()); infoSei_.clear(); }
       size_t sdSize = 0;
       uint8_t* sd = av_packet_get_side_data(pkt_, AV_PKT_DATA_QUALITY_STATS, &sdSize);
       int pt = AV_PICTURE_TYPE_NONE;
@@ -192,12 +239,13 @@ class LibavEngine : public Engine {
     ctx_->max_b_frames = bframes;
     // Threads only where they cannot change the bitstream's shape or delay: frame threads would
     // add output delay (NVENC is 1-in-1-out), and x264's sliced threads cut every picture into
-    // one slice per thread, which browser decoders fed by noVNC cannot reassemble. So H.264 uses
-    // as many threads as the client asked for slices; HEVC/AV1 thread inside one picture.
+    // one slice per thread (whatever slice count was asked), which browser decoders fed by noVNC
+    // cannot reassemble. So H.264 encodes on one thread with exactly the slices asked for;
+    // HEVC/AV1 thread inside one picture.
     unsigned hw = std::max(1u, std::thread::hardware_concurrency());
     bool multiSlice = c.sliceMode == 3 && c.sliceModeData > 1;
     if (c.codec == Codec::H264)
-      ctx_->thread_count = multiSlice ? (int)std::min<uint32_t>(c.sliceModeData, std::min(4u, hw)) : 1;
+      ctx_->thread_count = 1;
     else
       ctx_->thread_count = (int)std::min(4u, hw);
     if (c.darW && c.darH) {
@@ -240,7 +288,7 @@ class LibavEngine : public Engine {
     }
 
     if (c.codec == Codec::H264) {
-      av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset), 0);
+      av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset, rc.multiPass), 0);
       const char* prof = nullptr;
       switch (c.profile) {
         case Profile::H264Baseline: prof = "baseline"; break;
@@ -258,23 +306,52 @@ class LibavEngine : public Engine {
       }
       if (c.entropy == 2) av_opt_set(ctx_->priv_data, "coder", "cavlc", 0);
       add("b-adapt=0");
+      // x264's pyramid makes the middle B-frame of each group a reference (NVENC's "middle").
       add(c.bframeRefMode ? "b-pyramid=normal" : "b-pyramid=none");
-      add("rc-lookahead=0:sync-lookahead=0:mbtree=0:scenecut=0:force-cfr=1:keyint=infinite:annexb=1:repeat-headers=0");
-      if (multiSlice) add("sliced-threads=1");
+      // Lookahead: x264's rate-control lookahead; temporal AQ: x264's macroblock tree, which
+      // propagates the cost of blocks that later frames reference (what NVENC's temporal AQ
+      // does). Frame types stay the NVENC pattern (the core forces each picture's type).
+      uint32_t la = rc.enableLookahead ? rc.lookaheadDepth : 0;
+      add("rc-lookahead=" + std::to_string(la) + ":sync-lookahead=0:scenecut=0:force-cfr=1:annexb=1:repeat-headers=0");
+      add(rc.enableTemporalAQ ? "mbtree=1" : "mbtree=0");
+      // Spatial AQ: x264's variance AQ. A QP delta map needs x264's AQ path switched on (libx264
+      // ignores regions of interest without it), at a strength too small to move any QP.
+      if (rc.enableAQ) add("aq-mode=1:aq-strength=" + aqStrengthText(rc.aqStrength));
+      else if (rc.qpMapMode == 2) add("aq-mode=1:aq-strength=0.0001");
+      else add("aq-mode=0");
+      add(c.weightedPrediction ? "weightp=2" : "weightp=0");
+      // Intra refresh: a column of intra macroblocks sweeps the picture in intraRefreshCnt + 1
+      // pictures, starting again every intraRefreshCnt + 1 pictures (never later than NVENC's
+      // intraRefreshPeriod); x264 writes a recovery point SEI at each wave's start.
+      if (c.intraRefresh) add("intra-refresh=1:keyint=" + std::to_string(c.intraRefreshCnt + 1));
+      else add("keyint=infinite");
       if (c.vui.videoSignalTypePresent) add(std::string("videoformat=") + videoFormatName(c.vui.videoFormat));
-      if (c.sliceMode == 3 && c.sliceModeData > 1) ctx_->slices = (int)c.sliceModeData;
+      if (multiSlice) add("slices=" + std::to_string(c.sliceModeData));
+      uint32_t mbw = (c.width + 15) / 16;
+      if (c.sliceMode == 0 && c.sliceModeData) add("slice-max-mbs=" + std::to_string(c.sliceModeData));
+      if (c.sliceMode == 1 && c.sliceModeData) add("slice-max-size=" + std::to_string(c.sliceModeData));
+      if (c.sliceMode == 2 && c.sliceModeData) add("slice-max-mbs=" + std::to_string(c.sliceModeData * mbw));
       av_opt_set(ctx_->priv_data, "x264-params", params.c_str(), 0);
       av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
     } else if (c.codec == Codec::HEVC) {
-      av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset), 0);
+      av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset, rc.multiPass), 0);
       const char* prof = nullptr;
       if (c.chromaFormatIDC == 3) prof = c.bitDepth > 8 ? "main444-10" : "main444-8";
       else if (c.bitDepth > 8) prof = "main10";
       else if (c.profile == Profile::HEVCMain) prof = "main";
       if (prof) av_opt_set(ctx_->priv_data, "profile", prof, 0);
-      add("log-level=error:annexb=1:repeat-headers=0:open-gop=0:keyint=-1:scenecut=0:b-adapt=0:b-pyramid=0:cutree=0:frame-threads=1");
+      add("log-level=error:annexb=1:repeat-headers=0:open-gop=0:scenecut=0:b-adapt=0:frame-threads=1");
+      add(c.intraRefresh ? "intra-refresh=1:keyint=" + std::to_string(c.intraRefreshCnt + 1) : std::string("keyint=-1"));
       add("bframes=" + std::to_string(bframes));
-      add("rc-lookahead=" + std::to_string(bframes ? bframes + 1 : 0));
+      add(c.bframeRefMode ? "b-pyramid=1" : "b-pyramid=0");
+      uint32_t la = std::max<uint32_t>(rc.enableLookahead ? rc.lookaheadDepth : 0, bframes ? bframes + 1 : 0);
+      add("rc-lookahead=" + std::to_string(la));
+      add(rc.enableTemporalAQ ? "cutree=1" : "cutree=0");
+      add(rc.enableAQ ? "aq-mode=1:aq-strength=" + aqStrengthText(rc.aqStrength) : std::string("aq-mode=0"));
+      add(c.weightedPrediction ? "weightp=1" : "weightp=0");
+      add("weightb=0");
+      if (c.sliceMode == 3 && c.sliceModeData > 1) add("slices=" + std::to_string(c.sliceModeData));
+      if (c.maxNumRefFrames) add("ref=" + std::to_string(std::min<uint32_t>(c.maxNumRefFrames, 16)));
       if (c.level) add("level-idc=" + std::to_string(c.level / 3));
       if (c.lossless) add("lossless=1");
       else if (cqp) {
@@ -287,7 +364,7 @@ class LibavEngine : public Engine {
       av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
     } else if (c.codec == Codec::AV1) {
       static const int svtPreset[] = {10, 12, 11, 10, 9, 8, 7, 6};
-      av_opt_set_int(ctx_->priv_data, "preset", svtPreset[std::min(std::max(c.preset, 1), 7)], 0);
+      av_opt_set_int(ctx_->priv_data, "preset", std::max(0, svtPreset[std::min(std::max(c.preset, 1), 7)] - std::min(std::max(rc.multiPass, 0), 2)), 0);
       av_opt_set_int(ctx_->priv_data, "la_depth", 0, 0);
       // Low-delay prediction (no hidden frames) keeps SVT-AV1 close to NVENC's 1-in-1-out model.
       std::string svt = "pred-struct=1";
@@ -306,6 +383,16 @@ class LibavEngine : public Engine {
     }
     if (cfg_.codec == Codec::AV1) ps_.assign(ctx_->extradata, ctx_->extradata + ctx_->extradata_size);
     else ps_ = extractParamSets(cfg_.codec, ctx_->extradata, (size_t)ctx_->extradata_size);
+    // libx265 puts its settings SEI (user data, the options it encodes with) in the global
+    // header, libx264 in the first picture: pass x265's on with the first picture too, so a
+    // stream shows the encoder settings each NVENC control turned into.
+    infoSei_.clear();
+    if (cfg_.codec == Codec::HEVC && ctx_->extradata)
+      for (const NalRef& n : splitAnnexB(ctx_->extradata, (size_t)ctx_->extradata_size))
+        if (nalType(cfg_.codec, ctx_->extradata + n.offset) == 39) {
+          appendStartCode(infoSei_);
+          infoSei_.insert(infoSei_.end(), ctx_->extradata + n.offset, ctx_->extradata + n.offset + n.size);
+        }
     av_frame_unref(frame_);
     frame_->format = ctx_->pix_fmt;
     frame_->width = ctx_->width;
@@ -321,6 +408,7 @@ class LibavEngine : public Engine {
   AVPacket* pkt_ = nullptr;
   std::deque<EnginePacket> out_;
   std::vector<uint8_t> ps_;
+  std::vector<uint8_t> infoSei_;  // x265 settings SEI, sent once with the first picture
   bool deferred_ = false;
 };
 }  // namespace

@@ -3,68 +3,43 @@
  * the driver probe, and maps every native failure to a typed error.
  */
 import { codecString } from './codec-string.js';
-import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError, InvalidOptionError, type NvencError } from './errors.js';
-import { frameLayout, normaliseFrame, type CudaArrayInterface, type Frame, type FrameLayout } from './frame.js';
+import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError, InvalidOptionError } from './errors.js';
+import { frameLayout, normaliseFrame } from './frame.js';
 import { loadBinary } from './native-binary.js';
-import type { FrameTimings, NativeEncoder, NativePacket, PictureType } from './native-types.js';
-import {
-  resolveEncodeOptions,
-  resolveEncoderOptions,
-  resolveReconfigure,
-  toNativeOptions,
-  type Codec,
-  type EncodeOptions,
-  type EncoderOptions,
-  type ReconfigureOptions,
-  type ResolvedEncoderOptions,
-} from './options.js';
-import { inspect, type DeviceKind } from './probe.js';
+import type { NativeEncoder } from './native-types.js';
+import { resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNativeOptions } from './options.js';
+import { inspect } from './probe.js';
+import type {
+  Codec,
+  CudaArrayInterface,
+  DeviceKind,
+  EncodeOptions,
+  EncoderInfo,
+  EncoderOptions,
+  Frame,
+  FrameLayout,
+  FrameTimings,
+  Packet,
+  ReconfigureOptions,
+  ResolvedEncoderOptions,
+} from './types.js';
 
-/** One encoded access unit (Annex B for H.264/HEVC, OBUs for AV1). */
-export interface Packet {
-  data: Buffer;
-  keyframe: boolean;
-  pictureType: PictureType;
-  /** The `seq` passed with the frame (or the encoder's running count). */
-  seq: number;
-  /** The `timestamp` passed with the frame. */
-  timestamp: number;
-  /** Index of the frame in encode order since the session opened. */
-  frameIndex: number;
-}
+export type { EncoderInfo, Packet };
 
-export interface EncoderInfo {
-  /** NVENC ABI of the loaded binary, e.g. '12.1'. */
-  abi: string;
-  /** Path of the loaded native binary. */
-  binary: string;
-  /** GPU name (or the software device's). */
-  device: string;
-  /** 'nvidia', 'software' or 'custom' (explicit libraries). */
-  deviceKind: DeviceKind;
-  /** True when the NVENC library is the software device. */
-  software: boolean;
-  width: number;
-  height: number;
-  codec: Codec;
-  inputFormat: ResolvedEncoderOptions['inputFormat'];
-  /** Tight pitch of a host frame in bytes. */
-  pitch: number;
-  /** Bytes of one tightly packed host frame. */
-  frameBytes: number;
-  /** Cached CUDA device-pointer registrations. */
-  registeredResources: number;
-  preset: ResolvedEncoderOptions['preset'];
-  tuning: ResolvedEncoderOptions['tuning'];
-  rateControl: ResolvedEncoderOptions['rateControl'];
-  bitrate: number;
-  fps: number;
-  gop: number;
-  extraOutputDelay: number;
-}
-
-function toPackets(packets: NativePacket[]): Packet[] {
-  return packets;
+/**
+ * Runs a native call and turns its failure, thrown or rejected, into the typed error: the one
+ * place NvencEncoder maps native errors (typed errors raised on the way pass through unchanged).
+ */
+function withTypedErrors<T>(gpuName: string | undefined, call: () => T): T {
+  const typed = (err: unknown): never => {
+    throw fromNative(err, { gpuName });
+  };
+  try {
+    const result = call();
+    return (result instanceof Promise ? result.catch(typed) : result) as T;
+  } catch (err) {
+    return typed(err);
+  }
 }
 
 export class NvencEncoder implements Disposable {
@@ -95,11 +70,7 @@ export class NvencEncoder implements Disposable {
       );
     }
     this.#gpuName = report.devices[target.gpu]?.name;
-    try {
-      this.#native = new Encoder(toNativeOptions(resolved, target));
-    } catch (err) {
-      throw fromNative(err, { gpuName: this.#gpuName });
-    }
+    this.#native = withTypedErrors(this.#gpuName, () => new Encoder(toNativeOptions(resolved, target)));
     this.#options = resolved;
     this.#layout = frameLayout(resolved.inputFormat, resolved.width, resolved.height);
     this.#abi = binary.abi;
@@ -121,28 +92,18 @@ export class NvencEncoder implements Disposable {
     return this.#native;
   }
 
-  #map(err: unknown): NvencError {
-    return fromNative(err, { gpuName: this.#gpuName });
+  /** Runs `call` on the open native encoder; every failure comes out as a typed NvencError. */
+  #call<T>(call: (native: NativeEncoder) => T): T {
+    return withTypedErrors(this.#gpuName, () => call(this.#open()));
   }
 
   /** Per-stage times of the last encode call (upload, submit, wait for output), in µs. */
   get lastFrameTimings(): FrameTimings {
-    const native = this.#open();
-    try {
-      return native.lastFrameTimings();
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => native.lastFrameTimings());
   }
 
   get info(): EncoderInfo {
-    const native = this.#open();
-    let n;
-    try {
-      n = native.info();
-    } catch (err) {
-      throw this.#map(err);
-    }
+    const n = this.#call((native) => native.info());
     const o = this.#options;
     return {
       abi: this.#abi,
@@ -173,14 +134,11 @@ export class NvencEncoder implements Disposable {
    * InvalidFrameError and leaves the encoder usable.
    */
   encode(frame: Frame, options?: EncodeOptions): Packet[] {
-    const native = this.#open();
-    const input = normaliseFrame(frame, this.#layout);
-    const meta = resolveEncodeOptions(options);
-    try {
-      return toPackets(meta === undefined ? native.encode(input) : native.encode(input, meta));
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => {
+      const input = normaliseFrame(frame, this.#layout);
+      const meta = resolveEncodeOptions(options);
+      return meta === undefined ? native.encode(input) : native.encode(input, meta);
+    });
   }
 
   /**
@@ -189,47 +147,30 @@ export class NvencEncoder implements Disposable {
    * promise settles. Rejects with the same typed errors encode() throws.
    */
   async encodeAsync(frame: Frame, options?: EncodeOptions): Promise<Packet[]> {
-    const native = this.#open();
-    const input = normaliseFrame(frame, this.#layout);
-    const meta = resolveEncodeOptions(options);
-    try {
-      return toPackets(await (meta === undefined ? native.encodeAsync(input) : native.encodeAsync(input, meta)));
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => {
+      const input = normaliseFrame(frame, this.#layout);
+      const meta = resolveEncodeOptions(options);
+      return meta === undefined ? native.encodeAsync(input) : native.encodeAsync(input, meta);
+    });
   }
 
   /** Drains every pending packet (end of stream). The encoder stays usable; the next frame is an IDR. */
   flush(): Packet[] {
-    const native = this.#open();
-    try {
-      return toPackets(native.flush());
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => native.flush());
   }
 
   async flushAsync(): Promise<Packet[]> {
-    const native = this.#open();
-    try {
-      return toPackets(await native.flushAsync());
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => native.flushAsync());
   }
 
   /** Changes bitrate, frame rate or size without a new session (size changes start with an IDR). */
   reconfigure(options: ReconfigureOptions): void {
-    const native = this.#open();
+    this.#open(); // a closed encoder says so before judging the options
     const request = resolveReconfigure(this.#options, options);
     if (request.fps !== undefined && !Number.isInteger(request.fps)) {
       throw new InvalidOptionError(`Invalid option fps: ${request.fps}; reconfigure() takes whole frames per second`, { option: 'fps' });
     }
-    try {
-      native.reconfigure(request);
-    } catch (err) {
-      throw this.#map(err);
-    }
+    this.#call((native) => native.reconfigure(request));
     const next: ResolvedEncoderOptions = { ...this.#options };
     if (request.bitrate !== undefined) next.bitrate = request.bitrate;
     if (request.maxBitrate !== undefined) next.maxBitrate = request.maxBitrate;
@@ -246,25 +187,16 @@ export class NvencEncoder implements Disposable {
 
   /** The device's NVENC capabilities for a codec (nvEncGetEncodeCaps, camelCase names). */
   getCapabilities(codec: Codec = this.#options.codec): Record<string, number> {
-    const native = this.#open();
+    this.#open();
     if (codec !== 'h264' && codec !== 'hevc' && codec !== 'av1') {
       throw new InvalidOptionError(`Invalid codec ${String(codec)}; expected 'h264', 'hevc' or 'av1'`, { option: 'codec' });
     }
-    try {
-      return native.getCapabilities(codec);
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => native.getCapabilities(codec));
   }
 
   /** SPS/PPS (and VPS) in Annex B, or the AV1 sequence header, as the session would emit them. */
   sequenceHeaders(): Buffer {
-    const native = this.#open();
-    try {
-      return native.sequenceHeaders();
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => native.sequenceHeaders());
   }
 
   /** The WebCodecs codec string of this session's stream, from its real parameter sets. */
@@ -274,12 +206,7 @@ export class NvencEncoder implements Disposable {
 
   /** A Buffer in pinned (page-locked) host memory sized for one tightly packed frame: the fastest upload. */
   allocateHostFrame(): Buffer {
-    const native = this.#open();
-    try {
-      return native.allocateHostFrame();
-    } catch (err) {
-      throw this.#map(err);
-    }
+    return this.#call((native) => native.allocateHostFrame());
   }
 
   /**
@@ -287,7 +214,7 @@ export class NvencEncoder implements Disposable {
    * Returns whether one was cached. Accepts the pointer, a { devicePtr } frame or a CUDA array.
    */
   releaseDeviceFrame(frame: bigint | number | { devicePtr: bigint | number } | { __cuda_array_interface__: CudaArrayInterface }): boolean {
-    const native = this.#open();
+    this.#open();
     let ptr: unknown = frame;
     if (typeof frame === 'object' && frame !== null) {
       ptr = 'devicePtr' in frame ? frame.devicePtr : frame.__cuda_array_interface__?.data?.[0];
@@ -296,11 +223,8 @@ export class NvencEncoder implements Disposable {
     if (typeof ptr !== 'bigint' || ptr <= 0n) {
       throw new InvalidFrameError(`releaseDeviceFrame needs a CUDA device pointer (bigint), got ${String(ptr)}`, { phase: 'input' });
     }
-    try {
-      return native.releaseDevicePointer(ptr);
-    } catch (err) {
-      throw this.#map(err);
-    }
+    const devicePtr = ptr;
+    return this.#call((native) => native.releaseDevicePointer(devicePtr));
   }
 
   /** Ends the session and frees its resources; pending async calls reject with EncoderClosedError. Idempotent. */

@@ -131,6 +131,8 @@ export interface NativeErrorLike {
   code?: unknown;
   status?: unknown;
   phase?: unknown;
+  /** INVALID_OPTION from the binding: the field it names (e.g. 'qp.b'). */
+  option?: unknown;
 }
 
 function isNativeErrorLike(value: unknown): value is NativeErrorLike {
@@ -188,7 +190,7 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
       return new InvalidFrameError(message, base);
     case 'INVALID_OPTION':
     case 'NV_ENC_ERR_UNSUPPORTED_PARAM':
-      return new InvalidOptionError(message, base);
+      return new InvalidOptionError(message, typeof err.option === 'string' ? { ...base, option: err.option } : base);
     case 'NV_ENC_ERR_INVALID_PARAM':
       return phase === 'configure' || phase === 'initialize' || phase === 'reconfigure' || phase === 'caps'
         ? new InvalidOptionError(message, base)

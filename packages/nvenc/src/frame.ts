@@ -5,44 +5,9 @@
  */
 import { InvalidFrameError } from './errors.js';
 import type { NativeFrame } from './native-types.js';
-import type { InputFormat } from './options.js';
+import type { CudaArrayInterface, Frame, FrameLayout, HostPixels, InputFormat } from './types.js';
 
-/** CUDA Array Interface (numba/CuPy/PyTorch convention, v2/v3), the parts we read. */
-export interface CudaArrayInterface {
-  data: readonly [ptr: number | bigint, readOnly: boolean];
-  shape: readonly number[];
-  strides?: readonly number[] | null;
-  typestr: string;
-  version?: number;
-}
-
-export type HostPixels = Uint8Array | Uint8ClampedArray | Uint16Array;
-
-/** Everything `encode()` accepts. Pitches are in bytes. */
-export type Frame =
-  | HostPixels
-  | { data: HostPixels; pitch?: number }
-  | { devicePtr: bigint | number; pitch: number }
-  | { __cuda_array_interface__: CudaArrayInterface }
-  | CudaArrayInterface;
-
-export interface FrameLayout {
-  format: InputFormat;
-  width: number;
-  height: number;
-  /** Bytes per pixel in the first plane's rows. */
-  bytesPerPixel: number;
-  /** Rows of all planes together, in units of the first plane's pitch. */
-  rowsTotal: number;
-  /** Bytes of one visible row of the first plane. */
-  rowBytes: number;
-  /** Tight pitch: rowBytes. */
-  tightPitch: number;
-  /** Size of a tightly packed frame. */
-  frameBytes: number;
-  /** Element size for CUDA arrays: 1 (u1) or 2 (u2, P010). */
-  elementSize: 1 | 2;
-}
+export type { CudaArrayInterface, Frame, FrameLayout, HostPixels };
 
 /** Memory layout of one frame; all planes share one pitch, as NVENC requires. */
 export function frameLayout(format: InputFormat, width: number, height: number): FrameLayout {

@@ -1,14 +1,37 @@
-export { NvencEncoder, type EncoderInfo, type Packet } from './encoder.js';
+export type {
+  Codec,
+  Preset,
+  Tuning,
+  Profile,
+  RateControl,
+  InputFormat,
+  ColourOptions,
+  ColourPrimariesName,
+  TransferName,
+  MatrixName,
+  EncoderOptions,
+  ResolvedEncoderOptions,
+  EncodeOptions,
+  ReconfigureOptions,
+  DeviceOption,
+  DeviceSelection,
+  DeviceKind,
+  Frame,
+  FrameLayout,
+  CudaArrayInterface,
+  HostPixels,
+  Packet,
+  PictureType,
+  FrameTimings,
+  EncoderInfo,
+} from './types.js';
+export { NvencEncoder } from './encoder.js';
+export { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY } from './device.js';
 export {
   probeDriver,
   resolveDevice,
   selectAbi,
   MIN_DRIVER_FOR_ABI,
-  DEFAULT_CUDA_LIBRARY,
-  DEFAULT_NVENC_LIBRARY,
-  type DeviceOption,
-  type DeviceSelection,
-  type DeviceKind,
   type DeviceResolution,
   type ResolveDeviceOptions,
   type DriverReport,
@@ -48,19 +71,13 @@ export {
   COLOUR_PRIMARIES,
   TRANSFER_CHARACTERISTICS,
   MATRIX_COEFFICIENTS,
-  type EncoderOptions,
-  type ResolvedEncoderOptions,
-  type EncodeOptions,
-  type ReconfigureOptions,
-  type ColourOptions,
-  type Codec,
-  type Preset,
-  type Tuning,
-  type Profile,
-  type RateControl,
-  type InputFormat,
+  CODECS,
+  PRESETS,
+  TUNINGS,
+  PROFILES,
+  RATE_CONTROLS,
+  INPUT_FORMATS,
 } from './options.js';
-export { frameLayout, type Frame, type FrameLayout, type CudaArrayInterface, type HostPixels } from './frame.js';
+export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform } from './native-binary.js';
 export { softwareDeviceState, softwareDeviceLibraries, type SoftwareDeviceLibraries } from './software-device.js';
-export type { FrameTimings, PictureType } from './native-types.js';

@@ -1,7 +1,9 @@
 /**
  * Types of the native binding's JavaScript surface (packages/nvenc-native/BINDING.md).
- * Users never see these directly: NvencEncoder and probeDriver wrap them.
+ * Users never see these directly: NvencEncoder and probeDriver wrap them. Packets cross unchanged,
+ * so the binding's packet is the public `Packet`.
  */
+import type { Codec, FrameTimings, Packet, ResolvedEncoderOptions } from './types.js';
 
 export interface LibraryOptions {
   cudaLibrary?: string;
@@ -47,32 +49,18 @@ export interface NativeOpenSessionProbeResult {
   device: string;
 }
 
-export type NativeCodec = 'h264' | 'hevc' | 'av1';
-
-export interface NativeEncoderOptions extends LibraryOptions {
-  gpu?: number;
+/**
+ * What the binding's Encoder constructor takes: the resolved options (options.ts fills every
+ * default; the binding has none) plus the device's libraries and GPU. Optional fields mean "not
+ * set" (the preset's value, no colour description, the GPU's primary context).
+ */
+export interface NativeEncoderOptions extends Omit<ResolvedEncoderOptions, 'fps' | 'device' | 'abi' | 'colour'> {
+  cudaLibrary: string;
+  nvencLibrary: string;
+  gpu: number;
   cudaContext?: bigint;
-  width: number;
-  height: number;
-  codec: NativeCodec;
-  preset: 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
-  tuning: 'ull' | 'll' | 'hq' | 'lossless';
-  profile?: 'auto' | 'baseline' | 'main' | 'high' | 'high444' | 'main10';
-  rateControl: 'cbr' | 'vbr' | 'cqp';
-  bitrate?: number;
-  maxBitrate?: number;
-  vbvBufferSize?: number;
-  qp?: { i: number; p: number; b: number };
-  fpsNum: number;
-  fpsDen: number;
-  gop: number;
-  idrPeriod: number;
-  bFrames: number;
-  inputFormat: 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
-  colour?: { primaries?: number; transfer?: number; matrix?: number; fullRange?: boolean };
-  extraOutputDelay: number;
-  repeatSpsPps: boolean;
-  zeroReorderDelay: boolean;
+  /** All four are required once a colour description is given. */
+  colour?: Required<NonNullable<ResolvedEncoderOptions['colour']>>;
 }
 
 export type NativeFrame = { data: ArrayBufferView; pitch?: number } | { devicePtr: bigint; pitch: number };
@@ -82,17 +70,6 @@ export interface NativeEncodeOptions {
   seq?: number;
   timestamp?: number;
   sei?: { type: number; payload: Uint8Array }[];
-}
-
-export type PictureType = 'idr' | 'i' | 'p' | 'b' | 'bi' | 'unknown';
-
-export interface NativePacket {
-  data: Buffer;
-  keyframe: boolean;
-  pictureType: PictureType;
-  seq: number;
-  timestamp: number;
-  frameIndex: number;
 }
 
 export interface NativeEncoderInfo {
@@ -117,23 +94,13 @@ export interface NativeReconfigureOptions {
   forceKeyframe?: boolean;
 }
 
-/** Where the last encode call spent its time, in microseconds. */
-export interface FrameTimings {
-  /** Host frame → encoder surface copy (0 for device input). */
-  uploadUs: number;
-  /** nvEncEncodePicture. */
-  submitUs: number;
-  /** nvEncLockBitstream (waiting for the engine), copying the packet out, unlock. */
-  waitUs: number;
-}
-
 export interface NativeEncoder {
-  encode(frame: NativeFrame, options?: NativeEncodeOptions): NativePacket[];
-  encodeAsync(frame: NativeFrame, options?: NativeEncodeOptions): Promise<NativePacket[]>;
-  flush(): NativePacket[];
-  flushAsync(): Promise<NativePacket[]>;
+  encode(frame: NativeFrame, options?: NativeEncodeOptions): Packet[];
+  encodeAsync(frame: NativeFrame, options?: NativeEncodeOptions): Promise<Packet[]>;
+  flush(): Packet[];
+  flushAsync(): Promise<Packet[]>;
   reconfigure(options: NativeReconfigureOptions): void;
-  getCapabilities(codec: NativeCodec): Record<string, number>;
+  getCapabilities(codec: Codec): Record<string, number>;
   sequenceHeaders(): Buffer;
   allocateHostFrame(): Buffer;
   releaseDevicePointer(ptr: bigint): boolean;

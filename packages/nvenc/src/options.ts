@@ -3,107 +3,32 @@
  * Defaults are chosen for browser decoders at low latency (WebCodecs, noVNC): no B-frames, zero
  * reorder delay signalled in the VUI, SPS/PPS repeated on every IDR, no extra pipeline delay.
  */
+import { deviceTarget } from './device.js';
 import { InvalidOptionError } from './errors.js';
 import type { NativeEncoderOptions, NativeReconfigureOptions, NativeEncodeOptions } from './native-types.js';
-import { deviceTarget, type DeviceOption } from './probe.js';
+import type {
+  Codec,
+  ColourOptions,
+  EncodeOptions,
+  EncoderOptions,
+  InputFormat,
+  Preset,
+  Profile,
+  RateControl,
+  ReconfigureOptions,
+  ResolvedEncoderOptions,
+  Tuning,
+  ColourPrimariesName,
+  TransferName,
+  MatrixName,
+} from './types.js';
 
-export type Codec = 'h264' | 'hevc' | 'av1';
-export type Preset = 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
-export type Tuning = 'ull' | 'll' | 'hq' | 'lossless';
-export type Profile = 'auto' | 'baseline' | 'main' | 'high' | 'high444' | 'main10';
-export type RateControl = 'cbr' | 'vbr' | 'cqp';
-export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
-
-export type ColourPrimariesName = 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
-export type TransferName = 'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' | 'linear' | 'pq' | 'hlg' | 'unspecified';
-export type MatrixName = 'rgb' | 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'unspecified';
-
-export interface ColourOptions {
-  /** Colour primaries: a name or an H.273 code (0–255). */
-  primaries?: ColourPrimariesName | number;
-  /** Transfer characteristics: a name or an H.273 code. */
-  transfer?: TransferName | number;
-  /** Matrix coefficients: a name or an H.273 code. */
-  matrix?: MatrixName | number;
-  /** Full (0–255) instead of limited (16–235) range. */
-  fullRange?: boolean;
-}
-
-export interface EncoderOptions {
-  width: number;
-  height: number;
-  /** Default 'h264'. */
-  codec?: Codec;
-  /** Default 'p4'. */
-  preset?: Preset;
-  /** Default 'ull' (ultra low latency). */
-  tuning?: Tuning;
-  /** Default 'auto' (chosen by the driver from codec and input format). */
-  profile?: Profile;
-  /** Default 'cbr'. */
-  rateControl?: RateControl;
-  /** Bits per second. Default 5 Mbit/s scaled by area relative to 1920×1080. */
-  bitrate?: number;
-  /** Peak bits per second (vbr). */
-  maxBitrate?: number;
-  /** VBV buffer size in bits (default: the driver's). bitrate / fps gives single-frame VBV for the lowest latency. */
-  vbvBufferSize?: number;
-  /** Constant QP for rateControl 'cqp' (one number, or per picture type). */
-  qp?: number | { i: number; p: number; b?: number };
-  /** Frames per second (number or exact rational). Default 30. */
-  fps?: number | { num: number; den: number };
-  /** Keyframe interval in frames, or 'infinite' (default: only the first frame and forced ones are keyframes). */
-  gop?: number | 'infinite';
-  /** IDR interval in frames (default = gop). */
-  idrPeriod?: number | 'infinite';
-  /** B-frames between reference frames. Default 0 (browsers and low latency want none). */
-  bFrames?: number;
-  /** Default 'bgra'. */
-  inputFormat?: InputFormat;
-  /** VUI colour description. Default: not signalled. */
-  colour?: ColourOptions;
-  /** Pipeline depth: encode() returns the packet of frame k-d. Default 0. */
-  extraOutputDelay?: number;
-  /** SPS/PPS (and VPS) on every IDR. Default true (late-joining decoders). */
-  repeatSpsPps?: boolean;
-  /** Signal zero reorder delay (VUI bitstream_restriction). Default true when bFrames is 0. */
-  zeroReorderDelay?: boolean;
-  /** Default 'auto' = the NVIDIA driver; never falls back to software by itself. */
-  device?: DeviceOption;
-  /** Force an NVENC ABI ('11.1', '12.1'); env NVENC_ABI does the same. */
-  abi?: string;
-}
-
-/** Options after validation and defaults. */
-export interface ResolvedEncoderOptions {
-  width: number;
-  height: number;
-  codec: Codec;
-  preset: Preset;
-  tuning: Tuning;
-  profile: Profile;
-  rateControl: RateControl;
-  bitrate: number;
-  maxBitrate?: number;
-  vbvBufferSize?: number;
-  qp?: { i: number; p: number; b: number };
-  fpsNum: number;
-  fpsDen: number;
-  fps: number;
-  gop: number;
-  idrPeriod: number;
-  bFrames: number;
-  inputFormat: InputFormat;
-  colour?: { primaries?: number; transfer?: number; matrix?: number; fullRange?: boolean };
-  extraOutputDelay: number;
-  repeatSpsPps: boolean;
-  zeroReorderDelay: boolean;
-  device: DeviceOption;
-  abi?: string;
-}
+// The option types live in the leaf types.ts; modules that import them from here still find them.
+export type * from './types.js';
 
 export const INFINITE_GOP = 0xffffffff;
 
+/** Every accepted value of each string option, in documentation order (CLIs and forms list these). */
 export const CODECS: readonly Codec[] = ['h264', 'hevc', 'av1'];
 export const PRESETS: readonly Preset[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
 export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
@@ -413,18 +338,16 @@ export function toNativeOptions(
   if (resolved.maxBitrate !== undefined) native.maxBitrate = resolved.maxBitrate;
   if (resolved.vbvBufferSize !== undefined) native.vbvBufferSize = resolved.vbvBufferSize;
   if (resolved.qp !== undefined) native.qp = resolved.qp;
-  if (resolved.colour !== undefined) native.colour = resolved.colour;
+  if (resolved.colour !== undefined) {
+    // A colour description names all four values; the ones not given are H.273's "unspecified".
+    native.colour = {
+      primaries: resolved.colour.primaries ?? COLOUR_PRIMARIES.unspecified,
+      transfer: resolved.colour.transfer ?? TRANSFER_CHARACTERISTICS.unspecified,
+      matrix: resolved.colour.matrix ?? MATRIX_COEFFICIENTS.unspecified,
+      fullRange: resolved.colour.fullRange ?? false,
+    };
+  }
   return native;
-}
-
-export interface ReconfigureOptions {
-  bitrate?: number;
-  maxBitrate?: number;
-  fps?: number | { num: number; den: number };
-  width?: number;
-  height?: number;
-  /** Make the next frame an IDR. */
-  forceKeyframe?: boolean;
 }
 
 /** Validates reconfigure() options against the current resolved options. */
@@ -450,17 +373,6 @@ export function resolveReconfigure(current: ResolvedEncoderOptions, options: Rec
   }
   if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
   return out;
-}
-
-export interface EncodeOptions {
-  /** Encode this frame as an IDR (with SPS/PPS). */
-  forceKeyframe?: boolean;
-  /** Caller's sequence number, returned on this frame's packet (default: a running count). */
-  seq?: number;
-  /** Caller's timestamp, returned on this frame's packet. */
-  timestamp?: number;
-  /** User-data SEI messages to insert (H.264/HEVC). */
-  sei?: { type: number; payload: Uint8Array }[];
 }
 
 /** Validates per-frame options. */

@@ -12,31 +12,10 @@ import {
   NoEncodeDeviceError,
   NvencError,
 } from './errors.js';
+import { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY, deviceTarget, type DeviceTarget } from './device.js';
 import { abiCompare, availableAbis, loadBinary, type LoadedBinary } from './native-binary.js';
 import type { LibraryOptions, NativeCudaDevice, NativeOpenSessionProbeResult, NativeProbeResult } from './native-types.js';
-import { softwareDeviceLibraries } from './software-device.js';
-
-/** Which CUDA + NVENC implementation to use. */
-export type DeviceOption =
-  /** The NVIDIA driver (libcuda.so.1 + libnvidia-encode.so.1), GPU 0. Never falls back silently. */
-  | 'auto'
-  /** The software device of @nvenc-ts/software-device (tests, CI). */
-  | 'software'
-  | DeviceSelection;
-
-export interface DeviceSelection {
-  /** CUDA device ordinal (default 0). */
-  gpu?: number;
-  /** An existing CUcontext (as a bigint) to encode in, instead of the GPU's primary context. */
-  cudaContext?: bigint;
-  /** CUDA driver library, soname or absolute path (default libcuda.so.1). */
-  cudaLibrary?: string;
-  /** NVENC library, soname or absolute path (default libnvidia-encode.so.1). */
-  nvencLibrary?: string;
-}
-
-export const DEFAULT_CUDA_LIBRARY = 'libcuda.so.1';
-export const DEFAULT_NVENC_LIBRARY = 'libnvidia-encode.so.1';
+import type { DeviceKind, DeviceOption } from './types.js';
 
 /** Minimum Linux driver per NVENC API version (NVIDIA Video Codec SDK release notes). */
 export const MIN_DRIVER_FOR_ABI: Readonly<Record<string, string>> = Object.freeze({
@@ -94,67 +73,6 @@ export function selectAbi(
     );
   }
   return chosen;
-}
-
-export type DeviceKind = 'nvidia' | 'software' | 'custom';
-
-/** A device option turned into the libraries and GPU the native layer gets. */
-export interface DeviceTarget {
-  kind: DeviceKind;
-  cudaLibrary: string;
-  nvencLibrary: string;
-  gpu: number;
-  cudaContext?: bigint;
-}
-
-function checkGpu(gpu: unknown): number {
-  if (gpu === undefined) return 0;
-  if (typeof gpu !== 'number' || !Number.isInteger(gpu) || gpu < 0) {
-    throw new InvalidOptionError(`Invalid option device.gpu: ${String(gpu)}; expected a CUDA device ordinal (integer ≥ 0)`, {
-      option: 'device.gpu',
-    });
-  }
-  return gpu;
-}
-
-/** Maps a device option to libraries; throws InvalidOptionError or (software not built) DriverNotFoundError. */
-export function deviceTarget(device: DeviceOption = 'auto'): DeviceTarget {
-  if (device === 'auto') {
-    return { kind: 'nvidia', cudaLibrary: DEFAULT_CUDA_LIBRARY, nvencLibrary: DEFAULT_NVENC_LIBRARY, gpu: 0 };
-  }
-  if (device === 'software') {
-    const libs = softwareDeviceLibraries();
-    return { kind: 'software', cudaLibrary: libs.cudaLibrary, nvencLibrary: libs.nvencLibrary, gpu: 0 };
-  }
-  if (typeof device !== 'object' || device === null || Array.isArray(device)) {
-    throw new InvalidOptionError(
-      `Invalid option device: ${JSON.stringify(device)}; expected 'auto', 'software', or { gpu?, cudaContext?, cudaLibrary?, nvencLibrary? }`,
-      { option: 'device' },
-    );
-  }
-  for (const key of ['cudaLibrary', 'nvencLibrary'] as const) {
-    const v = device[key];
-    if (v !== undefined && (typeof v !== 'string' || v.length === 0)) {
-      throw new InvalidOptionError(`Invalid option device.${key}: ${String(v)}; expected a library soname or path`, {
-        option: `device.${key}`,
-      });
-    }
-  }
-  if (device.cudaContext !== undefined && (typeof device.cudaContext !== 'bigint' || device.cudaContext === 0n)) {
-    throw new InvalidOptionError(
-      `Invalid option device.cudaContext: ${String(device.cudaContext)}; expected a non-zero CUcontext handle as a bigint`,
-      { option: 'device.cudaContext' },
-    );
-  }
-  const custom = device.cudaLibrary !== undefined || device.nvencLibrary !== undefined;
-  const target: DeviceTarget = {
-    kind: custom ? 'custom' : 'nvidia',
-    cudaLibrary: device.cudaLibrary ?? DEFAULT_CUDA_LIBRARY,
-    nvencLibrary: device.nvencLibrary ?? DEFAULT_NVENC_LIBRARY,
-    gpu: checkGpu(device.gpu),
-  };
-  if (device.cudaContext !== undefined) target.cudaContext = device.cudaContext;
-  return target;
 }
 
 export interface ProbeOptions {

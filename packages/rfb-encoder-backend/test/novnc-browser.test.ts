@@ -178,7 +178,13 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
     const second = await context.newPage();
     try {
       const feed = setInterval(() => void locked.server.pushFrame(scene.next(Date.now() * 1000)).catch(() => {}), 1000 / FPS);
+      // The password is not in the page: noVNC asks (credentialsrequired) and the user types it.
+      const served = await (await fetch(locked.url)).text();
+      expect(served).not.toContain('pa55word');
       await second.goto(locked.url);
+      await second.locator('#password').waitFor({ state: 'visible', timeout: 20_000 });
+      await second.fill('#password', 'pa55word');
+      await second.click('#login button');
       await second.waitForFunction(() => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true, null, { timeout: 20_000 });
       await until(() => (locked.server.clients()[0]?.stats.framesSent ?? 0) > 2, 10_000, 'frames to the authenticated noVNC');
       const shot = decodePng(await second.locator('#screen canvas').screenshot());
@@ -189,6 +195,46 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
       await second.close();
       await locked.close();
       await own.backend.close();
+    }
+  });
+
+  it('plays without WebCodecs too: noVNC then offers no H.264 and gets Tight, on the same server', async () => {
+    const plain = await context.newPage();
+    try {
+      // noVNC offers encoding 50 only when its WebCodecs probe finds VideoDecoder.
+      await plain.addInitScript(() => {
+        delete (window as unknown as { VideoDecoder?: unknown }).VideoDecoder;
+      });
+      await plain.goto(demo.url);
+      await plain.waitForFunction(() => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true, null, { timeout: 20_000 });
+      await until(() => demo.server.clients().some((c) => c.mode === 'tight' && c.stats.rectsSent > 0), 10_000, 'Tight rectangles to the second noVNC');
+      const modes = demo.server.clients().map((c) => c.mode).sort();
+      expect(modes).toEqual(['h264', 'tight']);
+      const shotOf = async (name: string) => {
+        const png = await plain.locator('#screen canvas').screenshot();
+        writeFileSync(join(ARTIFACTS, `${name}.png`), png);
+        return decodePng(png);
+      };
+      let shot = await shotOf('novnc-tight-1');
+      const deadline = Date.now() + 10_000;
+      const allRight = () => TEST_PATTERN_PATCHES.every((p) => close(shot.pixel(Math.round(((p.x0 + p.x1) / 2) * WIDTH), Math.round(((p.y0 + p.y1) / 2) * HEIGHT)), p.rgb));
+      while (!allRight() && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        shot = await shotOf('novnc-tight-1');
+      }
+      for (const p of TEST_PATTERN_PATCHES) {
+        const got = shot.pixel(Math.round(((p.x0 + p.x1) / 2) * WIDTH), Math.round(((p.y0 + p.y1) / 2) * HEIGHT));
+        expect(close(got, p.rgb), `${p.name} over Tight: got ${got.join(',')}`).toBe(true);
+      }
+      expect(close(shot.pixel(8, HEIGHT - 8), TEST_PATTERN_BACKGROUND)).toBe(true);
+      await new Promise((r) => setTimeout(r, 700));
+      const later = await shotOf('novnc-tight-2');
+      expect(boxLeft(later)).toBeGreaterThanOrEqual(0);
+      expect(boxLeft(later)).not.toBe(boxLeft(shot));
+      const tight = demo.server.clients().find((c) => c.mode === 'tight')!;
+      expect(tight.continuousUpdates, 'noVNC switched on continuous updates').toBe(true);
+    } finally {
+      await plain.close();
     }
   });
 

@@ -33,6 +33,8 @@ describe('WebSocket transport', () => {
     await c.opened;
     c.ws.send(Buffer.alloc(200 * 1024));
     await new Promise<void>((r) => c.ws.once('close', () => r()));
+    // The client may see the close before the server has logged it.
+    await until(() => f.logLines.some((l) => l.includes('RFB_TRANSPORT')), 5000, 'the server to log the cut-off');
     expect(f.logLines.find((l) => l.includes('RFB_TRANSPORT'))).toMatch(/Max payload size exceeded/);
   });
 

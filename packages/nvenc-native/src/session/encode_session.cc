@@ -6,37 +6,23 @@
 #include <cstring>
 
 #include "abi/nvenc_abi.h"
+#include "session/capabilities.h"
+#include "session/encode_config.h"
 #include "session/status_check.h"
 #include "trace.h"
 
 namespace nvenc {
 
 namespace {
+
 double microsecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
 }
-}  // namespace
-
-namespace {
 
 // cuPointerGetAttribute attribute numbers (CUDA driver API; dynlink_cuda.h lists none of them).
 constexpr int kPointerAttributeMemoryType = 2;
 constexpr int kPointerAttributeRangeStart = 11;
 constexpr int kPointerAttributeRangeSize = 12;
-
-bool sameGuid(const GUID& a, const GUID& b) { return std::memcmp(&a, &b, sizeof(GUID)) == 0; }
-
-GUID presetGuid(int preset) {
-  switch (preset) {
-    case 1: return NV_ENC_PRESET_P1_GUID;
-    case 2: return NV_ENC_PRESET_P2_GUID;
-    case 3: return NV_ENC_PRESET_P3_GUID;
-    case 5: return NV_ENC_PRESET_P5_GUID;
-    case 6: return NV_ENC_PRESET_P6_GUID;
-    case 7: return NV_ENC_PRESET_P7_GUID;
-    default: return NV_ENC_PRESET_P4_GUID;
-  }
-}
 
 const char* pictureTypeName(NV_ENC_PIC_TYPE t) {
   switch (t) {
@@ -53,8 +39,8 @@ const char* pictureTypeName(NV_ENC_PIC_TYPE t) {
 
 // True when an Annex-B access unit carries a sequence parameter set (H.264 SPS, HEVC VPS/SPS/PPS):
 // an I picture is only a place a decoder can start when it brings its parameter sets.
-bool carriesParameterSets(const std::vector<uint8_t>& au, Codec codec) {
-  for (size_t i = 0; i + 3 < au.size(); ++i) {
+bool carriesParameterSets(const uint8_t* au, size_t size, Codec codec) {
+  for (size_t i = 0; i + 3 < size; ++i) {
     if (au[i] != 0 || au[i + 1] != 0 || au[i + 2] != 1) continue;
     uint8_t header = au[i + 3];
     if (codec == Codec::H264 && (header & 0x1f) == 7) return true;
@@ -66,20 +52,17 @@ bool carriesParameterSets(const std::vector<uint8_t>& au, Codec codec) {
   return false;
 }
 
-template <typename Vui>
-void fillVui(Vui& vui, const ColourDescription& colour, bool bitstreamRestriction) {
-  if (colour.present) {
-    vui.videoSignalTypePresentFlag = 1;
-    abi::assign(vui.videoFormat, 5);  // unspecified
-    vui.videoFullRangeFlag = colour.fullRange ? 1 : 0;
-    vui.colourDescriptionPresentFlag = 1;
-    abi::assign(vui.colourPrimaries, colour.primaries);
-    abi::assign(vui.transferCharacteristics, colour.transfer);
-    abi::assign(vui.colourMatrix, colour.matrix);
-  }
-  // Browsers' hardware decoders hold frames back unless the VUI says none are reordered.
-  if (bitstreamRestriction) vui.bitstreamRestrictionFlag = 1;
-}
+// Points the session at a call's PacketMemory for the length of that call.
+class MemoryScope {
+ public:
+  MemoryScope(PacketMemory*& slot, PacketMemory* memory) : slot_(slot) { slot_ = memory; }
+  ~MemoryScope() { slot_ = nullptr; }
+  MemoryScope(const MemoryScope&) = delete;
+  MemoryScope& operator=(const MemoryScope&) = delete;
+
+ private:
+  PacketMemory*& slot_;
+};
 
 std::string hex(uint64_t v) {
   char buf[32];
@@ -113,8 +96,9 @@ EncodeSession::EncodeSession(const SessionOptions& options) : options_(options) 
   try {
     ScopedContext scope(context_->cuda(), context_->get());
     openSession();
-    checkCapabilities();
-    configure();
+    // Capabilities are asked before they are used; the configuration starts from the preset.
+    SessionCapabilities(*fns_, encoder_).check(options_, layout_, deviceName_);
+    config_ = buildEncodeConfig(*fns_, encoder_, options_, layout_);
     initialize();
     allocateSlots();
   } catch (...) {
@@ -182,183 +166,11 @@ void EncodeSession::openSession() {
 
 // ---- phase: capabilities, asked before they are used ------------------------------------------
 
-GUID EncodeSession::codecGuid(Codec codec) const {
-  switch (codec) {
-    case Codec::H264: return NV_ENC_CODEC_H264_GUID;
-    case Codec::Hevc: return NV_ENC_CODEC_HEVC_GUID;
-    case Codec::Av1: return abi::av1CodecGuid();
-  }
-  return GUID{};
-}
-
-int EncodeSession::cap(const GUID& guid, NV_ENC_CAPS which) {
-  NV_ENC_CAPS_PARAM param{};
-  param.version = NV_ENC_CAPS_PARAM_VER;
-  param.capsToQuery = which;
-  int value = 0;
-  NVENCSTATUS s = fns_->nvEncGetEncodeCaps(encoder_, guid, &param, &value);
-  return s == NV_ENC_SUCCESS ? value : -1;
-}
-
-void EncodeSession::checkCapabilities() {
-  const char* codec = codecName(options_.codec);
-  auto unsupported = [&](const std::string& what) {
-    return NativeError("NV_ENC_ERR_UNSUPPORTED_PARAM", what, NV_ENC_ERR_UNSUPPORTED_PARAM, "caps");
-  };
-  if (options_.codec == Codec::Av1 && !abi::kHasAv1)
-    throw unsupported("AV1 encoding needs NVENC API 12.0 or newer; this binary is built for NVENC API " +
-                      compiledApiVersion().str());
-
-  uint32_t count = 0;
-  checkNvenc(*fns_, encoder_, fns_->nvEncGetEncodeGUIDCount(encoder_, &count), "nvEncGetEncodeGUIDCount", "caps");
-  std::vector<GUID> guids(count);
-  uint32_t got = 0;
-  if (count)
-    checkNvenc(*fns_, encoder_, fns_->nvEncGetEncodeGUIDs(encoder_, guids.data(), count, &got), "nvEncGetEncodeGUIDs",
-               "caps");
-  guids.resize(got);
-  codecGuid_ = codecGuid(options_.codec);
-  bool found = std::any_of(guids.begin(), guids.end(), [&](const GUID& g) { return sameGuid(g, codecGuid_); });
-  if (!found) {
-    std::string list;
-    for (Codec c : {Codec::H264, Codec::Hevc, Codec::Av1}) {
-      GUID g = codecGuid(c);
-      if (std::any_of(guids.begin(), guids.end(), [&](const GUID& x) { return sameGuid(x, g); }))
-        list += (list.empty() ? "" : ", ") + std::string(codecName(c));
-    }
-    throw unsupported(deviceName_ + " cannot encode " + codec + " (it supports: " + (list.empty() ? "none" : list) +
-                      ")");
-  }
-
-  auto limit = [&](NV_ENC_CAPS which, uint32_t value, const char* what, bool isMax) {
-    int v = cap(codecGuid_, which);
-    if (v <= 0) return;  // unknown to this driver
-    if (isMax ? value > uint32_t(v) : value < uint32_t(v))
-      throw unsupported(std::string(what) + " " + std::to_string(value) + (isMax ? " exceeds the maximum of " : " is below the minimum of ") +
-                        std::to_string(v) + " for " + codec + " on " + deviceName_);
-  };
-  limit(NV_ENC_CAPS_WIDTH_MAX, options_.width, "width", true);
-  limit(NV_ENC_CAPS_HEIGHT_MAX, options_.height, "height", true);
-  limit(NV_ENC_CAPS_WIDTH_MIN, options_.width, "width", false);
-  limit(NV_ENC_CAPS_HEIGHT_MIN, options_.height, "height", false);
-  if (options_.bFrames > 0) {
-    int maxB = cap(codecGuid_, NV_ENC_CAPS_NUM_MAX_BFRAMES);
-    if (maxB >= 0 && options_.bFrames > uint32_t(maxB))
-      throw unsupported("bFrames " + std::to_string(options_.bFrames) + " exceeds the maximum of " +
-                        std::to_string(maxB) + " for " + codec + " on " + deviceName_);
-  }
-  auto need = [&](NV_ENC_CAPS which, const char* what) {
-    if (cap(codecGuid_, which) <= 0)
-      throw unsupported(deviceName_ + " does not support " + what + " for " + codec);
-  };
-  if (layout_.tenBit() || options_.profile == Profile::Main10) need(NV_ENC_CAPS_SUPPORT_10BIT_ENCODE, "10-bit encoding");
-  if (options_.tuning == NV_ENC_TUNING_INFO_LOSSLESS) need(NV_ENC_CAPS_SUPPORT_LOSSLESS_ENCODE, "lossless encoding");
-  if (layout_.chroma444() || options_.profile == Profile::High444)
-    need(NV_ENC_CAPS_SUPPORT_YUV444_ENCODE, "4:4:4 encoding");
-}
-
-// ---- phase: preset and configuration ----------------------------------------------------------
-
-void EncodeSession::configure() {
-  TraceRange trace("nvenc:configure");
-  NV_ENC_PRESET_CONFIG preset{};
-  preset.version = NV_ENC_PRESET_CONFIG_VER;
-  preset.presetCfg.version = NV_ENC_CONFIG_VER;
-  checkNvenc(*fns_, encoder_,
-             fns_->nvEncGetEncodePresetConfigEx(encoder_, codecGuid_, presetGuid(options_.preset), options_.tuning, &preset),
-             "nvEncGetEncodePresetConfigEx", "configure");
-  config_ = preset.presetCfg;
-  config_.version = NV_ENC_CONFIG_VER;
-
-  const Codec codec = options_.codec;
-  switch (options_.profile) {
-    case Profile::Auto:
-      config_.profileGUID = NV_ENC_CODEC_PROFILE_AUTOSELECT_GUID;
-      if (codec == Codec::H264 && layout_.chroma444()) config_.profileGUID = NV_ENC_H264_PROFILE_HIGH_444_GUID;
-      if (codec == Codec::Hevc && layout_.tenBit()) config_.profileGUID = NV_ENC_HEVC_PROFILE_MAIN10_GUID;
-      if (codec == Codec::Hevc && layout_.chroma444()) config_.profileGUID = NV_ENC_HEVC_PROFILE_FREXT_GUID;
-      if (codec == Codec::Av1) config_.profileGUID = abi::av1MainProfileGuid();
-      break;
-    case Profile::Baseline:
-      config_.profileGUID = NV_ENC_H264_PROFILE_BASELINE_GUID;
-      break;
-    case Profile::Main:
-      if (codec == Codec::H264) config_.profileGUID = NV_ENC_H264_PROFILE_MAIN_GUID;
-      else if (codec == Codec::Hevc) config_.profileGUID = NV_ENC_HEVC_PROFILE_MAIN_GUID;
-      else config_.profileGUID = abi::av1MainProfileGuid();
-      break;
-    case Profile::High:
-      config_.profileGUID = NV_ENC_H264_PROFILE_HIGH_GUID;
-      break;
-    case Profile::High444:
-      if (codec == Codec::H264) config_.profileGUID = NV_ENC_H264_PROFILE_HIGH_444_GUID;
-      else config_.profileGUID = NV_ENC_HEVC_PROFILE_FREXT_GUID;
-      break;
-    case Profile::Main10:
-      config_.profileGUID = NV_ENC_HEVC_PROFILE_MAIN10_GUID;
-      break;
-  }
-  config_.gopLength = options_.gop;
-  config_.frameIntervalP = static_cast<int32_t>(options_.bFrames + 1);
-
-  NV_ENC_RC_PARAMS& rc = config_.rcParams;
-  if (options_.tuning == NV_ENC_TUNING_INFO_LOSSLESS) {
-    rc.rateControlMode = NV_ENC_PARAMS_RC_CONSTQP;
-    rc.constQP = {0, 0, 0};
-  } else if (options_.rateControl == RateControl::Cqp) {
-    rc.rateControlMode = NV_ENC_PARAMS_RC_CONSTQP;
-    if (options_.hasQp) rc.constQP = {options_.qpP, options_.qpB, options_.qpI};
-  } else {
-    rc.rateControlMode = options_.rateControl == RateControl::Cbr ? NV_ENC_PARAMS_RC_CBR : NV_ENC_PARAMS_RC_VBR;
-    if (options_.bitrate) rc.averageBitRate = options_.bitrate;
-    if (options_.maxBitrate) rc.maxBitRate = options_.maxBitrate;
-    else if (options_.rateControl == RateControl::Cbr && options_.bitrate) rc.maxBitRate = options_.bitrate;
-    if (options_.vbvBufferSize) {
-      rc.vbvBufferSize = options_.vbvBufferSize;
-      rc.vbvInitialDelay = options_.vbvBufferSize;
-    }
-  }
-  if (options_.zeroReorderDelay) rc.zeroReorderDelay = 1;
-
-  const bool restriction = options_.zeroReorderDelay;
-  if (codec == Codec::H264) {
-    NV_ENC_CONFIG_H264& h = config_.encodeCodecConfig.h264Config;
-    h.idrPeriod = options_.idrPeriod;
-    h.repeatSPSPPS = options_.repeatSpsPps ? 1 : 0;
-    h.chromaFormatIDC = layout_.chroma444() ? 3 : 1;
-    // One slice per picture, said explicitly: noVNC hands each NAL unit to WebCodecs as a whole
-    // picture, so multi-slice pictures break browser playback.
-    h.sliceMode = 3;
-    h.sliceModeData = 1;
-    fillVui(h.h264VUIParameters, options_.colour, restriction);
-  } else if (codec == Codec::Hevc) {
-    NV_ENC_CONFIG_HEVC& h = config_.encodeCodecConfig.hevcConfig;
-    h.idrPeriod = options_.idrPeriod;
-    h.repeatSPSPPS = options_.repeatSpsPps ? 1 : 0;
-    h.chromaFormatIDC = layout_.chroma444() ? 3 : 1;
-    h.pixelBitDepthMinus8 = (layout_.tenBit() || options_.profile == Profile::Main10) ? 2 : 0;
-    fillVui(h.hevcVUIParameters, options_.colour, restriction);
-  } else {
-    abi::Av1Settings av1;
-    av1.idrPeriod = options_.idrPeriod;
-    av1.repeatSequenceHeader = options_.repeatSpsPps;
-    av1.tenBit = layout_.tenBit();
-    av1.colourPresent = options_.colour.present;
-    av1.primaries = options_.colour.primaries;
-    av1.transfer = options_.colour.transfer;
-    av1.matrix = options_.colour.matrix;
-    av1.fullRange = options_.colour.fullRange;
-    if (!abi::configureAv1(config_, av1))
-      throw NativeError("INVALID_OPTION", "AV1 is not available in NVENC API " + compiledApiVersion().str(), 0,
-                        "configure");
-  }
-}
-
 // ---- phase: initialise ------------------------------------------------------------------------
 
 void EncodeSession::initialize() {
   init_.version = NV_ENC_INITIALIZE_PARAMS_VER;
-  init_.encodeGUID = codecGuid_;
+  init_.encodeGUID = codecGuid(options_.codec);
   init_.presetGUID = presetGuid(options_.preset);
   init_.tuningInfo = options_.tuning;
   init_.encodeWidth = options_.width;
@@ -372,7 +184,8 @@ void EncodeSession::initialize() {
   init_.encodeConfig = &config_;
   // Room for reconfigure() to change resolution without a new session: up to 4096 (or the
   // hardware maximum when smaller), never below the initial size.
-  int wMax = cap(codecGuid_, NV_ENC_CAPS_WIDTH_MAX), hMax = cap(codecGuid_, NV_ENC_CAPS_HEIGHT_MAX);
+  SessionCapabilities caps(*fns_, encoder_);
+  int wMax = caps.get(options_.codec, NV_ENC_CAPS_WIDTH_MAX), hMax = caps.get(options_.codec, NV_ENC_CAPS_HEIGHT_MAX);
   init_.maxEncodeWidth = std::max<uint32_t>(options_.width, wMax > 0 ? std::min(4096, wMax) : options_.width);
   init_.maxEncodeHeight = std::max<uint32_t>(options_.height, hMax > 0 ? std::min(4096, hMax) : options_.height);
   checkNvenc(*fns_, encoder_, fns_->nvEncInitializeEncoder(encoder_, &init_), "nvEncInitializeEncoder", "initialize");
@@ -415,9 +228,11 @@ std::vector<Packet> EncodeSession::takeCarried() {
   return out;
 }
 
-std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes, size_t pitch, const FrameMeta& meta) {
+std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes, size_t pitch, const FrameMeta& meta,
+                                              PacketMemory* memory) {
   std::lock_guard<std::mutex> lock(mutex_);
   requireOpen();
+  MemoryScope useMemory(memory_, memory);
   TraceRange trace("nvenc:encode-host");
   const size_t rowBytes = layout_.rowBytes();
   if (pitch == 0) pitch = rowBytes;
@@ -501,9 +316,11 @@ void EncodeSession::validateDevicePointer(CUdeviceptr ptr, size_t pitch) {
   }
 }
 
-std::vector<Packet> EncodeSession::encodeDevice(CUdeviceptr ptr, size_t pitch, const FrameMeta& meta) {
+std::vector<Packet> EncodeSession::encodeDevice(CUdeviceptr ptr, size_t pitch, const FrameMeta& meta,
+                                                PacketMemory* memory) {
   std::lock_guard<std::mutex> lock(mutex_);
   requireOpen();
+  MemoryScope useMemory(memory_, memory);
   TraceRange trace("nvenc:encode-device");
   ScopedContext scope(context_->cuda(), context_->get());
   validateDevicePointer(ptr, pitch);
@@ -641,12 +458,21 @@ Packet EncodeSession::readSlot(size_t idx) {
   };
   uint64_t stamp = slot.frameNumber;
   NV_ENC_PIC_TYPE type = NV_ENC_PIC_TYPE_UNKNOWN;
+  bool parameterSets = false;
   try {
     TraceRange trace("nvenc:lock-bitstream");
     LockedBitstream locked(*fns_, encoder_, slot.bitstream->get());
-    // The one copy of the packet: out of NVENC's buffer into memory JS will own.
-    packet.data.assign(locked.data(), locked.data() + locked.size());
+    // The packet's one copy out of NVENC's buffer: straight into a JS Buffer when the caller
+    // gave PacketMemory (synchronous calls), else into Packet::data (the worker thread's calls,
+    // copied once more into a JS Buffer when they settle on the JS thread).
+    if (memory_) {
+      uint8_t* target = memory_->allocate(locked.size(), packet.memory);
+      if (locked.size()) std::memcpy(target, locked.data(), locked.size());
+    } else {
+      packet.data.assign(locked.data(), locked.data() + locked.size());
+    }
     type = locked.params().pictureType;
+    parameterSets = type == NV_ENC_PIC_TYPE_I && carriesParameterSets(locked.data(), locked.size(), options_.codec);
     packet.frameIndex = locked.params().frameIdx;
     stamp = locked.params().outputTimeStamp;
   } catch (...) {
@@ -669,9 +495,8 @@ Packet EncodeSession::readSlot(size_t idx) {
     pending_.erase(it);
   }
   packet.pictureType = pictureTypeName(type);
-  packet.keyframe = type == NV_ENC_PIC_TYPE_IDR ||
-                    (type == NV_ENC_PIC_TYPE_I &&
-                     (options_.codec == Codec::Av1 || carriesParameterSets(packet.data, options_.codec)));
+  packet.keyframe =
+      type == NV_ENC_PIC_TYPE_IDR || (type == NV_ENC_PIC_TYPE_I && (options_.codec == Codec::Av1 || parameterSets));
   return packet;
 }
 
@@ -688,9 +513,10 @@ void EncodeSession::drain(std::vector<Packet>& out) {
   forceIdrNext_ = true;
 }
 
-std::vector<Packet> EncodeSession::flush() {
+std::vector<Packet> EncodeSession::flush(PacketMemory* memory) {
   std::lock_guard<std::mutex> lock(mutex_);
   requireOpen();
+  MemoryScope useMemory(memory_, memory);
   ScopedContext scope(context_->cuda(), context_->get());
   std::vector<Packet> out = takeCarried();
   drain(out);
@@ -768,68 +594,7 @@ std::vector<std::pair<std::string, int>> EncodeSession::capabilities(Codec codec
   std::lock_guard<std::mutex> lock(mutex_);
   requireOpen();
   ScopedContext scope(context_->cuda(), context_->get());
-  std::vector<std::pair<std::string, int>> out;
-  GUID guid = codecGuid(codec);
-  uint32_t count = 0, got = 0;
-  fns_->nvEncGetEncodeGUIDCount(encoder_, &count);
-  std::vector<GUID> guids(count);
-  if (count) fns_->nvEncGetEncodeGUIDs(encoder_, guids.data(), count, &got);
-  guids.resize(got);
-  bool supported = (codec != Codec::Av1 || abi::kHasAv1) &&
-                   std::any_of(guids.begin(), guids.end(), [&](const GUID& g) { return sameGuid(g, guid); });
-  out.emplace_back("supported", supported ? 1 : 0);
-  if (!supported) return out;
-  static const std::pair<const char*, NV_ENC_CAPS> kCaps[] = {
-      {"widthMax", NV_ENC_CAPS_WIDTH_MAX},
-      {"heightMax", NV_ENC_CAPS_HEIGHT_MAX},
-      {"widthMin", NV_ENC_CAPS_WIDTH_MIN},
-      {"heightMin", NV_ENC_CAPS_HEIGHT_MIN},
-      {"numMaxBframes", NV_ENC_CAPS_NUM_MAX_BFRAMES},
-      {"supportedRatecontrolModes", NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES},
-      {"support10bitEncode", NV_ENC_CAPS_SUPPORT_10BIT_ENCODE},
-      {"supportLosslessEncode", NV_ENC_CAPS_SUPPORT_LOSSLESS_ENCODE},
-      {"supportYuv444Encode", NV_ENC_CAPS_SUPPORT_YUV444_ENCODE},
-      {"supportLookahead", NV_ENC_CAPS_SUPPORT_LOOKAHEAD},
-      {"supportTemporalAq", NV_ENC_CAPS_SUPPORT_TEMPORAL_AQ},
-      {"asyncEncodeSupport", NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT},
-      {"supportDynResChange", NV_ENC_CAPS_SUPPORT_DYN_RES_CHANGE},
-      {"supportDynBitrateChange", NV_ENC_CAPS_SUPPORT_DYN_BITRATE_CHANGE},
-      {"supportDynForceConstqp", NV_ENC_CAPS_SUPPORT_DYN_FORCE_CONSTQP},
-      {"supportDynRcmodeChange", NV_ENC_CAPS_SUPPORT_DYN_RCMODE_CHANGE},
-      {"supportCustomVbvBufSize", NV_ENC_CAPS_SUPPORT_CUSTOM_VBV_BUF_SIZE},
-      {"supportIntraRefresh", NV_ENC_CAPS_SUPPORT_INTRA_REFRESH},
-      {"supportBframeRefMode", NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE},
-      {"supportFieldEncoding", NV_ENC_CAPS_SUPPORT_FIELD_ENCODING},
-      {"supportMonochrome", NV_ENC_CAPS_SUPPORT_MONOCHROME},
-      {"supportCabac", NV_ENC_CAPS_SUPPORT_CABAC},
-      {"supportSao", NV_ENC_CAPS_SUPPORT_SAO},
-      {"supportTemporalSvc", NV_ENC_CAPS_SUPPORT_TEMPORAL_SVC},
-      {"supportHierarchicalPframes", NV_ENC_CAPS_SUPPORT_HIERARCHICAL_PFRAMES},
-      {"supportHierarchicalBframes", NV_ENC_CAPS_SUPPORT_HIERARCHICAL_BFRAMES},
-      {"supportRefPicInvalidation", NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION},
-      {"supportWeightedPrediction", NV_ENC_CAPS_SUPPORT_WEIGHTED_PREDICTION},
-      {"supportMultipleRefFrames", NV_ENC_CAPS_SUPPORT_MULTIPLE_REF_FRAMES},
-      {"supportAlphaLayerEncoding", NV_ENC_CAPS_SUPPORT_ALPHA_LAYER_ENCODING},
-      {"supportEmphasisLevelMap", NV_ENC_CAPS_SUPPORT_EMPHASIS_LEVEL_MAP},
-      {"supportMeonlyMode", NV_ENC_CAPS_SUPPORT_MEONLY_MODE},
-      {"numMaxTemporalLayers", NV_ENC_CAPS_NUM_MAX_TEMPORAL_LAYERS},
-      {"numMaxLtrFrames", NV_ENC_CAPS_NUM_MAX_LTR_FRAMES},
-      {"numEncoderEngines", NV_ENC_CAPS_NUM_ENCODER_ENGINES},
-      {"singleSliceIntraRefresh", NV_ENC_CAPS_SINGLE_SLICE_INTRA_REFRESH},
-      {"mbNumMax", NV_ENC_CAPS_MB_NUM_MAX},
-      {"mbPerSecMax", NV_ENC_CAPS_MB_PER_SEC_MAX},
-      {"levelMax", NV_ENC_CAPS_LEVEL_MAX},
-      {"levelMin", NV_ENC_CAPS_LEVEL_MIN},
-      {"dynamicQueryEncoderCapacity", NV_ENC_CAPS_DYNAMIC_QUERY_ENCODER_CAPACITY},
-  };
-  for (const auto& [name, which] : kCaps) {
-    NV_ENC_CAPS_PARAM param{};
-    param.version = NV_ENC_CAPS_PARAM_VER;
-    param.capsToQuery = which;
-    int value = 0;
-    if (fns_->nvEncGetEncodeCaps(encoder_, guid, &param, &value) == NV_ENC_SUCCESS) out.emplace_back(name, value);
-  }
-  return out;
+  return SessionCapabilities(*fns_, encoder_).describe(codec);
 }
 
 std::vector<uint8_t> EncodeSession::sequenceHeaders() {

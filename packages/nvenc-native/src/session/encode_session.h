@@ -23,78 +23,9 @@
 #include "session/frame_layout.h"
 #include "session/pinned_host_buffer.h"
 #include "session/registered_resource.h"
+#include "session/session_types.h"
 
 namespace nvenc {
-
-enum class Codec { H264, Hevc, Av1 };
-enum class RateControl { Cbr, Vbr, Cqp };
-enum class Profile { Auto, Baseline, Main, High, High444, Main10 };
-
-const char* codecName(Codec c);
-
-struct ColourDescription {
-  bool present = false;  // any of the fields was given
-  uint32_t primaries = 2, transfer = 2, matrix = 2;  // H.273; 2 = unspecified
-  bool fullRange = false;
-};
-
-struct SessionOptions {
-  LibraryChoice libraries;
-  int gpu = 0;
-  CUcontext context = nullptr;  // caller's context; null → primary context of `gpu`
-  uint32_t width = 0, height = 0;
-  Codec codec = Codec::H264;
-  int preset = 4;  // p1..p7
-  NV_ENC_TUNING_INFO tuning = NV_ENC_TUNING_INFO_LOW_LATENCY;
-  Profile profile = Profile::Auto;
-  RateControl rateControl = RateControl::Cbr;
-  uint32_t bitrate = 0, maxBitrate = 0, vbvBufferSize = 0;
-  bool hasQp = false;
-  uint32_t qpI = 0, qpP = 0, qpB = 0;
-  uint32_t fpsNum = 30, fpsDen = 1;
-  uint32_t gop = NVENC_INFINITE_GOPLENGTH, idrPeriod = NVENC_INFINITE_GOPLENGTH;
-  uint32_t bFrames = 0;
-  InputFormat inputFormat = InputFormat::Nv12;
-  ColourDescription colour;
-  uint32_t extraOutputDelay = 0;
-  bool repeatSpsPps = true;
-  bool zeroReorderDelay = false;
-};
-
-struct SeiMessage {
-  uint32_t type = 5;  // user_data_unregistered
-  std::vector<uint8_t> payload;
-};
-
-struct FrameMeta {
-  bool forceKeyframe = false;
-  bool hasSeq = false, hasTimestamp = false;
-  double seq = 0, timestamp = 0;
-  std::vector<SeiMessage> sei;
-};
-
-struct Packet {
-  std::vector<uint8_t> data;
-  bool keyframe = false;
-  const char* pictureType = "unknown";
-  double seq = 0, timestamp = 0;
-  uint32_t frameIndex = 0;
-};
-
-struct ReconfigureRequest {
-  bool hasBitrate = false, hasMaxBitrate = false, hasFps = false, hasWidth = false, hasHeight = false;
-  uint32_t bitrate = 0, maxBitrate = 0, fps = 0, width = 0, height = 0;
-  bool forceKeyframe = false;
-};
-
-struct SessionInfo {
-  std::string device;
-  bool software = false;
-  uint32_t width = 0, height = 0;
-  Codec codec = Codec::H264;
-  InputFormat inputFormat = InputFormat::Nv12;
-  size_t pitch = 0, frameBytes = 0, registeredResources = 0;
-};
 
 class EncodeSession {
  public:
@@ -103,12 +34,16 @@ class EncodeSession {
   EncodeSession(const EncodeSession&) = delete;
   EncodeSession& operator=(const EncodeSession&) = delete;
 
+  // `memory`, when given, receives the bytes of the packets this call reads out of NVENC (see
+  // PacketMemory); packets drained earlier (by reconfigure) still carry theirs in Packet::data.
   // Host picture, planes stacked at `pitch` (0 = tight). Copied into an encoder-owned surface.
-  std::vector<Packet> encodeHost(const uint8_t* data, size_t bytes, size_t pitch, const FrameMeta& meta);
+  std::vector<Packet> encodeHost(const uint8_t* data, size_t bytes, size_t pitch, const FrameMeta& meta,
+                                 PacketMemory* memory = nullptr);
   // Caller's CUDA device memory: registered once per (ptr, pitch, format, size), zero-copy.
-  std::vector<Packet> encodeDevice(CUdeviceptr ptr, size_t pitch, const FrameMeta& meta);
+  std::vector<Packet> encodeDevice(CUdeviceptr ptr, size_t pitch, const FrameMeta& meta,
+                                   PacketMemory* memory = nullptr);
   // End of stream: drains every pending packet; the next picture is an IDR.
-  std::vector<Packet> flush();
+  std::vector<Packet> flush(PacketMemory* memory = nullptr);
   void reconfigure(const ReconfigureRequest& request);
   std::vector<std::pair<std::string, int>> capabilities(Codec codec);
   std::vector<uint8_t> sequenceHeaders();
@@ -142,13 +77,9 @@ class EncodeSession {
 
   void validateOptions() const;
   void openSession();
-  void checkCapabilities();
-  void configure();
   void initialize();
   void allocateSlots();
   void destroySlots();
-  int cap(const GUID& codecGuid, NV_ENC_CAPS which);
-  GUID codecGuid(Codec codec) const;
   void requireOpen() const;
   void validateDevicePointer(CUdeviceptr ptr, size_t pitch);
   size_t acquireSlot(std::vector<Packet>& out);
@@ -172,7 +103,7 @@ class EncodeSession {
 
   NV_ENC_INITIALIZE_PARAMS init_{};
   NV_ENC_CONFIG config_{};
-  GUID codecGuid_{};
+  PacketMemory* memory_ = nullptr;  // set for the duration of one encode/flush call
 
   std::vector<Slot> slots_;
   std::vector<size_t> freeSlots_;

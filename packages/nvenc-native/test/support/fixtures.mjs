@@ -79,15 +79,20 @@ export function bgraFrame(width, height, index, pitch = width * 4) {
   return buf;
 }
 
-/** Options for a small, fast software-device encoder; `extra` overrides any field. */
+/**
+ * Options for a small, fast software-device encoder; `extra` overrides any field. The binding has
+ * no defaults (packages/nvenc/src/options.ts owns them), so this lists every required field.
+ */
 export function encoderOptions(extra = {}) {
   return {
     ...software,
+    gpu: 0,
     width: 320,
     height: 240,
     codec: 'h264',
     preset: 'p1',
     tuning: 'll',
+    profile: 'auto',
     rateControl: 'cbr',
     bitrate: 1_000_000,
     fpsNum: 30,

@@ -136,6 +136,91 @@ else
   fail "null engine HEVC: ffmpeg exit $rc"
 fi
 
+# 6. encoder controls (issue 11): each FFmpeg 5.1 option visibly honoured in the stream, and
+#    decoded at PSNR >= 35 dB. Lean: 640x360, CTL_FRAMES (60) frames each.
+CTL_FRAMES="${CTL_FRAMES:-60}"
+CSRC="testsrc2=size=640x360:rate=25"
+ctl_encode() {  # name codec args... -> exit status; output $WORK/ctl-name.mkv
+  local name="$1" codec="$2"; shift 2
+  ff -hide_banner -nostdin -y -f lavfi -i "$CSRC" -frames:v "$CTL_FRAMES" -c:v "$codec" "$@" "$WORK/ctl-$name.mkv" >"$WORK/ctl-$name.log" 2>&1
+}
+ctl_psnr() {
+  ff -hide_banner -nostdin -i "$1" -f lavfi -i "$CSRC" -lavfi "[0:v][1:v]psnr" -frames:v "$CTL_FRAMES" -f null - 2>&1 |
+    sed -n 's/.*PSNR.*average:\([0-9.inf]*\).*/\1/p' | tail -1
+}
+trace() { ff -hide_banner -nostdin -i "$1" -c:v copy -bsf:v trace_headers -f null - 2>&1; }
+encoder_settings() { strings -n 20 "$1" | grep -a -m1 -o 'x26[45] .*'; }  # x264/x265 settings SEI
+ctl_check() {  # label name codec "evidence" ok(0/1) args...: encode, then pass when ok and PSNR >= 35
+  local label="$1" name="$2" codec="$3"; shift 3
+  if ! ctl_encode "$name" "$codec" "$@"; then fail "$label: ffmpeg exit ($(grep -m1 -i 'failed' "$WORK/ctl-$name.log"))"; return 1; fi
+  return 0
+}
+ctl_verdict() {  # label file ok evidence
+  local p; p="$(ctl_psnr "$2")"
+  if [ "$3" = 1 ] && ge "$p" 35; then pass "$1: $4, PSNR $p dB"; else fail "$1: $4, PSNR $p"; fi
+}
+for codec in h264_nvenc hevc_nvenc; do
+  c="${codec%_nvenc}"
+  # intra refresh: one IDR (the first picture), a recovery point SEI at each later wave start
+  if ctl_check "$c -intra-refresh 1" "ir-$c" "$codec" -intra-refresh 1 -g 20 -bf 0; then
+    t="$(trace "$WORK/ctl-ir-$c.mkv")"
+    if [ "$c" = h264 ]; then idr="$(grep -c ' nal_unit_type .* = 5$' <<<"$t")"; else idr="$(grep -cE ' nal_unit_type .* = (19|20)$' <<<"$t")"; fi
+    rp="$(grep -c ' last_payload_type_byte .* = 6$' <<<"$t")"
+    want=$(( (CTL_FRAMES - 1) / 20 ))
+    ctl_verdict "$c -intra-refresh 1 -g 20" "$WORK/ctl-ir-$c.mkv" "$([ "$idr" = 1 ] && [ "$rp" -ge "$want" ] && echo 1)" "$idr IDR, $rp recovery point SEI"
+  fi
+  # slices: every picture has 4 slices
+  if ctl_check "$c -slices 4" "sl-$c" "$codec" -slices 4; then
+    t="$(trace "$WORK/ctl-sl-$c.mkv")"
+    if [ "$c" = h264 ]; then n="$(grep -c ' first_mb_in_slice ' <<<"$t")"; pics="$(grep -c ' first_mb_in_slice .* = 0$' <<<"$t")"
+    else n="$(grep -c ' first_slice_segment_in_pic_flag ' <<<"$t")"; pics="$(grep -c ' first_slice_segment_in_pic_flag .* = 1$' <<<"$t")"; fi
+    ctl_verdict "$c -slices 4" "$WORK/ctl-sl-$c.mkv" "$([ "$pics" = "$CTL_FRAMES" ] && [ "$n" = $((4 * CTL_FRAMES)) ] && echo 1)" "$n slices in $pics pictures"
+  fi
+  # spatial AQ: the encoder's settings SEI says variance AQ at strength 8/8 = 1.0
+  if ctl_check "$c -spatial-aq 1" "aq-$c" "$codec" -spatial-aq 1 -aq-strength 8; then
+    e="$(encoder_settings "$WORK/ctl-aq-$c.mkv" | grep -o -E 'aq=1:1.00|aq-mode=1 aq-strength=1.00')"
+    ctl_verdict "$c -spatial-aq 1 -aq-strength 8" "$WORK/ctl-aq-$c.mkv" "$([ -n "$e" ] && echo 1)" "encoder settings '$e'"
+  fi
+  # temporal AQ: x264 macroblock tree / x265 CU tree (needs the lookahead it works on)
+  if ctl_check "$c -temporal-aq 1" "taq-$c" "$codec" -temporal-aq 1 -rc-lookahead 8 -no-scenecut 1 -b_adapt 0; then
+    e="$(encoder_settings "$WORK/ctl-taq-$c.mkv" | grep -o -E 'mbtree=1| cutree ')"
+    ctl_verdict "$c -temporal-aq 1 -rc-lookahead 8" "$WORK/ctl-taq-$c.mkv" "$([ -n "$e" ] && echo 1)" "encoder settings '$(echo $e)'"
+  fi
+  # lookahead: rate-control lookahead of 16 pictures
+  if ctl_check "$c -rc-lookahead 16" "la-$c" "$codec" -rc-lookahead 16 -no-scenecut 1 -b_adapt 0 -rc cbr -b:v 2M; then
+    e="$(encoder_settings "$WORK/ctl-la-$c.mkv" | grep -o -E 'rc_lookahead=16|rc-lookahead=16')"
+    ctl_verdict "$c -rc-lookahead 16" "$WORK/ctl-la-$c.mkv" "$([ -n "$e" ] && echo 1)" "encoder settings '$e'"
+  fi
+  # multipass: emulated by one slower speed preset (more analysis), visible in the settings
+  if ctl_check "$c default" "mp0-$c" "$codec" && ctl_check "$c -multipass qres" "mp-$c" "$codec" -multipass qres; then
+    d="$(diff <(encoder_settings "$WORK/ctl-mp0-$c.mkv" | tr ' ' '\n' | grep '=') <(encoder_settings "$WORK/ctl-mp-$c.mkv" | tr ' ' '\n' | grep '=') | grep '^>' | head -3 | tr -d '>\n')"
+    ctl_verdict "$c -multipass qres" "$WORK/ctl-mp-$c.mkv" "$([ -n "$d" ] && echo 1)" "settings changed:$d"
+  fi
+  # weighted prediction: PPS weighted_pred_flag = 1 (no B-frames, as NVENC requires)
+  if ctl_check "$c -weighted_pred 1" "wp-$c" "$codec" -weighted_pred 1 -bf 0; then
+    w="$(trace "$WORK/ctl-wp-$c.mkv" | grep -m1 ' weighted_pred_flag ' | awk '{print $NF}')"
+    ctl_verdict "$c -weighted_pred 1" "$WORK/ctl-wp-$c.mkv" "$([ "$w" = 1 ] && echo 1)" "PPS weighted_pred_flag $w"
+  fi
+  # B-frames as references (middle): some B pictures are references (H.264 nal_ref_idc > 0,
+  # HEVC TRAIL_R), none without the option
+  for mode in disabled middle; do
+    ctl_check "$c -b_ref_mode $mode" "br-$mode-$c" "$codec" -bf 2 -b_ref_mode "$mode" || continue
+    if [ "$c" = h264 ]; then
+      refb="$(trace "$WORK/ctl-br-$mode-$c.mkv" | awk '/ nal_ref_idc /{r=$NF} / slice_type /{if ($NF % 5 == 1 && r > 0) n++} END{print n+0}')"
+    else
+      refb="$(trace "$WORK/ctl-br-$mode-$c.mkv" | awk '/ nal_unit_type /{t=$NF} / slice_type /{if ($NF == 0 && t == 1) n++} END{print n+0}')"
+    fi
+    if [ "$mode" = middle ]; then ok="$([ "$refb" -gt 0 ] && echo 1)"; else ok="$([ "$refb" = 0 ] && echo 1)"; fi
+    ctl_verdict "$c -bf 2 -b_ref_mode $mode" "$WORK/ctl-br-$mode-$c.mkv" "$ok" "$refb reference B slices"
+  done
+done
+# refusals: what the device cannot honour fails at initialization, never silently ignored
+neg "lookahead with scene-cut I-frames refused" "set disableIadapt = 1" -f lavfi -i "$CSRC" -frames:v 2 -c:v h264_nvenc -rc-lookahead 16
+neg "weighted prediction with B-frames refused" "not supported with B-frames" -f lavfi -i "$CSRC" -frames:v 2 -c:v h264_nvenc -weighted_pred 1 -bf 2
+neg "each B-frame as reference refused (caps say middle only)" "Each B frame as reference is not supported\|only NV_ENC_BFRAME_REF_MODE_MIDDLE" -v verbose -f lavfi -i "$CSRC" -frames:v 2 -c:v h264_nvenc -b_ref_mode each
+NVENC_SOFT_CAPS_DENY=SUPPORT_INTRA_REFRESH neg "caps deny (NVENC_SOFT_CAPS_DENY=SUPPORT_INTRA_REFRESH)" "unsupported param\|not supported" -f lavfi -i "$CSRC" -frames:v 2 -c:v h264_nvenc -intra-refresh 1 -bf 0
+NVENC_SOFT_CAPS_DENY=SUPPORT_LOOKAHEAD neg "caps deny: FFmpeg's own caps check" "RC lookahead not supported\|Provided device doesn't support\|No capable devices found\|No NVENC capable devices found" -v verbose -f lavfi -i "$CSRC" -frames:v 2 -c:v h264_nvenc -rc-lookahead 8 -no-scenecut 1 -b_adapt 0
+
 echo
 echo "==== ffmpeg proof summary ($FRAMES frames ${SIZE}@${RATE}, software encoders, not hardware) ===="
 printf '%s\n' "${SUMMARY[@]}"

@@ -1,3 +1,4 @@
+#include <algorithm>
 // API behaviour test for the software NVENC device, compiled once per NVENC header (11.1, 12.1).
 // Loads libnvidia-encode.so.1 and libcuda.so.1 by soname (LD_LIBRARY_PATH = build/lib).
 #include <dlfcn.h>
@@ -65,6 +66,9 @@ struct Enc {
   std::vector<NV_ENC_OUTPUT_PTR> out;
 };
 
+// Set by a test to change the configuration just before nvEncInitializeEncoder.
+static void (*gTweak)(Enc&) = nullptr;
+
 static NVENCSTATUS initEncoder(Enc& e, GUID codec, uint32_t w, uint32_t h, int frameIntervalP, NV_ENC_BUFFER_FORMAT fmt = NV_ENC_BUFFER_FORMAT_NV12) {
   NV_ENC_PRESET_CONFIG pc = {};
   pc.version = NV_ENC_PRESET_CONFIG_VER;
@@ -89,6 +93,7 @@ static NVENCSTATUS initEncoder(Enc& e, GUID codec, uint32_t w, uint32_t h, int f
   e.init.enablePTD = 1;
   e.init.encodeConfig = &e.cfg;
   e.init.maxEncodeWidth = 1280; e.init.maxEncodeHeight = 720;
+  if (gTweak) gTweak(e);
   st = F.nvEncInitializeEncoder(e.enc, &e.init);
   if (st) return st;
   for (int i = 0; i < 8; i++) {
@@ -459,6 +464,118 @@ int main() {
     destroy(c);
   }
   unsetenv("NVENC_SOFT_ENGINE");
+
+  // ---- encoder controls: caps say what is honoured; the rest is refused ----
+  {
+    Enc c; c.enc = openSession(); gEnc = c.enc;
+    auto cap = [&](NV_ENC_CAPS which) {
+      NV_ENC_CAPS_PARAM cp = {}; cp.version = NV_ENC_CAPS_PARAM_VER; cp.capsToQuery = which; int v = -1;
+      EXPECT_ST(F.nvEncGetEncodeCaps(c.enc, NV_ENC_CODEC_H264_GUID, &cp, &v), NV_ENC_SUCCESS);
+      return v;
+    };
+    CHECK(cap(NV_ENC_CAPS_SUPPORT_INTRA_REFRESH) == 1 && cap(NV_ENC_CAPS_SUPPORT_LOOKAHEAD) == 1 && cap(NV_ENC_CAPS_SUPPORT_TEMPORAL_AQ) == 1 &&
+              cap(NV_ENC_CAPS_SUPPORT_WEIGHTED_PREDICTION) == 1 && cap(NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION) == 1 &&
+              cap(NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE) == 2 && cap(NV_ENC_CAPS_SUPPORT_DYNAMIC_SLICE_MODE) == 1 &&
+              cap(NV_ENC_CAPS_NUM_MAX_LTR_FRAMES) == 0 && cap(NV_ENC_CAPS_SUPPORT_EMPHASIS_LEVEL_MAP) == 0,
+          "H.264 control caps");
+    setenv("NVENC_SOFT_CAPS_DENY", "SUPPORT_INTRA_REFRESH,SUPPORT_LOOKAHEAD", 1);
+    CHECK(cap(NV_ENC_CAPS_SUPPORT_INTRA_REFRESH) == 0 && cap(NV_ENC_CAPS_SUPPORT_LOOKAHEAD) == 0 && cap(NV_ENC_CAPS_SUPPORT_TEMPORAL_AQ) == 1,
+          "NVENC_SOFT_CAPS_DENY turns exactly the named caps off");
+    gTweak = [](Enc& e) {
+      auto& h = e.cfg.encodeCodecConfig.h264Config;
+      e.cfg.frameIntervalP = 1;
+      h.enableIntraRefresh = 1; h.intraRefreshPeriod = 30; h.intraRefreshCnt = 10;
+    };
+    EXPECT_ST(initEncoder(c, NV_ENC_CODEC_H264_GUID, 320, 240, 1), NV_ENC_ERR_UNSUPPORTED_PARAM);
+    CHECK(strstr(lastErr(), "NV_ENC_CAPS_SUPPORT_INTRA_REFRESH"), "refusal names the capability: %s", lastErr());
+    unsetenv("NVENC_SOFT_CAPS_DENY");
+    destroy(c);
+  }
+  {
+    // byte-limited slices, reported per access unit; reference invalidation; per-picture refusals
+    Enc c; c.enc = openSession(); gEnc = c.enc;
+    gTweak = [](Enc& e) {
+      auto& h = e.cfg.encodeCodecConfig.h264Config;
+      h.sliceMode = 1; h.sliceModeData = 1200;
+      e.init.reportSliceOffsets = 1;
+      e.cfg.rcParams.constQP = {18, 20, 16};
+    };
+    EXPECT_ST(initEncoder(c, NV_ENC_CODEC_H264_GUID, 1280, 720, 1), NV_ENC_SUCCESS);
+    gTweak = nullptr;
+    uint32_t offsets[3600];
+    uint32_t maxSlice = 0, maxSlices = 0;
+    std::vector<NV_ENC_PIC_TYPE> types;
+    for (int i = 0; i < 14; i++) {
+      fillInput(c, i % 8, 1280, 720, i, NV_ENC_BUFFER_FORMAT_NV12);
+      if (i == 10) EXPECT_ST((NVENCSTATUS)F.nvEncInvalidateRefFrames(c.enc, 5), NV_ENC_SUCCESS);
+      if (i == 12) EXPECT_ST((NVENCSTATUS)F.nvEncInvalidateRefFrames(c.enc, 999), NV_ENC_SUCCESS);  // never encoded: no effect
+      EXPECT_ST(encodeFrame(c, i % 8, 1280, 720, i), NV_ENC_SUCCESS);
+      NV_ENC_LOCK_BITSTREAM lb = {};
+      lb.version = NV_ENC_LOCK_BITSTREAM_VER;
+      lb.outputBitstream = c.out[i % 8];
+      lb.sliceOffsets = offsets;
+      EXPECT_ST(F.nvEncLockBitstream(c.enc, &lb), NV_ENC_SUCCESS);
+      types.push_back(lb.pictureType);
+      maxSlices = std::max(maxSlices, lb.numSlices);
+      for (uint32_t k = 0; k < lb.numSlices; k++) {
+        uint32_t end = k + 1 < lb.numSlices ? offsets[k + 1] : lb.bitstreamSizeInBytes;
+        maxSlice = std::max(maxSlice, end - offsets[k] - 4);  // minus the start code
+      }
+      EXPECT_ST(F.nvEncUnlockBitstream(c.enc, c.out[i % 8]), NV_ENC_SUCCESS);
+    }
+    CHECK(maxSlices > 1 && maxSlice <= 1200, "sliceMode 1 (1200 bytes): up to %u slices per picture, largest slice %u bytes", maxSlices, maxSlice);
+    CHECK(types[10] == NV_ENC_PIC_TYPE_IDR && types[11] == NV_ENC_PIC_TYPE_P && types[12] == NV_ENC_PIC_TYPE_P,
+          "invalidation makes the next picture an IDR, an unknown timestamp changes nothing (%d %d %d)", types[10], types[11], types[12]);
+    // per-picture controls the device cannot honour are refused, not ignored
+    NV_ENC_PIC_PARAMS p = {};
+    p.version = NV_ENC_PIC_PARAMS_VER;
+    p.inputBuffer = c.in[0]; p.outputBitstream = c.out[0];
+    p.inputWidth = 1280; p.inputHeight = 720; p.bufferFmt = NV_ENC_BUFFER_FORMAT_NV12; p.pictureStruct = NV_ENC_PIC_STRUCT_FRAME;
+    p.codecPicParams.h264PicParams.forceIntraRefreshWithFrameCnt = 10;
+    EXPECT_ST(F.nvEncEncodePicture(c.enc, &p), NV_ENC_ERR_UNSUPPORTED_PARAM);
+    p.codecPicParams.h264PicParams.forceIntraRefreshWithFrameCnt = 0;
+    int8_t map[10] = {};
+    p.qpDeltaMap = map; p.qpDeltaMapSize = sizeof map;
+    EXPECT_ST(F.nvEncEncodePicture(c.enc, &p), NV_ENC_ERR_INVALID_PARAM);  // qpMapMode is not DELTA
+    destroy(c);
+  }
+  {
+    // QP delta map: +12 on the left half raises the left half's QP (fewer bytes than without)
+    size_t bytes[2] = {0, 0};
+    for (int withMap = 0; withMap < 2; withMap++) {
+      Enc c; c.enc = openSession(); gEnc = c.enc;
+      gTweak = [](Enc& e) { e.cfg.rcParams.qpMapMode = NV_ENC_QP_MAP_DELTA; };
+      EXPECT_ST(initEncoder(c, NV_ENC_CODEC_H264_GUID, 320, 240, 1), NV_ENC_SUCCESS);
+      gTweak = nullptr;
+      std::vector<int8_t> map(20 * 15, 0);
+      for (int y = 0; y < 15; y++) for (int x = 0; x < 10; x++) map[y * 20 + x] = 12;
+      for (int i = 0; i < 4; i++) {
+        {  // noise: every macroblock costs bits, so a QP offset shows in the size
+          NV_ENC_LOCK_INPUT_BUFFER l = {};
+          l.version = NV_ENC_LOCK_INPUT_BUFFER_VER;
+          l.inputBuffer = c.in[i];
+          EXPECT_ST(F.nvEncLockInputBuffer(c.enc, &l), NV_ENC_SUCCESS);
+          uint32_t seed = 12345u + (uint32_t)i;
+          for (uint32_t y = 0; y < 240 * 3 / 2; y++)
+            for (uint32_t x = 0; x < 320; x++) { seed = seed * 1664525u + 1013904223u; ((uint8_t*)l.bufferDataPtr)[y * l.pitch + x] = (uint8_t)(seed >> 24); }
+          EXPECT_ST(F.nvEncUnlockInputBuffer(c.enc, c.in[i]), NV_ENC_SUCCESS);
+        }
+        NV_ENC_PIC_PARAMS p = {};
+        p.version = NV_ENC_PIC_PARAMS_VER;
+        p.inputBuffer = c.in[i]; p.outputBitstream = c.out[i];
+        p.inputWidth = 320; p.inputHeight = 240; p.bufferFmt = NV_ENC_BUFFER_FORMAT_NV12; p.pictureStruct = NV_ENC_PIC_STRUCT_FRAME;
+        if (withMap) { p.qpDeltaMap = map.data(); p.qpDeltaMapSize = (uint32_t)(i == 3 ? map.size() - 1 : map.size()); }
+        NVENCSTATUS st = F.nvEncEncodePicture(c.enc, &p);
+        if (withMap && i == 3) { CHECK(st == NV_ENC_ERR_INVALID_PARAM && strstr(lastErr(), "300 macroblocks"), "short map refused: %d %s", st, lastErr()); continue; }
+        EXPECT_ST(st, NV_ENC_SUCCESS);
+        Out o;
+        if (lockOut(c, i, o)) bytes[withMap] += o.data.size();
+      }
+      destroy(c);
+    }
+    printf("QP delta map +12 on the left half: %zu bytes, without: %zu\n", bytes[1], bytes[0]);
+    CHECK(bytes[1] < bytes[0] * 9 / 10, "QP delta map +12 on half the picture: %zu bytes vs %zu without", bytes[1], bytes[0]);
+  }
 
 #if NVENCAPI_MAJOR_VERSION >= 12
   if (hasAV1) {

@@ -1,15 +1,16 @@
 /**
  * The small port between the backend and a video encoder. `@nvenc-ts/nvenc`'s NvencEncoder is the
  * real implementation (see nvenc-engine.ts); tests substitute a fake so the RFB layer can be
- * exercised without the native addon.
+ * exercised without the native addon. Its types come from `@nvenc-ts/nvenc` (type-only imports).
  */
+import type { ColourPrimariesName, InputFormat, MatrixName, PictureType, Profile, TransferName } from '@nvenc-ts/nvenc';
 
-export type EngineInputFormat = 'bgra' | 'rgba' | 'nv12';
+export type EngineInputFormat = Extract<InputFormat, 'bgra' | 'rgba' | 'nv12'>;
 
 export interface EngineColour {
-  primaries: string;
-  transfer: string;
-  matrix: string;
+  primaries: ColourPrimariesName;
+  transfer: TransferName;
+  matrix: MatrixName;
   fullRange: boolean;
 }
 
@@ -17,7 +18,7 @@ export interface EngineSessionConfig {
   width: number;
   height: number;
   inputFormat: EngineInputFormat;
-  profile: 'baseline' | 'main' | 'high';
+  profile: Extract<Profile, 'baseline' | 'main' | 'high'>;
   bitrate: number;
   fps: number;
   /** Frames the encoder may hold back (NVENC extraOutputDelay): encode(k) returns frame k - depth. */
@@ -31,7 +32,7 @@ export type EngineFrame = { data: Uint8Array; pitch?: number } | { devicePtr: bi
 export interface EnginePacket {
   data: Buffer;
   keyframe: boolean;
-  pictureType: string;
+  pictureType: PictureType;
   seq: number;
   frameIndex: number;
 }

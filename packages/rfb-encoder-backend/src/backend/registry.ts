@@ -1,7 +1,8 @@
+import { probeDriver } from '@nvenc-ts/nvenc';
 import { NoBackendAvailableError } from '../errors.js';
 import type { VideoEncoderEngine } from './engine.js';
 import { H264EncoderBackend, type H264BackendOptions } from './nvenc-backend.js';
-import { createNvencEngine, loadNvenc } from './nvenc-engine.js';
+import { createNvencEngine } from './nvenc-engine.js';
 import type { EncoderBackend } from './types.js';
 
 export type ProbeVerdict = { ok: true; detail: string } | { ok: false; reason: string };
@@ -91,16 +92,11 @@ export function nvencHardwareCandidate(gpu = 0): BackendCandidate {
   return {
     name: 'nvenc',
     async probe() {
-      let report;
-      try {
-        const nvenc = await loadNvenc();
-        report = nvenc.probeDriver({ device: { gpu } });
-      } catch (error) {
-        return { ok: false, reason: `@nvenc-ts/nvenc unavailable: ${(error as Error).message}` };
-      }
+      // Never throws: every problem is in report.problems.
+      const report = probeDriver({ device: { gpu } });
       if (report.software) return { ok: false, reason: 'the NVIDIA library found is the software device' };
       if (!report.ok) {
-        const problems = (report.problems ?? []).map(String);
+        const problems = report.problems;
         return { ok: false, reason: problems.length ? problems.join('; ') : 'the NVIDIA driver probe failed' };
       }
       try {

@@ -14,7 +14,11 @@ const usage = `rfb-demo: an RFB server streaming a moving test scene in H.264, w
   --tcp-port <n>       also accept plain VNC viewers on this TCP port
   --size <WxH>         frame size (default 1280x720)
   --fps <n>            frame rate (default 30)
-  --password <pw>      require VNC authentication
+  --password <pw>      require VNC authentication (the page asks for it; it is never served)
+  --allow-unauthenticated-remote
+                       serve a non-loopback --host without --password (anyone who can reach
+                       it can watch and type)
+  --log-input          print key events and clipboard text clients send (off by default)
   --backend <name>     auto | nvenc | nvenc-software (default auto)
   --library-dir <dir>  encode with the libcuda.so.1 + libnvidia-encode.so.1 in <dir> instead
                        (another build of the software device, or a driver outside the loader path)
@@ -41,6 +45,8 @@ async function main(): Promise<void> {
       size: { type: 'string', default: '1280x720' },
       fps: { type: 'string', default: '30' },
       password: { type: 'string' },
+      'allow-unauthenticated-remote': { type: 'boolean', default: false },
+      'log-input': { type: 'boolean', default: false },
       backend: { type: 'string', default: 'auto' },
       'library-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -67,9 +73,9 @@ async function main(): Promise<void> {
     ...(values['tcp-port'] !== undefined ? { tcpPort: Number(values['tcp-port']) } : {}),
     ...(values.password !== undefined ? { password: values.password } : {}),
     initialSize: { width, height },
+    allowUnauthenticatedRemote: values['allow-unauthenticated-remote'],
+    logInput: values['log-input'],
   });
-  demo.server.on('key', (e) => console.log(`key ${e.down ? 'down' : 'up'} keysym 0x${e.keysym.toString(16)} from client #${e.client.id}`));
-  demo.server.on('clipboard', (e) => console.log(`clipboard from client #${e.client.id}: ${JSON.stringify(e.text.slice(0, 80))}`));
 
   const scene = new TestPattern({ width, height });
   const started = process.hrtime.bigint();

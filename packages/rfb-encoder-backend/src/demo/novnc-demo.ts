@@ -1,5 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, sep } from 'node:path';
@@ -17,11 +17,20 @@ export interface NoVncDemoOptions {
   httpPort?: number;
   /** Also listen for plain VNC viewers on this TCP port. */
   tcpPort?: number;
-  /** VNC password (the page passes it to noVNC). Default: none. */
+  /** VNC password; the page asks the user for it (noVNC's credentialsrequired), it is never written into the page. Default: none. */
   password?: string;
+  /** Web origins allowed to open the WebSocket besides the page itself (see RfbServerOptions.allowedOrigins). */
+  allowedOrigins?: readonly string[] | '*';
+  /** Needed to serve a non-loopback host without a password (see RfbServerOptions.allowUnauthenticatedRemote). */
+  allowUnauthenticatedRemote?: boolean;
   initialSize?: { width: number; height: number };
   logger?: RfbLogger | 'silent';
   limits?: Partial<RfbLimits>;
+  /**
+   * Print every key event and clipboard text clients send (to stdout). Default false: keystrokes
+   * are passwords and private text, so logging them is something to ask for.
+   */
+  logInput?: boolean;
   /** noVNC log level in the page (`error`, `warn`, `info`, `debug`). Default `warn`. */
   noVncLogLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
@@ -53,8 +62,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-function pageHtml(options: { password?: string; logLevel: string }): string {
-  const credentials = options.password === undefined ? '' : `credentials: { password: ${JSON.stringify(options.password)} },`;
+function pageHtml(options: { logLevel: string }): string {
   return `<!doctype html>
 <html>
 <head>
@@ -64,10 +72,12 @@ function pageHtml(options: { password?: string; logLevel: string }): string {
   body { margin: 0; background: #111; color: #ccc; font: 14px system-ui, sans-serif; }
   #status { padding: 6px 10px; }
   #screen { display: inline-block; }
+  #login { padding: 6px 10px; }
 </style>
 </head>
 <body>
 <div id="status">connecting…</div>
+<form id="login" hidden><label>VNC password <input id="password" type="password" autocomplete="current-password"></label> <button type="submit">Log in</button></form>
 <div id="screen"></div>
 <script type="module">
 import RFB from './novnc/core/rfb.js';
@@ -75,7 +85,7 @@ import * as Log from './novnc/core/util/logging.js';
 Log.initLogging(${JSON.stringify(options.logLevel)});
 const status = document.getElementById('status');
 const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/websockify';
-const rfb = new RFB(document.getElementById('screen'), url, { shared: true, ${credentials} });
+const rfb = new RFB(document.getElementById('screen'), url, { shared: true });
 rfb.scaleViewport = false;
 rfb.resizeSession = false;
 window.demo = { rfb, connected: false, disconnected: false, reason: '' };
@@ -86,6 +96,16 @@ rfb.addEventListener('disconnect', (e) => {
   status.textContent = 'disconnected (' + window.demo.reason + ')';
 });
 rfb.addEventListener('securityfailure', (e) => { status.textContent = 'security failure: ' + e.detail.reason; });
+// The password is asked for here, never served in the page.
+const login = document.getElementById('login');
+const password = document.getElementById('password');
+rfb.addEventListener('credentialsrequired', () => { login.hidden = false; password.focus(); status.textContent = 'password required'; });
+login.addEventListener('submit', (e) => {
+  e.preventDefault();
+  login.hidden = true;
+  rfb.sendCredentials({ password: password.value });
+  password.value = '';
+});
 </script>
 </body>
 </html>
@@ -100,33 +120,25 @@ rfb.addEventListener('securityfailure', (e) => { status.textContent = 'security 
 export async function startNoVncDemo(options: NoVncDemoOptions): Promise<NoVncDemo> {
   const novnc = findNoVnc();
   const host = options.host ?? '127.0.0.1';
-  const html = pageHtml({ ...(options.password !== undefined ? { password: options.password } : {}), logLevel: options.noVncLogLevel ?? 'warn' });
+  const html = pageHtml({ logLevel: options.noVncLogLevel ?? 'warn' });
   const http = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    if (path === '/' || path === '/index.html') {
-      response.writeHead(200, { 'content-type': CONTENT_TYPES['.html']!, 'cache-control': 'no-store' });
-      response.end(html);
-      return;
+    try {
+      serve(novnc, html, request.url ?? '/', response);
+    } catch (error) {
+      // Never let one request take the process down.
+      if (!response.headersSent) plain(response, 500, 'internal error\n');
+      else response.destroy(error as Error);
     }
-    if (path.startsWith('/novnc/')) {
-      const relative = normalize(path.slice('/novnc/'.length));
-      const file = join(novnc, relative);
-      const inside = (relative.startsWith('core' + sep) || relative.startsWith('vendor' + sep)) && file.startsWith(novnc + sep);
-      const stat = inside ? statSync(file, { throwIfNoEntry: false }) : undefined;
-      if (stat?.isFile()) {
-        const ext = file.slice(file.lastIndexOf('.'));
-        response.writeHead(200, { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'content-length': stat.size });
-        createReadStream(file).pipe(response);
-        return;
-      }
-    }
-    response.writeHead(404, { 'content-type': 'text/plain' });
-    response.end('not found\n');
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(options.httpPort ?? 6080, host, () => resolve());
+    http.listen(options.httpPort ?? 6080, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
   });
+  http.on('error', (e) => console.error(`rfb demo HTTP server: ${e.message}`));
+  http.on('clientError', (_e, socket) => socket.destroy());
   const server = new RfbServer({
     backend: options.backend,
     host,
@@ -134,12 +146,24 @@ export async function startNoVncDemo(options: NoVncDemoOptions): Promise<NoVncDe
     webSocketPath: '/websockify',
     ...(options.tcpPort !== undefined ? { tcpPort: options.tcpPort } : {}),
     ...(options.password !== undefined ? { auth: { type: 'vnc' as const, password: options.password } } : {}),
+    ...(options.allowedOrigins !== undefined ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.allowUnauthenticatedRemote !== undefined ? { allowUnauthenticatedRemote: options.allowUnauthenticatedRemote } : {}),
     ...(options.initialSize ? { initialSize: options.initialSize } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     desktopName: 'nvenc-ts demo',
   });
-  const addresses = await server.listen();
+  let addresses;
+  try {
+    addresses = await server.listen();
+  } catch (error) {
+    await new Promise<void>((r) => http.close(() => r()));
+    throw error;
+  }
+  if (options.logInput === true) {
+    server.on('key', (e) => console.log(`key ${e.down ? 'down' : 'up'} keysym 0x${e.keysym.toString(16)} from client #${e.client.id}`));
+    server.on('clipboard', (e) => console.log(`clipboard from client #${e.client.id}: ${JSON.stringify(e.text.slice(0, 80))}`));
+  }
   const port = (http.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
@@ -153,4 +177,45 @@ export async function startNoVncDemo(options: NoVncDemoOptions): Promise<NoVncDe
       await new Promise<void>((r) => http.close(() => r()));
     },
   };
+}
+
+function plain(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  response.end(text);
+}
+
+/** The page, or one of noVNC's files under core/ or vendor/; anything else (or malformed) is 400/404. */
+function serve(novnc: string, html: string, url: string, response: ServerResponse): void {
+  let path: string;
+  try {
+    // '//' or a bare '%' are not valid URLs/escapes: a client error, not ours.
+    path = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    plain(response, 400, 'bad request\n');
+    return;
+  }
+  if (path.includes('\0')) {
+    plain(response, 400, 'bad request\n');
+    return;
+  }
+  if (path === '/' || path === '/index.html') {
+    response.writeHead(200, { 'content-type': CONTENT_TYPES['.html']!, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    response.end(html);
+    return;
+  }
+  if (path.startsWith('/novnc/')) {
+    const relative = normalize(path.slice('/novnc/'.length));
+    const file = join(novnc, relative);
+    const inside = (relative.startsWith('core' + sep) || relative.startsWith('vendor' + sep)) && file.startsWith(novnc + sep);
+    const stat = inside ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (stat?.isFile()) {
+      const ext = file.slice(file.lastIndexOf('.'));
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'content-length': stat.size, 'x-content-type-options': 'nosniff' });
+      createReadStream(file)
+        .on('error', () => response.destroy())
+        .pipe(response);
+      return;
+    }
+  }
+  plain(response, 404, 'not found\n');
 }

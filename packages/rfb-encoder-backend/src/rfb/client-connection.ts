@@ -1,17 +1,23 @@
 import { RfbProtocolError } from '../errors.js';
 import type { EncodedPayload } from '../backend/types.js';
 import { ClientStreamParser, type ClientItem, type PixelFormat } from './client-parser.js';
-import { Encoding, H264Flags, PROTOCOL_VERSION_3_8, SecurityType } from './constants.js';
+import { Encoding, FenceFlags, H264Flags, PROTOCOL_VERSION_3_8, SecurityType } from './constants.js';
+import { union, type Rect } from './damage.js';
+import type { CursorShape } from './encodings/cursor.js';
+import type { Framebuffer } from './framebuffer.js';
+import { ImageClientState, type ImageEncoding } from './image-updates.js';
 import {
   desktopSizeRect,
+  endOfContinuousUpdates,
   extendedDesktopSizeRect,
+  fence,
   framebufferUpdateHeader,
   h264RectHeader,
+  lastRect,
   securityRefusal,
   securityResult,
   securityTypes,
   serverInit,
-  SERVER_PIXEL_FORMAT,
 } from './server-messages.js';
 import type { RfbTransport } from './transport.js';
 import { createChallenge, verifyVncAuthResponse } from './vnc-auth.js';
@@ -31,8 +37,38 @@ export interface RfbLimits {
   handshakeTimeoutMs: number;
   maxCutTextBytes: number;
   maxEncodings: number;
-  /** Connections beyond this many are refused (with the RFB reason string) and closed. */
+  /**
+   * Memory a client's received-but-unparsed bytes may hold, counting a fixed overhead per
+   * buffered chunk (so a flood of tiny messages is bounded too). Default: the largest
+   * ClientCutText plus 1/16 for chunk overhead plus 64 KiB (`receiveBufferFor`).
+   */
+  maxReceiveBufferBytes: number;
+  /** Authenticated clients; one more is told `too many clients` in the RFB way and closed. */
   maxClients: number;
+  /**
+   * Connections still in the handshake before authentication, all addresses together. When full,
+   * the oldest of them is dropped to make room (so idle sockets cannot lock a real client out).
+   */
+  maxPendingClients: number;
+  /** Connections before authentication from one address; its oldest is dropped past this. */
+  maxPendingPerAddress: number;
+  /**
+   * Least time between two keyframes one client may force on the shared H.264 encoder
+   * (non-incremental requests, resyncs). Requests inside it are served when it ends; a client's
+   * first keyframe (its join) is never delayed.
+   */
+  forcedKeyframeIntervalMs: number;
+  /** Failed VNC authentications from one address before it is refused for a while. */
+  authFailuresBeforeBlock: number;
+  /** First refusal period after too many failures; it doubles with every further failure. */
+  authBlockMs: number;
+  /** Longest refusal period. */
+  authBlockMaxMs: number;
+}
+
+/** Default receive bound for a given largest ClientCutText: the message, its chunks' overhead (< 1/40 of it) and slack. */
+export function receiveBufferFor(maxCutTextBytes: number): number {
+  return maxCutTextBytes + Math.ceil(maxCutTextBytes / 16) + 64 * 1024;
 }
 
 export const DEFAULT_LIMITS: RfbLimits = {
@@ -43,7 +79,14 @@ export const DEFAULT_LIMITS: RfbLimits = {
   handshakeTimeoutMs: 10_000,
   maxCutTextBytes: 1024 * 1024,
   maxEncodings: 1024,
+  maxReceiveBufferBytes: receiveBufferFor(1024 * 1024),
   maxClients: 64,
+  maxPendingClients: 16,
+  maxPendingPerAddress: 4,
+  forcedKeyframeIntervalMs: 1000,
+  authFailuresBeforeBlock: 5,
+  authBlockMs: 10_000,
+  authBlockMaxMs: 10 * 60_000,
 };
 
 export interface RfbClientInfo {
@@ -62,31 +105,67 @@ export interface RfbClientStats {
   bytesSent: number;
   /** Times its queue overflowed and it was resynchronised with a keyframe. */
   resyncs: number;
+  /** Keyframes this client forced on the shared encoder (joins, full requests, resyncs). */
+  keyframesForced: number;
+  /** Image-path rectangles written (Raw, CopyRect, ZRLE, Tight). */
+  rectsSent: number;
 }
+
+/** How a client is served: the shared H.264 stream, or its own rectangles. */
+export type RfbClientMode = 'h264' | 'raw' | 'zrle' | 'tight';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly auth: RfbAuth;
   readonly desktopName: string;
   readonly limits: RfbLimits;
+  /** Pixel format announced in ServerInit (what a client gets until it sends SetPixelFormat). */
+  readonly pixelFormat: PixelFormat;
   framebufferSize(): { width: number; height: number };
+  /** The latest picture for image-path clients; null when none can be read (CUDA frames). */
+  framebuffer(): Framebuffer | null;
+  /** Pointer shape for clients that offer the Cursor pseudo-encoding. */
+  cursor(): CursorShape | null;
   /** The client needs a fresh keyframe (joined, asked for a full update, or fell behind). */
   requestKeyframe(client: RfbClientConnection, reason: string): void;
+  /** Security passed: the connection no longer counts as pending. */
+  clientAuthenticated(client: RfbClientConnection): void;
+  clientAuthFailed(client: RfbClientConnection): void;
   clientReady(client: RfbClientConnection, shared: boolean): void;
+  /** The client's SetEncodings took effect (for the log). */
+  clientEncodings(client: RfbClientConnection, list: readonly number[]): void;
   clientInput(client: RfbClientConnection, item: ClientItem): void;
   clientClosed(client: RfbClientConnection, reason: string, violation: RfbProtocolError | null): void;
 }
 
 type Phase = 'handshake' | 'ready' | 'closed';
 
-/** One client: RFC 6143 handshake, message handling, and its bounded H.264 frame queue. */
+const FULL_REGION: Rect = { x: 0, y: 0, width: 0xffff, height: 0xffff };
+
+/**
+ * One client: RFC 6143 handshake and messages; for H.264 clients a bounded queue of the shared
+ * stream's frames, for everyone else its own rectangles built from the latest picture.
+ */
 export class RfbClientConnection {
   readonly info: RfbClientInfo;
-  readonly stats: RfbClientStats = { framesSent: 0, framesDropped: 0, keyframesSent: 0, updatesSent: 0, bytesSent: 0, resyncs: 0 };
+  readonly stats: RfbClientStats = {
+    framesSent: 0,
+    framesDropped: 0,
+    keyframesSent: 0,
+    updatesSent: 0,
+    bytesSent: 0,
+    resyncs: 0,
+    keyframesForced: 0,
+    rectsSent: 0,
+  };
   /** RFB minor version in use (3, 7 or 8). */
   minorVersion = 8;
-  pixelFormat: PixelFormat = SERVER_PIXEL_FORMAT;
+  pixelFormat: PixelFormat;
   encodings: ReadonlySet<number> = new Set([Encoding.Raw]);
+  /** Passed security (or none was needed). */
+  authenticated = false;
+  /** Since when the connection exists (the oldest pending one is dropped first). */
+  readonly openedAt = Date.now();
   private phase: Phase = 'handshake';
   private readonly parser: ClientStreamParser;
   private challenge: Buffer | null = null;
@@ -94,13 +173,21 @@ export class RfbClientConnection {
   private pollTimer: NodeJS.Timeout | null = null;
   private backedUpSince: number | null = null;
   private updateRequested = false;
+  /** Area the client's pending requests cover (image path). */
+  private requested: Rect | null = null;
+  private continuous: Rect | null = null;
+  private fenceAnnounced = false;
+  private continuousAnnounced = false;
   private queue: EncodedPayload[] = [];
   private queuedBytes = 0;
   private awaitingKeyframe = true;
+  private lastForcedKeyframe = Number.NEGATIVE_INFINITY;
+  private deferredKeyframe: NodeJS.Timeout | null = null;
   /** Size the client believes the framebuffer has (ServerInit, then each DesktopSize sent). */
   private clientSize: { width: number; height: number } = { width: 0, height: 0 };
   private lastVideoSize: { width: number; height: number } | null = null;
   private pendingFlags = 0;
+  private readonly image: ImageClientState;
 
   constructor(
     id: number,
@@ -110,6 +197,8 @@ export class RfbClientConnection {
     private readonly refusal: string | null = null,
   ) {
     this.info = { id, transport: transport.kind, remote: transport.remote };
+    this.pixelFormat = host.pixelFormat;
+    this.image = new ImageClientState(host.pixelFormat);
     this.parser = new ClientStreamParser({ maxCutTextBytes: host.limits.maxCutTextBytes, maxEncodings: host.limits.maxEncodings });
     transport.onData((chunk) => this.receive(chunk));
     transport.onClose((reason, violation) => this.finish(reason, violation ? new RfbProtocolError('RFB_TRANSPORT', reason) : null));
@@ -120,6 +209,11 @@ export class RfbClientConnection {
     transport.write(Buffer.from(PROTOCOL_VERSION_3_8, 'latin1'));
   }
 
+  /** The peer's address without the port (per-address limits). */
+  get address(): string {
+    return this.transport.address;
+  }
+
   private isClosed(): boolean {
     return this.phase === 'closed';
   }
@@ -128,12 +222,28 @@ export class RfbClientConnection {
     return this.phase === 'ready';
   }
 
+  /** H.264 whenever the client offers it (wherever in its list); else its first image encoding. */
+  get mode(): RfbClientMode {
+    if (this.encodings.has(Encoding.H264)) return 'h264';
+    const names: Record<ImageEncoding, RfbClientMode> = { [Encoding.Raw]: 'raw', [Encoding.ZRLE]: 'zrle', [Encoding.Tight]: 'tight' };
+    return names[this.image.encoding];
+  }
+
   get wantsVideo(): boolean {
     return this.phase === 'ready' && this.encodings.has(Encoding.H264);
   }
 
+  /** Ready and served rectangles from the picture (not H.264). */
+  get wantsImage(): boolean {
+    return this.phase === 'ready' && !this.encodings.has(Encoding.H264);
+  }
+
   get queuedFrames(): number {
     return this.queue.length;
+  }
+
+  get continuousUpdates(): boolean {
+    return this.continuous !== null;
   }
 
   /** Cuts the client off (server shutdown or an application decision). */
@@ -149,6 +259,12 @@ export class RfbClientConnection {
     try {
       for (let item = this.parser.next(); item; item = this.isClosed() ? null : this.parser.next()) {
         this.handle(item);
+      }
+      if (!this.isClosed() && this.parser.footprint > this.host.limits.maxReceiveBufferBytes) {
+        throw new RfbProtocolError(
+          'RFB_MESSAGE_TOO_LARGE',
+          `${this.parser.bufferedBytes} unparsed bytes hold ${this.parser.footprint} bytes of memory (limit ${this.host.limits.maxReceiveBufferBytes})`,
+        );
       }
     } catch (error) {
       if (error instanceof RfbProtocolError) this.violation(error);
@@ -168,21 +284,71 @@ export class RfbClientConnection {
         return this.onClientInit(item.shared);
       case 'set-pixel-format':
         this.pixelFormat = item.pixelFormat;
+        this.image.setPixelFormat(item.pixelFormat);
         return;
-      case 'set-encodings': {
-        const hadVideo = this.wantsVideo;
-        this.encodings = new Set(item.encodings);
-        if (!hadVideo && this.wantsVideo) this.needKeyframe('client enabled H.264');
-        return;
-      }
+      case 'set-encodings':
+        return this.onSetEncodings(item.encodings);
       case 'update-request':
-        return this.onUpdateRequest(item.incremental);
+        return this.onUpdateRequest(item.incremental, { x: item.x, y: item.y, width: item.width, height: item.height });
+      case 'enable-continuous-updates':
+        return this.onEnableContinuousUpdates(item.enable, { x: item.x, y: item.y, width: item.width, height: item.height });
+      case 'fence':
+        return this.onFence(item.flags, item.payload);
       case 'key':
       case 'pointer':
       case 'cut-text':
         this.host.clientInput(this, item);
         return;
     }
+  }
+
+  private onSetEncodings(list: number[]): void {
+    const wasVideo = this.wantsVideo;
+    this.encodings = new Set(list);
+    this.image.setEncodings(list);
+    this.host.clientEncodings(this, list);
+    if (!wasVideo && this.wantsVideo) this.needKeyframe('client enabled H.264');
+    // The picture the client has came from the other path: it must get a whole new one.
+    if (wasVideo && !this.wantsVideo) this.image.invalidate();
+    // rfbproto: a server shows it speaks Fence with a Fence request of its own, and
+    // ContinuousUpdates with an EndOfContinuousUpdates, each once, on the first SetEncodings that
+    // offers it.
+    if (!this.fenceAnnounced && this.encodings.has(Encoding.Fence)) {
+      this.fenceAnnounced = true;
+      this.transport.write(fence(FenceFlags.Request, Buffer.alloc(0)));
+    }
+    if (!this.continuousAnnounced && this.encodings.has(Encoding.ContinuousUpdates)) {
+      this.continuousAnnounced = true;
+      this.transport.write(endOfContinuousUpdates());
+    }
+  }
+
+  private onEnableContinuousUpdates(enable: boolean, region: Rect): void {
+    if (!this.continuousAnnounced) {
+      throw new RfbProtocolError('RFB_BAD_MESSAGE', 'EnableContinuousUpdates without offering the ContinuousUpdates pseudo-encoding (-313)');
+    }
+    if (enable) {
+      this.continuous = region;
+      this.trySend();
+      return;
+    }
+    const wasOn = this.continuous !== null;
+    this.continuous = null;
+    // rfbproto: switching off is confirmed with EndOfContinuousUpdates, after the last update.
+    if (wasOn) this.transport.write(endOfContinuousUpdates());
+  }
+
+  /**
+   * Fence: answered at once, with Request cleared and the payload echoed. Messages are handled
+   * one by one in arrival order and every update is written when it is built, so whatever the
+   * client sent before the fence has been acted on (BlockBefore), nothing after it has (BlockAfter),
+   * and the next message's effect follows the answer (SyncNext): all three flags are kept.
+   */
+  private onFence(flags: number, payload: Buffer): void {
+    if (!this.encodings.has(Encoding.Fence)) throw new RfbProtocolError('RFB_BAD_MESSAGE', 'Fence without offering the Fence pseudo-encoding (-312)');
+    if ((flags & FenceFlags.Request) === 0) return; // the answer to our announcement
+    const supported = FenceFlags.BlockBefore | FenceFlags.BlockAfter | FenceFlags.SyncNext;
+    this.transport.write(fence(flags & supported, payload));
   }
 
   private onVersion(major: number, minor: number): void {
@@ -227,6 +393,8 @@ export class RfbClientConnection {
       // 3.8 sends SecurityResult after None; 3.3 and 3.7 do not.
       if (this.minorVersion === 8) this.transport.write(securityResult(true));
       this.parser.phase = 'client-init';
+      this.authenticated = true;
+      this.host.clientAuthenticated(this);
       return;
     }
     this.challenge = createChallenge();
@@ -239,6 +407,7 @@ export class RfbClientConnection {
     const ok = auth.type === 'vnc' && this.challenge !== null && verifyVncAuthResponse(auth.password, this.challenge, response);
     this.challenge = null;
     if (!ok) {
+      this.host.clientAuthFailed(this);
       this.transport.write(securityResult(false, this.minorVersion === 8 ? 'authentication failed' : undefined));
       this.parser.phase = 'closed';
       this.transport.end();
@@ -247,12 +416,14 @@ export class RfbClientConnection {
     }
     this.transport.write(securityResult(true));
     this.parser.phase = 'client-init';
+    this.authenticated = true;
+    this.host.clientAuthenticated(this);
   }
 
   private onClientInit(shared: boolean): void {
     const size = this.host.framebufferSize();
     this.clientSize = size;
-    this.transport.write(serverInit(size.width, size.height, this.host.desktopName));
+    this.transport.write(serverInit(size.width, size.height, this.host.desktopName, this.host.pixelFormat));
     this.parser.phase = 'messages';
     this.phase = 'ready';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -260,24 +431,45 @@ export class RfbClientConnection {
     this.host.clientReady(this, shared);
   }
 
-  private onUpdateRequest(incremental: boolean): void {
-    if (!this.encodings.has(Encoding.H264)) {
-      throw new RfbProtocolError('RFB_NO_H264', 'client asked for an update without offering the H.264 encoding (50); this server sends only H.264');
-    }
+  private onUpdateRequest(incremental: boolean, region: Rect): void {
     this.updateRequested = true;
-    // A non-incremental request asks for the whole picture: only a keyframe gives that (one
-    // already waiting at the head of the queue will do).
-    if (!incremental && !this.queue[0]?.keyframe) this.needKeyframe('full update requested');
+    this.requested = union(this.requested, region);
+    if (this.wantsVideo) {
+      // A non-incremental request asks for the whole picture: only a keyframe gives that (one
+      // already waiting at the head of the queue will do).
+      if (!incremental && !this.queue[0]?.keyframe) this.needKeyframe('full update requested');
+    } else if (!incremental) this.image.forceRegion(region);
     this.trySend();
   }
 
-  /** Drops what is queued and waits for the next keyframe, which the server is asked for. */
+  /**
+   * Drops what is queued and waits for the next keyframe, which the server is asked for. At
+   * most one per `forcedKeyframeIntervalMs` per client: a client flooding full-update requests
+   * cannot make the shared encoder emit keyframes for everyone (a join is never delayed: its
+   * first keyframe finds the window open).
+   */
   private needKeyframe(reason: string): void {
     this.stats.framesDropped += this.queue.length;
     this.queue = [];
     this.queuedBytes = 0;
     if (!this.awaitingKeyframe) this.pendingFlags |= H264Flags.ResetContext;
     this.awaitingKeyframe = true;
+    this.askForKeyframe(reason);
+  }
+
+  private askForKeyframe(reason: string): void {
+    const wait = this.lastForcedKeyframe + this.host.limits.forcedKeyframeIntervalMs - Date.now();
+    if (wait > 0) {
+      this.deferredKeyframe ??= setTimeout(() => {
+        this.deferredKeyframe = null;
+        // A keyframe that came meanwhile (periodic, or another client's) already did the job.
+        if (this.wantsVideo && this.awaitingKeyframe) this.askForKeyframe(`${reason} (deferred)`);
+      }, wait);
+      this.deferredKeyframe.unref();
+      return;
+    }
+    this.lastForcedKeyframe = Date.now();
+    this.stats.keyframesForced++;
     this.host.requestKeyframe(this, reason);
   }
 
@@ -306,14 +498,43 @@ export class RfbClientConnection {
     this.trySend();
   }
 
+  /** A new picture was pushed (image path). */
+  offerPicture(): void {
+    if (this.wantsImage) this.trySend();
+  }
+
+  /** A new pointer shape was set. */
+  cursorChanged(): void {
+    if (this.wantsImage && this.encodings.has(Encoding.Cursor)) this.trySend();
+  }
+
   private trySend(): void {
-    if (this.phase !== 'ready' || this.queue.length === 0) return;
+    if (this.phase !== 'ready') return;
+    if (this.wantsVideo && this.queue.length === 0) return;
     if (this.transport.bufferedBytes > this.host.limits.writeHighWaterMark) {
       this.watchBacklog();
       return;
     }
     this.backedUpSince = null;
-    if (!this.updateRequested) return;
+    if (!this.updateRequested && this.continuous === null) return;
+    if (this.wantsVideo) this.sendVideo();
+    else this.sendImage();
+  }
+
+  /** Pseudo-rectangle announcing a new framebuffer size, or null after cutting the client off. */
+  private resizeRect(width: number, height: number): Buffer | null {
+    let rect: Buffer;
+    if (this.encodings.has(Encoding.DesktopSize)) rect = desktopSizeRect(width, height);
+    else if (this.encodings.has(Encoding.ExtendedDesktopSize)) rect = extendedDesktopSizeRect(width, height);
+    else {
+      this.violation(new RfbProtocolError('RFB_CANNOT_RESIZE', `framebuffer is now ${width}x${height} and the client supports neither DesktopSize nor ExtendedDesktopSize`));
+      return null;
+    }
+    this.clientSize = { width, height };
+    return rect;
+  }
+
+  private sendVideo(): void {
     const first = this.queue[0]!;
     const { width, height } = first;
     // Frames of one size share a rectangle: noVNC decodes every access unit in it and shows the last.
@@ -325,14 +546,10 @@ export class RfbClientConnection {
     const parts: Buffer[] = [];
     let rects = 1;
     if (width !== this.clientSize.width || height !== this.clientSize.height) {
-      if (this.encodings.has(Encoding.DesktopSize)) parts.push(desktopSizeRect(width, height));
-      else if (this.encodings.has(Encoding.ExtendedDesktopSize)) parts.push(extendedDesktopSizeRect(width, height));
-      else {
-        this.violation(new RfbProtocolError('RFB_CANNOT_RESIZE', `framebuffer is now ${width}x${height} and the client supports neither DesktopSize nor ExtendedDesktopSize`));
-        return;
-      }
+      const rect = this.resizeRect(width, height);
+      if (!rect) return;
+      parts.push(rect);
       rects++;
-      this.clientSize = { width, height };
     }
     let flags = this.pendingFlags;
     if (this.lastVideoSize === null) flags |= H264Flags.ResetContext;
@@ -350,6 +567,39 @@ export class RfbClientConnection {
     this.stats.updatesSent++;
     this.stats.framesSent += batch.length;
     this.stats.keyframesSent += batch.filter((p) => p.keyframe).length;
+    this.stats.bytesSent += parts.reduce((n, b) => n + b.length, 0);
+  }
+
+  private sendImage(): void {
+    const fb = this.host.framebuffer();
+    if (!fb) return;
+    const parts: Buffer[] = [];
+    let rects = 0;
+    if (fb.width !== this.clientSize.width || fb.height !== this.clientSize.height) {
+      const rect = this.resizeRect(fb.width, fb.height);
+      if (!rect) return;
+      parts.push(rect);
+      rects++;
+      this.image.invalidate();
+    }
+    const region = union(this.updateRequested ? this.requested : null, this.continuous ?? this.requested ?? FULL_REGION);
+    const cursor = this.encodings.has(Encoding.Cursor) ? this.host.cursor() : null;
+    const update = this.image.build(fb, region, cursor);
+    if (update) {
+      parts.push(...update.parts);
+      rects += update.rects;
+    }
+    if (rects === 0) return; // nothing changed: the request stays pending until something does
+    // vncsnapshot 1.2a (RFB 3.3) offers LastRect but reads its rectangle as an empty one and then
+    // waits for 65534 more: only viewers of 3.7 and later get it.
+    const lastRectUsed = this.encodings.has(Encoding.LastRect) && this.minorVersion >= 7;
+    if (lastRectUsed) parts.push(lastRect());
+    parts.unshift(framebufferUpdateHeader(lastRectUsed ? 0xffff : rects));
+    this.transport.writeMany(parts);
+    this.updateRequested = false;
+    this.requested = null;
+    this.stats.updatesSent++;
+    this.stats.rectsSent += rects;
     this.stats.bytesSent += parts.reduce((n, b) => n + b.length, 0);
   }
 
@@ -386,7 +636,8 @@ export class RfbClientConnection {
     this.phase = 'closed';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.handshakeTimer = this.pollTimer = null;
+    if (this.deferredKeyframe) clearTimeout(this.deferredKeyframe);
+    this.handshakeTimer = this.pollTimer = this.deferredKeyframe = null;
     this.queue = [];
     this.queuedBytes = 0;
     this.host.clientClosed(this, reason, violation);

@@ -28,7 +28,9 @@ export type ClientItem =
   | { type: 'update-request'; incremental: boolean; x: number; y: number; width: number; height: number }
   | { type: 'key'; down: boolean; keysym: number }
   | { type: 'pointer'; buttonMask: number; x: number; y: number }
-  | { type: 'cut-text'; text: string };
+  | { type: 'cut-text'; text: string }
+  | { type: 'enable-continuous-updates'; enable: boolean; x: number; y: number; width: number; height: number }
+  | { type: 'fence'; flags: number; payload: Buffer };
 
 export interface ParserLimits {
   /** Largest ClientCutText accepted; a longer announced length cuts the client off at once. */
@@ -51,6 +53,11 @@ export class ClientStreamParser {
 
   get bufferedBytes(): number {
     return this.queue.length;
+  }
+
+  /** Memory the unparsed bytes hold, per-chunk overhead included. */
+  get footprint(): number {
+    return this.queue.footprint;
   }
 
   push(chunk: Buffer): void {
@@ -158,6 +165,19 @@ export class ClientStreamParser {
         const b = q.take(8 + length);
         return { type: 'cut-text', text: b.toString('latin1', 8) };
       }
+      case ClientMessage.EnableContinuousUpdates: {
+        if (q.length < 10) return null;
+        const b = q.take(10);
+        return { type: 'enable-continuous-updates', enable: b[1] !== 0, x: b.readUInt16BE(2), y: b.readUInt16BE(4), width: b.readUInt16BE(6), height: b.readUInt16BE(8) };
+      }
+      case ClientMessage.ClientFence: {
+        if (q.length < 9) return null;
+        const length = q.byteAt(8);
+        if (length > 64) throw new RfbProtocolError('RFB_BAD_MESSAGE', `Fence payload of ${length} bytes (at most 64)`);
+        if (q.length < 9 + length) return null;
+        const b = q.take(9 + length);
+        return { type: 'fence', flags: b.readUInt32BE(4), payload: Buffer.from(b.subarray(9)) };
+      }
       default:
         throw new RfbProtocolError('RFB_UNKNOWN_MESSAGE', `unknown client message type ${type}`);
     }
@@ -171,13 +191,17 @@ function checkPixelFormat(pf: PixelFormat): void {
   if (pf.depth > pf.bitsPerPixel) {
     throw new RfbProtocolError('RFB_BAD_MESSAGE', `SetPixelFormat: depth ${pf.depth} exceeds bits-per-pixel ${pf.bitsPerPixel}`);
   }
-  if (pf.trueColour) {
+  if (!pf.trueColour) {
+    // A colour map would need SetColourMapEntries; every viewer in use asks for true colour.
+    throw new RfbProtocolError('RFB_BAD_MESSAGE', 'SetPixelFormat: colour-map (non-true-colour) formats are not supported; ask for true colour');
+  }
+  {
     for (const [name, max, shift] of [
       ['red', pf.redMax, pf.redShift],
       ['green', pf.greenMax, pf.greenShift],
       ['blue', pf.blueMax, pf.blueShift],
     ] as const) {
-      if (shift >= pf.bitsPerPixel || max === 0 || max >= 2 ** pf.bitsPerPixel) {
+      if (shift >= pf.bitsPerPixel || max === 0 || max * 2 ** shift >= 2 ** pf.bitsPerPixel) {
         throw new RfbProtocolError('RFB_BAD_MESSAGE', `SetPixelFormat: ${name} max ${max} / shift ${shift} do not fit ${pf.bitsPerPixel} bits`);
       }
     }

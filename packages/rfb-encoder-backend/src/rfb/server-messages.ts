@@ -58,12 +58,12 @@ export function writePixelFormat(pf: PixelFormat, out: Buffer, offset: number): 
   out[offset + 12] = pf.blueShift;
 }
 
-export function serverInit(width: number, height: number, name: string): Buffer {
+export function serverInit(width: number, height: number, name: string, format: PixelFormat = SERVER_PIXEL_FORMAT): Buffer {
   const text = Buffer.from(name, 'utf8');
   const out = Buffer.alloc(24 + text.length);
   out.writeUInt16BE(width, 0);
   out.writeUInt16BE(height, 2);
-  writePixelFormat(SERVER_PIXEL_FORMAT, out, 4);
+  writePixelFormat(format, out, 4);
   out.writeUInt32BE(text.length, 20);
   text.copy(out, 24);
   return out;
@@ -76,7 +76,7 @@ export function framebufferUpdateHeader(rectangles: number): Buffer {
   return out;
 }
 
-function rectHeader(x: number, y: number, width: number, height: number, encoding: number): Buffer {
+export function rectHeader(x: number, y: number, width: number, height: number, encoding: number): Buffer {
   const out = Buffer.alloc(12);
   out.writeUInt16BE(x, 0);
   out.writeUInt16BE(y, 2);
@@ -128,4 +128,24 @@ export function serverCutText(text: string): Buffer {
 
 export function bell(): Buffer {
   return Buffer.from([ServerMessage.Bell]);
+}
+
+/** Fence (rfbproto): flags, then up to 64 bytes the other side echoes. */
+export function fence(flags: number, payload: Buffer): Buffer {
+  const out = Buffer.alloc(9 + payload.length);
+  out[0] = ServerMessage.ServerFence;
+  out.writeUInt32BE(flags >>> 0, 4);
+  out[8] = payload.length;
+  payload.copy(out, 9);
+  return out;
+}
+
+/** EndOfContinuousUpdates (rfbproto): announces the extension, and confirms it was switched off. */
+export function endOfContinuousUpdates(): Buffer {
+  return Buffer.from([ServerMessage.EndOfContinuousUpdates]);
+}
+
+/** LastRect pseudo-rectangle: ends an update announced with 0xFFFF rectangles. */
+export function lastRect(): Buffer {
+  return rectHeader(0, 0, 0, 0, Encoding.LastRect);
 }

@@ -4,18 +4,22 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidOptionError, RfbProtocolError, ServerClosedError } from '../errors.js';
 import type { EncodedPayload, EncoderBackend, RawFrame } from '../backend/types.js';
-import type { ClientItem } from './client-parser.js';
+import type { ClientItem, PixelFormat } from './client-parser.js';
+import { defaultCursor, type CursorShape } from './encodings/cursor.js';
+import { framebufferFromFrame, type Framebuffer } from './framebuffer.js';
 import {
   DEFAULT_LIMITS,
+  receiveBufferFor,
   RfbClientConnection,
   type ConnectionHost,
   type RfbAuth,
   type RfbClientInfo,
+  type RfbClientMode,
   type RfbClientStats,
   type RfbLimits,
 } from './client-connection.js';
 import { consoleLogger, silentLogger, type RfbLogger } from './logger.js';
-import { bell, serverCutText } from './server-messages.js';
+import { bell, SERVER_PIXEL_FORMAT, serverCutText } from './server-messages.js';
 import { tcpTransport, webSocketTransport, type RfbTransport } from './transport.js';
 
 export interface RfbServerOptions {
@@ -31,8 +35,27 @@ export interface RfbServerOptions {
   httpServer?: HttpServer;
   /** Accept WebSocket upgrades only on this path (default: any path). */
   webSocketPath?: string;
-  /** Default `{ type: 'none' }`. `{ type: 'vnc', password }`: VNC Authentication (only the first 8 characters count). */
+  /**
+   * Default `{ type: 'none' }`. `{ type: 'vnc', password }`: VNC Authentication (only the first 8
+   * characters count; characters above U+00FF are refused, as the DES key holds bytes).
+   */
   auth?: RfbAuth;
+  /**
+   * Listening on anything but loopback without a password is refused unless this is `true`:
+   * anyone who can reach the port could watch the screen and type.
+   */
+  allowUnauthenticatedRemote?: boolean;
+  /**
+   * Web pages (Origin header values, e.g. `https://app.example`) whose scripts may open the
+   * WebSocket; `'*'` for any. Default: only a page from the same host and port as the WebSocket
+   * itself (the Host header), plus clients that send no Origin (not browsers). Without this, any
+   * site the user visits could connect to a loopback server, watch and type.
+   */
+  allowedOrigins?: readonly string[] | '*';
+  /** Pixel format announced in ServerInit, used for clients that never send SetPixelFormat. Default 32 bpp B,G,R,X. */
+  pixelFormat?: PixelFormat;
+  /** Pointer shape sent to clients that offer the Cursor pseudo-encoding (-239). Default: an arrow; null for none. */
+  cursor?: CursorShape | null;
   desktopName?: string;
   /** Framebuffer size announced before the first frame is pushed. Default 640x480. */
   initialSize?: { width: number; height: number };
@@ -84,6 +107,9 @@ export interface RfbClientSnapshot extends RfbClientInfo {
   ready: boolean;
   /** Ready and has asked for H.264: it is sent video. */
   watching: boolean;
+  /** `h264` (shared stream) or the image encoding its rectangles use. */
+  mode: RfbClientMode;
+  continuousUpdates: boolean;
   queuedFrames: number;
   stats: RfbClientStats;
 }
@@ -110,6 +136,13 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
   private encoding = false;
   private keyframeWanted = false;
   private keyframeTimer: NodeJS.Timeout | null = null;
+  /** The last pushed frame as image-path clients read it (null: not readable, e.g. CUDA). */
+  private picture: Framebuffer | null = null;
+  private pictureSource: RawFrame | null = null;
+  private warnedUnreadable = false;
+  private cursorShape: CursorShape | null;
+  /** Failed authentications per address, and until when it is refused. */
+  private readonly authFailures = new Map<string, { count: number; blockedUntil: number }>();
 
   constructor(options: RfbServerOptions) {
     super();
@@ -117,12 +150,24 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     this.backend = options.backend;
     this.logger = options.logger === 'silent' ? silentLogger : (options.logger ?? consoleLogger);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    if (options.limits?.maxReceiveBufferBytes === undefined) this.limits.maxReceiveBufferBytes = receiveBufferFor(this.limits.maxCutTextBytes);
     this.auth = options.auth ?? { type: 'none' };
-    if (this.auth.type === 'vnc' && this.auth.password.length === 0) throw new InvalidOptionError('VNC authentication needs a non-empty password');
+    if (this.auth.type === 'vnc') checkPassword(this.auth.password);
+    this.cursorShape = options.cursor === undefined ? defaultCursor() : options.cursor;
     this.size = options.initialSize ?? { width: 640, height: 480 };
     if (options.tcpPort === undefined && options.webSocketPort === undefined && !options.httpServer) {
       throw new InvalidOptionError('give tcpPort, webSocketPort or httpServer: the server needs somewhere to listen');
     }
+    this.checkExposure(options.host ?? '127.0.0.1');
+  }
+
+  /** Refuses a non-loopback listener without authentication unless the caller opted in. */
+  private checkExposure(host: string): void {
+    if (this.auth.type !== 'none' || this.options.allowUnauthenticatedRemote === true || isLoopback(host)) return;
+    throw new InvalidOptionError(
+      `refusing to listen on ${host} without a password: anyone who can reach it could watch the screen and send keys. ` +
+        `Set auth: { type: 'vnc', password } (and put TLS in front), bind 127.0.0.1, or pass allowUnauthenticatedRemote: true if that is really meant`,
+    );
   }
 
   /** Starts the listeners; resolves with the bound addresses (useful with port 0). */
@@ -135,8 +180,13 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       this.tcpServer = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(this.options.tcpPort, host, () => resolve());
+        server.listen(this.options.tcpPort, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
+      // After start-up too (EMFILE on accept, …): an 'error' without a listener would kill the process.
+      server.on('error', (e) => this.logger.error(`TCP listener: ${e.message}`));
       out.tcp = server.address() as AddressInfo;
     }
     if (this.options.webSocketPort !== undefined || this.options.httpServer) {
@@ -148,21 +198,33 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
         perMessageDeflate: false,
         // noVNC asks for the 'binary' subprotocol; answer it when offered.
         handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
+        verifyClient: (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+          if (originAllowed(info.origin, info.req.headers.host, this.options.allowedOrigins)) return done(true);
+          this.logger.warn(`refused a WebSocket from origin ${JSON.stringify(info.origin)} (${info.req.socket.remoteAddress ?? '?'}): not in allowedOrigins`);
+          done(false, 403, 'origin not allowed');
+        },
       });
       this.wsServer = wss;
+      wss.on('error', (e) => this.logger.error(`WebSocket listener: ${e.message}`));
       wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
         const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
-        this.accept(webSocketTransport(ws, remote));
+        this.accept(webSocketTransport(ws, remote, request.socket.remoteAddress ?? '?'));
       });
       if (!this.options.httpServer) {
         await new Promise<void>((resolve, reject) => {
           wss.once('error', reject);
-          wss.once('listening', () => resolve());
+          wss.once('listening', () => {
+            wss.off('error', reject);
+            resolve();
+          });
         });
         out.webSocket = wss.address() as AddressInfo;
       } else {
         const address = this.options.httpServer.address();
-        if (address && typeof address === 'object') out.webSocket = address;
+        if (address && typeof address === 'object') {
+          out.webSocket = address;
+          this.checkExposure(address.address);
+        }
       }
     }
     return out;
@@ -174,7 +236,21 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
   }
 
   clients(): RfbClientSnapshot[] {
-    return [...this.connections].map((c) => ({ ...c.info, ready: c.ready, watching: c.wantsVideo, queuedFrames: c.queuedFrames, stats: { ...c.stats } }));
+    return [...this.connections].map((c) => ({
+      ...c.info,
+      ready: c.ready,
+      watching: c.wantsVideo,
+      mode: c.mode,
+      continuousUpdates: c.continuousUpdates,
+      queuedFrames: c.queuedFrames,
+      stats: { ...c.stats },
+    }));
+  }
+
+  /** Changes the pointer shape clients with the Cursor pseudo-encoding draw (null: none). */
+  setCursor(shape: CursorShape | null): void {
+    this.cursorShape = shape;
+    for (const c of this.connections) c.cursorChanged();
   }
 
   /**
@@ -186,6 +262,13 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
   pushFrame(frame: RawFrame): Promise<void> {
     if (this.closed) return Promise.reject(new ServerClosedError());
     this.lastFrame = frame;
+    this.picture = null;
+    this.pictureSource = frame;
+    const imageClients = [...this.connections].filter((c) => c.wantsImage);
+    if (imageClients.length > 0) {
+      if (frame.width !== this.size.width || frame.height !== this.size.height) this.size = { width: frame.width, height: frame.height };
+      for (const c of imageClients) c.offerPicture();
+    }
     if (![...this.connections].some((c) => c.wantsVideo)) {
       if (frame.width !== this.size.width || frame.height !== this.size.height) this.size = { width: frame.width, height: frame.height };
       return Promise.resolve();
@@ -225,6 +308,19 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     ]);
   }
 
+  /** The last pushed frame for the image path, converted once, on first use. */
+  private framebuffer(): Framebuffer | null {
+    if (!this.picture && this.pictureSource) {
+      this.picture = framebufferFromFrame(this.pictureSource);
+      if (!this.picture && !this.warnedUnreadable) {
+        this.warnedUnreadable = true;
+        this.logger.warn('frames in CUDA memory cannot be sent to clients without H.264 (Raw/ZRLE/Tight need the pixels on the CPU)');
+      }
+      if (this.picture) this.pictureSource = null;
+    }
+    return this.picture;
+  }
+
   private writers = new WeakMap<RfbClientConnection, RfbTransport>();
 
   private writeTo(client: RfbClientConnection, message: Buffer): void {
@@ -240,13 +336,21 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       auth: this.auth,
       desktopName: this.options.desktopName ?? 'nvenc-ts',
       limits: this.limits,
+      pixelFormat: this.options.pixelFormat ?? SERVER_PIXEL_FORMAT,
       framebufferSize: () => this.framebufferSize,
+      framebuffer: () => this.framebuffer(),
+      cursor: () => this.cursorShape,
       requestKeyframe: () => this.requestKeyframe(),
+      clientAuthenticated: () => {},
+      clientAuthFailed: (client) => this.authFailed(client.address),
       clientReady: (client, shared) => this.clientReady(client, shared),
+      clientEncodings: (client, list) =>
+        this.logger.debug?.(`client #${client.info.id} encodings [${list.join(', ')}]: served ${client.mode}${client.continuousUpdates ? ', continuous' : ''}`),
       clientInput: (client, item) => this.clientInput(client, item),
       clientClosed: (client, reason, violation) => this.clientClosed(client, reason, violation),
     };
-    const refusal = this.connections.size >= this.limits.maxClients ? `too many clients (limit ${this.limits.maxClients})` : null;
+    const refusal = this.refusalFor(transport.address);
+    if (!refusal) this.makeRoomForPending(transport.address);
     const client = new RfbClientConnection(this.nextClientId++, transport, host, refusal);
     if (refusal) this.logger.warn(`refusing client #${client.info.id} (${transport.kind} ${transport.remote}): ${refusal}`);
     this.writers.set(client, transport);
@@ -254,7 +358,48 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     this.logger.debug?.(`client #${client.info.id} connected (${transport.kind} ${transport.remote})`);
   }
 
+  private refusalFor(address: string): string | null {
+    const failures = this.authFailures.get(address);
+    const now = Date.now();
+    if (failures && failures.blockedUntil > now) {
+      return `too many authentication failures from ${address}; try again in ${Math.ceil((failures.blockedUntil - now) / 1000)} s`;
+    }
+    const authenticated = [...this.connections].filter((c) => c.authenticated).length;
+    if (authenticated >= this.limits.maxClients) return `too many clients (limit ${this.limits.maxClients})`;
+    return null;
+  }
+
+  /**
+   * Pre-authentication connections are capped in total and per address; a new one pushes out
+   * the oldest (of its own address first), so idle or slow-loris sockets cannot keep a real
+   * client from logging in (it is always the newest).
+   */
+  private makeRoomForPending(address: string): void {
+    const pending = [...this.connections].filter((c) => !c.authenticated).sort((a, b) => a.openedAt - b.openedAt);
+    const sameAddress = pending.filter((c) => c.address === address);
+    if (sameAddress.length >= this.limits.maxPendingPerAddress) {
+      sameAddress[0]!.close(`more than ${this.limits.maxPendingPerAddress} unauthenticated connections from ${address}`);
+      return;
+    }
+    if (pending.length >= this.limits.maxPendingClients) pending[0]!.close(`more than ${this.limits.maxPendingClients} unauthenticated connections`);
+  }
+
+  /** TigerVNC-style blacklist: after N failures an address is refused for a period that doubles. */
+  private authFailed(address: string): void {
+    const entry = this.authFailures.get(address) ?? { count: 0, blockedUntil: 0 };
+    entry.count++;
+    if (entry.count >= this.limits.authFailuresBeforeBlock) {
+      const period = Math.min(this.limits.authBlockMaxMs, this.limits.authBlockMs * 2 ** (entry.count - this.limits.authFailuresBeforeBlock));
+      entry.blockedUntil = Date.now() + period;
+      this.logger.warn(`${entry.count} failed authentications from ${address}: refusing it for ${Math.round(period / 1000)} s`);
+    }
+    this.authFailures.set(address, entry);
+    // Bounded: forget the oldest addresses past a few thousand.
+    if (this.authFailures.size > 4096) this.authFailures.delete(this.authFailures.keys().next().value!);
+  }
+
   private clientReady(client: RfbClientConnection, shared: boolean): void {
+    this.authFailures.delete(client.address);
     this.logger.info(`client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}`);
     if (!shared && this.options.exclusiveClients === 'disconnect-others') {
       for (const other of [...this.connections]) if (other !== client) other.close(`client #${client.info.id} asked for exclusive access`);
@@ -332,4 +477,33 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     }
     if (payloads.length) this.emit('encoded', payloads);
   }
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || h.startsWith('127.') || h.startsWith('::ffff:127.');
+}
+
+/** Characters the DES key can hold: Latin-1, one byte each; and at least one. */
+function checkPassword(password: string): void {
+  if (password.length === 0) throw new InvalidOptionError('VNC authentication needs a non-empty password');
+  for (const ch of password) {
+    if (ch.codePointAt(0)! > 0xff) {
+      throw new InvalidOptionError(`VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+  }
+}
+
+/** Origin policy of the WebSocket listener (see `allowedOrigins`). */
+export function originAllowed(origin: string | undefined, hostHeader: string | undefined, allowed: readonly string[] | '*' | undefined): boolean {
+  if (!origin) return true; // not a browser: browsers always send Origin on WebSocket requests
+  if (allowed === '*') return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (allowed) return allowed.some((a) => a === origin || a === parsed.origin);
+  return hostHeader !== undefined && parsed.host === hostHeader.toLowerCase();
 }

@@ -5,6 +5,8 @@ import type { WebSocket } from 'ws';
 export interface RfbTransport {
   readonly kind: 'tcp' | 'websocket';
   readonly remote: string;
+  /** The peer's address without the port (what per-address limits count). */
+  readonly address: string;
   /** Bytes accepted by write() but not yet handed to the kernel: the client's backlog. */
   readonly bufferedBytes: number;
   write(data: Buffer): void;
@@ -36,6 +38,7 @@ export function tcpTransport(socket: Socket): RfbTransport {
   return {
     kind: 'tcp',
     remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+    address: socket.remoteAddress ?? '?',
     get bufferedBytes() {
       return socket.writableLength;
     },
@@ -65,7 +68,7 @@ export function tcpTransport(socket: Socket): RfbTransport {
   };
 }
 
-export function webSocketTransport(ws: WebSocket, remote: string): RfbTransport {
+export function webSocketTransport(ws: WebSocket, remote: string, address: string): RfbTransport {
   let closeListener: ((reason: string, violation: boolean) => void) | null = null;
   let closed = false;
   // ws reports a peer's framing errors (oversized message, bad opcode, unmasked frame) as 'error'.
@@ -82,6 +85,7 @@ export function webSocketTransport(ws: WebSocket, remote: string): RfbTransport 
   return {
     kind: 'websocket',
     remote,
+    address,
     get bufferedBytes() {
       return ws.bufferedAmount;
     },

@@ -181,7 +181,7 @@ export function captureLogger(): { lines: string[]; logger: { info(l: string): v
       info: (l) => lines.push(`info ${l}`),
       warn: (l) => lines.push(`warn ${l}`),
       error: (l) => lines.push(`error ${l}`),
-      debug: () => {},
+      debug: (l) => lines.push(`debug ${l}`),
     },
   };
 }

@@ -1,0 +1,62 @@
+#pragma once
+// JS ↔ C++ conversion for the Encoder binding (sharp's src/common.cc role): options, frames,
+// per-frame metadata and packets. Conversion checks types only: @nvenc-ts/nvenc
+// (packages/nvenc/src/options.ts) owns every default and range, so every field the session needs
+// is required here and a missing one is INVALID_OPTION naming it.
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "native_error.h"
+#include "session/session_types.h"
+
+namespace nvenc {
+
+NativeError invalidOption(const std::string& message, const char* phase = "configure");
+
+// True when `key` is present and neither undefined nor null.
+bool has(const Napi::Object& o, const char* key);
+// A bigint (or safe-integer number) as 64 bits, e.g. a CUDA pointer or context.
+uint64_t bigintValue(const Napi::Value& v, const char* what);
+Codec parseCodec(const std::string& name);
+
+SessionOptions parseSessionOptions(const Napi::Object& o);
+ReconfigureRequest parseReconfigure(const Napi::Value& value);
+
+// A frame as the binding received it: host bytes or a CUDA device pointer.
+struct FrameInput {
+  bool device = false;
+  const uint8_t* data = nullptr;
+  size_t bytes = 0;
+  size_t pitch = 0;
+  CUdeviceptr ptr = 0;
+  Napi::Object holder;  // what keeps `data` alive
+};
+
+FrameInput parseFrame(const Napi::Value& value);
+FrameMeta parseEncodeOptions(const Napi::Value& value);
+
+// encode(frame, options?) / encodeAsync(frame, options?) arguments.
+struct EncodeArguments {
+  FrameInput frame;
+  FrameMeta meta;
+};
+EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info);
+
+// Hands out JS-owned Buffers so a synchronous call copies each packet once (see PacketMemory).
+class JsPacketMemory : public PacketMemory {
+ public:
+  explicit JsPacketMemory(Napi::Env env) : env_(env) {}
+  uint8_t* allocate(size_t bytes, size_t& handle) override;
+  Napi::Buffer<uint8_t> buffer(size_t handle) const { return buffers_[handle]; }
+
+ private:
+  Napi::Env env_;
+  std::vector<Napi::Buffer<uint8_t>> buffers_;
+};
+
+// Packets as JS objects { data, keyframe, pictureType, seq, timestamp, frameIndex }.
+Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory = nullptr);
+
+}  // namespace nvenc
