@@ -19,6 +19,7 @@ export type NvencPhase =
   | 'reconfigure'
   | 'close';
 
+/** Constructor options of `NvencError` and its subclasses. */
 export interface NvencErrorOptions {
   code: string;
   status?: number | undefined;
@@ -26,6 +27,7 @@ export interface NvencErrorOptions {
   cause?: unknown;
 }
 
+/** Base class of every error this package throws; `code` says which failure it is. */
 export class NvencError extends Error {
   /** Stable machine-readable code (see `errorDocs`). */
   readonly code: string;
@@ -139,6 +141,7 @@ function isNativeErrorLike(value: unknown): value is NativeErrorLike {
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
+/** What `fromNative()` adds to a native error's message. */
 export interface FromNativeContext {
   /** GPU name, used to make NV_ENC_ERR_NO_ENCODE_DEVICE say which GPU has no engine. */
   gpuName?: string | undefined;

@@ -63,6 +63,8 @@ export {
   renderErrorDocs,
   type ErrorDoc,
   type NvencPhase,
+  type NvencErrorOptions,
+  type FromNativeContext,
 } from './errors.js';
 export {
   resolveEncoderOptions,
@@ -79,5 +81,11 @@ export {
   INPUT_FORMATS,
 } from './options.js';
 export { frameLayout } from './frame.js';
-export { availableAbis, checkPlatform } from './native-binary.js';
-export { softwareDeviceState, softwareDeviceLibraries, type SoftwareDeviceLibraries } from './software-device.js';
+export { availableAbis, checkPlatform, type PlatformFacts } from './native-binary.js';
+export {
+  softwareDeviceState,
+  softwareDeviceLibraries,
+  type SoftwareDeviceLibraries,
+  type SoftwareDeviceState,
+} from './software-device.js';
+export type { NativeCudaDevice } from './native-types.js';

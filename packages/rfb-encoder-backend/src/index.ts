@@ -43,7 +43,15 @@ export {
   type RfbListenAddresses,
   type RfbClientSnapshot,
 } from './rfb/server.js';
-export { DEFAULT_LIMITS, type RfbAuth, type RfbLimits, type RfbClientInfo, type RfbClientStats } from './rfb/client-connection.js';
+export {
+  DEFAULT_LIMITS,
+  type RfbAuth,
+  type RfbLimits,
+  type RfbClientInfo,
+  type RfbClientStats,
+  type RfbClientMode,
+} from './rfb/client-connection.js';
+export type { CursorShape } from './rfb/encodings/cursor.js';
 export type { PixelFormat } from './rfb/client-parser.js';
 export { Encoding, H264Flags, SecurityType } from './rfb/constants.js';
 export { vncAuthResponse } from './rfb/vnc-auth.js';
