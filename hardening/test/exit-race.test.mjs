@@ -16,7 +16,7 @@ test(`${RUNS} exits with async encodes in flight end cleanly`, { skip }, () => {
     const b = require(${JSON.stringify(join(nativeBuildDir, 'nvenc_12_1.node'))});
     const o = { ...${JSON.stringify(libs)}, gpu: 0, width: 320, height: 240, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto',
       rateControl: 'cbr', bitrate: 1e6, fpsNum: 30, fpsDen: 1, gop: 0xffffffff, idrPeriod: 0xffffffff, bFrames: 2,
-      inputFormat: 'nv12', extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false };
+      inputFormat: 'nv12', extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, hostUpload: 'auto' };
     const enc = new b.Encoder(o);
     const frame = Buffer.alloc(320 * 240 * 1.5, 128);
     for (let i = 0; i < 10; i++) enc.encodeAsync({ data: frame }).catch(() => {});

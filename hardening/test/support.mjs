@@ -57,7 +57,7 @@ export function nativeOptions(extra = {}) {
   return {
     ...libs, gpu: 0, width: 64, height: 48, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto', rateControl: 'cbr', bitrate: 500_000,
     fpsNum: 30, fpsDen: 1, gop: 0xffffffff, idrPeriod: 0xffffffff, bFrames: 0, inputFormat: 'nv12',
-    extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, ...extra,
+    extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, hostUpload: 'auto', ...extra,
   };
 }
 

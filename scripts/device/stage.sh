@@ -5,8 +5,12 @@
 # the codec2 speech codec) are replaced by small stand-ins (stubs/) to fit the 64 MiB carry limit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-dir="$root/.device"
-bash "$root/../shared/device/stage.sh" "$dir" >/dev/null
+# DEST: where to stage (default .device of this checkout). The device tool carries ignored
+# folders of the checkout the session started in, which may not be this worktree.
+dir=${DEST:-$root/.device}
+shared=${SHARED_DIR:-$root/../shared}
+[[ -f $shared/device/stage.sh ]] || shared=/work/shared
+bash "$shared/device/stage.sh" "$dir" >/dev/null
 lib="$root/packages/nvenc-software-device/build/lib/libnvidia-encode.so.1"
 [[ -f $lib ]] || { echo "build the software device first (bash scripts/bootstrap.sh)" >&2; exit 1; }
 work=$(mktemp -d)

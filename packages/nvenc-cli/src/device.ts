@@ -57,6 +57,7 @@ export function encoderOptionsFor(o: BenchOptions): Omit<EncoderOptions, 'device
     bFrames: o.bFrames,
     inputFormat: o.format,
     extraOutputDelay: o.depth,
+    hostUpload: o.hostUpload,
   };
   if (o.rateControl === 'cqp') base.qp = o.qp ?? 28;
   else base.bitrate = o.bitrate;

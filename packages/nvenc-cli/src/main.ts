@@ -12,6 +12,9 @@ import { buildReport, type BenchReport } from './report/model.js';
 import { renderCsv, renderText } from './report/text.js';
 import { runBenchmark } from './runner.js';
 import { renderSuiteText, runSuite, runSuiteChild } from './suite.js';
+import { runOverheadChild } from './overhead.js';
+import { runSessionsChild } from './sessions.js';
+import { renderSuiteHtml } from './report/suite-html.js';
 
 declare const __NVENC_BENCH_VERSION__: string | undefined;
 export const version = typeof __NVENC_BENCH_VERSION__ === 'string' ? __NVENC_BENCH_VERSION__ : '0.0.0-dev';
@@ -27,6 +30,8 @@ const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr };
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   // Hidden: one suite measurement in a fresh process (see suite.ts).
   if (argv[0] === '_suite-child') return runSuiteChild(argv[1] ?? '{}');
+  if (argv[0] === '_overhead-child') return runOverheadChild(argv[1] ?? '{}');
+  if (argv[0] === '_sessions-child') return runSessionsChild(argv[1] ?? '{}');
   let command;
   try {
     command = parseCommand(argv);
@@ -135,6 +140,7 @@ async function suite(o: SuiteOptions, io: Io): Promise<number> {
     return failure(err, io);
   }
   if (o.json) write(o.json, JSON.stringify(report, null, 2), io);
+  if (o.report) writeFileSync(o.report, renderSuiteHtml(report));
   if (!machineStdout) io.stdout.write(`${renderSuiteText(report)}\n`);
   return 0;
 }

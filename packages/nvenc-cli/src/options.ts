@@ -5,11 +5,13 @@
 
 import {
   CODECS,
+  HOST_UPLOADS,
   INPUT_FORMATS,
   PRESETS,
   RATE_CONTROLS,
   TUNINGS,
   type Codec,
+  type HostUpload,
   type InputFormat,
   type Preset,
   type RateControl,
@@ -17,7 +19,7 @@ import {
 } from '@nvenc-ts/nvenc';
 
 // The encoder's option values come from @nvenc-ts/nvenc (importing it loads no driver).
-export type { Codec, InputFormat, Preset, RateControl, Tuning };
+export type { Codec, HostUpload, InputFormat, Preset, RateControl, Tuning };
 export type InputKind = 'device' | 'host' | 'pinned';
 /** How a pageable host Buffer reaches the encoder: passed as is, or copied by JS into a pinned frame first. */
 export type HostCopy = 'direct' | 'staged';
@@ -40,6 +42,8 @@ export interface BenchOptions {
   fps: number;
   input: InputKind;
   hostCopy: HostCopy;
+  /** The encoder's own path for pageable Buffers (EncoderOptions.hostUpload). */
+  hostUpload: HostUpload;
   format: InputFormat;
   mode: Mode;
   depth: number;
@@ -86,6 +90,7 @@ export const defaults: Readonly<BenchOptions> = Object.freeze<BenchOptions>({
   fps: 60,
   input: 'host',
   hostCopy: 'direct',
+  hostUpload: 'auto',
   format: 'bgra',
   mode: 'sync',
   depth: 0,
@@ -180,7 +185,7 @@ export type Command = { command: 'run'; options: BenchOptions } | { command: 'su
 export interface SuiteOptions {
   json: OutputTarget | undefined;
   device: DeviceChoice;
-  /** Frames for the overhead measurement (null engine: cheap). */
+  /** Frames per round of the overhead measurement (null engine: cheap). */
   overheadFrames: number;
   /** Seconds of flat-out encodeAsync for the event-loop lag measurement. */
   lagSeconds: number;
@@ -188,11 +193,18 @@ export interface SuiteOptions {
   depthFrames: number;
   width: number;
   height: number;
-  /** Which measurements to run (default all four). */
+  /** Which measurements to run (default all). */
   only: SuitePart[] | undefined;
+  /** Alternating TS / C++ rounds of the overhead measurement. */
+  overheadRounds: number;
+  /** Seconds per session count in the many-sessions measurement. */
+  sessionsSeconds: number;
+  sessionCounts: number[];
+  /** `--report out.html`: the suite's charts on one page. */
+  report: string | undefined;
 }
 
-export const suiteParts = ['overhead', 'upload', 'lag', 'depth'] as const;
+export const suiteParts = ['overhead', 'upload', 'lag', 'depth', 'sessions'] as const;
 export type SuitePart = (typeof suiteParts)[number];
 
 interface FlagSpec {
@@ -217,6 +229,7 @@ const runFlags: Record<string, FlagSpec> = {
   '--fps': { value: 'required', apply: (o, v, f) => (o.fps = parseInteger(v!, f, 1, 1000)) },
   '--input': { value: 'required', apply: (o, v, f) => (o.input = oneOf(v!, f, ['device', 'host', 'pinned'] as const)) },
   '--host-copy': { value: 'required', apply: (o, v, f) => (o.hostCopy = oneOf(v!, f, ['direct', 'staged'] as const)) },
+  '--host-upload': { value: 'required', apply: (o, v, f) => (o.hostUpload = oneOf(v!, f, HOST_UPLOADS)) },
   '--format': {
     value: 'required',
     apply: (o, v, f) => (o.format = oneOf(v!, f, INPUT_FORMATS)),
@@ -261,6 +274,13 @@ const suiteFlags: Record<string, FlagSpec> = {
     value: 'required',
     apply: (o, v, f) => (o.only = v!.split(',').map((p) => oneOf(p.trim(), f, suiteParts))),
   },
+  '--rounds': { value: 'required', apply: (o, v, f) => (o.overheadRounds = parseInteger(v!, f, 2, 10_000)) },
+  '--sessions-seconds': { value: 'required', apply: (o, v, f) => (o.sessionsSeconds = parseInteger(v!, f, 1, 600)) },
+  '--sessions': {
+    value: 'required',
+    apply: (o, v, f) => (o.sessionCounts = v!.split(',').map((n) => parseInteger(n.trim(), f, 1, 64))),
+  },
+  '--report': { value: 'required', apply: (o, v) => (o.report = v) },
 };
 
 function outputTarget(value: string | undefined): OutputTarget {
@@ -351,12 +371,16 @@ export function parseSuiteOptions(argv: readonly string[]): SuiteOptions {
   const o: Record<string, unknown> = {
     json: undefined,
     device: { kind: 'auto' },
-    overheadFrames: 3000,
+    overheadFrames: 500,
     lagSeconds: 3,
     depthFrames: 60,
     width: 1920,
     height: 1080,
     only: undefined,
+    overheadRounds: 30,
+    sessionsSeconds: 3,
+    sessionCounts: [1, 2, 4, 8],
+    report: undefined,
   } satisfies SuiteOptions;
   applyFlags(argv, suiteFlags, o);
   return o as unknown as SuiteOptions;
@@ -377,7 +401,7 @@ export const helpText = `nvenc-bench — benchmark NVENC encoding from Node.js
 
 Usage:
   nvenc-bench [run] [options]     encode synthetic frames and report speed and latency
-  nvenc-bench suite [--json]      the four stack measurements (overhead, upload, lag, depth)
+  nvenc-bench suite [--json]      the stack measurements (overhead, upload, lag, depth, sessions)
   nvenc-bench help
 
 Run options (defaults in brackets):
@@ -388,7 +412,9 @@ Run options (defaults in brackets):
   --frames N | --duration 10s           [120 frames], plus --warmup N [10] not counted
   --fps N                               nominal frame rate for rate control [60]
   --input device|host|pinned            where frames live [host]
-  --host-copy direct|staged             host Buffers: pass as is, or copy into a pinned frame first [direct]
+  --host-copy direct|staged             host Buffers: pass as is, or copy into a pinned frame first (in JS) [direct]
+  --host-upload auto|direct|staged      the encoder's path for pageable Buffers: timed choice, the driver's
+                                        pageable copy, or pinned chunks copied by a thread pool [auto]
   --format nv12|yuv444|bgra|rgba|p010   [bgra]
   --sync | --async | --mode sync|async  encode() or encodeAsync() [sync]
   --depth N                             pipeline depth (extraOutputDelay) [0]
@@ -405,7 +431,9 @@ Output:
   --progress | --no-progress            progress bar (default: only on a TTY)
 
 Suite options:
-  --json[=file] --device ... --size [1920x1080] --overhead-frames N [3000] --lag-seconds N [3]
-  --depth-frames N [60] --only overhead,upload,lag,depth
+  --json[=file] --device ... --size [1920x1080] --overhead-frames N [500: frames per round]
+  --rounds N [30: alternating TS / C++ rounds] --lag-seconds N [3] --depth-frames N [60]
+  --sessions 1,2,4,8 --sessions-seconds N [3] --report out.html
+  --only overhead,upload,lag,depth,sessions
 
 Exit codes: 0 ok, 1 benchmark failed, 2 wrong options.`;

@@ -1,18 +1,21 @@
 /**
- * `nvenc-bench suite`: the four stack measurements of issue #6, each reported as a ratio measured
- * in one run. Every encoder configuration runs in a child process of this CLI, because the
- * software device reads NVENC_SOFT_ENGINE when its library is loaded: a fresh process per engine
- * is the only way to be sure which engine ran.
+ * `nvenc-bench suite`: the stack measurements, each reported as a ratio measured in one run.
+ * Every encoder configuration runs in a child process of this CLI, because the software device
+ * reads NVENC_SOFT_ENGINE when its library is loaded: a fresh process per engine is the only way
+ * to be sure which engine ran.
  *
- *   overhead  TS encode() loop vs the C++ harness, null engine, 1080p NV12 device input
- *   upload    pinned / pageable host frames vs the raw host→device copy (harness, same run)
+ *   overhead  TS encode()/encodeAsync() vs a C++ loop on the same session, alternating rounds (overhead.ts)
+ *   upload    pinned / pageable (direct, staged) host frames vs the raw host→device copy (harness, same run)
  *   lag       event-loop lag p99 while encodeAsync runs flat out at 1080p
  *   depth     sync 1-in-1-out latency vs pipelined throughput at depths 0–4
+ *   sessions  1/2/4/8 concurrent encodeAsync encoders: aggregate fps, scaling, lag (sessions.ts)
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openEncoder, type DeviceDescription } from './device.js';
-import { harnessCopyBench, harnessEncode, type HarnessCopyResult, type HarnessEncodeResult } from './harness.js';
+import { harnessCopyBench, type HarnessCopyResult } from './harness.js';
+import { measureOverhead, type OverheadReport } from './overhead.js';
+import { measureSessions, type SessionsReport } from './sessions.js';
 import { loadNvenc } from './nvenc-api.js';
 import { defaults, type BenchOptions, type DeviceChoice, type SuiteOptions, type SuitePart } from './options.js';
 import { formatUs, renderTable } from './report/text.js';
@@ -20,13 +23,6 @@ import { runBenchmark, type RunResult } from './runner.js';
 import { performance } from 'node:perf_hooks';
 
 const RESULT_MARK = '@@nvenc-bench-suite ';
-const OVERHEAD_ROUNDS = 3;
-
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-}
 
 /** What a child prints for one encoder configuration. */
 export interface ChildRun {
@@ -34,7 +30,9 @@ export interface ChildRun {
   ok: boolean;
   error?: string;
   device?: DeviceDescription;
-  settings?: Pick<BenchOptions, 'input' | 'hostCopy' | 'format' | 'mode' | 'depth' | 'width' | 'height'>;
+  settings?: Pick<BenchOptions, 'input' | 'hostCopy' | 'hostUpload' | 'format' | 'mode' | 'depth' | 'width' | 'height'>;
+  /** The method the encoder used for pageable frames at the end of the run (`info.hostUpload`). */
+  hostUploadUsed?: string;
   frames?: number;
   /** Wall time per frame over the measured frames, µs (the loop's throughput cost). */
   wallPerFrameUs?: number;
@@ -80,7 +78,8 @@ export async function runSuiteChild(payload: string): Promise<number> {
           label: c.label,
           ok: true,
           device: desc,
-          settings: { input: o.input, hostCopy: o.hostCopy, format: o.format, mode: o.mode, depth: o.depth, width: o.width, height: o.height },
+          settings: { input: o.input, hostCopy: o.hostCopy, hostUpload: o.hostUpload, format: o.format, mode: o.mode, depth: o.depth, width: o.width, height: o.height },
+          ...(hostUploadOf(encoder) ? { hostUploadUsed: hostUploadOf(encoder) } : {}),
           frames: r.frames,
           wallPerFrameUs: (r.wallMs * 1000) / r.frames,
           fps: r.fps,
@@ -99,6 +98,11 @@ export async function runSuiteChild(payload: string): Promise<number> {
     process.stdout.write(`${RESULT_MARK}${JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
   }
   return 0;
+}
+
+function hostUploadOf(encoder: { info: object }): string | undefined {
+  const v = (encoder.info as { hostUpload?: unknown }).hostUpload;
+  return typeof v === 'string' ? v : undefined;
 }
 
 function runChild(engine: 'libav' | 'null', device: DeviceChoice, configs: ChildConfig[]): Promise<ChildRun[]> {
@@ -133,28 +137,15 @@ export interface SuiteReport {
   host: { node: string; cpus: number; cpuModel: string };
   device: { line: string; kind: string; name: string; abi: string } | null;
   note: string;
-  overhead: {
-    ok: boolean;
-    error?: string;
-    input: string;
-    frames: number;
-    tsPerFrameUs?: number;
-    tsCallP50Us?: number;
-    harnessPerFrameUs?: number;
-    harnessP50Us?: number;
-    overheadPerFrameUs?: number;
-    ratio?: number;
-    /** TS and C++ alternate; the fields above are medians over the rounds. */
-    rounds?: number;
-    perRound?: { tsPerFrameUs: number; harnessPerFrameUs: number }[];
-    goalUs: 5;
-  };
+  overhead: OverheadReport | null;
   upload: {
     ok: boolean;
     error?: string;
     rawCopy?: HarnessCopyResult;
     rows: {
       label: string;
+      /** For 'pageable auto': the method the encoder chose by timing both. */
+      chose?: string;
       /** Per frame: p50 of the encode() call plus (staged) p50 of the JS copy, µs. */
       perFrameUs: number | null;
       uploadUs: number | null;
@@ -166,6 +157,7 @@ export interface SuiteReport {
     bestPageable?: string;
     goal: 0.9;
   };
+  sessions: SessionsReport | null;
   lag: { rows: { engine: string; ok: boolean; error?: string; fps?: number; p50Ms?: number; p99Ms?: number; maxMs?: number; samples?: number }[]; goalMs: 1 };
   depth: {
     rows: {
@@ -191,8 +183,9 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
     host: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
     device: null,
     note: 'The software NVENC engine stands in for the hardware engine: NVENC engine speed itself is not measured.',
-    overhead: { ok: false, input: 'device', frames: o.overheadFrames, goalUs: 5 },
+    overhead: null,
     upload: { ok: false, rows: [], goal: 0.9 },
+    sessions: null,
     lag: { rows: [], goalMs: 1 },
     depth: { rows: [] },
   };
@@ -202,84 +195,40 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
     return d;
   };
 
-  // 1 + 2: null engine, one child for the TS side of both measurements.
-  if (parts.has('overhead') || parts.has('upload')) {
-    const uploadFrames = Math.max(100, Math.min(600, Math.floor(o.overheadFrames / 5)));
+  // 1: JS-side overhead, TS vs a C++ loop on the same session, in one process.
+  if (parts.has('overhead')) {
+    report.overhead = await measureOverhead(
+      { device: o.device, width: o.width, height: o.height, rounds: o.overheadRounds, framesPerRound: o.overheadFrames },
+      log,
+    );
+    if (report.overhead.device && !report.device) {
+      const d = report.overhead.device;
+      report.device = { line: suiteDeviceLine(d), kind: d.kind, name: d.deviceName, abi: d.abi };
+    }
+  }
+
+  // 2: host-frame upload, null engine.
+  if (parts.has('upload')) {
+    const uploadFrames = 300;
     const nullBase: Partial<BenchOptions> = { ...size, mode: 'sync', depth: 0, warmup: 50, preset: 'p1', tuning: 'ull' };
     const configs: ChildConfig[] = [];
-    if (parts.has('overhead')) {
-      configs.push({ label: 'overhead:device-nv12', overrides: { ...nullBase, format: 'nv12', input: 'device', frames: o.overheadFrames } });
-      configs.push({ label: 'overhead:pinned-nv12', overrides: { ...nullBase, format: 'nv12', input: 'pinned', frames: o.overheadFrames } });
+    for (const [label, input, hostUpload] of [
+      ['device', 'device', 'auto'],
+      ['pinned', 'pinned', 'auto'],
+      ['pageable direct', 'host', 'direct'],
+      ['pageable staged (pinned chunks, copy pool)', 'host', 'staged'],
+      ['pageable auto (default)', 'host', 'auto'],
+    ] as const) {
+      configs.push({ label: `upload:${label}`, overrides: { ...nullBase, format: 'bgra', input, hostCopy: 'direct', hostUpload, frames: uploadFrames } });
     }
-    if (parts.has('upload')) {
-      for (const [label, input, hostCopy] of [
-        ['device', 'device', 'direct'],
-        ['pinned', 'pinned', 'direct'],
-        ['pageable direct', 'host', 'direct'],
-        ['pageable staged (JS copy into pinned)', 'host', 'staged'],
-      ] as const) {
-        configs.push({ label: `upload:${label}`, overrides: { ...nullBase, format: 'bgra', input, hostCopy, frames: uploadFrames } });
-      }
-    }
-    log(`suite: null engine, ${configs.length} configurations …`);
+    log(`suite: host-frame upload, null engine, ${configs.length} configurations …`);
     const runs = await runChild('null', o.device, configs);
     const device = setDevice(runs);
     const byLabel = new Map(runs.map((r) => [r.label, r]));
     const libs = device
       ? { cudaLibrary: device.cudaLibrary, nvencLibrary: device.nvencLibrary, gpu: device.gpu }
       : undefined;
-
-    if (parts.has('overhead')) {
-      // Device input is the measurement; pinned input stands in when device memory is not reachable from JS.
-      const dev = byLabel.get('overhead:device-nv12');
-      const ts = dev?.ok ? dev : byLabel.get('overhead:pinned-nv12');
-      const input = dev?.ok ? 'device' : 'pinned';
-      report.overhead.input = input;
-      if (!ts?.ok || !device || !libs) {
-        report.overhead.error = dev?.error ?? ts?.error ?? 'no encoder';
-      } else {
-        try {
-          // TS and C++ alternate, ROUNDS times; medians of the rounds damp other processes' noise.
-          const tsRounds: ChildRun[] = [ts];
-          const cRounds: HarnessEncodeResult[] = [];
-          const overheadConfig: ChildConfig = {
-            label: `overhead:${input}-nv12`,
-            overrides: { ...nullBase, format: 'nv12', input, frames: o.overheadFrames },
-          };
-          for (let round = 0; round < OVERHEAD_ROUNDS; round++) {
-            if (round > 0) {
-              const [again] = await runChild('null', o.device, [overheadConfig]);
-              if (!again?.ok) throw new Error(`TS round ${round + 1}: ${again?.error ?? 'no result'}`);
-              tsRounds.push(again);
-            }
-            log(`suite: C++ harness, null engine (round ${round + 1}/${OVERHEAD_ROUNDS}) …`);
-            cRounds.push(
-              await harnessEncode(device.abi, libs, { ...size, frames: o.overheadFrames, warmup: 50, input, format: 'nv12', engine: 'null' }),
-            );
-          }
-          const tsWall = median(tsRounds.map((r) => r.wallPerFrameUs!));
-          const cWall = median(cRounds.map((r) => r.wallPerFrameUs));
-          report.overhead = {
-            ok: true,
-            input: input + (input === 'device' ? '' : ` (device input failed: ${dev?.error ?? '?'})`),
-            frames: o.overheadFrames,
-            rounds: OVERHEAD_ROUNDS,
-            tsPerFrameUs: tsWall,
-            tsCallP50Us: median(tsRounds.map((r) => r.callUs!.p50)),
-            harnessPerFrameUs: cWall,
-            harnessP50Us: median(cRounds.map((r) => r.perFrameUs.p50)),
-            overheadPerFrameUs: tsWall - cWall,
-            ratio: tsWall / cWall,
-            perRound: tsRounds.map((r, k) => ({ tsPerFrameUs: r.wallPerFrameUs!, harnessPerFrameUs: cRounds[k]!.wallPerFrameUs })),
-            goalUs: 5,
-          };
-        } catch (err) {
-          report.overhead.error = `harness: ${(err as Error).message}`;
-        }
-      }
-    }
-
-    if (parts.has('upload')) {
+    {
       let raw: HarnessCopyResult | undefined;
       try {
         if (!device || !libs) throw new Error(runs.find((r) => !r.ok)?.error ?? 'no encoder');
@@ -305,13 +254,14 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
         const eff = (rawUs: number | undefined) => (label !== 'device' && uploadUs !== null && uploadUs > 0 && rawUs ? rawUs / uploadUs : null);
         report.upload.rows.push({
           label,
+          ...(label.startsWith('pageable auto') && r.hostUploadUsed ? { chose: r.hostUploadUsed } : {}),
           perFrameUs: perFrame(r),
           uploadUs,
           efficiencyVsRawPinned: eff(raw?.pinnedUs.p50),
           efficiencyVsRawPageable: eff(raw?.pageableUs.p50),
         });
       }
-      const pageable = report.upload.rows.filter((r) => r.label.startsWith('pageable') && r.uploadUs !== null);
+      const pageable = report.upload.rows.filter((r) => r.label.startsWith('pageable') && !r.label.startsWith('pageable auto') && r.uploadUs !== null);
       pageable.sort((a, b) => a.uploadUs! - b.uploadUs!);
       if (pageable[0]) report.upload.bestPageable = pageable[0].label;
       report.upload.ok = !!raw && report.upload.rows.some((r) => r.label === 'pinned' && r.efficiencyVsRawPinned !== null);
@@ -364,13 +314,23 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       );
     }
   }
+
+  // 5: many concurrent encodeAsync sessions.
+  if (parts.has('sessions')) {
+    report.sessions = await measureSessions(
+      { device: o.device, width: o.width, height: o.height, seconds: o.sessionsSeconds, counts: o.sessionCounts, engines: ['libav', 'null'] },
+      log,
+    );
+    const d = report.sessions.device;
+    if (d && !report.device) report.device = { line: suiteDeviceLine(d), kind: d.kind, name: d.deviceName, abi: d.abi };
+  }
   return report;
 }
 
 /** The suite's first line: the device, without the engine of any one measurement. */
 function suiteDeviceLine(d: DeviceDescription): string {
   if (d.kind === 'nvidia') return `device: ${d.deviceName} (NVIDIA driver, NVENC ABI ${d.abi}) — hardware NVENC engine`;
-  const engines = 'null engine for 1–2, libavcodec engine for 3–4';
+  const engines = 'null engine for 1–2, libavcodec engine for 3–4, both for 5';
   if (d.kind === 'hybrid') {
     return `device: ${d.deviceName} real CUDA + software NVENC engine (${engines}) — not NVIDIA's NVENC engine` + (d.fallbackReason ? `; ${d.fallbackReason}` : '');
   }
@@ -385,21 +345,8 @@ export function renderSuiteText(r: SuiteReport): string {
   const out: string[] = [];
   out.push(r.device?.line ?? 'device: none could be opened');
   out.push(r.note);
-  const ov = r.overhead;
   out.push('');
-  out.push(
-    `1. Stack overhead per frame (null engine, ${ov.frames} frames, NV12 ${ov.input} input, median of ${ov.rounds ?? 1} alternating rounds; goal ≤ ${ov.goalUs} µs)`,
-  );
-  if (!ov.ok) out.push(`   not measured: ${ov.error ?? 'skipped'}`);
-  else {
-    out.push(
-      renderTable(
-        ['', 'TS encode() loop', 'C++ harness', 'overhead', 'ratio TS/C++'],
-        [['per frame (wall/frames)', us(ov.tsPerFrameUs), us(ov.harnessPerFrameUs), us(ov.overheadPerFrameUs), `${ov.ratio!.toFixed(3)}×`],
-         ['per call p50', us(ov.tsCallP50Us), us(ov.harnessP50Us), us(ov.tsCallP50Us! - ov.harnessP50Us!), `${(ov.tsCallP50Us! / ov.harnessP50Us!).toFixed(3)}×`]],
-      ),
-    );
-  }
+  out.push(renderOverheadText(r.overhead));
   const up = r.upload;
   out.push('');
   out.push(`2. Host-frame upload (null engine, BGRA; upload = the addon's timed host→surface copy, p50 (+ JS staging); goal pinned ≥ ${up.goal * 100} % of raw)`);
@@ -414,7 +361,11 @@ export function renderSuiteText(r: SuiteReport): string {
     out.push(
       renderTable(
         ['input', 'per frame p50', 'upload', 'raw pinned / upload', 'raw pageable / upload'],
-        up.rows.map((x) => (x.error ? [x.label, `failed: ${x.error}`, '', '', ''] : [x.label, us(x.perFrameUs), us(x.uploadUs), pct(x.efficiencyVsRawPinned), pct(x.efficiencyVsRawPageable)])),
+        up.rows.map((x) =>
+          x.error
+            ? [x.label, `failed: ${x.error}`, '', '', '']
+            : [x.label + (x.chose ? ` → ${x.chose}` : ''), us(x.perFrameUs), us(x.uploadUs), pct(x.efficiencyVsRawPinned), pct(x.efficiencyVsRawPageable)],
+        ),
       ),
     );
     if (up.bestPageable) out.push(`   best strategy for pageable Buffers: ${up.bestPageable}`);
@@ -439,5 +390,76 @@ export function renderSuiteText(r: SuiteReport): string {
       ),
     );
   } else out.push('   skipped');
+  if (r.sessions) {
+    out.push('');
+    out.push(renderSessionsText(r.sessions));
+  }
+  return out.join('\n');
+}
+
+export function renderOverheadText(ov: OverheadReport | null): string {
+  const out: string[] = [];
+  if (!ov) return '1. JS-side overhead per frame: skipped';
+  const first = ov.inputs.find((x) => x.ok);
+  out.push(
+    `1. JS-side overhead per frame (${ov.width}x${ov.height} NV12, ${ov.engine}; TS call vs a C++ loop on the same session, ` +
+      `${first?.rounds ?? '?'} alternating rounds of ${first?.framesPerRound ?? '?'} frames; goal ≤ ${ov.goalSyncUs} µs sync, ≤ ${ov.goalAsyncUs} µs async)`,
+  );
+  if (!ov.ok) {
+    out.push(`   not measured: ${ov.error ?? 'no input could be measured'}`);
+    return out.join('\n');
+  }
+  const d = (x: { p50Us: number; minUs: number; maxUs: number } | undefined) =>
+    x ? `${x.p50Us.toFixed(2)} µs  [${x.minUs.toFixed(2)} … ${x.maxUs.toFixed(2)}]` : 'n/a';
+  const rows: string[][] = [];
+  for (const x of ov.inputs) {
+    if (!x.ok) {
+      rows.push([x.input, `failed: ${x.error}`, '', '', '', '']);
+      continue;
+    }
+    rows.push([
+      x.input,
+      us(x.cppLoop!.p50Us),
+      `${us(x.syncEncode!.p50Us)} / ${us(x.syncEncodeWithMeta!.p50Us)}`,
+      d(x.overhead!.sync),
+      d(x.overhead!.syncWithMeta),
+      `${us(x.asyncRoundTrip!.p50Us)}  (+${x.overhead!.asyncRoundTrip.p50Us.toFixed(1)} µs)`,
+      us(x.asyncJsThreadUs!.p50Us),
+    ]);
+  }
+  out.push(
+    renderTable(
+      ['input', 'C++ loop p50', 'encode() p50 (plain / with seq+ts)', 'sync overhead [range over rounds]', 'with seq+timestamp', 'encodeAsync round trip', 'async JS-thread time / frame'],
+      rows,
+    ),
+  );
+  return out.join('\n');
+}
+
+export function renderSessionsText(r: SessionsReport): string {
+  const out: string[] = [];
+  out.push(
+    `5. Concurrent encodeAsync sessions (${r.width}x${r.height} NV12 device input, H.264 p1/ull, ${r.seconds} s per count, ${r.cpus} CPUs; goal ≥ ${r.goalScalingAt8}× at 8 with the libav engine)`,
+  );
+  out.push(
+    renderTable(
+      ['engine', 'sessions', 'aggregate fps', 'scaling', 'per session fps (min…max)', 'lag p99', 'lag max', 'cores busy', 'JS thread busy'],
+      r.rows.map((x) =>
+        x.ok
+          ? [
+              x.engine,
+              String(x.sessions),
+              x.aggregateFps!.toFixed(1),
+              x.scaling !== undefined ? `${x.scaling.toFixed(2)}×` : 'n/a',
+              `${Math.min(...x.perSessionFps!).toFixed(1)} … ${Math.max(...x.perSessionFps!).toFixed(1)}`,
+              ms(x.lagP99Ms),
+              ms(x.lagMaxMs),
+              x.coresBusy!.toFixed(2),
+              `${(x.jsThreadBusy! * 100).toFixed(0)} %`,
+            ]
+          : [x.engine, String(x.sessions), `failed: ${x.error}`, '', '', '', '', '', ''],
+      ),
+    ),
+  );
   return out.join('\n');
 }

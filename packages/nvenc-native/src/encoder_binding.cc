@@ -3,6 +3,7 @@
 // in js_conversion.cc, error conversion in js_errors.h, test-only helpers in testing_binding.cc.
 #include "encoder_binding.h"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -31,6 +32,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
                         InstanceMethod<&Encoder::Info>("info"),
                         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
+                        InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
                         InstanceMethod<&Encoder::Close>("close"),
                         InstanceAccessor<&Encoder::Closed>("closed")});
   }
@@ -265,6 +267,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       out.Set("pitch", static_cast<double>(i.pitch));
       out.Set("frameBytes", static_cast<double>(i.frameBytes));
       out.Set("registeredResources", static_cast<double>(i.registeredResources));
+      out.Set("hostUpload", hostUploadName(i.hostUpload));
       return out;
     });
   }
@@ -279,6 +282,34 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       out.Set("uploadUs", t.uploadUs);
       out.Set("submitUs", t.submitUs);
       out.Set("waitUs", t.waitUs);
+      return out;
+    });
+  }
+
+  // Benchmark support (nvenc-bench's overhead measurement), not API: encodes `frame` `count`
+  // times from C++ on this encoder's session, the way Encode() does minus the JS conversions, and
+  // returns each call's time in µs. Against encode() of the same frame, the difference is what
+  // the JS side costs per frame.
+  Napi::Value BenchNativeLoop(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsErrors(env, [&] {
+      requireOpen();
+      FrameInput in = parseFrame(info[0]);
+      const uint32_t count = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+      waitForAsync();
+      Napi::Float64Array out = Napi::Float64Array::New(env, count);
+      FrameMeta meta;
+      for (uint32_t i = 0; i < count; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        {
+          // Packets land in JS-owned Buffers exactly as in Encode(); freed inside the timing.
+          Napi::HandleScope scope(env);
+          JsPacketMemory memory(env);
+          std::vector<Packet> packets = in.device ? session_->encodeDevice(in.ptr, in.pitch, meta, &memory)
+                                                  : session_->encodeHost(in.data, in.bytes, in.pitch, meta, &memory);
+        }
+        out[i] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+      }
       return out;
     });
   }

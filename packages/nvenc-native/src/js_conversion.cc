@@ -157,6 +157,8 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   s.extraOutputDelay = o.uint32("extraOutputDelay");
   s.repeatSpsPps = o.boolean("repeatSpsPps");
   s.zeroReorderDelay = o.boolean("zeroReorderDelay");
+  s.hostUpload = o.pick<HostUpload>("hostUpload",
+                                    {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
   return s;
 }
 

@@ -15,7 +15,7 @@ const nested = {
 
 test('the fixture lists the fields the binding requires', () => {
   assert.deepEqual(required.sort(), [
-    'bFrames', 'bitrate', 'codec', 'cudaLibrary', 'extraOutputDelay', 'fpsDen', 'fpsNum', 'gop', 'gpu', 'height',
+    'bFrames', 'bitrate', 'codec', 'cudaLibrary', 'extraOutputDelay', 'fpsDen', 'fpsNum', 'gop', 'gpu', 'height', 'hostUpload',
     'idrPeriod', 'inputFormat', 'nvencLibrary', 'preset', 'profile', 'rateControl', 'repeatSpsPps', 'tuning', 'width',
     'zeroReorderDelay',
   ]);

@@ -43,7 +43,7 @@ test('an Encoder without a driver fails with DRIVER_NOT_FOUND', { skip: bindingP
     () => new Encoder({ cudaLibrary: '/nonexistent/libcuda.so.1', nvencLibrary: 'libnvidia-encode.so.1', gpu: 0,
       width: 64, height: 64, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto', rateControl: 'cbr',
       bitrate: 1_000_000, fpsNum: 30, fpsDen: 1, gop: 30, idrPeriod: 30, bFrames: 0, inputFormat: 'nv12',
-      extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false }),
+      extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, hostUpload: 'auto' }),
     (e) => e.code === 'DRIVER_NOT_FOUND' && e.phase === 'load',
   );
 });

@@ -110,6 +110,10 @@ int maxApiMajor() { int a, b; parseApi(&a, &b); return a; }
 int maxApiMinor() { int a, b; parseApi(&a, &b); return b; }
 uint32_t maxApiVersion() { int a, b; parseApi(&a, &b); return (uint32_t)a | ((uint32_t)b << 24); }
 bool nullEngineSelected() { return envStr("NVENC_SOFT_ENGINE", "libav") == "null"; }
+// NVENC_SOFT_NULL_READ=skip: the null engine does not read mapped CUDA surfaces. Reading one is a
+// device-to-host copy of the whole frame (about 300 us for 1080p NV12 on an H200), which drowns
+// the few microseconds a client's per-frame overhead benchmark tries to resolve.
+static bool nullEngineSkipsRead() { return nullEngineSelected() && envStr("NVENC_SOFT_NULL_READ", "copy") == "skip"; }
 int maxSessions() {
   int n = atoi(envStr("NVENC_SOFT_MAX_SESSIONS", "8").c_str());
   return n > 0 ? n : 8;
@@ -552,6 +556,11 @@ static Status readInput(Session* s, PicIn& pic, EngineFrame& f) {
     if (s->staging.size() < r->pitch * rows) s->staging.resize(r->pitch * rows);
     Status fst = faultFor("map", ++s->mapReads);
     if (fst != ST_SUCCESS) return s->fail(fst, std::string("fault injected by NVENC_SOFT_FAULT (map): ") + statusName(fst));
+    if (nullEngineSkipsRead()) {
+      f.fmt = r->fmt;
+      for (int i = 0; i < L.count; i++) { f.planes[i] = nullptr; f.pitch[i] = L.pitch[i]; }
+      return ST_SUCCESS;
+    }
     // whole rows except the last, whose readable width is the widest plane row
     size_t widest = 0;
     for (int i = 0; i < L.count; i++) widest = std::max(widest, L.rowBytes[i]);

@@ -121,6 +121,7 @@ export class NvencEncoder implements Disposable {
       pitch: n.pitch,
       frameBytes: n.frameBytes,
       registeredResources: n.registeredResources,
+      hostUpload: n.hostUpload,
       preset: o.preset,
       tuning: o.tuning,
       rateControl: o.rateControl,
@@ -155,6 +156,14 @@ export class NvencEncoder implements Disposable {
       const meta = resolveEncodeOptions(options);
       return meta === undefined ? native.encodeAsync(input) : native.encodeAsync(input, meta);
     });
+  }
+
+  /**
+   * Benchmark support, not API: encodes `frame` `count` times from C++ on this encoder's session
+   * and returns each call's time in µs (nvenc-bench's overhead measurement compares it with encode()).
+   */
+  _benchNativeLoop(frame: Frame, count: number): Float64Array {
+    return this.#call((native) => native.benchNativeLoop(normaliseFrame(frame, this.#layout), count));
   }
 
   /** Drains every pending packet (end of stream). The encoder stays usable; the next frame is an IDR. */

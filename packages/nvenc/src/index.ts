@@ -5,6 +5,7 @@ export type {
   Profile,
   RateControl,
   InputFormat,
+  HostUpload,
   ColourOptions,
   ColourPrimariesName,
   TransferName,
@@ -79,6 +80,7 @@ export {
   PROFILES,
   RATE_CONTROLS,
   INPUT_FORMATS,
+  HOST_UPLOADS,
 } from './options.js';
 export { frameLayout } from './frame.js';
 export { availableAbis, checkPlatform, type PlatformFacts } from './native-binary.js';

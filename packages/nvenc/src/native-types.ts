@@ -3,7 +3,7 @@
  * Users never see these directly: NvencEncoder and probeDriver wrap them. Packets cross unchanged,
  * so the binding's packet is the public `Packet`.
  */
-import type { Codec, FrameTimings, Packet, ResolvedEncoderOptions } from './types.js';
+import type { Codec, FrameTimings, HostUpload, Packet, ResolvedEncoderOptions } from './types.js';
 
 export interface LibraryOptions {
   cudaLibrary?: string;
@@ -84,6 +84,8 @@ export interface NativeEncoderInfo {
   pitch: number;
   frameBytes: number;
   registeredResources: number;
+  /** The method pageable frames use now ('auto' while the first frames are still being timed). */
+  hostUpload: HostUpload;
 }
 
 export interface NativeReconfigureOptions {
@@ -107,6 +109,8 @@ export interface NativeEncoder {
   releaseDevicePointer(ptr: bigint): boolean;
   info(): NativeEncoderInfo;
   lastFrameTimings(): FrameTimings;
+  /** Benchmark support: encodes `frame` `count` times from C++ on this session; µs per call. */
+  benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
   close(): void;
   readonly closed: boolean;
 }

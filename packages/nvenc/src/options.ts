@@ -12,6 +12,7 @@ import type {
   EncodeOptions,
   EncoderOptions,
   InputFormat,
+  HostUpload,
   Preset,
   Profile,
   RateControl,
@@ -41,6 +42,7 @@ export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high',
 export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
 /** Every accepted `inputFormat`. */
 export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+export const HOST_UPLOADS: readonly HostUpload[] = ['auto', 'direct', 'staged'];
 
 /** H.273 code points for named colour values. */
 export const COLOUR_PRIMARIES: Readonly<Record<ColourPrimariesName, number>> = Object.freeze({
@@ -213,7 +215,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const known = new Set([
     'width', 'height', 'codec', 'preset', 'tuning', 'profile', 'rateControl', 'bitrate', 'maxBitrate',
     'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
-    'repeatSpsPps', 'zeroReorderDelay', 'device', 'abi',
+    'repeatSpsPps', 'zeroReorderDelay', 'hostUpload', 'device', 'abi',
   ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
@@ -271,6 +273,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     extraOutputDelay: integer('extraOutputDelay', o.extraOutputDelay, 0, MAX_EXTRA_OUTPUT_DELAY, 0),
     repeatSpsPps: boolean('repeatSpsPps', o.repeatSpsPps, true),
     zeroReorderDelay: false,
+    hostUpload: oneOf('hostUpload', o.hostUpload, HOST_UPLOADS, 'auto'),
     device: o.device ?? 'auto',
   };
   resolved.idrPeriod = frameCount('idrPeriod', o.idrPeriod, resolved.gop);
@@ -341,6 +344,7 @@ export function toNativeOptions(
     extraOutputDelay: resolved.extraOutputDelay,
     repeatSpsPps: resolved.repeatSpsPps,
     zeroReorderDelay: resolved.zeroReorderDelay,
+    hostUpload: resolved.hostUpload,
   };
   if (target.cudaContext !== undefined) native.cudaContext = target.cudaContext;
   if (resolved.maxBitrate !== undefined) native.maxBitrate = resolved.maxBitrate;

@@ -22,6 +22,8 @@ export type RateControl = 'cbr' | 'vbr' | 'cqp';
 
 /** Pixel layout of the frames given to `encode()`. */
 export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
+/** How pageable host Buffers reach the GPU (EncoderOptions.hostUpload). */
+export type HostUpload = 'auto' | 'direct' | 'staged';
 
 /** Named colour primaries (H.273 codes in `COLOUR_PRIMARIES`). */
 export type ColourPrimariesName = 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
@@ -84,6 +86,13 @@ export interface EncoderOptions {
   repeatSpsPps?: boolean;
   /** Signal zero reorder delay (VUI bitstream_restriction). Default true when bFrames is 0. */
   zeroReorderDelay?: boolean;
+  /**
+   * How pageable host Buffers reach the GPU: 'direct' (the driver's pageable copy), 'staged'
+   * (row chunks copied into pinned memory by a small thread pool while the chunks already copied
+   * travel to the GPU) or 'auto' (default: times both on the first frames and keeps the faster).
+   * Pinned frames from allocateHostFrame() and device memory are not affected.
+   */
+  hostUpload?: HostUpload;
   /** Default 'auto' = the NVIDIA driver; never falls back to software by itself. */
   device?: DeviceOption;
   /** Force an NVENC ABI ('11.1', '12.1'); env NVENC_ABI does the same. */
@@ -114,6 +123,7 @@ export interface ResolvedEncoderOptions {
   extraOutputDelay: number;
   repeatSpsPps: boolean;
   zeroReorderDelay: boolean;
+  hostUpload: HostUpload;
   device: DeviceOption;
   abi?: string;
 }
@@ -257,6 +267,8 @@ export interface EncoderInfo {
   frameBytes: number;
   /** Cached CUDA device-pointer registrations. */
   registeredResources: number;
+  /** How pageable Buffers are uploaded now: 'direct' or 'staged' ('auto' while the first frames are timed). */
+  hostUpload: HostUpload;
   preset: ResolvedEncoderOptions['preset'];
   tuning: ResolvedEncoderOptions['tuning'];
   rateControl: ResolvedEncoderOptions['rateControl'];

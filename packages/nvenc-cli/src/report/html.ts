@@ -26,11 +26,11 @@ export function chartJsSource(): string {
 }
 
 /** Text that is safe inside a <script> element (no "</script" or "<!--" sequences). */
-function scriptSafe(text: string): string {
+export function scriptSafe(text: string): string {
   return text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

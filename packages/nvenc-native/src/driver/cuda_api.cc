@@ -37,6 +37,7 @@ CudaApi::CudaApi(const std::string& library) : lib_(library) {
   need(cuMemcpy2D, "cuMemcpy2D_v2");
   need(cuMemcpy2DAsync, "cuMemcpy2DAsync_v2");
   need(cuMemcpyHtoD, "cuMemcpyHtoD_v2");
+  need(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
   need(cuMemcpyDtoH, "cuMemcpyDtoH_v2");
   need(cuMemsetD8, "cuMemsetD8_v2");
   need(cuPointerGetAttribute, "cuPointerGetAttribute");

@@ -14,23 +14,4 @@ DeviceFrame::~DeviceFrame() {
   if (ptr_) ctx_.cuda().cuMemFree(ptr_);
 }
 
-void DeviceFrame::upload(const void* src, size_t srcPitch, CUstream stream) {
-  CUDA_MEMCPY2D copy{};
-  copy.srcMemoryType = CU_MEMORYTYPE_HOST;
-  copy.srcHost = src;
-  copy.srcPitch = srcPitch;
-  copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
-  copy.dstDevice = ptr_;
-  copy.dstPitch = pitch_;
-  copy.WidthInBytes = layout_.rowBytes();
-  copy.Height = layout_.rows();
-  const CudaApi& cuda = ctx_.cuda();
-  if (stream) {
-    checkCuda(cuda, cuda.cuMemcpy2DAsync(&copy, stream), "cuMemcpy2DAsync (host frame upload)", "input");
-    checkCuda(cuda, cuda.cuStreamSynchronize(stream), "cuStreamSynchronize (host frame upload)", "input");
-  } else {
-    checkCuda(cuda, cuda.cuMemcpy2D(&copy), "cuMemcpy2D (host frame upload)", "input");
-  }
-}
-
 }  // namespace nvenc

@@ -1,6 +1,6 @@
 #pragma once
 // A pitched device surface the encoder owns, holding one input picture. Host frames are copied
-// into it; NVENC reads it through a RegisteredResource.
+// into it (host_upload.h); NVENC reads it through a RegisteredResource.
 #include "session/cuda_context.h"
 #include "session/frame_layout.h"
 
@@ -18,10 +18,6 @@ class DeviceFrame {
   CUdeviceptr ptr() const { return ptr_; }
   size_t pitch() const { return pitch_; }
   const FrameLayout& layout() const { return layout_; }
-
-  // Copies a host picture (planes stacked at `srcPitch`) into the surface: one 2D copy of all
-  // rows, since both sides stack the planes the same way.
-  void upload(const void* src, size_t srcPitch, CUstream stream);
 
  private:
   const CudaContext& ctx_;

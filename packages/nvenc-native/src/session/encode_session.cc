@@ -204,7 +204,9 @@ void EncodeSession::allocateSlots() {
     slots_[i].bitstream = std::make_unique<BitstreamBuffer>(*fns_, encoder_);
     freeSlots_.push_back(count - 1 - i);
   }
-  checkCuda(context_->cuda(), context_->cuda().cuStreamCreate(&stream_, 0), "cuStreamCreate", "allocate");
+  // Non-blocking (CU_STREAM_NON_BLOCKING): a blocking stream synchronises with the legacy default
+  // stream, so every session's copies in one context would wait for each other's.
+  checkCuda(context_->cuda(), context_->cuda().cuStreamCreate(&stream_, 0x1), "cuStreamCreate", "allocate");
 }
 
 void EncodeSession::destroySlots() {
@@ -260,19 +262,16 @@ std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes,
     if (!slot.registration)
       slot.registration =
           std::make_unique<RegisteredResource>(*fns_, encoder_, slot.surface->ptr(), slot.surface->pitch(), layout_);
-    // Pinned frames (from allocateHostFrame) go straight to the copy engine on the session's
-    // stream. Pageable Buffers are copied with cuMemcpy2D straight from JS memory. Measured on
-    // an H100 for one 1920x1080 BGRA frame (test/gpu/upload-strategy.py): pageable copy 726 us,
-    // pinned copy 166 us, cuMemHostRegister + unregister alone 737 us. Registering in place
-    // per frame is therefore slower than the pageable copy; caching a registration per Buffer
-    // would only pay if the same Buffer came back every frame and could not be freed by the GC
-    // while registered, which JS does not promise. Callers who want pinned speed use
-    // allocateHostFrame().
+    // Pinned frames (from allocateHostFrame) go straight to the copy engine; pageable Buffers
+    // take the direct or the staged path (host_upload.h). Registering a pageable Buffer in
+    // place per frame is no option: on an H100, cuMemHostRegister + unregister of one 1080p
+    // BGRA frame alone took 737 us against 726 us for the pageable copy (test/gpu/upload-strategy.py).
     bool pinned = PinnedHostBuffer::isPinned(data, need, context_->get());
+    if (!hostUpload_) hostUpload_ = std::make_unique<HostFrameUpload>(*context_, layout_, options_.hostUpload);
     {
       TraceRange upload(pinned ? "nvenc:upload-pinned" : "nvenc:upload-pageable");
       auto t0 = std::chrono::steady_clock::now();
-      slot.surface->upload(data, pitch, pinned ? stream_ : nullptr);
+      hostUpload_->upload(data, pitch, pinned, *slot.surface, stream_);
       timings_.uploadUs = microsecondsSince(t0);
     }
     input = slot.registration->map();
@@ -587,6 +586,7 @@ void EncodeSession::reconfigure(const ReconfigureRequest& request) {
       slot.registration.reset();
       slot.surface.reset();
     }
+    hostUpload_.reset();
   }
 }
 
@@ -650,6 +650,7 @@ SessionInfo EncodeSession::info() {
   i.pitch = layout_.rowBytes();
   i.frameBytes = layout_.bytes(i.pitch);
   i.registeredResources = registrations_.size();
+  i.hostUpload = hostUpload_ ? hostUpload_->pageableMethod() : options_.hostUpload;
   return i;
 }
 
@@ -680,6 +681,7 @@ void EncodeSession::close() {
     if (pushed) {
       destroySlots();
       registrations_.clear();
+      hostUpload_.reset();
     } else {
       // Without the context the CUDA frees would fail or hit another context: leak, don't crash.
       for (Slot& slot : slots_) {
@@ -688,6 +690,7 @@ void EncodeSession::close() {
         (void)slot.surface.release();
       }
       for (auto& entry : registrations_) (void)entry.second.release();
+      (void)hostUpload_.release();
       slots_.clear();
       registrations_.clear();
     }

@@ -21,6 +21,7 @@
 #include "session/cuda_context.h"
 #include "session/device_frame.h"
 #include "session/frame_layout.h"
+#include "session/host_upload.h"
 #include "session/pinned_host_buffer.h"
 #include "session/registered_resource.h"
 #include "session/session_types.h"
@@ -114,6 +115,7 @@ class EncodeSession {
   bool forceIdrNext_ = false;
   std::vector<Packet> carried_;   // drained by reconfigure(), returned by the next call
   std::map<RegistrationKey, std::unique_ptr<RegisteredResource>> registrations_;
+  std::unique_ptr<HostFrameUpload> hostUpload_;
 };
 
 }  // namespace nvenc

@@ -16,6 +16,8 @@ namespace nvenc {
 enum class Codec { H264, Hevc, Av1 };
 enum class RateControl { Cbr, Vbr, Cqp };
 enum class Profile { Auto, Baseline, Main, High, High444, Main10 };
+// How pageable host frames reach the device (session/host_upload.h).
+enum class HostUpload { Auto, Direct, Staged };
 
 const char* codecName(Codec c);
 
@@ -47,6 +49,7 @@ struct SessionOptions {
   uint32_t extraOutputDelay = 0;
   bool repeatSpsPps = false;
   bool zeroReorderDelay = false;
+  HostUpload hostUpload = HostUpload::Auto;  // pageable host frames: direct, staged, or timed
 };
 
 struct SeiMessage {
@@ -96,6 +99,7 @@ struct SessionInfo {
   Codec codec = Codec::H264;
   InputFormat inputFormat = InputFormat::Nv12;
   size_t pitch = 0, frameBytes = 0, registeredResources = 0;
+  HostUpload hostUpload = HostUpload::Auto;  // method pageable frames use now (Auto: still timing)
 };
 
 }  // namespace nvenc

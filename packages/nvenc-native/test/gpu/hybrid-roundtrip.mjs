@@ -45,7 +45,7 @@ for (const abi of ['11.1', '12.1']) {
         ...libs, width: W, height: H, codec, preset: 'p4', tuning: 'hq', rateControl: 'vbr',
         bitrate: 4_000_000, maxBitrate: 6_000_000, fpsNum: 30, fpsDen: 1, gop: 0xffffffff,
         idrPeriod: 0xffffffff, bFrames: 0, inputFormat: 'nv12', extraOutputDelay: 0,
-        repeatSpsPps: true, zeroReorderDelay: true,
+        repeatSpsPps: true, zeroReorderDelay: true, hostUpload: 'auto',
       });
       r.info = enc.info();
       // Two device buffers used alternately: exercises the registration cache.

@@ -104,6 +104,7 @@ export function encoderOptions(extra = {}) {
     extraOutputDelay: 0,
     repeatSpsPps: true,
     zeroReorderDelay: false,
+    hostUpload: 'auto',
     ...extra,
   };
 }

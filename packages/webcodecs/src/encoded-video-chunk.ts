@@ -1,0 +1,65 @@
+/** EncodedVideoChunk: an immutable copy of one access unit, as the spec defines it. */
+import type { BufferSource, EncodedVideoChunkType } from './types.js';
+import { enforceRange } from './config.js';
+
+export interface EncodedVideoChunkInit {
+  type: EncodedVideoChunkType;
+  timestamp: number;
+  duration?: number;
+  data: BufferSource;
+  transfer?: ArrayBuffer[];
+}
+
+function bytesOf(data: BufferSource): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('data must be a BufferSource');
+}
+
+/** Chunks the encoder makes own their bytes already: skip the constructor's copy. */
+export const adoptBytes = Symbol('nvenc-ts.webcodecs.adoptBytes');
+
+export class EncodedVideoChunk {
+  readonly #type: EncodedVideoChunkType;
+  readonly #timestamp: number;
+  readonly #duration: number | null;
+  readonly #data: Uint8Array;
+
+  constructor(init: EncodedVideoChunkInit, adopt?: typeof adoptBytes) {
+    if (typeof init !== 'object' || init === null) throw new TypeError('EncodedVideoChunkInit is required');
+    if (init.type !== 'key' && init.type !== 'delta') throw new TypeError(`type must be 'key' or 'delta', got ${String(init.type)}`);
+    if (init.timestamp === undefined) throw new TypeError('timestamp is required');
+    if (init.data === undefined) throw new TypeError('data is required');
+    const ts = Number(init.timestamp);
+    if (!Number.isFinite(ts)) throw new TypeError('timestamp must be a finite number');
+    this.#type = init.type;
+    this.#timestamp = Math.trunc(ts);
+    this.#duration = init.duration === undefined || init.duration === null ? null : enforceRange(init.duration, 'duration', Number.MAX_SAFE_INTEGER);
+    const bytes = bytesOf(init.data);
+    this.#data = adopt === adoptBytes ? bytes : new Uint8Array(bytes);
+  }
+
+  get type(): EncodedVideoChunkType {
+    return this.#type;
+  }
+  /** Microseconds. */
+  get timestamp(): number {
+    return this.#timestamp;
+  }
+  /** Microseconds, or null. */
+  get duration(): number | null {
+    return this.#duration;
+  }
+  get byteLength(): number {
+    return this.#data.byteLength;
+  }
+
+  /** Copies the chunk's bytes into `destination` (TypeError when it is too small). */
+  copyTo(destination: BufferSource): void {
+    const dst = bytesOf(destination);
+    if (dst.byteLength < this.#data.byteLength) {
+      throw new TypeError(`destination is ${dst.byteLength} bytes; the chunk is ${this.#data.byteLength}`);
+    }
+    dst.set(this.#data);
+  }
+}

@@ -1,0 +1,516 @@
+/**
+ * VideoEncoder following the WebCodecs spec's algorithms: a control message queue (configure,
+ * encode, flush run in call order), [[encodeQueueSize]] with the `dequeue` event, "codec saturated"
+ * backpressure, Reset/Close with AbortError, and errors through the error callback as DOMException
+ * (NotSupportedError, EncodingError). Encoding runs on NvencEncoder's worker thread (encodeAsync).
+ */
+import { codecString, NvencEncoder, type EncoderOptions, type Packet } from '@nvenc-ts/nvenc';
+import { avcDecoderConfigurationRecord, hevcDecoderConfigurationRecord, parameterSets, toLengthPrefixed } from './bitstream.js';
+import { enforceRange, staticSupport, validateEncoderConfig, type CodecRequest } from './config.js';
+import { chooseDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
+import { adoptBytes, EncodedVideoChunk } from './encoded-video-chunk.js';
+import { encoderInput, sessionFormat, streamColour, type SessionFormat } from './frame-input.js';
+import type {
+  CodecState,
+  EncodedVideoChunkMetadata,
+  VideoColorSpaceInit,
+  VideoDecoderConfig,
+  VideoEncoderConfig,
+  VideoEncoderEncodeOptions,
+  VideoEncoderSupport,
+} from './types.js';
+import { frameDetached, frameState, REC709, VideoFrame, type FrameState } from './video-frame.js';
+
+export interface VideoEncoderInit {
+  output: (chunk: EncodedVideoChunk, metadata: EncodedVideoChunkMetadata) => void;
+  error: (error: DOMException) => void;
+}
+
+/** Extension: which device a configured encoder uses and why (hardwareAcceleration's outcome). */
+export interface EncoderDevice {
+  kind: EncoderDeviceKind;
+  /** NVENC's device name (the GPU, or the software device's identity). */
+  name: string;
+  /** True for the software device: its results are never NVENC hardware results. */
+  software: boolean;
+  reason: string;
+}
+
+/** Encodes submitted to the worker thread before the codec counts as saturated (frames stay queued). */
+const MAX_IN_FLIGHT = 2;
+/** Default constant QP for bitrateMode 'quantizer' before a frame names one (NVENC's own default range). */
+const DEFAULT_QP = { h264: 23, hevc: 23, av1: 100 } as const;
+
+type ControlMessage = () => 'processed' | 'not processed';
+
+interface SessionKey {
+  format: SessionFormat;
+  colour: string;
+  qp: number | undefined;
+}
+
+interface Session {
+  encoder: NvencEncoder;
+  key: SessionKey;
+  decoderConfig: VideoDecoderConfig;
+  /** Frames submitted whose packet has not come out yet: seq → the frame's times. */
+  pending: Map<number, { timestamp: number; duration: number | null }>;
+  nextSeq: number;
+}
+
+interface ActiveConfig {
+  config: VideoEncoderConfig;
+  request: CodecRequest;
+  device: DeviceChoice;
+}
+
+function domError(name: 'NotSupportedError' | 'InvalidStateError' | 'EncodingError' | 'AbortError', message: string): DOMException {
+  return new DOMException(message, name);
+}
+
+/** NvencEncoder options for a config, a frame format, a colour description and a QP. */
+function sessionOptions(active: ActiveConfig, key: SessionKey, colour: ReturnType<typeof streamColour>['vui']): EncoderOptions {
+  const { config, request, device } = active;
+  const options: EncoderOptions = {
+    width: config.width,
+    height: config.height,
+    codec: request.codec,
+    profile: request.profile,
+    inputFormat: key.format,
+    device: device.option,
+    fps: config.framerate ?? 30,
+    // 'quality' trades latency for compression; 'realtime' is NVENC's ultra-low-latency tuning.
+    tuning: config.latencyMode === 'realtime' ? 'ull' : 'hq',
+    rateControl: config.bitrateMode === 'constant' ? 'cbr' : config.bitrateMode === 'quantizer' ? 'cqp' : 'vbr',
+    colour,
+  };
+  if (config.bitrate !== undefined && config.bitrateMode !== 'quantizer') options.bitrate = config.bitrate;
+  if (key.qp !== undefined) options.qp = key.qp;
+  return options;
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** decoderConfig of a session, from the parameter sets it really emits. */
+function decoderConfigOf(active: ActiveConfig, encoder: NvencEncoder, colorSpace: VideoColorSpaceInit): VideoDecoderConfig {
+  const { config, request } = active;
+  const headers = encoder.sequenceHeaders();
+  const real = codecString(headers, request.codec);
+  // The rest of the string is the stream's; the prefix says where parameter sets live (in-band for avc3/hev1).
+  const codec = request.prefix + real.slice(4);
+  const out: VideoDecoderConfig = { codec, codedWidth: config.width, codedHeight: config.height, colorSpace };
+  if (config.displayWidth !== undefined && config.displayHeight !== undefined) {
+    out.displayAspectWidth = config.displayWidth;
+    out.displayAspectHeight = config.displayHeight;
+  }
+  if (request.codec === 'h264' && lengthPrefixed(active)) {
+    out.description = toArrayBuffer(avcDecoderConfigurationRecord(parameterSets(headers, 'h264')));
+  } else if (request.codec === 'hevc' && lengthPrefixed(active)) {
+    out.description = toArrayBuffer(hevcDecoderConfigurationRecord(parameterSets(headers, 'hevc')));
+  }
+  return out;
+}
+
+/** The spec's defaults: avc.format 'avc', hevc.format 'hevc' (length-prefixed, parameter sets in description). */
+function lengthPrefixed(active: ActiveConfig): boolean {
+  if (active.request.codec === 'h264') return (active.config.avc?.format ?? 'avc') === 'avc';
+  if (active.request.codec === 'hevc') return (active.config.hevc?.format ?? 'hevc') === 'hevc';
+  return false;
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function configKey(dc: VideoDecoderConfig): string {
+  const desc = dc.description ? Buffer.from(dc.description).toString('hex') : '';
+  return JSON.stringify([dc.codec, dc.codedWidth, dc.codedHeight, dc.displayAspectWidth, dc.displayAspectHeight, dc.colorSpace, desc]);
+}
+
+function cloneDecoderConfig(dc: VideoDecoderConfig): VideoDecoderConfig {
+  const out: VideoDecoderConfig = { ...dc };
+  if (dc.colorSpace) out.colorSpace = { ...dc.colorSpace };
+  if (dc.description) out.description = dc.description.slice(0);
+  return out;
+}
+
+/** Support of a valid config on a device: the static checks, then a real session opened and closed. */
+function supportOf(config: VideoEncoderConfig): { active: ActiveConfig } | { reason: string } {
+  const s = staticSupport(config);
+  if ('reason' in s) return s;
+  const device = chooseDevice(config.hardwareAcceleration ?? 'no-preference');
+  if ('unsupported' in device) return { reason: device.unsupported };
+  return { active: { config, request: s.request, device } };
+}
+
+function trialSession(active: ActiveConfig): string | undefined {
+  const { config } = active;
+  // NV12 needs even sizes; RGB input may be odd (NVENC converts it).
+  const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
+  const key: SessionKey = { format, colour: '', qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined };
+  try {
+    closeEncoder(new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)), false);
+    return undefined;
+  } catch (err) {
+    return describeError(err);
+  }
+}
+
+/**
+ * Closes a session. The software device's AV1 engine (SVT-AV1 via libavcodec) hangs in close when
+ * the session never received a frame ("deinit called without sending EOS"), so an unused AV1
+ * session first encodes one black frame, discarded, and is flushed.
+ */
+function closeEncoder(encoder: NvencEncoder, used: boolean): void {
+  if (!used && encoder.options.codec === 'av1' && !encoder.closed) {
+    try {
+      encoder.encode(Buffer.alloc(encoder.info.frameBytes));
+      encoder.flush();
+    } catch {
+      // closing anyway
+    }
+  }
+  encoder.close();
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class VideoEncoder extends EventTarget {
+  #state: CodecState = 'unconfigured';
+  #encodeQueueSize = 0;
+  #queue: ControlMessage[] = [];
+  #blocked = false;
+  #dequeueScheduled = false;
+  readonly #output: VideoEncoderInit['output'];
+  readonly #error: VideoEncoderInit['error'];
+  #active: ActiveConfig | null = null;
+  #session: Session | null = null;
+  /** decoderConfig last given to the output callback (the spec's [[active output config]]). */
+  #outputConfigKey: string | null = null;
+  #pendingFlushes = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
+  #inFlight = 0;
+  /** Outputs are emitted in submission order along this chain. */
+  #tail: Promise<void> = Promise.resolve();
+  /** Bumped by Reset: work started before it finds a different epoch and drops its results. */
+  #epoch = 0;
+  #device: EncoderDevice | null = null;
+  ondequeue: ((this: VideoEncoder, ev: Event) => unknown) | null = null;
+
+  constructor(init: VideoEncoderInit) {
+    super();
+    if (typeof init !== 'object' || init === null) throw new TypeError('VideoEncoderInit is required');
+    if (typeof init.output !== 'function') throw new TypeError('VideoEncoderInit.output must be a function');
+    if (typeof init.error !== 'function') throw new TypeError('VideoEncoderInit.error must be a function');
+    this.#output = init.output;
+    this.#error = init.error;
+  }
+
+  get state(): CodecState {
+    return this.#state;
+  }
+
+  get encodeQueueSize(): number {
+    return this.#encodeQueueSize;
+  }
+
+  /** Extension: the device the last configuration encoded on (null until a configure() has opened one). */
+  get encoderDevice(): EncoderDevice | null {
+    return this.#device;
+  }
+
+  static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
+    const valid = validateEncoderConfig(config);
+    await nextTask();
+    const s = supportOf(valid);
+    const supported = 'active' in s && trialSession(s.active) === undefined;
+    return { supported, config: valid };
+  }
+
+  configure(config: VideoEncoderConfig): void {
+    const valid = validateEncoderConfig(config);
+    if (this.#state === 'closed') throw domError('InvalidStateError', 'configure() on a closed VideoEncoder');
+    this.#state = 'configured';
+    this.#enqueue(() => {
+      this.#blocked = true;
+      const epoch = this.#epoch;
+      void this.#runConfigure(valid, epoch);
+      return 'processed';
+    });
+  }
+
+  async #runConfigure(config: VideoEncoderConfig, epoch: number): Promise<void> {
+    try {
+      await this.#drain(epoch);
+    } catch (err) {
+      if (epoch === this.#epoch) this.#closeWith(domError('EncodingError', describeError(err)));
+      return;
+    }
+    await nextTask();
+    if (epoch !== this.#epoch) return;
+    this.#closeSession();
+    const s = supportOf(config);
+    if ('reason' in s) {
+      this.#closeWith(domError('NotSupportedError', `Unsupported configuration: ${s.reason}`));
+      return;
+    }
+    this.#active = s.active;
+    try {
+      const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
+      this.#openSession({ format, colour: '', qp: undefined }, format === 'nv12' ? 'NV12' : 'BGRA', REC709);
+    } catch (err) {
+      this.#active = null;
+      this.#closeWith(domError('NotSupportedError', `Unsupported configuration: ${describeError(err)}`));
+      return;
+    }
+    this.#outputConfigKey = null;
+    this.#blocked = false;
+    this.#processQueue();
+  }
+
+  #openSession(key: SessionKey, format: FrameState['format'], cs: VideoColorSpaceInit): Session {
+    const active = this.#active;
+    if (active === null) throw new Error('not configured');
+    if (key.qp === undefined && active.config.bitrateMode === 'quantizer') key = { ...key, qp: DEFAULT_QP[active.request.codec] };
+    const colour = streamColour(format, cs);
+    const encoder = new NvencEncoder(sessionOptions(active, { ...key, colour: JSON.stringify(colour.vui) }, colour.vui));
+    try {
+      const info = encoder.info;
+      this.#device = { kind: active.device.kind, name: info.device, software: info.software, reason: active.device.reason };
+      const decoderConfig = decoderConfigOf(active, encoder, colour.colorSpace);
+      this.#session = { encoder, key: { ...key, colour: JSON.stringify(colour.vui) }, decoderConfig, pending: new Map(), nextSeq: 0 };
+      return this.#session;
+    } catch (err) {
+      closeEncoder(encoder, false);
+      throw err;
+    }
+  }
+
+  #closeSession(): void {
+    if (this.#session) closeEncoder(this.#session.encoder, this.#session.nextSeq > 0);
+    this.#session = null;
+  }
+
+  encode(frame: VideoFrame, options: VideoEncoderEncodeOptions = {}): void {
+    if (!(frame instanceof VideoFrame)) throw new TypeError('encode() takes a VideoFrame');
+    if (frame[frameDetached]) throw new TypeError('encode() of a closed VideoFrame');
+    if (this.#state !== 'configured') throw domError('InvalidStateError', `encode() while the encoder is ${this.#state}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const keyFrame = Boolean(options.keyFrame ?? false);
+    const quantizer = this.#quantizerOf(options);
+    const clone = frame.clone();
+    this.#encodeQueueSize++;
+    this.#enqueue(() => {
+      const session = this.#session;
+      const active = this.#active;
+      if (session === null || active === null || this.#inFlight >= MAX_IN_FLIGHT) return 'not processed';
+      const state = clone[frameState]();
+      const colour = streamColour(state.format, state.colorSpace);
+      const key: SessionKey = {
+        format: sessionFormat(state.format),
+        colour: JSON.stringify(colour.vui),
+        qp: active.config.bitrateMode === 'quantizer' ? this.#qpFor(active, quantizer, session) : undefined,
+      };
+      const changed = key.format !== session.key.format || key.colour !== session.key.colour || key.qp !== session.key.qp;
+      // A new input format, colour description or QP needs a new session; wait for the old one's outputs.
+      if (changed && (this.#inFlight > 0 || session.pending.size > 0)) return 'not processed';
+      this.#encodeQueueSize--;
+      this.#scheduleDequeue();
+      let current = session;
+      try {
+        if (changed) {
+          this.#closeSession();
+          current = this.#openSession(key, state.format, state.colorSpace);
+        }
+      } catch (err) {
+        clone.close();
+        this.#queueCloseWith(domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`));
+        return 'processed';
+      }
+      this.#submit(current, clone, state, keyFrame);
+      return 'processed';
+    });
+  }
+
+  #quantizerOf(options: VideoEncoderEncodeOptions): number | undefined {
+    const codec = this.#active?.request.codec;
+    const q = codec === 'hevc' ? options.hevc?.quantizer : codec === 'av1' ? options.av1?.quantizer : options.avc?.quantizer;
+    if (q === undefined || q === null) return undefined;
+    const max = codec === 'av1' ? 63 : 51;
+    const v = enforceRange(q, 'quantizer', max);
+    return v;
+  }
+
+  /** NVENC's QP for a WebCodecs quantizer (AV1's 0–63 scale → NVENC's 0–255 qindex). */
+  #qpFor(active: ActiveConfig, quantizer: number | undefined, session: Session): number {
+    if (quantizer === undefined) return session.key.qp ?? DEFAULT_QP[active.request.codec];
+    return active.request.codec === 'av1' ? Math.min(255, quantizer * 4) : quantizer;
+  }
+
+  #submit(session: Session, frame: VideoFrame, state: FrameState, keyFrame: boolean): void {
+    const epoch = this.#epoch;
+    const active = this.#active!;
+    const seq = session.nextSeq++;
+    let job: Promise<Packet[]>;
+    try {
+      const input = encoderInput(state, active.config.width, active.config.height);
+      session.pending.set(seq, { timestamp: frame.timestamp, duration: frame.duration });
+      job = session.encoder.encodeAsync(input, { forceKeyframe: keyFrame, seq, timestamp: frame.timestamp });
+    } catch (err) {
+      frame.close();
+      this.#queueCloseWith(domError('EncodingError', describeError(err)));
+      return;
+    }
+    this.#inFlight++;
+    const emitted = this.#tail.then(async () => {
+      let packets: Packet[];
+      try {
+        packets = await job;
+      } finally {
+        frame.close();
+      }
+      if (epoch !== this.#epoch) return;
+      for (const p of packets) this.#emit(session, p);
+    });
+    this.#tail = emitted.then(
+      () => this.#settle(epoch),
+      (err: unknown) => {
+        this.#settle(epoch);
+        if (epoch === this.#epoch && this.#state !== 'closed') this.#closeWith(domError('EncodingError', describeError(err)));
+      },
+    );
+  }
+
+  #settle(epoch: number): void {
+    if (epoch !== this.#epoch) return;
+    this.#inFlight--;
+    this.#processQueue();
+  }
+
+  #emit(session: Session, packet: Packet): void {
+    const times = session.pending.get(packet.seq);
+    session.pending.delete(packet.seq);
+    const active = this.#active!;
+    const codec = active.request.codec;
+    const data = lengthPrefixed(active) && codec !== 'av1' ? toLengthPrefixed(packet.data, codec) : new Uint8Array(packet.data);
+    const init = { type: packet.keyframe ? ('key' as const) : ('delta' as const), timestamp: times?.timestamp ?? packet.timestamp, data };
+    const chunk = new EncodedVideoChunk(times?.duration == null ? init : { ...init, duration: times.duration }, adoptBytes);
+    const metadata: EncodedVideoChunkMetadata = {};
+    const key = configKey(session.decoderConfig);
+    if (key !== this.#outputConfigKey) {
+      this.#outputConfigKey = key;
+      metadata.decoderConfig = cloneDecoderConfig(session.decoderConfig);
+    }
+    this.#output(chunk, metadata);
+  }
+
+  flush(): Promise<void> {
+    if (this.#state !== 'configured') return Promise.reject(domError('InvalidStateError', `flush() while the encoder is ${this.#state}`));
+    return new Promise<void>((resolve, reject) => {
+      const entry = { resolve, reject };
+      this.#pendingFlushes.add(entry);
+      this.#enqueue(() => {
+        this.#blocked = true;
+        const epoch = this.#epoch;
+        this.#drain(epoch).then(
+          async () => {
+            await nextTask();
+            if (epoch !== this.#epoch) return;
+            this.#pendingFlushes.delete(entry);
+            resolve();
+            this.#blocked = false;
+            this.#processQueue();
+          },
+          (err: unknown) => {
+            if (epoch === this.#epoch) this.#closeWith(domError('EncodingError', describeError(err)));
+          },
+        );
+        return 'processed';
+      });
+    });
+  }
+
+  /** Waits for every submitted frame's output and drains frames the session still holds (emitting them). */
+  async #drain(epoch: number): Promise<void> {
+    await this.#tail;
+    const session = this.#session;
+    if (epoch !== this.#epoch || session === null || session.pending.size === 0) return;
+    const packets = await session.encoder.flushAsync();
+    if (epoch !== this.#epoch) return;
+    for (const p of packets) this.#emit(session, p);
+  }
+
+  reset(): void {
+    this.#reset(domError('AbortError', 'reset() was called'));
+  }
+
+  close(): void {
+    this.#closeWith(domError('AbortError', 'close() was called'), true);
+  }
+
+  /** The spec's "Reset VideoEncoder" algorithm. */
+  #reset(exception: DOMException): void {
+    if (this.#state === 'closed') throw domError('InvalidStateError', 'reset() on a closed VideoEncoder');
+    this.#state = 'unconfigured';
+    this.#epoch++;
+    this.#active = null;
+    this.#outputConfigKey = null;
+    this.#queue = [];
+    this.#blocked = false;
+    this.#inFlight = 0;
+    this.#tail = Promise.resolve();
+    // The old session's worker calls reject with EncoderClosedError; their epoch drops them.
+    this.#closeSession();
+    if (this.#encodeQueueSize > 0) {
+      this.#encodeQueueSize = 0;
+      this.#scheduleDequeue();
+    }
+    const flushes = [...this.#pendingFlushes];
+    this.#pendingFlushes.clear();
+    for (const f of flushes) f.reject(exception);
+  }
+
+  /** The spec's "Close VideoEncoder" algorithm; the error callback sees every exception but AbortError. */
+  #closeWith(exception: DOMException, fromCloseMethod = false): void {
+    if (this.#state === 'closed' && !fromCloseMethod) return;
+    this.#reset(exception);
+    this.#state = 'closed';
+    if (exception.name !== 'AbortError') this.#error(exception);
+  }
+
+  /** "Queue a task to Close VideoEncoder": errors found while processing a message surface asynchronously. */
+  #queueCloseWith(exception: DOMException): void {
+    const epoch = this.#epoch;
+    setImmediate(() => {
+      if (epoch === this.#epoch && this.#state !== 'closed') this.#closeWith(exception);
+    });
+  }
+
+  #enqueue(message: ControlMessage): void {
+    this.#queue.push(message);
+    this.#processQueue();
+  }
+
+  /** The spec's "Process the control message queue". */
+  #processQueue(): void {
+    while (!this.#blocked && this.#queue.length > 0) {
+      const message = this.#queue[0]!;
+      if (message() === 'not processed') break;
+      this.#queue.shift();
+    }
+  }
+
+  #scheduleDequeue(): void {
+    if (this.#dequeueScheduled) return;
+    this.#dequeueScheduled = true;
+    setImmediate(() => {
+      this.#dequeueScheduled = false;
+      const event = new Event('dequeue');
+      this.ondequeue?.call(this, event);
+      this.dispatchEvent(event);
+    });
+  }
+}

@@ -1,0 +1,397 @@
+/**
+ * VideoFrame, enough to encode: built from a BufferSource (copied, or taken over with `transfer`)
+ * in I420 / NV12 / RGBA / RGBX / BGRA / BGRX with the spec's layout, visibleRect, display size and
+ * colour-space rules, plus one extension: a frame that wraps CUDA device memory (zero copy).
+ */
+import type { BufferSource, DOMRectInit, PlaneLayout, VideoColorSpaceInit, VideoPixelFormat } from './types.js';
+import { enforceRange } from './config.js';
+
+/** The spec's DOMRectReadOnly shape (Node has no DOMRectReadOnly). */
+export class VideoFrameRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  constructor(x: number, y: number, width: number, height: number) {
+    this.x = x;
+    this.y = y;
+    this.width = width;
+    this.height = height;
+  }
+  get left(): number {
+    return Math.min(this.x, this.x + this.width);
+  }
+  get top(): number {
+    return Math.min(this.y, this.y + this.height);
+  }
+  get right(): number {
+    return Math.max(this.x, this.x + this.width);
+  }
+  get bottom(): number {
+    return Math.max(this.y, this.y + this.height);
+  }
+  toJSON(): Required<DOMRectInit> {
+    return { x: this.x, y: this.y, width: this.width, height: this.height };
+  }
+}
+
+export class VideoColorSpace {
+  readonly primaries: VideoColorSpaceInit['primaries'];
+  readonly transfer: VideoColorSpaceInit['transfer'];
+  readonly matrix: VideoColorSpaceInit['matrix'];
+  readonly fullRange: boolean | null;
+  constructor(init: VideoColorSpaceInit = {}) {
+    this.primaries = init.primaries ?? null;
+    this.transfer = init.transfer ?? null;
+    this.matrix = init.matrix ?? null;
+    this.fullRange = init.fullRange ?? null;
+  }
+  toJSON(): VideoColorSpaceInit {
+    return { primaries: this.primaries, transfer: this.transfer, matrix: this.matrix, fullRange: this.fullRange };
+  }
+}
+
+/** The spec's defaults for frames built from buffers: sRGB for RGB formats, Rec. 709 for YUV. */
+export const SRGB: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true };
+export const REC709: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
+
+/** Extension: CUDA device memory a frame wraps (single allocation, all planes at one pitch). */
+export interface CudaDeviceMemory {
+  devicePtr: bigint;
+  /** Bytes per row; NV12's interleaved chroma plane follows the luma plane at pitch × codedHeight. */
+  pitch: number;
+}
+
+export interface VideoFrameBufferInit {
+  format: VideoPixelFormat;
+  codedWidth: number;
+  codedHeight: number;
+  timestamp: number;
+  duration?: number;
+  layout?: PlaneLayout[];
+  visibleRect?: DOMRectInit;
+  displayWidth?: number;
+  displayHeight?: number;
+  colorSpace?: VideoColorSpaceInit;
+  transfer?: ArrayBuffer[];
+}
+
+export interface VideoFrameInit {
+  timestamp?: number;
+  duration?: number;
+  visibleRect?: DOMRectInit;
+  displayWidth?: number;
+  displayHeight?: number;
+}
+
+interface PlaneShape {
+  /** Bytes per sample group in a row. */
+  bytes: number;
+  /** Horizontal and vertical subsampling. */
+  sx: number;
+  sy: number;
+}
+
+const PLANES: Readonly<Record<VideoPixelFormat, readonly PlaneShape[]>> = {
+  I420: [
+    { bytes: 1, sx: 1, sy: 1 },
+    { bytes: 1, sx: 2, sy: 2 },
+    { bytes: 1, sx: 2, sy: 2 },
+  ],
+  NV12: [
+    { bytes: 1, sx: 1, sy: 1 },
+    { bytes: 2, sx: 2, sy: 2 },
+  ],
+  RGBA: [{ bytes: 4, sx: 1, sy: 1 }],
+  RGBX: [{ bytes: 4, sx: 1, sy: 1 }],
+  BGRA: [{ bytes: 4, sx: 1, sy: 1 }],
+  BGRX: [{ bytes: 4, sx: 1, sy: 1 }],
+};
+
+export function isRgbFormat(format: VideoPixelFormat): boolean {
+  return PLANES[format].length === 1;
+}
+
+/** The pixels behind one or more VideoFrames (clones share it). */
+export type FrameResource =
+  | { kind: 'host'; data: Uint8Array; layout: PlaneLayout[] }
+  | { kind: 'cuda'; memory: CudaDeviceMemory };
+
+/** The state an encoder reads from a frame; not part of the public API. */
+export interface FrameState {
+  resource: FrameResource;
+  format: VideoPixelFormat;
+  codedWidth: number;
+  codedHeight: number;
+  visibleRect: VideoFrameRect;
+  colorSpace: VideoColorSpaceInit;
+}
+
+export const frameState = Symbol('nvenc-ts.webcodecs.frameState');
+export const frameDetached = Symbol('nvenc-ts.webcodecs.frameDetached');
+
+/** "Compute Layout and Allocation Size": plane layouts of `rect` and the bytes they need. TypeError if invalid. */
+export function computeLayout(
+  format: VideoPixelFormat,
+  rect: { width: number; height: number },
+  layout?: readonly PlaneLayout[],
+): { layout: PlaneLayout[]; allocationSize: number } {
+  const planes = PLANES[format];
+  if (layout !== undefined && layout.length !== planes.length) {
+    throw new TypeError(`layout has ${layout.length} planes; ${format} has ${planes.length}`);
+  }
+  const out: PlaneLayout[] = [];
+  const ranges: [number, number][] = [];
+  let end = 0;
+  let size = 0;
+  planes.forEach((p, i) => {
+    const rowBytes = Math.ceil(rect.width / p.sx) * p.bytes;
+    const rows = Math.ceil(rect.height / p.sy);
+    let offset = end;
+    let stride = rowBytes;
+    const given = layout?.[i];
+    if (given !== undefined) {
+      offset = enforceRange(given.offset, `layout[${i}].offset`);
+      stride = enforceRange(given.stride, `layout[${i}].stride`);
+      if (stride < rowBytes) throw new TypeError(`layout[${i}].stride ${stride} is below the ${rowBytes} bytes of one row`);
+    }
+    const planeEnd = offset + stride * rows;
+    for (const [s, e] of ranges) {
+      if (offset < e && s < planeEnd) throw new TypeError(`layout[${i}] overlaps another plane`);
+    }
+    ranges.push([offset, planeEnd]);
+    out.push({ offset, stride });
+    end = planeEnd;
+    size = Math.max(size, planeEnd);
+  });
+  return { layout: out, allocationSize: size };
+}
+
+function bufferBytes(data: BufferSource): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('data must be a BufferSource (ArrayBuffer or a view of one)');
+}
+
+function isCudaMemory(value: unknown): value is CudaDeviceMemory {
+  return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'devicePtr' in value;
+}
+
+function parseVisibleRect(init: DOMRectInit | undefined, codedWidth: number, codedHeight: number, format: VideoPixelFormat): VideoFrameRect {
+  if (init === undefined) return new VideoFrameRect(0, 0, codedWidth, codedHeight);
+  const x = Number(init.x ?? 0);
+  const y = Number(init.y ?? 0);
+  const w = Number(init.width ?? 0);
+  const h = Number(init.height ?? 0);
+  if (![x, y, w, h].every(Number.isFinite)) throw new TypeError('visibleRect must hold finite numbers');
+  if (x < 0 || y < 0) throw new TypeError('visibleRect x and y must be ≥ 0');
+  if (w <= 0 || h <= 0) throw new TypeError('visibleRect width and height must be > 0');
+  if (x + w > codedWidth || y + h > codedHeight) {
+    throw new TypeError(`visibleRect ${w}x${h}+${x}+${y} does not fit the coded size ${codedWidth}x${codedHeight}`);
+  }
+  // "Verify Rect Offset Alignment": subsampled planes need even offsets.
+  const sub = PLANES[format].reduce((m, p) => Math.max(m, p.sx), 1);
+  if (x % sub !== 0 || y % sub !== 0) throw new TypeError(`visibleRect x/y must be multiples of ${sub} for ${format}`);
+  return new VideoFrameRect(x, y, w, h);
+}
+
+function displaySize(init: { displayWidth?: number; displayHeight?: number }, rect: VideoFrameRect): [number, number] {
+  const hasW = init.displayWidth !== undefined;
+  const hasH = init.displayHeight !== undefined;
+  if (hasW !== hasH) throw new TypeError('displayWidth and displayHeight must be given together');
+  if (!hasW) return [rect.width, rect.height];
+  const w = enforceRange(init.displayWidth, 'displayWidth');
+  const h = enforceRange(init.displayHeight, 'displayHeight');
+  if (w === 0 || h === 0) throw new TypeError('displayWidth and displayHeight must be non-zero');
+  return [w, h];
+}
+
+function timestampOf(value: unknown, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new TypeError(`${name} must be a finite number`);
+  return Math.trunc(n);
+}
+
+const FORMATS = Object.keys(PLANES) as VideoPixelFormat[];
+
+export class VideoFrame {
+  #state: FrameState | null;
+  #displayWidth: number;
+  #displayHeight: number;
+  #timestamp: number;
+  #duration: number | null;
+
+  /**
+   * `new VideoFrame(data, init)` from a BufferSource (the spec's constructor), from another
+   * VideoFrame (re-timestamped or re-cropped clone), or — an extension of this package — from CUDA
+   * device memory `{ devicePtr: bigint, pitch }` (zero copy; keep the memory alive and unchanged
+   * until the encoder has output the frame's chunk).
+   */
+  constructor(data: BufferSource | CudaDeviceMemory, init: VideoFrameBufferInit);
+  constructor(image: VideoFrame, init?: VideoFrameInit);
+  constructor(source: BufferSource | CudaDeviceMemory | VideoFrame, init?: VideoFrameBufferInit | VideoFrameInit) {
+    if (source instanceof VideoFrame) {
+      const src = source.#state;
+      if (src === null) throw new DOMException('The source VideoFrame is closed', 'InvalidStateError');
+      const i = (init ?? {}) as VideoFrameInit;
+      const rect = i.visibleRect === undefined ? src.visibleRect : parseVisibleRect(i.visibleRect, src.codedWidth, src.codedHeight, src.format);
+      this.#state = { ...src, visibleRect: rect };
+      const sameRect = i.visibleRect === undefined;
+      [this.#displayWidth, this.#displayHeight] =
+        i.displayWidth === undefined && i.displayHeight === undefined && sameRect ? [source.#displayWidth, source.#displayHeight] : displaySize(i, rect);
+      this.#timestamp = i.timestamp === undefined ? source.#timestamp : timestampOf(i.timestamp, 'timestamp');
+      this.#duration = i.duration === undefined ? source.#duration : enforceRange(i.duration, 'duration', Number.MAX_SAFE_INTEGER);
+      return;
+    }
+    if (typeof init !== 'object' || init === null) throw new TypeError('VideoFrameBufferInit is required');
+    const b = init as VideoFrameBufferInit;
+    if (b.format === undefined) throw new TypeError('format is required');
+    if (!FORMATS.includes(b.format)) throw new TypeError(`format '${String(b.format)}' is not one of ${FORMATS.join(', ')}`);
+    if (b.codedWidth === undefined || b.codedHeight === undefined) throw new TypeError('codedWidth and codedHeight are required');
+    if (b.timestamp === undefined) throw new TypeError('timestamp is required');
+    const codedWidth = enforceRange(b.codedWidth, 'codedWidth');
+    const codedHeight = enforceRange(b.codedHeight, 'codedHeight');
+    if (codedWidth === 0 || codedHeight === 0) throw new TypeError('codedWidth and codedHeight must be non-zero');
+    const visibleRect = parseVisibleRect(b.visibleRect, codedWidth, codedHeight, b.format);
+    [this.#displayWidth, this.#displayHeight] = displaySize(b, visibleRect);
+    this.#timestamp = timestampOf(b.timestamp, 'timestamp');
+    this.#duration = b.duration === undefined ? null : enforceRange(b.duration, 'duration', Number.MAX_SAFE_INTEGER);
+    const colorSpace: VideoColorSpaceInit = { ...(isRgbFormat(b.format) ? SRGB : REC709), ...stripUndefined(b.colorSpace) };
+
+    let resource: FrameResource;
+    if (isCudaMemory(source)) {
+      const { devicePtr, pitch } = source;
+      if (typeof devicePtr !== 'bigint' || devicePtr <= 0n) throw new TypeError('devicePtr must be a non-zero bigint');
+      if (b.format === 'I420') throw new TypeError('CUDA frames take NV12, RGBA, RGBX, BGRA or BGRX (one pitch for all planes)');
+      const rowBytes = codedWidth * (isRgbFormat(b.format) ? 4 : 1);
+      if (!Number.isInteger(pitch) || pitch < rowBytes) throw new TypeError(`pitch must be an integer ≥ ${rowBytes}`);
+      if (b.layout !== undefined) throw new TypeError('layout is not used with CUDA device memory (pass pitch)');
+      resource = { kind: 'cuda', memory: { devicePtr, pitch } };
+    } else {
+      const bytes = bufferBytes(source as BufferSource);
+      const { layout, allocationSize } = computeLayout(b.format, { width: codedWidth, height: codedHeight }, b.layout);
+      if (bytes.byteLength < allocationSize) {
+        throw new TypeError(`data is ${bytes.byteLength} bytes; a ${codedWidth}x${codedHeight} ${b.format} frame with this layout needs ${allocationSize}`);
+      }
+      const transfer = b.transfer ?? [];
+      if (transfer.length > 0 && transfer.includes(bytes.buffer as ArrayBuffer)) {
+        // The spec's transfer: the caller's buffer is detached and the frame owns its memory (no copy).
+        const moved = structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+        resource = { kind: 'host', data: new Uint8Array(moved, bytes.byteOffset, bytes.byteLength), layout };
+      } else {
+        resource = { kind: 'host', data: new Uint8Array(bytes), layout };
+      }
+    }
+    this.#state = { resource, format: b.format, codedWidth, codedHeight, visibleRect, colorSpace };
+  }
+
+  get format(): VideoPixelFormat | null {
+    return this.#state?.format ?? null;
+  }
+  get codedWidth(): number {
+    return this.#state?.codedWidth ?? 0;
+  }
+  get codedHeight(): number {
+    return this.#state?.codedHeight ?? 0;
+  }
+  get codedRect(): VideoFrameRect | null {
+    const s = this.#state;
+    return s === null ? null : new VideoFrameRect(0, 0, s.codedWidth, s.codedHeight);
+  }
+  get visibleRect(): VideoFrameRect | null {
+    return this.#state?.visibleRect ?? null;
+  }
+  get displayWidth(): number {
+    return this.#state === null ? 0 : this.#displayWidth;
+  }
+  get displayHeight(): number {
+    return this.#state === null ? 0 : this.#displayHeight;
+  }
+  get timestamp(): number {
+    return this.#timestamp;
+  }
+  get duration(): number | null {
+    return this.#duration;
+  }
+  get colorSpace(): VideoColorSpace {
+    return new VideoColorSpace(this.#state?.colorSpace ?? {});
+  }
+  /** Extension: the CUDA memory this frame wraps, or null for host frames. */
+  get cudaDeviceMemory(): CudaDeviceMemory | null {
+    const r = this.#state?.resource;
+    return r?.kind === 'cuda' ? { ...r.memory } : null;
+  }
+
+  metadata(): Record<string, never> {
+    this.#open();
+    return {};
+  }
+
+  #open(): FrameState {
+    if (this.#state === null) throw new DOMException('VideoFrame is closed', 'InvalidStateError');
+    return this.#state;
+  }
+
+  /** Bytes copyTo() writes: the visible rectangle, tightly packed. */
+  allocationSize(): number {
+    const s = this.#open();
+    return computeLayout(s.format, s.visibleRect).allocationSize;
+  }
+
+  /** Copies the visible rectangle, tightly packed, into `destination`; resolves with its plane layouts. */
+  async copyTo(destination: BufferSource): Promise<PlaneLayout[]> {
+    const s = this.#open();
+    if (s.resource.kind !== 'host') throw new DOMException('copyTo() of a CUDA frame is not implemented', 'NotSupportedError');
+    const dst = bufferBytes(destination);
+    const { layout, allocationSize } = computeLayout(s.format, s.visibleRect);
+    if (dst.byteLength < allocationSize) throw new TypeError(`destination is ${dst.byteLength} bytes; ${allocationSize} are needed`);
+    copyPlanes(s, dst, layout);
+    return layout;
+  }
+
+  clone(): VideoFrame {
+    this.#open();
+    return new VideoFrame(this);
+  }
+
+  close(): void {
+    this.#state = null;
+  }
+
+  /** Internal: what an encoder reads. Throws InvalidStateError once closed. */
+  [frameState](): FrameState {
+    return this.#open();
+  }
+
+  /** Internal: true once close() ran (the spec's [[Detached]]). */
+  get [frameDetached](): boolean {
+    return this.#state === null;
+  }
+}
+
+function stripUndefined(init: VideoColorSpaceInit | undefined): VideoColorSpaceInit {
+  const out: VideoColorSpaceInit = {};
+  if (init?.primaries != null) out.primaries = init.primaries;
+  if (init?.transfer != null) out.transfer = init.transfer;
+  if (init?.matrix != null) out.matrix = init.matrix;
+  if (init?.fullRange != null) out.fullRange = init.fullRange;
+  return out;
+}
+
+/** Copies the visible rectangle of each plane of a host frame into `dst` at `layout`. */
+export function copyPlanes(s: FrameState, dst: Uint8Array, layout: readonly PlaneLayout[]): void {
+  if (s.resource.kind !== 'host') throw new TypeError('not a host frame');
+  const src = s.resource;
+  PLANES[s.format].forEach((p, i) => {
+    const from = src.layout[i]!;
+    const to = layout[i]!;
+    const rowBytes = Math.ceil(s.visibleRect.width / p.sx) * p.bytes;
+    const rows = Math.ceil(s.visibleRect.height / p.sy);
+    const x0 = (s.visibleRect.x / p.sx) * p.bytes;
+    const y0 = s.visibleRect.y / p.sy;
+    for (let r = 0; r < rows; r++) {
+      const start = from.offset + (y0 + r) * from.stride + x0;
+      dst.set(src.data.subarray(start, start + rowBytes), to.offset + r * to.stride);
+    }
+  });
+}

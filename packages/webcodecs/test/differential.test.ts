@@ -1,0 +1,122 @@
+/**
+ * The differential test: test/differential/scenarios.js runs unchanged in headless Chromium
+ * (the browser's own VideoEncoder, software encoders) and in Node (this package on the software
+ * device). Where the spec decides, both sides must give the same answers. Every difference is
+ * listed below with its reason, and the test checks that each listed difference is still exactly
+ * what both sides do (so the list cannot go stale).
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as api from '../src/index.js';
+import { openBrowser, type BrowserSession } from './helpers/chromium.js';
+// @ts-expect-error plain JavaScript shared with the browser
+import { runScenarios, scenarios } from './differential/scenarios.js';
+
+type Results = Record<string, Record<string, unknown>>;
+
+interface Difference {
+  /** Dotted path into the scenario results. */
+  path: string;
+  node: unknown;
+  browser: unknown;
+  why: string;
+}
+
+/** Every place the two sides differ, and why. */
+export const DIFFERENCES: Difference[] = [
+  { path: 'isConfigSupportedAnswers.hevcMain.supported', node: true, browser: false, why: 'encoder: Chromium has no software HEVC encoder; NVENC encodes HEVC Main' },
+  { path: 'isConfigSupportedAnswers.hevcMainHev1.supported', node: true, browser: false, why: 'encoder: as above (hev1)' },
+  { path: 'isConfigSupportedAnswers.vp8.supported', node: false, browser: true, why: 'encoder: NVENC has no VP8 encoder; Chromium has libvpx' },
+  { path: 'isConfigSupportedAnswers.vp9.supported', node: false, browser: true, why: 'encoder: NVENC has no VP9 encoder; Chromium has libvpx' },
+  { path: 'isConfigSupportedAnswers.av1High444.supported', node: false, browser: true, why: 'encoder: NVENC AV1 encodes Main (profile 0, 4:2:0) only; libaom also does High' },
+  {
+    path: 'chunkTypesTimestampsAndMetadata.av1.types',
+    node: ['key', 'key', 'key', 'key'],
+    browser: ['key', 'delta', 'delta', 'delta'],
+    why: "encoder: the software device's AV1 engine (SVT-AV1 via libavcodec) writes every frame as a KEY_FRAME (checked in the OBU frame header); type follows the bitstream",
+  },
+  ...['avcFormat', 'annexbFormat', 'defaultFormat', 'withDisplaySize', 'av1'].map((name) => ({
+    path: `chunkTypesTimestampsAndMetadata.${name}.durations`,
+    node: [33333, 33333, null, 33333],
+    browser: [33333, 33333, 0, 33333],
+    why: 'implementation: for a frame without duration the spec gives a chunk duration of null; Chromium reports 0',
+  })),
+  {
+    path: 'unsupportedConfigureClosesWithNotSupportedError.av1TenBit.errors',
+    node: ['NotSupportedError'],
+    browser: ['OperationError'],
+    why: 'implementation: the spec closes with NotSupportedError for an unsupported config; Chromium reports OperationError for 10-bit AV1',
+  },
+  {
+    path: 'videoFrameBasics.cropped.visible',
+    node: [2, 2, 100, 50],
+    browser: [0, 0, 100, 50],
+    why: 'implementation: Chromium copies only the visible rectangle of a buffer and reports it at (0,0); this package keeps the coded buffer and the given offset',
+  },
+  { path: 'frameSizeDiffersFromConfig.flush', node: 'EncodingError', browser: 'resolved', why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError' },
+  { path: 'frameSizeDiffersFromConfig.outputs', node: 0, browser: 1, why: 'encoder: as above' },
+  { path: 'frameSizeDiffersFromConfig.errors', node: ['EncodingError'], browser: [], why: 'encoder: as above' },
+  { path: 'frameSizeDiffersFromConfig.state', node: 'closed', browser: 'configured', why: 'encoder: as above' },
+];
+
+function get(results: Results, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], results);
+}
+
+function without(results: Results, paths: string[]): Results {
+  const copy = structuredClone(results);
+  for (const path of paths) {
+    const keys = path.split('.');
+    const last = keys.pop()!;
+    const parent = keys.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], copy) as Record<string, unknown>;
+    delete parent[last];
+  }
+  return copy;
+}
+
+let node: Results;
+let browser: Results;
+let session: BrowserSession | undefined;
+
+beforeAll(async () => {
+  node = (await runScenarios(api)) as Results;
+  session = await openBrowser(fileURLToPath(new URL('./differential', import.meta.url)));
+  // A string, so the test runner's transform leaves the browser's own import() alone.
+  browser = (await session.page.evaluate(
+    `import('/scenarios.js').then((m) => m.runScenarios({ VideoEncoder, VideoFrame, EncodedVideoChunk }))`,
+  )) as Results;
+  if (process.env['WEBCODECS_DIFF_DUMP']) writeFileSync(process.env['WEBCODECS_DIFF_DUMP'], JSON.stringify({ node, browser }, null, 1));
+}, 240_000);
+
+afterAll(async () => {
+  await session?.close();
+});
+
+describe('differential: Chromium VideoEncoder vs @nvenc-ts/webcodecs', () => {
+  const names = Object.keys(scenarios as Record<string, unknown>);
+  const listed = DIFFERENCES.map((d) => d.path);
+
+  it.each(names)('%s: both sides agree except for the listed differences', (name) => {
+    expect(node[name], `node threw in ${name}`).not.toHaveProperty('threw');
+    expect(browser[name], `browser threw in ${name}`).not.toHaveProperty('threw');
+    const mine = listed.filter((p) => p.startsWith(`${name}.`));
+    expect(without(node, mine)[name]).toEqual(without(browser, mine)[name]);
+  });
+
+  it.each(DIFFERENCES.map((d) => [d.path, d] as const))('listed difference %s is what each side does', (_path, d) => {
+    expect(get(node, d.path)).toEqual(d.node);
+    expect(get(browser, d.path)).toEqual(d.browser);
+  });
+
+  it('the spec-decided answers are the expected ones on both sides', () => {
+    for (const side of [node, browser]) {
+      const invalid = side['invalidConfigsRejectWithTypeError'] as Record<string, { isConfigSupported: string; configure: string }>;
+      for (const r of Object.values(invalid)) expect(r).toMatchObject({ isConfigSupported: 'TypeError', configure: 'TypeError' });
+      expect(side['stateTransitions']).toMatchObject({ configureAfterClose: 'InvalidStateError', flushUnconfigured: 'InvalidStateError', errorsCalled: 0 });
+      expect(side['keyFrameRequests']).toMatchObject({ types: ['key', 'delta', 'delta', 'key', 'delta', 'delta'] });
+      expect(side['resetMidStream']).toMatchObject({ pendingFlush: 'AbortError', outputsAfterReset: 0, queueAfterReset: 0 });
+      expect(side['flushOrdering']).toMatchObject({ order: ['flush1 after 5 outputs', 'flush2 after 7 outputs'] });
+    }
+  });
+});
