@@ -42,6 +42,7 @@ export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high',
 export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
 /** Every accepted `inputFormat`. */
 export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+/** Every accepted `hostUpload`. */
 export const HOST_UPLOADS: readonly HostUpload[] = ['auto', 'direct', 'staged'];
 
 /** H.273 code points for named colour values. */
