@@ -309,6 +309,22 @@ describe('ContinuousUpdates (-313) and Fence (-312)', () => {
     }
   });
 
+  it('sends the pointer shape to H.264 clients that offer Cursor, with their first frame', async () => {
+    const { f, push } = await sceneServer();
+    await push();
+    const c = await client(f.port);
+    await c.handshake();
+    c.setEncodings([E.H264, E.Cursor]);
+    c.requestUpdate(false);
+    await until(() => f.server.clients()[0]!.watching);
+    await push();
+    const rects = await c.readUpdate();
+    expect(rects.map((r) => r.encoding).sort()).toEqual([E.Cursor, E.H264].sort());
+    c.requestUpdate(true);
+    await push();
+    expect((await c.readUpdate()).map((r) => r.encoding)).toEqual([E.H264]);
+  });
+
   it('answers a Fence request after everything sent before it, with Request cleared and the payload echoed', async () => {
     const { f, push } = await sceneServer();
     await push();
@@ -323,6 +339,25 @@ describe('ContinuousUpdates (-313) and Fence (-312)', () => {
     fence(c, 0x80000000, Buffer.alloc(65));
     await c.waitClosed();
     expect(f.logLines.some((l) => l.includes('Fence payload of 65 bytes'))).toBe(true);
+  });
+});
+
+describe('SetDesktopSize', () => {
+  it('is answered "prohibited" with the current size (the application owns the size)', async () => {
+    const { f, push } = await sceneServer();
+    await push();
+    const { c, d } = await imageClient(f.port, [E.Raw, -308]);
+    const b = Buffer.alloc(8 + 16);
+    b[0] = 251;
+    b.writeUInt16BE(100, 2);
+    b.writeUInt16BE(80, 4);
+    b[6] = 1;
+    b.writeUInt16BE(100, 8 + 8);
+    b.writeUInt16BE(80, 8 + 10);
+    c.write(b);
+    await nextUpdate(c, d);
+    expect(d.rects).toEqual([{ x: 1, y: 1, width: W, height: H, encoding: -308 }]);
+    expect(f.server.clients()[0]!.ready).toBe(true);
   });
 });
 

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.js';
 import { splitNalUnits } from '../src/bitstream.js';
+import { softwareDeviceBuffer } from './helpers/device-memory.js';
 import { encodeAll } from './helpers/encode.js';
+import { nvidiaUsable } from './helpers/nvidia.js';
 
 const W = 64;
 const H = 48;
@@ -78,7 +80,7 @@ function rgb(format: 'RGBA' | 'RGBX' | 'BGRA' | 'BGRX', timestamp = 0): VideoFra
 }
 
 describe('hardwareAcceleration', () => {
-  it("prefer-hardware means NVIDIA's driver only: unsupported here, and configure closes with NotSupportedError naming it", async () => {
+  it.skipIf(nvidiaUsable)("prefer-hardware means NVIDIA's driver only: unsupported here, and configure closes with NotSupportedError naming it", async () => {
     const config = { ...H264, hardwareAcceleration: 'prefer-hardware' as const };
     expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(false);
     const r = await encodeAll(config, []);
@@ -93,7 +95,7 @@ describe('hardwareAcceleration', () => {
     expect(r.chunks).toHaveLength(1);
   });
 
-  it('no-preference falls back to the software device when no NVIDIA session opens, with the reason', async () => {
+  it.skipIf(nvidiaUsable)('no-preference falls back to the software device when no NVIDIA session opens, with the reason', async () => {
     const r = await encodeAll(H264, [nv12()]);
     expect(r.encoder.encoderDevice?.kind).toBe('software');
     expect(r.encoder.encoderDevice?.reason).toMatch(/^no-preference: NVIDIA not usable \(.+\); using the software device/);
@@ -225,6 +227,26 @@ describe('VideoFrame', () => {
     expect(Buffer.from(out).equals(Buffer.from(tight))).toBe(true);
     f.close();
     ref.close();
+  });
+
+  it('extension: a frame in CUDA device memory (pitched NV12) encodes to the same bytes as the host frame', async () => {
+    const pitch = 128; // padded rows: NVENC reads the pitch, not the width
+    const host = nv12();
+    const tight = new Uint8Array(host.allocationSize());
+    await host.copyTo(tight);
+    const pitched = new Uint8Array(pitch * H * 1.5);
+    for (let row = 0; row < H * 1.5; row++) pitched.set(tight.subarray(row * W, row * W + W), row * pitch);
+    const memory = softwareDeviceBuffer(pitched.length);
+    try {
+      memory.upload(pitched);
+      const device = new VideoFrame({ devicePtr: memory.ptr, pitch }, { format: 'NV12', codedWidth: W, codedHeight: H, timestamp: 0 });
+      const fromDevice = await encodeAll(H264, [device], [], (encoder) => expect(encoder.releaseCudaDeviceMemory(memory.ptr)).toBe(true));
+      const fromHost = await encodeAll(H264, [host]);
+      expect(fromDevice.errors).toEqual([]);
+      expect(Buffer.from(fromDevice.chunks[0]!.bytes).equals(Buffer.from(fromHost.chunks[0]!.bytes))).toBe(true);
+    } finally {
+      memory.free();
+    }
   });
 
   it('extension: wraps CUDA device memory with a pitch, and refuses what NVENC cannot read', async () => {

@@ -115,12 +115,19 @@ export class ImageClientState {
         for (const rest of changedRects(fb, shadow, { x: r.x, y: moved.dstY, width: r.width, height: moved.height })) emit(rest);
       }
     }
-    if (cursor && this.cursorSent !== cursor) {
-      parts.push(rectHeader(cursor.hotX, cursor.hotY, cursor.width, cursor.height, Encoding.Cursor), encodeCursor(cursor, this.translator));
+    const pointer = this.cursorRect(cursor);
+    if (pointer) {
+      parts.push(...pointer);
       rects++;
-      this.cursorSent = cursor;
     }
     return rects > 0 ? { parts, rects } : null;
+  }
+
+  /** The Cursor pseudo-rectangle when the shape differs from the one the client has (H.264 clients too). */
+  cursorRect(cursor: CursorShape | null): Buffer[] | null {
+    if (!cursor || this.cursorSent === cursor) return null;
+    this.cursorSent = cursor;
+    return [rectHeader(cursor.hotX, cursor.hotY, cursor.width, cursor.height, Encoding.Cursor), encodeCursor(cursor, this.translator)];
   }
 
   private encodeBody(fb: Framebuffer, r: Rect): Buffer {

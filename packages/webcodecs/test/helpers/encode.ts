@@ -8,7 +8,12 @@ export interface Encoded {
 }
 
 /** Encodes frames (closing them) with one VideoEncoder, flushes, closes; collects everything. */
-export async function encodeAll(config: VideoEncoderConfig, frames: VideoFrame[], keyFrames: number[] = []): Promise<Encoded> {
+export async function encodeAll(
+  config: VideoEncoderConfig,
+  frames: VideoFrame[],
+  keyFrames: number[] = [],
+  beforeClose: (encoder: VideoEncoder) => void = () => {},
+): Promise<Encoded> {
   const out: Encoded = { chunks: [], metadata: [], errors: [], encoder: undefined as unknown as VideoEncoder };
   out.encoder = new VideoEncoder({
     output: (chunk: EncodedVideoChunk, metadata) => {
@@ -29,6 +34,7 @@ export async function encodeAll(config: VideoEncoderConfig, frames: VideoFrame[]
   } catch {
     // errors are in out.errors
   }
+  beforeClose(out.encoder);
   // Each open encoder holds an NVENC session (the software device allows 8, like consumer GPUs).
   if (out.encoder.state !== 'closed') out.encoder.close();
   return out;
