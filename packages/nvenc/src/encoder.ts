@@ -43,6 +43,7 @@ function withTypedErrors<T>(gpuName: string | undefined, call: () => T): T {
   }
 }
 
+/** One NVENC encode session: frames in, Annex B packets out. Close it (or `using`) to free the session. */
 export class NvencEncoder implements Disposable {
   #native: NativeEncoder | null;
   #options: ResolvedEncoderOptions;
@@ -97,6 +98,7 @@ export class NvencEncoder implements Disposable {
     return this.#options;
   }
 
+  /** True after `close()`. */
   get closed(): boolean {
     return this.#native === null;
   }
@@ -116,6 +118,7 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.lastFrameTimings());
   }
 
+  /** Device, ABI and the resolved settings of this session. */
   get info(): EncoderInfo {
     const n = this.#call((native) => native.info());
     const o = this.#options;
@@ -193,10 +196,11 @@ export class NvencEncoder implements Disposable {
    * Checked against caps `supportRefPicInvalidation`.
    */
   invalidateReferences(timestamps: readonly number[]): number {
-    if (!Array.isArray(timestamps) || timestamps.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
-      throw new InvalidOptionError(`Invalid argument to invalidateReferences: expected an array of finite timestamps`, { option: 'timestamps' });
+    const list: unknown = timestamps;
+    if (!Array.isArray(list) || list.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
+      throw new InvalidOptionError('Invalid argument to invalidateReferences: expected an array of finite timestamps', { option: 'timestamps' });
     }
-    return this.#call((native) => native.invalidateReferences([...timestamps]));
+    return this.#call((native) => native.invalidateReferences(list.slice() as number[]));
   }
 
   /** Entries a per-frame `qpMap` must have: one per 16×16 macroblock, ceil(w/16) × ceil(h/16). */
@@ -217,6 +221,7 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.flush());
   }
 
+  /** `flush()` on the encoder's worker thread: resolves with the remaining packets. */
   async flushAsync(): Promise<Packet[]> {
     return this.#call((native) => native.flushAsync());
   }
@@ -303,6 +308,7 @@ export class NvencEncoder implements Disposable {
     native.close();
   }
 
+  /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

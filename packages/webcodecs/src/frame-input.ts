@@ -40,13 +40,13 @@ export function encoderInput(s: FrameState, width: number, height: number): Fram
       s.format === 'NV12' && rect.x === 0 && rect.y === 0 && uv.stride === y.stride && uv.offset === y.offset + y.stride * height;
     if (direct) {
       const end = y.offset + y.stride * (height + height / 2);
-      if (end <= data.byteLength) return { data: data.subarray(y.offset, end), pitch: y.stride };
+      if (end <= data.byteLength) return tightOrPitched(data.subarray(y.offset, end), y.stride, width);
     }
     return { data: repackNv12(s, width, height) };
   }
   const p = layout[0]!;
   const start = p.offset + rect.y * p.stride + rect.x * 4;
-  if (start + p.stride * height <= data.byteLength) return { data: data.subarray(start, start + p.stride * height), pitch: p.stride };
+  if (start + p.stride * height <= data.byteLength) return tightOrPitched(data.subarray(start, start + p.stride * height), p.stride, width * 4);
   // The last row ends the buffer without its padding: NVENC reads pitch × height bytes, so copy.
   const out = new Uint8Array(width * 4 * height);
   for (let row = 0; row < height; row++) {
@@ -54,6 +54,11 @@ export function encoderInput(s: FrameState, width: number, height: number): Fram
     out.set(data.subarray(from, from + width * 4), row * width * 4);
   }
   return { data: out };
+}
+
+/** A tightly packed frame goes in as plain bytes (NVENC's one-copy upload); padded rows with their pitch. */
+function tightOrPitched(data: Uint8Array, pitch: number, rowBytes: number): Frame {
+  return pitch === rowBytes ? data : { data, pitch };
 }
 
 /** Tightly packed NV12 of the visible rectangle of an NV12 or I420 frame. */
