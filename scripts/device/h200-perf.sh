@@ -30,7 +30,7 @@ for k in $(seq 1 "${REPEAT:-2}"); do
   echo "exit $?"; tail -6 "$OUT/r/overhead-$k.txt"
 done
 echo "== 1b. the same without the worker's spin before sleeping (NVENC_WORKER_SPIN_US=0)"
-NVENC_WORKER_SPIN_US=0 timeout 200 $node $cli suite --device gpu:0 --only overhead --rounds "${ROUNDS:-30}" --overhead-frames "${FRAMES:-500}" \
+[[ ${REPEAT:-2} == 0 ]] || NVENC_WORKER_SPIN_US=0 timeout 200 $node $cli suite --device gpu:0 --only overhead --rounds "${ROUNDS:-30}" --overhead-frames "${FRAMES:-500}" \
   --json="$OUT/r/overhead-nospin.json" > "$OUT/r/overhead-nospin.txt" 2>&1
 echo "exit $?"; tail -6 "$OUT/r/overhead-nospin.txt"
 echo "== 2-5. full suite (upload, lag, depth, sessions) with the HTML report"

@@ -232,25 +232,30 @@ void HostFrameUpload::staged(const uint8_t* src, size_t srcPitch, const DeviceFr
   CopyPool& pool = CopyPool::shared();
   pool.post(batch);
 
-  // Chunks go to the copy engine in order, each as soon as its host copy is done. After an
-  // error the loop still waits for every chunk: the helpers write into staging_ until then.
+  // Chunks go to the copy engine in order, each as soon as its host copy is done; a run of chunks
+  // that are all done by then goes as one copy (each copy call costs the caller a few µs).
+  // After an error the loop still waits for every chunk: the helpers write into staging_ until then.
   CUresult failed = CUDA_SUCCESS;
-  for (size_t i = 0; i < batch->chunks; ++i) {
+  for (size_t i = 0; i < batch->chunks;) {
     while (!batch->done[i].load(std::memory_order_acquire)) {
       if (!batch->copyOne()) std::this_thread::yield();
     }
-    if (failed != CUDA_SUCCESS) continue;
-    const size_t first = i * batch->rowsPerChunk;
-    CUDA_MEMCPY2D copy{};
-    copy.srcMemoryType = CU_MEMORYTYPE_HOST;
-    copy.srcHost = batch->dst + first * rowBytes;
-    copy.srcPitch = rowBytes;
-    copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
-    copy.dstDevice = dst.ptr() + first * dst.pitch();
-    copy.dstPitch = dst.pitch();
-    copy.WidthInBytes = rowBytes;
-    copy.Height = std::min(batch->rowsPerChunk, rows - first);
-    failed = cuda.cuMemcpy2DAsync(&copy, stream);
+    size_t end = i + 1;
+    while (end < batch->chunks && batch->done[end].load(std::memory_order_acquire)) ++end;
+    if (failed == CUDA_SUCCESS) {
+      const size_t first = i * batch->rowsPerChunk;
+      CUDA_MEMCPY2D copy{};
+      copy.srcMemoryType = CU_MEMORYTYPE_HOST;
+      copy.srcHost = batch->dst + first * rowBytes;
+      copy.srcPitch = rowBytes;
+      copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+      copy.dstDevice = dst.ptr() + first * dst.pitch();
+      copy.dstPitch = dst.pitch();
+      copy.WidthInBytes = rowBytes;
+      copy.Height = std::min(end * batch->rowsPerChunk, rows) - first;
+      failed = cuda.cuMemcpy2DAsync(&copy, stream);
+    }
+    i = end;
   }
   pool.retire(batch);
   if (failed != CUDA_SUCCESS) {
