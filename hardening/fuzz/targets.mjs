@@ -24,10 +24,14 @@ function violated(condition, message) {
 const hex = (s) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 // ---------------------------------------------------------------- codecString (SPS / VPS / AV1)
+// Only values the standards define: H.264 profile_idc / level_idc of Annex A, HEVC profile space 0
+// with profiles 1–11, AV1 seq_profile 0–2 with seq_level_idx 0–23 or 31.
+const AVC_PROFILES = '(2c|42|4d|53|56|58|64|6e|76|7a|80|86|87|8a|8b|90|f4)';
+const AVC_LEVELS = '(09|0a|0b|0c|0d|14|15|16|1e|1f|20|28|29|2a|32|33|34|3c|3d|3e)';
 const CODEC_PATTERNS = {
-  h264: /^avc1\.[0-9a-f]{6}$/,
-  hevc: /^hvc1\.[ABC]?\d{1,2}\.[0-9A-F]{1,8}\.[LH]\d{1,3}(\.[0-9A-F]{1,2}){0,6}$/,
-  av1: /^av01\.[0-7]\.\d{2}[MH]\.(08|10|12)(\.[01]\.[01][01][0-3]\.\d{2,3}\.\d{2,3}\.\d{2,3}\.[01])?$/,
+  h264: new RegExp(`^avc1\\.${AVC_PROFILES}[0-9a-f][0c48]${AVC_LEVELS}$`),
+  hevc: /^hvc1\.([1-9]|1[01])\.[0-9A-F]{1,8}\.[LH](30|60|63|90|93|120|123|150|153|156|180|183|186|189|255)(\.[0-9A-F]{1,2}){0,6}$/,
+  av1: /^av01\.[0-2]\.([01]\d|2[0-3]|31)[MH]\.(08|10|12)(\.[01]\.[01][01][0-3]\.\d{2,3}\.\d{2,3}\.\d{2,3}\.[01])?$/,
 };
 
 const CODEC_DICTIONARIES = {

@@ -19,8 +19,10 @@ export interface DeviceDescription {
   engine: Engine;
   /** The first line of output: what runs, and for software, that it is not NVIDIA hardware and why. */
   line: string;
-  /** Why `auto` did not use the NVIDIA driver (undefined when it did, or was not asked). */
+  /** Why `auto` did not use the NVIDIA driver, in full (undefined when it did, or was not asked); printed with --verbose. */
   fallbackReason: string | undefined;
+  /** The same reason in a few words, as the device line gives it. */
+  fallbackSummary: string | undefined;
   /** The software device's library directory (for ffmpeg's LD_LIBRARY_PATH and the C harness). */
   softwareLibraryDir: string | undefined;
   cudaLibrary: string;
@@ -68,6 +70,39 @@ function firstLine(text: string): string {
   return (text.split('\n')[0] ?? text).trim();
 }
 
+/** Joins sentences and clauses with '; ' without leaving a '.;' where a sentence ended. */
+function joinReasons(...parts: string[]): string {
+  return parts.map((p) => p.trim().replace(/\.$/, '')).filter(Boolean).join('; ');
+}
+
+/**
+ * Why the NVIDIA driver could not be used, in a few words for the device line (the full message
+ * goes to fallbackReason, shown with --verbose). Keyed on the typed error's code.
+ */
+function shortReason(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  const message = firstLine(String((err as Error)?.message ?? err));
+  switch (code) {
+    case 'DRIVER_NOT_FOUND':
+      return 'no NVIDIA driver on this machine';
+    case 'NVENC_LIBRARY_NOT_FOUND':
+      return "the NVIDIA driver's NVENC library is missing";
+    case 'CUDA_ERROR_NO_DEVICE':
+      return 'CUDA sees no GPU';
+    case 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME':
+      return "the software device holds the driver's library names in this process";
+    case 'NV_ENC_ERR_NO_ENCODE_DEVICE':
+    case 'NV_ENC_ERR_UNSUPPORTED_DEVICE': {
+      const gpu = /^(.*?) has no NVENC engine/.exec(message)?.[1];
+      return gpu ? `${gpu} has no NVENC engine` : 'the GPU has no NVENC engine';
+    }
+    default: {
+      const sentence = /^[^.]*/.exec(message)?.[0] ?? message;
+      return sentence.length > 100 ? `${sentence.slice(0, 97)}...` : sentence;
+    }
+  }
+}
+
 function softwareLibraries(): { libraryDir: string; cudaLibrary: string; nvencLibrary: string } {
   const state = softwareDevice();
   if (!state.available) throw new DeviceUnavailableError(`software device unavailable: ${state.reason}`);
@@ -96,20 +131,22 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
     eng: Engine,
     libs: { cudaLibrary: string; nvencLibrary: string; libraryDir?: string },
     gpu: number,
-    fallbackReason?: string,
+    fallback?: Fallback,
   ): OpenedEncoder => {
     const info = encoder.info;
+    const fallbackReason = fallback?.full;
+    // One short sentence: what runs and, for software, why; the full reason is fallbackReason.
     let line: string;
     if (kind === 'nvidia') {
-      line = `device: ${info.device} (NVIDIA driver, NVENC ABI ${info.abi}) — hardware NVENC engine`;
+      line = `device: ${info.device} (NVIDIA driver, NVENC ABI ${info.abi}), hardware NVENC engine`;
     } else if (kind === 'software') {
       line =
-        `device: software NVENC device (${engineWords(eng)}) — not NVIDIA hardware` +
-        (fallbackReason ? `; no NVENC engine found: ${fallbackReason}` : '; chosen with --device software');
+        `device: software NVENC device (${engineWords(eng)}), not NVIDIA hardware` +
+        (fallback ? `: ${fallback.short}` : ', as asked (--device software)');
     } else {
       line =
-        `device: ${info.device} real CUDA + software NVENC engine (${engineWords(eng)}) — NVENC engine speed is not measured` +
-        (fallbackReason ? `; ${fallbackReason}` : '');
+        `device: ${info.device} real CUDA + software NVENC engine (${engineWords(eng)}), NVENC engine speed not measured` +
+        (fallback ? `: ${fallback.short}` : '');
     }
     return {
       encoder,
@@ -118,6 +155,7 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
         engine: eng,
         line,
         fallbackReason,
+        fallbackSummary: fallback?.short,
         softwareLibraryDir: libs.libraryDir,
         cudaLibrary: libs.cudaLibrary,
         nvencLibrary: libs.nvencLibrary,
@@ -128,13 +166,13 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
     };
   };
 
-  const openSoftware = (reason?: string): OpenedEncoder => {
+  const openSoftware = (reason?: Fallback): OpenedEncoder => {
     let libs;
     try {
       libs = softwareLibraries();
     } catch (err) {
       if (reason === undefined) throw err;
-      throw new DeviceUnavailableError(`no usable NVENC — NVIDIA driver: ${reason}; ${(err as Error).message}`);
+      throw new DeviceUnavailableError(joinReasons(`no usable NVENC: NVIDIA driver: ${reason.full}`, (err as Error).message));
     }
     process.env.NVENC_SOFT_ENGINE = softwareEngine;
     // The software device's libraries by path (what device: 'software' means), so that the
@@ -143,7 +181,7 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
     return describe(encoder, 'software', softwareEngine, libs, 0, reason);
   };
 
-  const openHybrid = (gpu: number, fallbackReason?: string): OpenedEncoder => {
+  const openHybrid = (gpu: number, fallbackReason?: Fallback): OpenedEncoder => {
     const libs = softwareLibraries();
     process.env.NVENC_SOFT_ENGINE = softwareEngine;
     const encoder = open({ gpu, nvencLibrary: libs.nvencLibrary });
@@ -171,39 +209,46 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
       try {
         return openHybrid(0);
       } catch (err) {
-        return openSoftware(`real CUDA + software engine failed: ${firstLine((err as Error).message)}`);
+        return openSoftware({ short: 'real CUDA + software engine failed', full: firstLine((err as Error).message) });
       }
     }
     return openSoftware(report.reason);
   }
-  let reason: string;
+  let reason: Fallback;
   try {
     return describe(open('auto'), 'nvidia', 'nvidia', nvidiaLibs, 0);
   } catch (err) {
-    reason = firstLine((err as Error).message);
+    reason = { short: shortReason(err), full: firstLine((err as Error).message) };
   }
-  if (engine === 'nvidia') throw new DeviceUnavailableError(`--engine nvidia: ${reason}`);
+  if (engine === 'nvidia') throw new DeviceUnavailableError(`--engine nvidia: ${reason.full}`);
   // A GPU without an NVENC engine (H100, A100) still has real CUDA: keep it (host-to-device copies
   // and device memory stay real) and take only the engine from the software device. Loading the
   // software libcuda next to an already loaded real one would also make the software NVENC library
   // resolve "libcuda.so.1" to the real one.
   if (safeProbe(nvenc).cudaUsable) {
     try {
-      return openHybrid(0, `no NVENC engine found: ${reason}`);
+      return openHybrid(0, reason);
     } catch (err) {
-      reason += `; real CUDA + software engine failed too: ${firstLine((err as Error).message)}`;
+      reason = { short: reason.short, full: joinReasons(reason.full, `real CUDA + software engine failed too: ${firstLine((err as Error).message)}`) };
     }
   }
   return openSoftware(reason);
 }
 
-function safeProbe(nvenc: NvencModule): { cudaUsable: boolean; reason: string } {
+/** Why the NVIDIA driver was not used: a few words for the device line, the full text for --verbose and JSON. */
+interface Fallback {
+  short: string;
+  full: string;
+}
+
+function safeProbe(nvenc: NvencModule): { cudaUsable: boolean; reason: Fallback } {
   try {
     const report = nvenc.probeDriver({ device: 'auto' });
     const gpus = report.devices ?? [];
-    if (gpus.length > 0 && !report.software) return { cudaUsable: true, reason: '' };
-    return { cudaUsable: false, reason: report.problems?.[0] ?? 'no CUDA device' };
+    if (gpus.length > 0 && !report.software) return { cudaUsable: true, reason: { short: '', full: '' } };
+    const full = report.problems?.[0] ?? 'no CUDA device';
+    return { cudaUsable: false, reason: { short: report.error ? shortReason(report.error) : full, full } };
   } catch (err) {
-    return { cudaUsable: false, reason: firstLine((err as Error).message) };
+    return { cudaUsable: false, reason: { short: shortReason(err), full: firstLine((err as Error).message) } };
   }
 }

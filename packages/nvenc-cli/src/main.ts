@@ -92,6 +92,7 @@ async function run(o: BenchOptions, io: Io): Promise<number> {
   }
   const { encoder, device } = opened;
   say(device.line);
+  if (o.verbose && device.fallbackReason) say(`  why: ${device.fallbackReason}`);
 
   const bar = ProgressBar.for(o.progress, io.stderr);
   let result;

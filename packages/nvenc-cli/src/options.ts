@@ -62,6 +62,8 @@ export interface BenchOptions {
   output: string | undefined;
   compare: Compare | undefined;
   progress: 'auto' | 'on' | 'off';
+  /** Print the full reason behind the device line (why the NVIDIA driver was not used). */
+  verbose: boolean;
   /** Distinct synthetic frames cycled through (so the encoder sees motion, not a still image). */
   distinctFrames: number;
 }
@@ -107,6 +109,7 @@ export const defaults: Readonly<BenchOptions> = Object.freeze<BenchOptions>({
   output: undefined,
   compare: undefined,
   progress: 'auto',
+  verbose: false,
   distinctFrames: 8,
 });
 
@@ -255,6 +258,7 @@ const runFlags: Record<string, FlagSpec> = {
   '--compare': { value: 'required', apply: (o, v, f) => (o.compare = oneOf(v!, f, ['ffmpeg'] as const)) },
   '--progress': { value: 'none', apply: (o) => (o.progress = 'on') },
   '--no-progress': { value: 'none', apply: (o) => (o.progress = 'off') },
+  '--verbose': { value: 'none', apply: (o) => (o.verbose = true) },
   '--distinct-frames': { value: 'required', apply: (o, v, f) => (o.distinctFrames = parseInteger(v!, f, 1, 256)) },
 };
 
@@ -429,6 +433,7 @@ Output:
   --output out.h264                     write the encoded stream (warm-up frames included)
   --compare ffmpeg                      also run ffmpeg's h264_nvenc/hevc_nvenc with the same settings
   --progress | --no-progress            progress bar (default: only on a TTY)
+  --verbose                             also print why the NVIDIA driver was not used, in full
 
 Suite options:
   --json[=file] --device ... --size [1920x1080] --overhead-frames N [500: frames per round]

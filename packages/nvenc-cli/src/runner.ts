@@ -52,6 +52,8 @@ export interface RunResult {
   bytes: number;
   bitrateBps: number;
   keyframes: number;
+  /** Keyframes among the warm-up frames (not counted in `keyframes`): the stream's first IDR usually. */
+  warmupKeyframes: number;
   eventLoopLag: LagSummary;
   samples: FrameSamples;
   /** Encoder construction (session open + initialise), ms. */
@@ -149,6 +151,7 @@ export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStarte
   let lastOut = 0;
   let measuredStart = 0;
   let keyframes = 0;
+  let warmupKeyframes = 0;
   let packetsWithoutSeq = 0;
 
   const stream: Buffer[] = [];
@@ -161,6 +164,7 @@ export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStarte
         seq = p.frameIndex;
       }
       const k = seq - warmup;
+      if (k < 0 && p.keyframe) warmupKeyframes++;
       if (k < 0 || submittedAt[seq] === undefined) continue;
       s.latencyUs[k] = (now - submittedAt[seq]!) * 1000;
       s.bytes[k] = (s.bytes[k] ?? 0) + p.data.length;
@@ -262,6 +266,7 @@ export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStarte
       bytes,
       bitrateBps: frames > 0 ? (bytes * 8 * o.fps) / frames : 0,
       keyframes,
+      warmupKeyframes,
       eventLoopLag,
       samples: s,
       openMs,

@@ -333,12 +333,11 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
 
 /** The suite's first line: the device, without the engine of any one measurement. */
 function suiteDeviceLine(d: DeviceDescription): string {
-  if (d.kind === 'nvidia') return `device: ${d.deviceName} (NVIDIA driver, NVENC ABI ${d.abi}) — hardware NVENC engine`;
+  if (d.kind === 'nvidia') return `device: ${d.deviceName} (NVIDIA driver, NVENC ABI ${d.abi}), hardware NVENC engine`;
   const engines = 'null engine for 1–2, libavcodec engine for 3–4, both for 5';
-  if (d.kind === 'hybrid') {
-    return `device: ${d.deviceName} real CUDA + software NVENC engine (${engines}) — not NVIDIA's NVENC engine` + (d.fallbackReason ? `; ${d.fallbackReason}` : '');
-  }
-  return `device: software NVENC device (software CUDA; ${engines}) — not NVIDIA hardware` + (d.fallbackReason ? `; no NVENC engine found: ${d.fallbackReason}` : '');
+  const why = d.fallbackSummary ? `: ${d.fallbackSummary}` : '';
+  if (d.kind === 'hybrid') return `device: ${d.deviceName} real CUDA + software NVENC engine (${engines}), not NVIDIA's NVENC engine${why}`;
+  return `device: software NVENC device (software CUDA; ${engines}), not NVIDIA hardware${why}`;
 }
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`);

@@ -80,7 +80,7 @@ function syntheticReport(): BenchReport {
     results: {
       frames: 200, wallMs: 4000, fps: 50, latencyUs: s, callUs: summarize(call),
       stagesUs: { upload: null, submit: null, waitForOutput: null, jsOverhead: null, staging: null, note: 'fixture' },
-      bytes: 200 * 16000, bitrateBps: 7.68e6, keyframes: 1,
+      bytes: 200 * 16000, bitrateBps: 7.68e6, keyframes: 1, warmupKeyframes: 0,
       eventLoopLagMs: { p50: 0.1, p90: 0.2, p99: 0.4, max: 1.2, samples: 100 }, openMs: 20, endToEndMs: 4100,
     },
     perFrame: { submitMs: latency.map((_, i) => i * 20), latencyUs: latency, callUs: call, bytes: latency.map((_, i) => (i === 0 ? 60000 : 15000 + (i % 7) * 300)) },

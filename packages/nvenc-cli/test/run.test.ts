@@ -22,6 +22,44 @@ describe.skipIf(unavailable !== null)(`a short run on the software device${unava
     expect(r.stdout).toMatch(/event-loop lag p50 \/ p99 \/ max/);
   });
 
+  it('the device line is one short sentence; the full reason only with --verbose', () => {
+    // device auto on a machine without NVIDIA's driver (CI): the software device, and why, briefly.
+    const auto = ['--size', '320x240', '--frames', '4', '--warmup', '1', '--no-progress'];
+    const r = runCli(auto);
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stdout.split('\n')[0]!;
+    expect(line).toMatch(/^device: /);
+    expect(line.length).toBeLessThanOrEqual(140);
+    expect(line).not.toMatch(/for tests|\.;|use device: 'software'/);
+    expect(r.stdout).not.toMatch(/^ {2}why: /m);
+    const verbose = runCli([...auto, '--verbose']);
+    expect(verbose.code, verbose.stderr).toBe(0);
+    if (/not NVIDIA hardware:|engine speed not measured:/.test(line)) {
+      // It fell back: --verbose adds the full reason on the next line.
+      expect(verbose.stdout.split('\n')[1]).toMatch(/^ {2}why: \S/);
+    }
+  });
+
+  it('keyframes: an IDR that fell in the warm-up is labelled, not shown as a bare 0', () => {
+    const r = runCli(shortRun);
+    expect(r.code, r.stderr).toBe(0);
+    // gop infinite: the only IDR is the first frame, a warm-up frame.
+    expect(r.stdout).toMatch(/keyframes\s+0 \(\+1 in the warm-up, not counted\)/);
+    const json = JSON.parse(runCli([...shortRun, '--json']).stdout);
+    expect(json.results).toMatchObject({ keyframes: 0, warmupKeyframes: 1 });
+  });
+
+  it('--json numbers are rounded (0.1 µs for times), not 17-digit floats', () => {
+    const r = runCli([...shortRun, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const decimals = (v: number): number => (String(v).split('.')[1] ?? '').length;
+    const { latencyUs, callUs } = JSON.parse(r.stdout).results;
+    for (const sum of [latencyUs, callUs]) {
+      for (const key of ['mean', 'min', 'p50', 'p90', 'p99', 'max', 'stddev']) expect(decimals(sum[key]), key).toBeLessThanOrEqual(1);
+    }
+    expect(r.stdout).not.toMatch(/\d\.\d{6,}/);
+  });
+
   it('--json gives a parseable report with sane fields', () => {
     const r = runCli([...shortRun, '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -170,7 +170,11 @@ ReconfigureRequest parseReconfigure(const Napi::Value& value) {
   ReconfigureRequest r;
   if ((r.hasBitrate = o.has("bitrate"))) r.bitrate = o.uint32("bitrate");
   if ((r.hasMaxBitrate = o.has("maxBitrate"))) r.maxBitrate = o.uint32("maxBitrate");
-  if ((r.hasFps = o.has("fps"))) r.fps = o.uint32("fps");
+  // Frame rate as a fraction (29.97 = 30000/1001), like the constructor's fpsNum/fpsDen.
+  if ((r.hasFps = o.has("fpsNum") || o.has("fpsDen"))) {
+    r.fpsNum = o.uint32("fpsNum");
+    r.fpsDen = o.uint32("fpsDen");
+  }
   if ((r.hasWidth = o.has("width"))) r.width = o.uint32("width");
   if ((r.hasHeight = o.has("height"))) r.height = o.uint32("height");
   if (o.has("forceKeyframe")) r.forceKeyframe = o.boolean("forceKeyframe");

@@ -33,6 +33,7 @@ Napi::Object describeCuda(Napi::Env env, const Driver& driver) {
     return out;
   }
   out.Set("path", cuda.library().resolvedPath());
+  out.Set("software", driver.softwareCuda());
   CUresult init = driver.cudaInitStatus();
   out.Set("initStatus", cuda.errorName(init));
   int version = 0;
@@ -95,6 +96,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   out.Set("napiVersion", NAPI_VERSION);
   out.Set("cuda", describeCuda(env, *driver));
   out.Set("nvenc", describeNvenc(env, *driver));
+  if (!driver->softwareHoldsName().empty()) out.Set("softwareHoldsDriverName", driver->softwareHoldsName());
   return out;
 }
 
@@ -108,7 +110,8 @@ Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
   Napi::Object options = optionsArg(info);
   return withJsErrors(env, [&] {
     auto driver = Driver::get(libraryChoiceFrom(options));
-    if (!driver->cuda().ok() || driver->cudaInitStatus() != CUDA_SUCCESS || !driver->nvenc().ok())
+    if (!driver->softwareHoldsName().empty() || !driver->cuda().ok() || driver->cudaInitStatus() != CUDA_SUCCESS ||
+        !driver->nvenc().ok())
       driver->requireUsable();
     const CudaApi& cuda = driver->cuda();
     int gpu = options.Has("gpu") ? options.Get("gpu").As<Napi::Number>().Int32Value() : 0;

@@ -295,7 +295,7 @@ test('bad options are INVALID_OPTION', { skip }, () => {
 test('reconfigure changes bitrate and resolution in place', { skip: noFfprobe }, () => {
   const enc = new b.Encoder(encoderOptions());
   const packets = encodeAll(enc, nv12Frames(3));
-  enc.reconfigure({ bitrate: 500_000, fps: 25 });
+  enc.reconfigure({ bitrate: 500_000, fpsNum: 25, fpsDen: 1 });
   packets.push(...enc.encode({ data: nv12Frame(W, H, 3) }));
   enc.reconfigure({ width: 160, height: 120 });
   assert.equal(enc.info().width, 160);

@@ -392,6 +392,12 @@ Status coreReconfigure(Session* s, const EncodeConfig& in, bool resetEncoder, bo
                                          std::to_string(s->cfg.maxEncodeWidth) + "x" + std::to_string(s->cfg.maxEncodeHeight) + ")");
   Status st = validateConfig(s, c);
   if (st != ST_SUCCESS) return st;
+  // NVENC changes bitrate and frame rate of a running sequence without an IDR unless the client
+  // asks for one (resetEncoder/forceIDR) or the size changes; do the same where the engine can.
+  if (!resChange && !resetEncoder && !forceIDR && s->engine && s->engine->reconfigureInPlace(c)) {
+    s->cfg = c;
+    return ST_SUCCESS;
+  }
   // Pending pictures are completed with the old settings first.
   for (auto* b : s->queue) if (b->state == BitstreamBuffer::Pending) b->state = BitstreamBuffer::Committed;
   st = drainEngine(s);
@@ -402,7 +408,7 @@ Status coreReconfigure(Session* s, const EncodeConfig& in, bool resetEncoder, bo
   if (st != ST_SUCCESS) return s->fail(st, "reconfigure failed: " + err);
   s->engine = std::move(engine);
   s->cfg = c;
-  (void)resetEncoder; (void)forceIDR;  // the software engine always restarts with an IDR
+  // A restarted engine begins a new coded video sequence: the next picture is an IDR.
   resetPattern(s);
   return ST_SUCCESS;
 }

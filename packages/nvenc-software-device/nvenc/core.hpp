@@ -142,6 +142,10 @@ class Engine {
   // Emits every frame submitted so far. The next submit starts a new coded video sequence (IDR).
   virtual Status drain(std::string& err) = 0;
   virtual bool pop(EnginePacket& out) = 0;
+  // Applies a rate-control / frame-rate change to the running sequence, as NVENC does for a
+  // reconfigure without resetEncoder/forceIDR: no new sequence, no IDR. Returns false when this
+  // engine cannot (the core then restarts the encoder, which begins with an IDR).
+  virtual bool reconfigureInPlace(const EncodeConfig& next) { (void)next; return false; }
   // Parameter sets (Annex B) of the current sequence.
   virtual std::vector<uint8_t> paramSets() = 0;
   virtual const char* name() const = 0;

@@ -1,7 +1,9 @@
 // libavcodec engine: libx264 (H.264), libx265 (HEVC), libsvtav1 (AV1).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -80,6 +82,32 @@ int swsMatrix(uint32_t m) {
   }
 }
 
+// SVT-AV1 logs through its own printf-style logger (about 20 "Svt[info]" lines per session), which
+// libavcodec's log level does not reach; its SVT_LOG variable does (1 = errors only). A client's
+// console stays quiet unless the user set SVT_LOG themselves.
+void quietSvtAv1() {
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("SVT_LOG", "1", /*overwrite=*/0); });
+}
+
+// Whether two configurations differ only in what a running sequence can change (bitrate, VBV,
+// frame rate): everything the engine's open() turns into the stream's structure is equal.
+bool onlyRateDiffers(const EncodeConfig& a, const EncodeConfig& b) {
+  return a.codec == b.codec && a.profile == b.profile && a.preset == b.preset && a.tuning == b.tuning &&
+         a.width == b.width && a.height == b.height && a.darW == b.darW && a.darH == b.darH &&
+         a.gopLength == b.gopLength && a.frameIntervalP == b.frameIntervalP && a.idrPeriod == b.idrPeriod &&
+         a.rc.mode == b.rc.mode && a.rc.qpP == b.rc.qpP && a.rc.qpB == b.rc.qpB && a.rc.qpI == b.rc.qpI &&
+         a.rc.enableMinQP == b.rc.enableMinQP && a.rc.enableMaxQP == b.rc.enableMaxQP &&
+         a.rc.targetQuality == b.rc.targetQuality && (a.rc.averageBitRate == 0) == (b.rc.averageBitRate == 0) &&
+         a.chromaFormatIDC == b.chromaFormatIDC && a.bitDepth == b.bitDepth && a.lossless == b.lossless &&
+         a.level == b.level && a.maxNumRefFrames == b.maxNumRefFrames && a.bframeRefMode == b.bframeRefMode &&
+         a.entropy == b.entropy && a.sliceMode == b.sliceMode && a.sliceModeData == b.sliceModeData &&
+         a.vui.videoSignalTypePresent == b.vui.videoSignalTypePresent && a.vui.videoFormat == b.vui.videoFormat &&
+         a.vui.fullRange == b.vui.fullRange && a.vui.colourDescriptionPresent == b.vui.colourDescriptionPresent &&
+         a.vui.colourPrimaries == b.vui.colourPrimaries && a.vui.transferCharacteristics == b.vui.transferCharacteristics &&
+         a.vui.colourMatrix == b.vui.colourMatrix;
+}
+
 const char* videoFormatName(uint32_t v) {
   static const char* n[] = {"component", "pal", "ntsc", "secam", "mac", "undef"};
   return v < 6 ? n[v] : "undef";
@@ -146,6 +174,35 @@ class LibavEngine : public Engine {
     if (out_.empty()) return false;
     out = std::move(out_.front());
     out_.pop_front();
+    return true;
+  }
+
+  bool reconfigureInPlace(const EncodeConfig& next) override {
+    // libx264 changes its rate control mid-sequence (x264_encoder_reconfig, which libavcodec calls
+    // on the next frame when bit_rate / rc_max_rate / rc_buffer_size differ from the running ones).
+    // libx265 and SVT-AV1 are not reconfigured through libavcodec 5.1: they restart (IDR).
+    if (!ctx_ || cfg_.codec != Codec::H264 || next.rc.averageBitRate == 0 || !onlyRateDiffers(cfg_, next)) return false;
+    if (next.rc.mode == RC_CONSTQP || next.lossless) return false;
+    // The context keeps the frame rate it was opened with (x264's VUI timing and rate control
+    // both use it). Rate control spends bitrate / fps bits per frame, so a new frame rate is
+    // applied as the bitrate that gives the same bits per frame at the opened rate; the VBV
+    // buffer, counted in bits, keeps its size.
+    double fpsOpened = (double)ctx_->framerate.num / ctx_->framerate.den;
+    double fpsNew = (double)(next.fpsNum ? next.fpsNum : 30) / (next.fpsDen ? next.fpsDen : 1);
+    double scale = fpsOpened / fpsNew;
+    const RcParams& rc = next.rc;
+    bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
+    ctx_->bit_rate = (int64_t)std::llround(rc.averageBitRate * scale);
+    if (cbr) {
+      ctx_->rc_max_rate = ctx_->bit_rate;
+      ctx_->rc_buffer_size = (int)(rc.vbvBufferSize ? rc.vbvBufferSize : rc.averageBitRate);
+    } else if (rc.maxBitRate) {
+      ctx_->rc_max_rate = (int64_t)std::llround(std::max(rc.maxBitRate, rc.averageBitRate) * scale);
+      ctx_->rc_buffer_size = (int)(rc.vbvBufferSize ? rc.vbvBufferSize : std::max(rc.maxBitRate, rc.averageBitRate));
+    } else if (ctx_->rc_max_rate != 0) {
+      return false;  // VBV on at open, none asked for now: x264 cannot turn VBV off while running
+    }
+    cfg_ = next;
     return true;
   }
 
@@ -363,6 +420,7 @@ class LibavEngine : public Engine {
       av_opt_set(ctx_->priv_data, "x265-params", params.c_str(), 0);
       av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0);
     } else if (c.codec == Codec::AV1) {
+      quietSvtAv1();
       static const int svtPreset[] = {10, 12, 11, 10, 9, 8, 7, 6};
       av_opt_set_int(ctx_->priv_data, "preset", std::max(0, svtPreset[std::min(std::max(c.preset, 1), 7)] - std::min(std::max(rc.multiPass, 0), 2)), 0);
       av_opt_set_int(ctx_->priv_data, "la_depth", 0, 0);

@@ -11,6 +11,7 @@ import { resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNati
 import { inspect } from './probe.js';
 import type {
   Codec,
+  NvencCapabilities,
   CudaArrayInterface,
   DeviceKind,
   EncodeOptions,
@@ -61,9 +62,22 @@ export class NvencEncoder implements Disposable {
   readonly #gpuName: string | undefined;
 
   /**
-   * Opens an encode session. Throws DriverNotFoundError (no driver), NoEncodeDeviceError (GPU
-   * without NVENC), AbiUnsupportedError (driver too old), SessionLimitError, InvalidOptionError,
-   * BinaryNotFoundError or UnsupportedPlatformError. `device: 'auto'` never falls back to software.
+   * Opens an encode session. `device: 'auto'` (the default) means NVIDIA's driver and never falls
+   * back to the software device by itself.
+   *
+   * @param options Size and encoding settings; each field's range and default is on {@link EncoderOptions}.
+   * @throws {InvalidOptionError} an option is out of range or the device cannot do it (`err.option` names it).
+   * @throws {DriverNotFoundError} no NVIDIA driver / NVENC library, the software device not built, or the
+   *   software device holding the driver's names in this process (`SOFTWARE_DEVICE_HOLDS_DRIVER_NAME`).
+   * @throws {NoEncodeDeviceError} no GPU, or a GPU without an NVENC engine (H100, A100).
+   * @throws {AbiUnsupportedError} the driver is older than every NVENC ABI this package ships.
+   * @throws {SessionLimitError} the driver refused another concurrent session.
+   * @throws {BinaryNotFoundError | UnsupportedPlatformError} no native binary for this platform.
+   * @example
+   * ```ts
+   * using enc = new NvencEncoder({ width: 1280, height: 720, codec: 'h264', inputFormat: 'bgra' });
+   * const packets = enc.encode(framebuffer);   // Buffer of 1280 × 720 × 4 bytes
+   * ```
    */
   constructor(options: EncoderOptions) {
     const resolved = resolveEncoderOptions(options);
@@ -140,8 +154,18 @@ export class NvencEncoder implements Disposable {
 
   /**
    * Encodes one frame on the calling thread and returns the packets that became ready: with
-   * extraOutputDelay d, the packet of frame k-d (none for the first d frames). A bad frame throws
-   * InvalidFrameError and leaves the encoder usable.
+   * extraOutputDelay d, the packet of frame k-d (none for the first d frames).
+   *
+   * @param frame Host pixels (`Buffer`, `{ data, pitch }`, a pinned frame) or device memory
+   *   (`{ devicePtr, pitch }`, a CUDA array interface), in the encoder's `inputFormat`.
+   * @param options `forceKeyframe`, `seq`, `timestamp`, `sei` ({@link EncodeOptions}).
+   * @throws {InvalidFrameError} wrong size, pitch or memory; the encoder stays usable.
+   * @throws {EncoderClosedError} after `close()`.
+   * @throws {NvencError} the driver failed the picture (`err.code` / `err.phase`, see docs/errors.md).
+   * @example
+   * ```ts
+   * for (const packet of enc.encode(frame, { seq: n, forceKeyframe: n === 0 })) socket.write(packet.data);
+   * ```
    */
   encode(frame: Frame, options?: EncodeOptions): Packet[] {
     // The per-frame path: no closures, the frame checked once (here), handed to the binding as
@@ -177,7 +201,13 @@ export class NvencEncoder implements Disposable {
   /**
    * Like encode(), on the encoder's worker thread: the event loop keeps running. Calls (sync and
    * async) run in the order they were made. The frame's memory must stay unchanged until the
-   * promise settles. Rejects with the same typed errors encode() throws.
+   * promise settles.
+   *
+   * @throws {InvalidFrameError | EncoderClosedError | NvencError} as a rejection, like encode().
+   * @example
+   * ```ts
+   * const packets = await enc.encodeAsync(frame, { seq: n });
+   * ```
    */
   encodeAsync(frame: Frame, options?: EncodeOptions): Promise<Packet[]> {
     const native = this.#native;
@@ -218,21 +248,30 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.flushAsync());
   }
 
-  /** Changes bitrate, frame rate or size without a new session (size changes start with an IDR). */
+  /**
+   * Changes bitrate, frame rate or size without a new session. Bitrate and frame-rate changes
+   * apply to the running stream without a new IDR, as on NVENC; a size change (within the size the
+   * session opened with) or `forceKeyframe` makes the next frame an IDR.
+   *
+   * @throws {InvalidOptionError} an option is out of range or beyond what the session allows.
+   * @throws {EncoderClosedError} after `close()`.
+   * @example
+   * ```ts
+   * enc.reconfigure({ bitrate: 2_000_000 });          // congestion: lower the rate, no IDR
+   * enc.reconfigure({ fps: 29.97 });                  // 30000/1001
+   * ```
+   */
   reconfigure(options: ReconfigureOptions): void {
     this.#open(); // a closed encoder says so before judging the options
     const request = resolveReconfigure(this.#options, options);
-    if (request.fps !== undefined && !Number.isInteger(request.fps)) {
-      throw new InvalidOptionError(`Invalid option fps: ${request.fps}; reconfigure() takes whole frames per second`, { option: 'fps' });
-    }
     this.#call((native) => native.reconfigure(request));
     const next: ResolvedEncoderOptions = { ...this.#options };
     if (request.bitrate !== undefined) next.bitrate = request.bitrate;
     if (request.maxBitrate !== undefined) next.maxBitrate = request.maxBitrate;
-    if (request.fps !== undefined) {
-      next.fps = request.fps;
-      next.fpsNum = request.fps;
-      next.fpsDen = 1;
+    if (request.fpsNum !== undefined && request.fpsDen !== undefined) {
+      next.fpsNum = request.fpsNum;
+      next.fpsDen = request.fpsDen;
+      next.fps = request.fpsNum / request.fpsDen;
     }
     if (request.width !== undefined) next.width = request.width;
     if (request.height !== undefined) next.height = request.height;
@@ -241,12 +280,13 @@ export class NvencEncoder implements Disposable {
   }
 
   /** The device's NVENC capabilities for a codec (nvEncGetEncodeCaps, camelCase names). */
-  getCapabilities(codec: Codec = this.#options.codec): Record<string, number> {
+  getCapabilities(codec: Codec = this.#options.codec): NvencCapabilities {
     this.#open();
     if (codec !== 'h264' && codec !== 'hevc' && codec !== 'av1') {
       throw new InvalidOptionError(`Invalid codec ${String(codec)}; expected 'h264', 'hevc' or 'av1'`, { option: 'codec' });
     }
-    return this.#call((native) => native.getCapabilities(codec));
+    // The binding reports `supported` always and each other NV_ENC_CAPS answer it got.
+    return this.#call((native) => native.getCapabilities(codec)) as unknown as NvencCapabilities;
   }
 
   /** SPS/PPS (and VPS) in Annex B, or the AV1 sequence header, as the session would emit them. */

@@ -4,35 +4,98 @@
  * package's own codes below. Subclasses let callers branch with `instanceof`.
  */
 
-/** Phases of the encoder's life, as reported by the native layer. */
-export type NvencPhase =
-  | 'load'
-  | 'device'
-  | 'open'
-  | 'caps'
-  | 'configure'
-  | 'initialize'
-  | 'allocate'
-  | 'input'
-  | 'encode'
-  | 'output'
-  | 'reconfigure'
-  | 'close';
+/** Phases of the encoder's life, as reported by the native layer (every phase it can name). */
+export const NVENC_PHASES = [
+  'load',
+  'device',
+  'cuda',
+  'open',
+  'caps',
+  'configure',
+  'initialize',
+  'allocate',
+  'input',
+  'encode',
+  'output',
+  'flush',
+  'reconfigure',
+  'close',
+] as const;
+
+/** Where in the encoder's life a failure happened. */
+export type NvencPhase = (typeof NVENC_PHASES)[number];
+
+/** The package's own codes (see `errorDocs` and docs/errors.md). */
+export type NvencPackageErrorCode =
+  | 'DRIVER_NOT_FOUND'
+  | 'NVENC_LIBRARY_NOT_FOUND'
+  | 'SOFTWARE_DEVICE_NOT_BUILT'
+  | 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME'
+  | 'ABI_UNSUPPORTED'
+  | 'SESSION_LIMIT'
+  | 'INVALID_FRAME'
+  | 'INVALID_OPTION'
+  | 'ENCODER_CLOSED'
+  | 'BINARY_NOT_FOUND'
+  | 'UNSUPPORTED_PLATFORM'
+  | 'NO_PARAMETER_SETS'
+  | 'MALFORMED_BITSTREAM'
+  | 'NATIVE_ERROR';
+
+/** Every `NVENCSTATUS` failure name of the NVENC API (nvEncodeAPI.h, 11.1–13.0). */
+export const NVENC_STATUS_CODES = [
+  'NV_ENC_ERR_NO_ENCODE_DEVICE',
+  'NV_ENC_ERR_UNSUPPORTED_DEVICE',
+  'NV_ENC_ERR_INVALID_ENCODERDEVICE',
+  'NV_ENC_ERR_INVALID_DEVICE',
+  'NV_ENC_ERR_DEVICE_NOT_EXIST',
+  'NV_ENC_ERR_INVALID_PTR',
+  'NV_ENC_ERR_INVALID_EVENT',
+  'NV_ENC_ERR_INVALID_PARAM',
+  'NV_ENC_ERR_INVALID_CALL',
+  'NV_ENC_ERR_OUT_OF_MEMORY',
+  'NV_ENC_ERR_ENCODER_NOT_INITIALIZED',
+  'NV_ENC_ERR_UNSUPPORTED_PARAM',
+  'NV_ENC_ERR_LOCK_BUSY',
+  'NV_ENC_ERR_NOT_ENOUGH_BUFFER',
+  'NV_ENC_ERR_INVALID_VERSION',
+  'NV_ENC_ERR_MAP_FAILED',
+  'NV_ENC_ERR_NEED_MORE_INPUT',
+  'NV_ENC_ERR_ENCODER_BUSY',
+  'NV_ENC_ERR_EVENT_NOT_REGISTERD',
+  'NV_ENC_ERR_GENERIC',
+  'NV_ENC_ERR_INCOMPATIBLE_CLIENT_KEY',
+  'NV_ENC_ERR_UNIMPLEMENTED',
+  'NV_ENC_ERR_RESOURCE_REGISTER_FAILED',
+  'NV_ENC_ERR_RESOURCE_NOT_REGISTERED',
+  'NV_ENC_ERR_RESOURCE_NOT_MAPPED',
+  'NV_ENC_ERR_NEED_MORE_OUTPUT',
+] as const;
+
+/** An NVENC status name, or `NV_ENC_STATUS_<n>` for a status newer than the binding knows. */
+export type NvencStatusCode = (typeof NVENC_STATUS_CODES)[number] | `NV_ENC_STATUS_${number}`;
+
+/**
+ * Every `code` an `NvencError` can carry: the package's codes, the NVENC status names and the
+ * CUDA driver's result names. CUDA names stay a pattern because the driver, not this package,
+ * names them (`cuGetErrorName`: about a hundred, and each CUDA release adds some).
+ */
+export type NvencErrorCode = NvencPackageErrorCode | NvencStatusCode | `CUDA_ERROR_${string}`;
 
 export interface NvencErrorOptions {
-  code: string;
+  code: NvencErrorCode;
   status?: number | undefined;
-  phase?: NvencPhase | string | undefined;
+  phase?: NvencPhase | undefined;
   cause?: unknown;
 }
 
 export class NvencError extends Error {
-  /** Stable machine-readable code (see `errorDocs`). */
-  readonly code: string;
+  /** Stable machine-readable code (see `errorDocs` and docs/errors.md). */
+  readonly code: NvencErrorCode;
   /** Numeric NVENC status (`NVENCSTATUS`) or CUDA result (`CUresult`), where one exists. */
   readonly status?: number;
   /** Phase of the encoder's life in which the failure happened. */
-  readonly phase?: NvencPhase | string;
+  readonly phase?: NvencPhase;
 
   constructor(message: string, options: NvencErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,7 +108,7 @@ export class NvencError extends Error {
 
 type SubclassOptions = Partial<NvencErrorOptions>;
 
-function withCode(options: SubclassOptions | undefined, code: string): NvencErrorOptions {
+function withCode(options: SubclassOptions | undefined, code: NvencErrorCode): NvencErrorOptions {
   return { ...options, code: options?.code ?? code };
 }
 
@@ -135,6 +198,21 @@ export interface NativeErrorLike {
   option?: unknown;
 }
 
+const PACKAGE_CODES: ReadonlySet<string> = new Set<NvencPackageErrorCode>([
+  'DRIVER_NOT_FOUND', 'NVENC_LIBRARY_NOT_FOUND', 'SOFTWARE_DEVICE_NOT_BUILT', 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', 'ABI_UNSUPPORTED',
+  'SESSION_LIMIT', 'INVALID_FRAME', 'INVALID_OPTION', 'ENCODER_CLOSED', 'BINARY_NOT_FOUND', 'UNSUPPORTED_PLATFORM',
+  'NO_PARAMETER_SETS', 'MALFORMED_BITSTREAM', 'NATIVE_ERROR',
+]);
+
+/** Whether a string is one of the codes `NvencErrorCode` describes. */
+export function isErrorCode(code: string): code is NvencErrorCode {
+  return PACKAGE_CODES.has(code) || (NVENC_STATUS_CODES as readonly string[]).includes(code) || /^NV_ENC_STATUS_\d+$/.test(code) || /^CUDA_ERROR_[A-Z0-9_]+$/.test(code);
+}
+
+function isPhase(value: unknown): value is NvencPhase {
+  return typeof value === 'string' && (NVENC_PHASES as readonly string[]).includes(value);
+}
+
 function isNativeErrorLike(value: unknown): value is NativeErrorLike {
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
@@ -154,15 +232,18 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
   if (!isNativeErrorLike(err)) {
     return new NvencError(String(err), { code: 'NATIVE_ERROR', cause: err });
   }
-  const code = typeof err.code === 'string' ? err.code : 'NATIVE_ERROR';
+  // The binding's codes are the union's members by construction (its own codes, nvencStatusName,
+  // cuGetErrorName); anything else it might send is kept as a native error rather than mislabelled.
+  const code: NvencErrorCode = typeof err.code === 'string' && isErrorCode(err.code) ? err.code : 'NATIVE_ERROR';
   const status = typeof err.status === 'number' ? err.status : undefined;
-  const phase = typeof err.phase === 'string' ? err.phase : undefined;
+  const phase = isPhase(err.phase) ? err.phase : undefined;
   const base: NvencErrorOptions = { code, status, phase, cause: err };
   const message = err.message;
 
   switch (code) {
     case 'DRIVER_NOT_FOUND':
     case 'NVENC_LIBRARY_NOT_FOUND':
+    case 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME':
     case 'CUDA_ERROR_NOT_INITIALIZED':
     case 'CUDA_ERROR_INSUFFICIENT_DRIVER':
     case 'CUDA_ERROR_SYSTEM_DRIVER_MISMATCH':
@@ -305,6 +386,12 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
     className: 'DriverNotFoundError',
     meaning: 'device: \'software\' was asked for but @nvenc-ts/software-device is missing or not built.',
     fix: 'pnpm --filter @nvenc-ts/software-device build (the software device is for tests and CI).',
+  },
+  SOFTWARE_DEVICE_HOLDS_DRIVER_NAME: {
+    className: 'DriverNotFoundError',
+    meaning:
+      'NVIDIA\'s driver was asked for by name (device \'auto\' or { gpu }), but in this process libcuda.so.1 / libnvidia-encode.so.1 already are the software device (loaded by an earlier device: \'software\' encoder or probe, or found through LD_LIBRARY_PATH); the dynamic loader hands back a loaded library for its soname, so the driver cannot be loaded beside it.',
+    fix: 'Use device: \'software\' explicitly for this encoder, or run NVIDIA and software encoders in separate processes (worker threads share the process); remove the software device from LD_LIBRARY_PATH.',
   },
   NO_PARAMETER_SETS: {
     className: 'BitstreamParseError',

@@ -25,6 +25,7 @@ export type {
   PictureType,
   FrameTimings,
   EncoderInfo,
+  NvencCapabilities,
 } from './types.js';
 export { NvencEncoder } from './encoder.js';
 export { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY } from './device.js';
@@ -46,6 +47,7 @@ export {
   type AvcProfileLevel,
   type HevcProfileTierLevel,
   type Av1SequenceHeader,
+  type CodecStringOptions,
 } from './codec-string.js';
 export {
   NvencError,
@@ -62,8 +64,14 @@ export {
   fromNative,
   errorDocs,
   renderErrorDocs,
+  isErrorCode,
+  NVENC_PHASES,
+  NVENC_STATUS_CODES,
   type ErrorDoc,
   type NvencPhase,
+  type NvencErrorCode,
+  type NvencPackageErrorCode,
+  type NvencStatusCode,
 } from './errors.js';
 export {
   resolveEncoderOptions,

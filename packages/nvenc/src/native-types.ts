@@ -28,6 +28,8 @@ export interface NativeProbeResult {
     initStatus?: string;
     driverVersion?: string;
     devices?: NativeCudaDevice[];
+    /** The loaded libcuda is the software device's. */
+    software?: boolean;
   };
   nvenc: {
     library: string;
@@ -38,6 +40,8 @@ export interface NativeProbeResult {
     softwareIdentity?: string;
     maxApiVersion?: string | null;
   };
+  /** Set when NVIDIA's driver was asked for by soname but the software device answered: why it is refused. */
+  softwareHoldsDriverName?: string;
 }
 
 export interface NativeOpenSessionProbeResult {
@@ -90,7 +94,9 @@ export interface NativeEncoderInfo {
 export interface NativeReconfigureOptions {
   bitrate?: number;
   maxBitrate?: number;
-  fps?: number;
+  /** Frame rate as a fraction; both or neither. */
+  fpsNum?: number;
+  fpsDen?: number;
   width?: number;
   height?: number;
   forceKeyframe?: boolean;

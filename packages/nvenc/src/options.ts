@@ -184,9 +184,15 @@ const PROFILE_CODECS: Readonly<Record<Profile, readonly Codec[]>> = {
   main10: ['hevc'],
 };
 
-/** NVENC takes odd sizes only for RGB input (it converts to YUV itself); YUV planes need even sizes. */
-function oddSizeAllowed(format: InputFormat): boolean {
-  return format === 'bgra' || format === 'rgba';
+/**
+ * Why a size must be even, for an input format: RGB input is encoded as 4:2:0 (NVENC converts it),
+ * whose chroma planes and H.264/HEVC cropping work in units of two pixels, so the session would
+ * fail at initialisation; YUV inputs carry subsampled planes (4:4:4 is kept even like the rest).
+ */
+function evenSizeReason(format: InputFormat): string {
+  return format === 'bgra' || format === 'rgba'
+    ? `RGB input is encoded as 4:2:0, which needs an even width and height`
+    : `inputFormat '${format}' needs an even width and height`;
 }
 
 /** Default bitrate: 5 Mbit/s for 1920×1080, scaled by picture area (at least 100 kbit/s). */
@@ -220,11 +226,12 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const inputFormat = oneOf('inputFormat', o.inputFormat, INPUT_FORMATS, 'bgra');
   const width = integer('width', o.width, 1, MAX_DIMENSION);
   const height = integer('height', o.height, 1, MAX_DIMENSION);
-  if (!oddSizeAllowed(inputFormat) && (width % 2 !== 0 || height % 2 !== 0)) {
+  if (width % 2 !== 0 || height % 2 !== 0) {
+    const option = width % 2 !== 0 ? 'width' : 'height';
     throw new InvalidOptionError(
-      `Invalid option ${width % 2 !== 0 ? 'width' : 'height'}: ${width % 2 !== 0 ? width : height}; ` +
-        `inputFormat '${inputFormat}' needs an even width and height (got ${width}x${height}); only 'bgra' and 'rgba' may be odd`,
-      { option: width % 2 !== 0 ? 'width' : 'height' },
+      `Invalid option ${option}: ${option === 'width' ? width : height}; ${evenSizeReason(inputFormat)} (got ${width}x${height}). ` +
+        'Pad the frame to even dimensions (e.g. one extra row or column).',
+      { option },
     );
   }
   if (inputFormat === 'p010' && codec === 'h264') {
@@ -366,14 +373,15 @@ export function resolveReconfigure(current: ResolvedEncoderOptions, options: Rec
   if (options.maxBitrate !== undefined) out.maxBitrate = bitrateOption('maxBitrate', options.maxBitrate);
   if (options.fps !== undefined) {
     const r = fpsToRational('fps', options.fps);
-    out.fps = r.num / r.den;
+    out.fpsNum = r.num;
+    out.fpsDen = r.den;
   }
   if (options.width !== undefined) out.width = integer('width', options.width, 1, MAX_DIMENSION);
   if (options.height !== undefined) out.height = integer('height', options.height, 1, MAX_DIMENSION);
   const w = out.width ?? current.width;
   const h = out.height ?? current.height;
-  if (!oddSizeAllowed(current.inputFormat) && (w % 2 !== 0 || h % 2 !== 0)) {
-    throw invalid(w % 2 !== 0 ? 'width' : 'height', w % 2 !== 0 ? w : h, `an even number for inputFormat '${current.inputFormat}'`);
+  if (w % 2 !== 0 || h % 2 !== 0) {
+    throw invalid(w % 2 !== 0 ? 'width' : 'height', w % 2 !== 0 ? w : h, `an even number (${evenSizeReason(current.inputFormat)})`);
   }
   if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
   return out;

@@ -5,6 +5,7 @@
  */
 import {
   fromNative,
+  isErrorCode,
   AbiUnsupportedError,
   BinaryNotFoundError,
   DriverNotFoundError,
@@ -207,12 +208,19 @@ export function inspect(options: ProbeOptions = {}): Inspection {
         { code: 'DRIVER_NOT_FOUND', phase: 'load' },
       ),
     );
+  } else if (result.softwareHoldsDriverName) {
+    // The native loader identified the software device under NVIDIA's sonames: 'auto' is refused,
+    // never reported as the NVIDIA driver (see Driver in nvenc-native/src/driver/driver.cc).
+    fail(new DriverNotFoundError(result.softwareHoldsDriverName, { code: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', phase: 'load' }));
   } else if (cuda.initStatus && cuda.initStatus !== 'CUDA_SUCCESS') {
     const message = `CUDA driver ${cuda.path ?? cuda.library} loaded but cuInit failed with ${cuda.initStatus}${cuda.error ? ` (${cuda.error})` : ''}.`;
     fail(
       cuda.initStatus === 'CUDA_ERROR_NO_DEVICE'
         ? new NoEncodeDeviceError(`${message} No GPU is visible (check nvidia-smi / --gpus all).`, { code: cuda.initStatus, phase: 'device' })
-        : new DriverNotFoundError(`${message} Check that the driver matches its kernel module (nvidia-smi).`, { code: cuda.initStatus, phase: 'device' }),
+        : new DriverNotFoundError(`${message} Check that the driver matches its kernel module (nvidia-smi).`, {
+            code: isErrorCode(cuda.initStatus) ? cuda.initStatus : 'DRIVER_NOT_FOUND',
+            phase: 'device',
+          }),
     );
   } else if (report.devices.length === 0) {
     fail(new NoEncodeDeviceError('The CUDA driver loaded but reports no GPU.', { code: 'CUDA_ERROR_NO_DEVICE', phase: 'device' }));
@@ -257,7 +265,17 @@ export function inspect(options: ProbeOptions = {}): Inspection {
 
 /**
  * Reports what the NVIDIA driver (or the software device) offers: libraries, driver version,
- * GPUs, the NVENC API maximum and the ABI an encoder would use. Never throws; opens no session.
+ * GPUs, the NVENC API maximum and the ABI an encoder would use. Opens no session.
+ *
+ * @param options `device` (default `'auto'`, NVIDIA's driver) and `abi` to force one.
+ * @returns `ok`, the findings in `problems`, and in `error` the typed error an encoder with the
+ *   same options would throw.
+ * @throws nothing: every failure is reported in the result.
+ * @example
+ * ```ts
+ * const report = probeDriver();
+ * if (!report.ok) console.error(report.error?.code, report.problems[0]);
+ * ```
  */
 export function probeDriver(options: ProbeOptions = {}): DriverReport {
   return inspect(options).report;
@@ -307,7 +325,14 @@ function sessionError(result: NativeOpenSessionProbeResult): NvencError {
 /**
  * Says which implementation a device option selects and whether an encoder with it would open,
  * so callers (e.g. an encoder registry) can decide on a fallback. The encoder itself never falls
- * back. Never throws.
+ * back. With `checkSession` (default true) it opens and closes one session: the only way to learn
+ * that a GPU has no NVENC engine.
+ *
+ * @throws nothing: `usable`, `reason` and `error` say what an encoder would meet.
+ * @example
+ * ```ts
+ * const device = resolveDevice('auto').usable ? 'auto' : 'software';
+ * ```
  */
 export function resolveDevice(device: DeviceOption = 'auto', options: ResolveDeviceOptions = {}): DeviceResolution {
   const { checkSession = true, ...probeOptions } = options;

@@ -37,44 +37,50 @@ export interface ColourOptions {
   fullRange?: boolean;
 }
 
+/**
+ * Options of `new NvencEncoder(options)`. Every field but `width` and `height` is optional; the
+ * defaults suit browser decoders at low latency. Unknown fields are an `InvalidOptionError`.
+ */
 export interface EncoderOptions {
+  /** Picture width in pixels. Required; even, 2–16384 (the device may allow less: `getCapabilities().widthMax`). */
   width: number;
+  /** Picture height in pixels. Required; even, 2–16384 (4:2:0 output needs even sizes, also for RGB input). */
   height: number;
-  /** Default 'h264'. */
+  /** Output codec. Default `'h264'`; `'av1'` needs NVENC API 12.0+ (the 12.1 ABI) and an AV1-capable GPU. */
   codec?: Codec;
-  /** Default 'p4'. */
+  /** Speed/quality preset, `'p1'` (fastest) … `'p7'` (best). Default `'p4'`. */
   preset?: Preset;
-  /** Default 'ull' (ultra low latency). */
+  /** Tuning. Default `'ull'` (ultra low latency); `'lossless'` implies `rateControl: 'cqp'` with QP 0. */
   tuning?: Tuning;
-  /** Default 'auto' (chosen by the driver from codec and input format). */
+  /** Profile. Default `'auto'` (chosen from codec and input format); must belong to the codec. */
   profile?: Profile;
-  /** Default 'cbr'. */
+  /** Rate control. Default `'cbr'` (`'cqp'` with `tuning: 'lossless'`). */
   rateControl?: RateControl;
-  /** Bits per second. Default 5 Mbit/s scaled by area relative to 1920×1080. */
+  /** Target bits per second, 1000–2 000 000 000. Default 5 Mbit/s × area / (1920×1080), at least 100 kbit/s. */
   bitrate?: number;
-  /** Peak bits per second (vbr). */
+  /** Peak bits per second for `'vbr'`, ≥ `bitrate`, at most 2 000 000 000. Default: the driver's. */
   maxBitrate?: number;
-  /** VBV buffer size in bits (default: the driver's). bitrate / fps gives single-frame VBV for the lowest latency. */
+  /** VBV buffer in bits, 1–2³¹−1. Default: the driver's; `bitrate / fps` gives one-frame VBV, the lowest latency. */
   vbvBufferSize?: number;
-  /** Constant QP for rateControl 'cqp' (one number, or per picture type). */
+  /** Constant QP for `'cqp'`: 0–51 (AV1 0–255), one number or per picture type. Default 23 (AV1 100; lossless 0). */
   qp?: number | { i: number; p: number; b?: number };
-  /** Frames per second (number or exact rational). Default 30. */
+  /** Frames per second: a number > 0 and ≤ 1000 (29.97 becomes 30000/1001) or an exact `{ num, den }`. Default 30. */
   fps?: number | { num: number; den: number };
-  /** Keyframe interval in frames, or 'infinite' (default: only the first frame and forced ones are keyframes). */
+  /** Frames between keyframes (≥ 1), or `'infinite'`. Default `'infinite'`: only the first frame and forced ones. */
   gop?: number | 'infinite';
-  /** IDR interval in frames (default = gop). */
+  /** Frames between IDRs (≥ 1), or `'infinite'`. Default: `gop`. */
   idrPeriod?: number | 'infinite';
-  /** B-frames between reference frames. Default 0 (browsers and low latency want none). */
+  /** B-frames between reference frames, 0–4. Default 0 (browsers and low latency want none). */
   bFrames?: number;
-  /** Default 'bgra'. */
+  /** Pixel format of the frames you pass. Default `'bgra'`; `'p010'` not with h264, `'yuv444'` not with av1. */
   inputFormat?: InputFormat;
-  /** VUI colour description. Default: not signalled. */
+  /** VUI colour description (names or H.273 codes). Default: not signalled. */
   colour?: ColourOptions;
-  /** Pipeline depth: encode() returns the packet of frame k-d. Default 0. */
+  /** Pipeline depth d, 0–16: `encode()` returns the packet of frame k − d. Default 0. */
   extraOutputDelay?: number;
-  /** SPS/PPS (and VPS) on every IDR. Default true (late-joining decoders). */
+  /** Parameter sets (SPS/PPS, and VPS) on every IDR, for late-joining decoders. Default true. */
   repeatSpsPps?: boolean;
-  /** Signal zero reorder delay (VUI bitstream_restriction). Default true when bFrames is 0. */
+  /** Signal zero reorder delay (VUI bitstream_restriction). Default true when `bFrames` is 0; not with B-frames. */
   zeroReorderDelay?: boolean;
   /**
    * How pageable host Buffers reach the GPU: 'direct' (the driver's pageable copy), 'staged'
@@ -83,9 +89,9 @@ export interface EncoderOptions {
    * Pinned frames from allocateHostFrame() and device memory are not affected.
    */
   hostUpload?: HostUpload;
-  /** Default 'auto' = the NVIDIA driver; never falls back to software by itself. */
+  /** Which CUDA and NVENC. Default `'auto'`: NVIDIA's driver, never the software device by itself. */
   device?: DeviceOption;
-  /** Force an NVENC ABI ('11.1', '12.1'); env NVENC_ABI does the same. */
+  /** Force an NVENC ABI (`'11.1'`, `'12.1'`); env `NVENC_ABI` does the same. Default: the probe's choice. */
   abi?: string;
 }
 
@@ -118,24 +124,31 @@ export interface ResolvedEncoderOptions {
   abi?: string;
 }
 
+/** Options of `encoder.reconfigure()`: only what is given changes. */
 export interface ReconfigureOptions {
+  /** New target bits per second, 1000–2 000 000 000. No new IDR. */
   bitrate?: number;
+  /** New peak bits per second, 1000–2 000 000 000. No new IDR. */
   maxBitrate?: number;
+  /** New frame rate, as in `EncoderOptions.fps` (29.97, 12.5, `{ num, den }`). No new IDR. */
   fps?: number | { num: number; den: number };
+  /** New width, even, up to the width the session opened with. The next frame is an IDR. */
   width?: number;
+  /** New height, even, up to the height the session opened with. The next frame is an IDR. */
   height?: number;
-  /** Make the next frame an IDR. */
+  /** Make the next frame an IDR. Default false. */
   forceKeyframe?: boolean;
 }
 
+/** Per-frame options of `encode()` / `encodeAsync()`. */
 export interface EncodeOptions {
-  /** Encode this frame as an IDR (with SPS/PPS). */
+  /** Encode this frame as an IDR (with SPS/PPS). Default false. */
   forceKeyframe?: boolean;
-  /** Caller's sequence number, returned on this frame's packet (default: a running count). */
+  /** Caller's sequence number, an integer 0–2⁵³−1, returned on this frame's packet. Default: a running count. */
   seq?: number;
-  /** Caller's timestamp, returned on this frame's packet. */
+  /** Caller's timestamp (any finite number), returned on this frame's packet. Default 0. */
   timestamp?: number;
-  /** User-data SEI messages to insert (H.264/HEVC). */
+  /** SEI messages to insert (H.264/HEVC): `type` 0–255 and the payload bytes. Default none. */
   sei?: { type: number; payload: Uint8Array }[];
 }
 
@@ -150,9 +163,12 @@ export type DeviceOption =
   | DeviceSelection;
 
 export interface DeviceSelection {
-  /** CUDA device ordinal (default 0). */
+  /** CUDA device ordinal, 0 … (GPUs − 1). Default 0. */
   gpu?: number;
-  /** An existing CUcontext (as a bigint) to encode in, instead of the GPU's primary context. */
+  /**
+   * An existing CUcontext (a non-zero bigint) to encode in, instead of the GPU's primary context.
+   * The caller owns it: it must outlive the encoder, and `close()` does not destroy it.
+   */
   cudaContext?: bigint;
   /** CUDA driver library, soname or absolute path (default libcuda.so.1). */
   cudaLibrary?: string;
@@ -258,4 +274,70 @@ export interface EncoderInfo {
   fps: number;
   gop: number;
   extraOutputDelay: number;
+}
+
+// ---- capabilities ----
+
+/**
+ * What `NvencEncoder.getCapabilities(codec)` returns: NVENC's `nvEncGetEncodeCaps` answers under
+ * camelCase names of their `NV_ENC_CAPS_*` constants. `supported` is always present; every other
+ * field is present only when the driver answered that query (older drivers know fewer), so each
+ * is optional. Flags are 0/1; limits are numbers.
+ */
+export interface NvencCapabilities {
+  /** 1 when the device can encode the codec with this binary's ABI (AV1 needs ABI 12.0+), else 0 and nothing else is reported. */
+  supported: 0 | 1;
+  /** Largest width in pixels (NV_ENC_CAPS_WIDTH_MAX). */
+  widthMax?: number;
+  /** Largest height in pixels. */
+  heightMax?: number;
+  /** Smallest width in pixels. */
+  widthMin?: number;
+  /** Smallest height in pixels. */
+  heightMin?: number;
+  /** Most B-frames between reference frames (0: none). */
+  numMaxBframes?: number;
+  /** Bit mask of NV_ENC_PARAMS_RC_MODE values the device supports. */
+  supportedRatecontrolModes?: number;
+  support10bitEncode?: number;
+  supportLosslessEncode?: number;
+  supportYuv444Encode?: number;
+  supportLookahead?: number;
+  supportTemporalAq?: number;
+  /** 0 on Linux: NVENC runs synchronously there. */
+  asyncEncodeSupport?: number;
+  /** `reconfigure({ width, height })` within the size the session opened with. */
+  supportDynResChange?: number;
+  /** `reconfigure({ bitrate })` without a new session. */
+  supportDynBitrateChange?: number;
+  supportDynForceConstqp?: number;
+  supportDynRcmodeChange?: number;
+  supportCustomVbvBufSize?: number;
+  supportIntraRefresh?: number;
+  supportBframeRefMode?: number;
+  supportFieldEncoding?: number;
+  supportMonochrome?: number;
+  supportCabac?: number;
+  supportSao?: number;
+  supportTemporalSvc?: number;
+  supportHierarchicalPframes?: number;
+  supportHierarchicalBframes?: number;
+  supportRefPicInvalidation?: number;
+  supportWeightedPrediction?: number;
+  supportMultipleRefFrames?: number;
+  supportAlphaLayerEncoding?: number;
+  supportEmphasisLevelMap?: number;
+  supportMeonlyMode?: number;
+  numMaxTemporalLayers?: number;
+  numMaxLtrFrames?: number;
+  /** NVENC engines on the GPU (sessions are spread over them). */
+  numEncoderEngines?: number;
+  singleSliceIntraRefresh?: number;
+  /** Most macroblocks per picture. */
+  mbNumMax?: number;
+  /** Most macroblocks per second. */
+  mbPerSecMax?: number;
+  levelMax?: number;
+  levelMin?: number;
+  dynamicQueryEncoderCapacity?: number;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BitReader, codecString, splitAnnexB, unescapeRbsp } from '../src/codec-string.js';
-import { BitstreamParseError } from '../src/errors.js';
+import { BitstreamParseError, InvalidOptionError, type NvencError } from '../src/errors.js';
 import { ffmpeg, ffprobeJson, hasFfmpeg, traceHeaders, withTempDir, type TraceField } from './helpers/ffmpeg.js';
 
 const SOURCE = ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-frames:v', '2'];
@@ -36,6 +36,45 @@ function streamInfo(file: string): { profile: string; level: number; pix_fmt: st
 }
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+/** The error a call throws (fails the test when it returns). */
+function thrown(fn: () => unknown): NvencError {
+  try {
+    fn();
+  } catch (err) {
+    return err as NvencError;
+  }
+  throw new Error('expected a throw');
+}
+
+/** An AV1 sequence header OBU with reduced_still_picture_header (the shortest valid form), 64×64, 8-bit 4:2:0. */
+function av1ReducedSequenceHeader(seqProfile: number, seqLevelIdx: number): Uint8Array {
+  const bits: number[] = [];
+  const put = (value: number, n: number): void => {
+    for (let i = n - 1; i >= 0; i--) bits.push((value >> i) & 1);
+  };
+  put(seqProfile, 3);
+  put(1, 1); // still_picture
+  put(1, 1); // reduced_still_picture_header
+  put(seqLevelIdx, 5);
+  put(5, 4); // frame_width_bits_minus_1
+  put(5, 4); // frame_height_bits_minus_1
+  put(63, 6); // max_frame_width_minus_1
+  put(63, 6); // max_frame_height_minus_1
+  put(0, 3); // use_128x128_superblock, enable_filter_intra, enable_intra_edge_filter
+  put(0, 3); // enable_superres, enable_cdef, enable_restoration
+  put(0, 1); // high_bitdepth
+  if (seqProfile !== 1) put(0, 1); // mono_chrome
+  put(0, 1); // color_description_present_flag
+  put(0, 1); // color_range
+  put(0, 2); // chroma_sample_position
+  put(0, 1); // film_grain_params_present
+  put(1, 1); // trailing one bit
+  while (bits.length % 8) bits.push(0);
+  const payload = Uint8Array.from({ length: bits.length / 8 }, (_, i) => parseInt(bits.slice(i * 8, i * 8 + 8).join(''), 2));
+  return Uint8Array.from([0x12, 0x00, 0x0a, payload.length, ...payload]); // temporal delimiter + sequence header
+}
 
 describe('bit reading', () => {
   it('removes emulation-prevention bytes (00 00 03 → 00 00)', () => {
@@ -55,10 +94,102 @@ describe('bit reading', () => {
     expect(units.map((u) => [...u])).toEqual([[0x67, 1, 2], [0x68, 3], [0x65, 4]]);
   });
 
-  it('parses an SPS whose level byte sits behind an emulation-prevention byte', () => {
-    // profile 66, constraint flags 0x00, level 0x00: the escaped bytes would read as level 3 unescaped.
-    const au = Uint8Array.from([0, 0, 0, 1, 0x67, 0x42, 0x00, 0x00, 0x03, 0x00, 0x80]);
-    expect(codecString(au, 'h264')).toBe('avc1.420000');
+  it('parses a VPS whose constraint bytes sit behind emulation-prevention bytes', () => {
+    // x265's VPS: profile 1, compatibility 0x60000000, constraint bytes 90 00 00 00 00 00 written
+    // as 90 00 00 03 00 00 03 00; read escaped, the level would be 0x03, not 120.
+    const au = hex('00000001 40010c01ffff016000000300900000030000030078959809');
+    expect(codecString(au, 'hevc')).toBe('hvc1.1.6.L120.90');
+  });
+});
+
+describe('codecString never returns a string the standards forbid', () => {
+  it('refuses an H.264 SPS with profile_idc 6 (no such profile)', () => {
+    const e = thrown(() => codecString(hex('00000001 67 06 05 11 ac'), 'h264'));
+    expect(e).toBeInstanceOf(BitstreamParseError);
+    expect(e.code).toBe('MALFORMED_BITSTREAM');
+    expect(e.message).toMatch(/profile_idc 6/);
+  });
+
+  it('refuses an H.264 SPS with a level_idc outside Table A-1', () => {
+    expect(thrown(() => codecString(hex('00000001 67 42 c0 07 8c'), 'h264')).message).toMatch(/level_idc 7/);
+  });
+
+  it('AVCC (length-prefixed) data whose length looks like a start code gets a typed error with an Annex B hint, not avc1.060511', () => {
+    // One SEI NAL unit of 0x127 bytes: its length prefix 00 00 01 27 reads as a start code followed
+    // by an "SPS" header byte (0x27 & 0x1f = 7), and the SEI's own bytes 06 05 11 as profile,
+    // constraints and level.
+    const sei = new Uint8Array(0x127).fill(0xaa);
+    sei.set([0x06, 0x05, 0x11]);
+    const avcc = Uint8Array.from([0x00, 0x00, 0x01, 0x27, ...sei]);
+    const e = thrown(() => codecString(avcc, 'h264'));
+    expect(e).toBeInstanceOf(BitstreamParseError);
+    expect(e.code).toBe('MALFORMED_BITSTREAM');
+    expect(e.message).toMatch(/length-prefixed \(AVCC\/HVCC/);
+    expect(e.message).toMatch(/Annex B/);
+  });
+
+  it("refuses a 'VPS' whose vps_reserved_0xffff_16bits are not 0xffff (e.g. other data passed as 'hevc')", () => {
+    const e = thrown(() => codecString(hex('00000001 40010c01 1234 016000000300900000030000030078959809'), 'hevc'));
+    expect(e).toBeInstanceOf(BitstreamParseError);
+    expect(e.code).toBe('MALFORMED_BITSTREAM');
+    expect(e.message).toMatch(/0xffff/);
+  });
+
+  it('refuses an HEVC general_profile_space other than 0 and an unknown general_profile_idc', () => {
+    // byte after ffff: profile_space(2) tier(1) profile_idc(5): 0xd6 = space 3, tier 0, idc 22.
+    expect(thrown(() => codecString(hex('00000001 40010c01ffff d66000000300900000030000030078'), 'hevc')).message).toMatch(/general_profile_space 3/);
+    expect(thrown(() => codecString(hex('00000001 40010c01ffff 166000000300900000030000030078'), 'hevc')).message).toMatch(/general_profile_idc 22/);
+  });
+
+  it('the well-formed AV1 sequence header builder gives av01.0.04M.08… (so the next tests change one field only)', () => {
+    // No colour description: primaries/transfer/matrix 2 (unspecified), so the long form.
+    expect(codecString(av1ReducedSequenceHeader(0, 4), 'av1')).toBe('av01.0.04M.08.0.110.02.02.02.0');
+    expect(codecString(av1ReducedSequenceHeader(0, 31), 'av1')).toMatch(/^av01\.0\.31M\.08\./);
+  });
+
+  for (const profile of [3, 5, 7]) {
+    it(`refuses the reserved AV1 seq_profile ${profile}`, () => {
+      const e = thrown(() => codecString(av1ReducedSequenceHeader(profile, 12), 'av1'));
+      expect(e).toBeInstanceOf(BitstreamParseError);
+      expect(e.code).toBe('MALFORMED_BITSTREAM');
+      expect(e.message).toMatch(new RegExp(`seq_profile ${profile}`));
+    });
+  }
+
+  for (const level of [24, 27, 30]) {
+    it(`refuses the reserved AV1 seq_level_idx ${level}`, () => {
+      expect(thrown(() => codecString(av1ReducedSequenceHeader(0, level), 'av1')).message).toMatch(new RegExp(`seq_level_idx ${level}`));
+    });
+  }
+});
+
+describe('codecString arguments', () => {
+  it("an unknown codec ('vp9') is an InvalidOptionError naming the option, as docs/errors.md says", () => {
+    const e = thrown(() => codecString(hex('00000001 6742c01e95a0'), 'vp9' as never));
+    expect(e).toBeInstanceOf(InvalidOptionError);
+    expect(e.code).toBe('INVALID_OPTION');
+    expect((e as InvalidOptionError).option).toBe('codec');
+  });
+
+  for (const [what, value] of [
+    ['null', null],
+    ['an ArrayBuffer', new ArrayBuffer(16)],
+    ['a string', '0000000167'],
+    ['a number array', [0, 0, 0, 1, 0x67]],
+  ] as const) {
+    it(`${what} is a typed "expected a Uint8Array" error`, () => {
+      const e = thrown(() => codecString(value as never, 'h264'));
+      expect(e).toBeInstanceOf(InvalidOptionError);
+      expect(e.code).toBe('INVALID_OPTION');
+      expect(e.message).toMatch(/expected a Uint8Array/);
+    });
+  }
+
+  it("offers 'hev1' for streams that keep their parameter sets in-band; 'hvc1' stays the default", () => {
+    const vps = hex('00000001 40010c01ffff016000000300900000030000030078959809');
+    expect(codecString(vps, 'hevc')).toBe('hvc1.1.6.L120.90');
+    expect(codecString(vps, 'hevc', { hevcSampleEntry: 'hev1' })).toBe('hev1.1.6.L120.90');
+    expect(thrown(() => codecString(vps, 'hevc', { hevcSampleEntry: 'hvc2' as never }))).toBeInstanceOf(InvalidOptionError);
   });
 });
 

@@ -126,11 +126,26 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
     expect(enc.info.bitrate).toBe(1_500_000);
   });
 
+  it('reconfigure takes the fps forms its type allows: 29.97, 12.5 and { num, den }', () => {
+    using enc = software({ fps: 30 });
+    const bytes = frameLayout('nv12', W, H).frameBytes;
+    enc.encode(noiseFrame(bytes, 1));
+    enc.reconfigure({ fps: 29.97 });
+    expect([enc.info.fps, enc.options.fpsNum, enc.options.fpsDen]).toEqual([30000 / 1001, 30000, 1001]);
+    enc.encode(noiseFrame(bytes, 2));
+    enc.reconfigure({ fps: 12.5 });
+    expect([enc.options.fpsNum, enc.options.fpsDen]).toEqual([25, 2]);
+    enc.reconfigure({ fps: { num: 60000, den: 1001 } });
+    expect([enc.options.fpsNum, enc.options.fpsDen]).toEqual([60000, 1001]);
+    expect(enc.encode(noiseFrame(bytes, 3)).length).toBe(1);
+  });
+
   it('reconfigure validates its options', () => {
     using enc = software();
     expect(() => enc.reconfigure({ bitrate: -1 })).toThrow(InvalidOptionError);
     expect(() => enc.reconfigure({ width: 321 })).toThrow(/even/);
-    expect(() => enc.reconfigure({ fps: 29.97 })).toThrow(/whole frames per second/);
+    expect(() => enc.reconfigure({ fps: 0 })).toThrow(InvalidOptionError);
+    expect(() => enc.reconfigure({ fps: { num: 30000, den: 0 } })).toThrow(/fps\.den/);
     expect(() => enc.reconfigure({ quality: 3 } as never)).toThrow(/Unknown reconfigure option quality/);
   });
 

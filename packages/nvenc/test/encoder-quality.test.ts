@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NvencEncoder } from '../src/encoder.js';
+import type { NvencCapabilities } from '../src/types.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { frameLayout } from '../src/frame.js';
 import type { Codec, InputFormat } from '../src/options.js';
@@ -52,7 +53,7 @@ const results: { kind: Kind; codec: Codec; format: InputFormat; psnr: number; by
 describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
   `encode → ffmpeg decode → PSNR on the software device${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
   () => {
-    const caps = new Map<Codec, Record<string, number> | null>();
+    const caps = new Map<Codec, NvencCapabilities | null>();
 
     beforeAll(() => {
       using probe = new NvencEncoder({ width: W, height: H, inputFormat: 'nv12', device: 'software' });

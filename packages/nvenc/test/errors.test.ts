@@ -13,7 +13,7 @@ import {
   SessionLimitError,
 } from '../src/errors.js';
 
-function nativeError(code: string, message: string, extra: { status?: number; phase?: string } = {}): Error {
+function nativeError(code: string, message: string, extra: { status?: number; phase?: string; option?: string } = {}): Error {
   return Object.assign(new Error(message), { code, ...extra });
 }
 
@@ -50,6 +50,12 @@ describe('fromNative maps native error codes to typed classes', () => {
   it('out of memory outside session open stays a plain NvencError', () => {
     const err = fromNative(nativeError('NV_ENC_ERR_OUT_OF_MEMORY', 'oom', { phase: 'allocate' }));
     expect(err.constructor).toBe(NvencError);
+  });
+
+  it("the binding's INVALID_OPTION keeps the option it names", () => {
+    const err = fromNative(nativeError('INVALID_OPTION', 'qp.b is required', { phase: 'configure', option: 'qp.b' }));
+    expect(err).toBeInstanceOf(InvalidOptionError);
+    expect((err as InvalidOptionError).option).toBe('qp.b');
   });
 
   it('unknown codes keep their code as a plain NvencError', () => {

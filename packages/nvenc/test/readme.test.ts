@@ -28,4 +28,27 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`README${softwareSkipReason 
     expect(existsSync(out)).toBe(true);
     expect(probeFrames(out).length).toBe(1);
   });
+
+  it("the repository README's first snippet runs as written with plain node (Node 20, no `using`), with the TS form beside it", () => {
+    const readme = readFileSync(path.join(PACKAGE_DIR, '..', '..', 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2]! }));
+    expect(blocks[0]?.lang).toBe('js');
+    const example = blocks[0]!.code;
+    expect(example).not.toMatch(/\busing\b/);
+    // The one line that switches between the software device and NVIDIA's driver.
+    expect(example.split('\n').filter((l) => /device: 'software'/.test(l))).toHaveLength(1);
+    expect(blocks[1]?.lang).toBe('ts');
+    expect(blocks[1]!.code).toMatch(/^using encoder = new NvencEncoder\(/m);
+    expect(readme).toMatch(/Not on npm yet/);
+    expect(readme).toMatch(/pnpm -r pack --pack-destination/);
+
+    using tmp = makeTempDir();
+    mkdirSync(path.join(tmp.dir, 'node_modules', '@nvenc-ts'), { recursive: true });
+    symlinkSync(PACKAGE_DIR, path.join(tmp.dir, 'node_modules', '@nvenc-ts', 'nvenc'));
+    writeFileSync(path.join(tmp.dir, 'example.mjs'), example);
+    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: tmp.dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^true \d+ \S/);
+  });
 });

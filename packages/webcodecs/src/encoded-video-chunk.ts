@@ -16,8 +16,18 @@ function bytesOf(data: BufferSource): Uint8Array {
   throw new TypeError('data must be a BufferSource');
 }
 
-/** Chunks the encoder makes own their bytes already: skip the constructor's copy. */
-export const adoptBytes = Symbol('nvenc-ts.webcodecs.adoptBytes');
+/** Set while the encoder builds a chunk from bytes it owns already: the constructor skips its copy. */
+let adopting = false;
+
+/** A chunk that takes `init.data` over without the copy the public constructor makes (encoder output). */
+export function adoptChunk(init: EncodedVideoChunkInit): EncodedVideoChunk {
+  adopting = true;
+  try {
+    return new EncodedVideoChunk(init);
+  } finally {
+    adopting = false;
+  }
+}
 
 export class EncodedVideoChunk {
   readonly #type: EncodedVideoChunkType;
@@ -25,7 +35,7 @@ export class EncodedVideoChunk {
   readonly #duration: number | null;
   readonly #data: Uint8Array;
 
-  constructor(init: EncodedVideoChunkInit, adopt?: typeof adoptBytes) {
+  constructor(init: EncodedVideoChunkInit) {
     if (typeof init !== 'object' || init === null) throw new TypeError('EncodedVideoChunkInit is required');
     if (init.type !== 'key' && init.type !== 'delta') throw new TypeError(`type must be 'key' or 'delta', got ${String(init.type)}`);
     if (init.timestamp === undefined) throw new TypeError('timestamp is required');
@@ -36,7 +46,7 @@ export class EncodedVideoChunk {
     this.#timestamp = Math.trunc(ts);
     this.#duration = init.duration === undefined || init.duration === null ? null : enforceRange(init.duration, 'duration', Number.MAX_SAFE_INTEGER);
     const bytes = bytesOf(init.data);
-    this.#data = adopt === adoptBytes ? bytes : new Uint8Array(bytes);
+    this.#data = adopting ? bytes : new Uint8Array(bytes);
   }
 
   get type(): EncodedVideoChunkType {

@@ -8,7 +8,7 @@ import { codecString, NvencEncoder, type EncoderOptions, type Packet } from '@nv
 import { avcDecoderConfigurationRecord, hevcDecoderConfigurationRecord, parameterSets, toLengthPrefixed } from './bitstream.js';
 import { enforceRange, staticSupport, validateEncoderConfig, type CodecRequest } from './config.js';
 import { chooseDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
-import { adoptBytes, EncodedVideoChunk } from './encoded-video-chunk.js';
+import { adoptChunk, type EncodedVideoChunk } from './encoded-video-chunk.js';
 import { encoderInput, sessionFormat, streamColour, type SessionFormat } from './frame-input.js';
 import type {
   CodecState,
@@ -19,7 +19,7 @@ import type {
   VideoEncoderEncodeOptions,
   VideoEncoderSupport,
 } from './types.js';
-import { frameDetached, frameState, REC709, VideoFrame, type FrameState } from './video-frame.js';
+import { frameDetached, frameState, isRgbFormat, REC709, VideoFrame, type FrameState } from './video-frame.js';
 
 export interface VideoEncoderInit {
   output: (chunk: EncodedVideoChunk, metadata: EncodedVideoChunkMetadata) => void;
@@ -198,6 +198,8 @@ export class VideoEncoder extends EventTarget {
   /** Bumped by Reset: work started before it finds a different epoch and drops its results. */
   #epoch = 0;
   #device: EncoderDevice | null = null;
+  /** Pixel format and colour space of the frames the last session was opened for. */
+  #lastInput: { format: FrameState['format']; colorSpace: VideoColorSpaceInit } | undefined;
   ondequeue: ((this: VideoEncoder, ev: Event) => unknown) | null = null;
 
   constructor(init: VideoEncoderInit) {
@@ -217,9 +219,18 @@ export class VideoEncoder extends EventTarget {
     return this.#encodeQueueSize;
   }
 
-  /** Extension: the device the current configuration encodes on (null until configure() has run). */
+  /** Extension: the device the last configuration encoded on (null until a configure() has opened one). */
   get encoderDevice(): EncoderDevice | null {
     return this.#device;
+  }
+
+  /**
+   * Extension: forgets NVENC's cached registration of CUDA memory that frames wrapped (call before
+   * freeing that memory; registrations are cached per pointer because registering is costly).
+   * Returns whether one was cached.
+   */
+  releaseCudaDeviceMemory(devicePtr: bigint): boolean {
+    return this.#session?.encoder.releaseDeviceFrame(devicePtr) ?? false;
   }
 
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
@@ -251,6 +262,11 @@ export class VideoEncoder extends EventTarget {
     }
     await nextTask();
     if (epoch !== this.#epoch) return;
+    if (this.#reconfigureInPlace(config)) {
+      this.#blocked = false;
+      this.#processQueue();
+      return;
+    }
     this.#closeSession();
     const s = supportOf(config);
     if ('reason' in s) {
@@ -259,16 +275,43 @@ export class VideoEncoder extends EventTarget {
     }
     this.#active = s.active;
     try {
-      const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
-      this.#openSession({ format, colour: '', qp: undefined }, format === 'nv12' ? 'NV12' : 'BGRA', REC709);
+      // Open for the last frames' pixel format and colour (a new config rarely changes them), else NV12.
+      const odd = config.width % 2 !== 0 || config.height % 2 !== 0;
+      const last = this.#lastInput && !(odd && !isRgbFormat(this.#lastInput.format)) ? this.#lastInput : undefined;
+      const format = last?.format ?? (odd ? 'BGRA' : 'NV12');
+      const colorSpace = last?.colorSpace ?? REC709;
+      this.#openSession({ format: sessionFormat(format), colour: '', qp: undefined }, format, colorSpace);
     } catch (err) {
       this.#active = null;
       this.#closeWith(domError('NotSupportedError', `Unsupported configuration: ${describeError(err)}`));
       return;
     }
-    this.#outputConfigKey = null;
     this.#blocked = false;
     this.#processQueue();
+  }
+
+  /**
+   * A new config that changes only bitrate or frame rate reconfigures the running session (no key
+   * frame, the same decoderConfig), as browsers do; anything else opens a new session.
+   */
+  #reconfigureInPlace(config: VideoEncoderConfig): boolean {
+    const session = this.#session;
+    const active = this.#active;
+    if (session === null || active === null) return false;
+    const strip = (c: VideoEncoderConfig): string => JSON.stringify({ ...c, bitrate: c.bitrate === undefined, framerate: c.framerate === undefined });
+    if (strip(config) !== strip(active.config) || config.bitrateMode === 'quantizer') return false;
+    const fps = config.framerate ?? 30;
+    if (!Number.isInteger(fps)) return false;
+    try {
+      const request: { bitrate?: number; fps?: number } = {};
+      if (config.bitrate !== undefined && config.bitrate !== active.config.bitrate) request.bitrate = config.bitrate;
+      if (fps !== (active.config.framerate ?? 30)) request.fps = fps;
+      if (request.bitrate !== undefined || request.fps !== undefined) session.encoder.reconfigure(request);
+    } catch {
+      return false;
+    }
+    this.#active = { ...active, config };
+    return true;
   }
 
   #openSession(key: SessionKey, format: FrameState['format'], cs: VideoColorSpaceInit): Session {
@@ -282,6 +325,7 @@ export class VideoEncoder extends EventTarget {
       this.#device = { kind: active.device.kind, name: info.device, software: info.software, reason: active.device.reason };
       const decoderConfig = decoderConfigOf(active, encoder, colour.colorSpace);
       this.#session = { encoder, key: { ...key, colour: JSON.stringify(colour.vui) }, decoderConfig, pending: new Map(), nextSeq: 0 };
+      this.#lastInput = { format, colorSpace: cs };
       return this.#session;
     } catch (err) {
       closeEncoder(encoder, false);
@@ -397,7 +441,7 @@ export class VideoEncoder extends EventTarget {
     const codec = active.request.codec;
     const data = lengthPrefixed(active) && codec !== 'av1' ? toLengthPrefixed(packet.data, codec) : new Uint8Array(packet.data);
     const init = { type: packet.keyframe ? ('key' as const) : ('delta' as const), timestamp: times?.timestamp ?? packet.timestamp, data };
-    const chunk = new EncodedVideoChunk(times?.duration == null ? init : { ...init, duration: times.duration }, adoptBytes);
+    const chunk = adoptChunk(times?.duration == null ? init : { ...init, duration: times.duration });
     const metadata: EncodedVideoChunkMetadata = {};
     const key = configKey(session.decoderConfig);
     if (key !== this.#outputConfigKey) {
@@ -478,7 +522,6 @@ export class VideoEncoder extends EventTarget {
     if (this.#state === 'closed' && !fromCloseMethod) return;
     this.#reset(exception);
     this.#state = 'closed';
-    this.#device = null;
     if (exception.name !== 'AbortError') this.#error(exception);
   }
 

@@ -117,7 +117,10 @@ export type FrameResource =
   | { kind: 'host'; data: Uint8Array; layout: PlaneLayout[] }
   | { kind: 'cuda'; memory: CudaDeviceMemory };
 
-/** The state an encoder reads from a frame; not part of the public API. */
+/**
+ * The state an encoder reads from a frame; not part of the public API.
+ * @internal
+ */
 export interface FrameState {
   resource: FrameResource;
   format: VideoPixelFormat;
@@ -358,12 +361,18 @@ export class VideoFrame {
     this.#state = null;
   }
 
-  /** Internal: what an encoder reads. Throws InvalidStateError once closed. */
+  /**
+   * What an encoder reads. Throws InvalidStateError once closed.
+   * @internal
+   */
   [frameState](): FrameState {
     return this.#open();
   }
 
-  /** Internal: true once close() ran (the spec's [[Detached]]). */
+  /**
+   * True once close() ran (the spec's [[Detached]]).
+   * @internal
+   */
   get [frameDetached](): boolean {
     return this.#state === null;
   }

@@ -54,6 +54,12 @@ export const DIFFERENCES: Difference[] = [
     browser: [0, 0, 100, 50],
     why: 'implementation: Chromium copies only the visible rectangle of a buffer and reports it at (0,0); this package keeps the coded buffer and the given offset',
   },
+  {
+    path: 'decoderConfigColorSpace.rgba.fullRange',
+    node: false,
+    browser: true,
+    why: "encoder: RGB frames are converted to YUV inside the encoder; Chromium's converter writes full range, this package asks NVENC for BT.709 limited range (the players' default) and signals that in the VUI",
+  },
   { path: 'frameSizeDiffersFromConfig.flush', node: 'EncodingError', browser: 'resolved', why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError' },
   { path: 'frameSizeDiffersFromConfig.outputs', node: 0, browser: 1, why: 'encoder: as above' },
   { path: 'frameSizeDiffersFromConfig.errors', node: ['EncodingError'], browser: [], why: 'encoder: as above' },

@@ -54,6 +54,8 @@ export interface BenchReport {
     bytes: number;
     bitrateBps: number;
     keyframes: number;
+    /** Keyframes in the warm-up frames, not counted in `keyframes` (usually the stream's first IDR). */
+    warmupKeyframes: number;
     /** null when no timer fired (a sync run never yields to the event loop). */
     eventLoopLagMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null; samples: number };
     openMs: number;
@@ -80,6 +82,18 @@ export function buildReport(
 ): BenchReport {
   const round = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
   const nn = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+  // Times in µs to 0.1 µs: the timers resolve no finer, and 17 digits of float noise help no one.
+  const us = (sum: Summary): Summary => ({
+    count: sum.count,
+    mean: round(sum.mean, 1),
+    min: round(sum.min, 1),
+    p50: round(sum.p50, 1),
+    p90: round(sum.p90, 1),
+    p99: round(sum.p99, 1),
+    max: round(sum.max, 1),
+    stddev: round(sum.stddev, 1),
+  });
+  const usOrNull = (sum: Summary | undefined): Summary | null => (sum === undefined ? null : us(sum));
   // End to end covers the warm-up frames too (ffmpeg is given frames + warm-up).
   const e2eFps = (r.frames + o.warmup) / (r.endToEndMs / 1000);
   return {
@@ -118,19 +132,20 @@ export function buildReport(
       frames: r.frames,
       wallMs: round(r.wallMs),
       fps: round(r.fps, 2),
-      latencyUs: r.latencyUs,
-      callUs: r.callUs,
+      latencyUs: us(r.latencyUs),
+      callUs: us(r.callUs),
       stagesUs: {
-        upload: nn(r.stages.upload),
-        submit: nn(r.stages.submit),
-        waitForOutput: nn(r.stages.waitForOutput),
-        jsOverhead: nn(r.stages.jsOverhead),
-        staging: nn(r.stages.staging),
+        upload: usOrNull(r.stages.upload),
+        submit: usOrNull(r.stages.submit),
+        waitForOutput: usOrNull(r.stages.waitForOutput),
+        jsOverhead: usOrNull(r.stages.jsOverhead),
+        staging: usOrNull(r.stages.staging),
         note: nn(r.stages.note),
       },
       bytes: r.bytes,
       bitrateBps: Math.round(r.bitrateBps),
       keyframes: r.keyframes,
+      warmupKeyframes: r.warmupKeyframes,
       eventLoopLagMs: {
         p50: orNull(round(r.eventLoopLag.p50Ms)),
         p90: orNull(round(r.eventLoopLag.p90Ms)),

@@ -49,7 +49,10 @@ export function renderText(r: BenchReport): string {
         ['wall time', formatUs(res.wallMs * 1000)],
         ['bitrate (at nominal fps)', formatBitrate(res.bitrateBps)],
         ['bytes', String(res.bytes)],
-        ['keyframes', String(res.keyframes)],
+        [
+          'keyframes',
+          res.warmupKeyframes > 0 ? `${res.keyframes} (+${res.warmupKeyframes} in the warm-up, not counted)` : String(res.keyframes),
+        ],
         ['session open', formatUs(res.openMs * 1000)],
         [
           'event-loop lag p50 / p99 / max',

@@ -13,7 +13,28 @@ Driver::Driver(const LibraryChoice& choice)
     : choice_(choice),
       cuda_(choice.cudaLibrary),
       cudaInit_(cuda_.ok() ? cuda_.cuInit(0) : kCudaErrorNotInitialized),
-      nvenc_(choice.nvencLibrary) {}
+      nvenc_(choice.nvencLibrary) {
+  softwareCuda_ = cuda_.library().symbol("nvsoft_cuda_live_allocations") != nullptr;
+  // The software device's libraries carry NVIDIA's sonames (libcuda.so.1, libnvidia-encode.so.1),
+  // and dlopen() of a bare soname returns a library already loaded under that soname. So once a
+  // process has loaded the software device (device: 'software'), or LD_LIBRARY_PATH finds it
+  // first, asking for the driver by name silently yields the software device. Identify what was
+  // loaded and refuse, rather than call a software result an NVIDIA one.
+  auto bySoname = [](const std::string& name) { return name.find('/') == std::string::npos; };
+  std::string held;
+  if (bySoname(choice.cudaLibrary) && softwareCuda_)
+    held = choice.cudaLibrary + " (" + cuda_.library().resolvedPath() + ")";
+  if (bySoname(choice.nvencLibrary) && nvenc_.library().ok() && nvenc_.isSoftware())
+    held += (held.empty() ? "" : " and ") + choice.nvencLibrary + " (" + nvenc_.library().resolvedPath() + ")";
+  if (!held.empty()) {
+    softwareHoldsName_ =
+        "NVIDIA's driver was asked for by name, but in this process " + held +
+        " is the software NVENC device: it was loaded earlier (an encoder or probe with device: 'software') or "
+        "LD_LIBRARY_PATH finds it first, and the dynamic loader returns an already loaded library for its soname. "
+        "The NVIDIA driver cannot be loaded beside it. Use device: 'software' for this encoder, or open NVIDIA and "
+        "software encoders in separate processes (worker threads share the process).";
+  }
+}
 
 std::shared_ptr<Driver> Driver::get(const LibraryChoice& choice) {
   static std::mutex mutex;
@@ -34,6 +55,7 @@ void Driver::requireUsable() const {
                           "): " + cuda_.error(),
                       0, "load");
   }
+  if (!softwareHoldsName_.empty()) throw NativeError("SOFTWARE_DEVICE_HOLDS_DRIVER_NAME", softwareHoldsName_, 0, "load");
   if (cudaInit_ != CUDA_SUCCESS) {
     throw NativeError(cuda_.errorName(cudaInit_), "cuInit failed: " + cuda_.errorString(cudaInit_),
                       static_cast<int>(cudaInit_), "load");

@@ -25,9 +25,15 @@ class Driver {
   CUresult cudaInitStatus() const { return cudaInit_; }
   const LibraryChoice& choice() const { return choice_; }
 
-  // Throws NativeError(DRIVER_NOT_FOUND / NVENC_LIBRARY_NOT_FOUND / CUDA_ERROR_* / ABI_UNSUPPORTED)
-  // unless both libraries are usable by this binary's ABI.
+  // Throws NativeError(SOFTWARE_DEVICE_HOLDS_DRIVER_NAME / DRIVER_NOT_FOUND / NVENC_LIBRARY_NOT_FOUND /
+  // CUDA_ERROR_* / ABI_UNSUPPORTED) unless both libraries are usable by this binary's ABI.
   void requireUsable() const;
+  // True when the loaded CUDA library is the project's software libcuda (it exports
+  // nvsoft_cuda_live_allocations, which NVIDIA's driver never does).
+  bool softwareCuda() const { return softwareCuda_; }
+  // Non-empty when a library was asked for by soname (NVIDIA's driver) but the name resolved to the
+  // software device: the sentence that explains it. Such a pair is never used.
+  const std::string& softwareHoldsName() const { return softwareHoldsName_; }
   // "NVIDIA H100 80GB HBM3" for a device ordinal; "GPU <n>" when the name cannot be read.
   std::string deviceName(int ordinal) const;
 
@@ -37,6 +43,8 @@ class Driver {
   CudaApi cuda_;
   CUresult cudaInit_ = kCudaErrorNotInitialized;
   NvencApi nvenc_;
+  bool softwareCuda_ = false;
+  std::string softwareHoldsName_;
 };
 
 // Keeps a CUDA context current on the calling thread for a scope (push/pop pairing).

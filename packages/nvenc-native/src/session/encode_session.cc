@@ -23,6 +23,7 @@ double microsecondsSince(std::chrono::steady_clock::time_point t0) {
 constexpr int kPointerAttributeMemoryType = 2;
 constexpr int kPointerAttributeRangeStart = 11;
 constexpr int kPointerAttributeRangeSize = 12;
+constexpr int kPointerAttributeDeviceOrdinal = 9;
 
 const char* pictureTypeName(NV_ENC_PIC_TYPE t) {
   switch (t) {
@@ -301,6 +302,18 @@ void EncodeSession::validateDevicePointer(CUdeviceptr ptr, size_t pitch) {
                       "devicePtr " + hex(ptr) + " is not CUDA device memory" +
                           (r != CUDA_SUCCESS ? " (cuPointerGetAttribute: " + cuda.errorName(r) + ")" : ""),
                       0, "input");
+  // Unified addressing lets CUDA copy from another GPU's memory, so a pointer of the wrong GPU
+  // would "work" through a slow peer copy (or fail inside NVENC): refuse it by name. Drivers that
+  // cannot tell the ordinal skip the check.
+  int ordinal = -1;
+  if (cuda.cuPointerGetAttribute(&ordinal, kPointerAttributeDeviceOrdinal, ptr) == CUDA_SUCCESS && ordinal >= 0 &&
+      ordinal != context_->ordinal())
+    throw NativeError("INVALID_FRAME",
+                      "devicePtr " + hex(ptr) + " is memory of GPU " + std::to_string(ordinal) + ", but this encoder runs on GPU " +
+                          std::to_string(context_->ordinal()) + " (" + deviceName_ +
+                          "): allocate the frame on the encoder's GPU (device: { gpu: " + std::to_string(ordinal) +
+                          " } encodes that GPU's memory)",
+                      0, "input");
   CUdeviceptr start = 0;
   size_t size = 0;
   if (cuda.cuPointerGetAttribute(&start, kPointerAttributeRangeStart, ptr) == CUDA_SUCCESS &&
@@ -544,9 +557,10 @@ void EncodeSession::reconfigure(const ReconfigureRequest& request) {
   }
   if (request.hasMaxBitrate) config.rcParams.maxBitRate = request.maxBitrate;
   if (request.hasFps) {
-    if (request.fps == 0) throw NativeError("INVALID_OPTION", "fps must be positive", 0, "reconfigure");
-    params.frameRateNum = request.fps;
-    params.frameRateDen = 1;
+    if (request.fpsNum == 0 || request.fpsDen == 0)
+      throw NativeError("INVALID_OPTION", "fpsNum and fpsDen must be positive", 0, "reconfigure");
+    params.frameRateNum = request.fpsNum;
+    params.frameRateDen = request.fpsDen;
   }
   uint32_t width = request.hasWidth ? request.width : layout_.width;
   uint32_t height = request.hasHeight ? request.height : layout_.height;

@@ -88,7 +88,7 @@ struct Packet {
 
 struct ReconfigureRequest {
   bool hasBitrate = false, hasMaxBitrate = false, hasFps = false, hasWidth = false, hasHeight = false;
-  uint32_t bitrate = 0, maxBitrate = 0, fps = 0, width = 0, height = 0;
+  uint32_t bitrate = 0, maxBitrate = 0, fpsNum = 0, fpsDen = 0, width = 0, height = 0;
   bool forceKeyframe = false;
 };
 

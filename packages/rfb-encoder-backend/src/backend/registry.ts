@@ -97,7 +97,8 @@ export function nvencHardwareCandidate(gpu = 0): BackendCandidate {
       if (report.software) return { ok: false, reason: 'the NVIDIA library found is the software device' };
       if (!report.ok) {
         const problems = report.problems;
-        return { ok: false, reason: problems.length ? problems.join('; ') : 'the NVIDIA driver probe failed' };
+        // Each problem is a sentence of its own: join them as sentences, not as '….; …'.
+        return { ok: false, reason: problems.length ? problems.join(' ') : 'the NVIDIA driver probe failed' };
       }
       try {
         trialSession(await createNvencEngine({ device: { gpu } }));

@@ -7,7 +7,8 @@ import { createEncoderBackend, type BackendSelection } from '../backend/registry
 import { startNoVncDemo } from './novnc-demo.js';
 import { TestPattern } from './test-pattern.js';
 
-const usage = `rfb-demo: an RFB server streaming a moving test scene in H.264, with a noVNC page
+const usage = `rfb-demo: an RFB server streaming a moving test scene (H.264 to noVNC; Tight, ZRLE or Raw
+          to viewers without H.264), with a noVNC page
 
   --host <addr>        interface to bind (default 127.0.0.1)
   --port <n>           HTTP port for the page and the WebSocket (default 6080)

@@ -294,6 +294,16 @@ export class RfbClientConnection {
         return this.onEnableContinuousUpdates(item.enable, { x: item.x, y: item.y, width: item.width, height: item.height });
       case 'fence':
         return this.onFence(item.flags, item.payload);
+      case 'set-desktop-size': {
+        if (!this.encodings.has(Encoding.ExtendedDesktopSize)) {
+          throw new RfbProtocolError('RFB_BAD_MESSAGE', 'SetDesktopSize without offering the ExtendedDesktopSize pseudo-encoding (-308)');
+        }
+        // The application decides the size (it pushes the frames): answer "prohibited", with the
+        // size that stays, as rfbproto asks.
+        const { width, height } = this.clientSize;
+        this.transport.writeMany([framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1)]);
+        return;
+      }
       case 'key':
       case 'pointer':
       case 'cut-text':
@@ -505,6 +515,7 @@ export class RfbClientConnection {
 
   /** A new pointer shape was set. */
   cursorChanged(): void {
+    // H.264 clients get the new shape with their next frame.
     if (this.wantsImage && this.encodings.has(Encoding.Cursor)) this.trySend();
   }
 
@@ -549,6 +560,11 @@ export class RfbClientConnection {
       const rect = this.resizeRect(width, height);
       if (!rect) return;
       parts.push(rect);
+      rects++;
+    }
+    const pointer = this.encodings.has(Encoding.Cursor) ? this.image.cursorRect(this.host.cursor()) : null;
+    if (pointer) {
+      parts.push(...pointer);
       rects++;
     }
     let flags = this.pendingFlags;

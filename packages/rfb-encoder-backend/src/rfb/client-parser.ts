@@ -30,7 +30,8 @@ export type ClientItem =
   | { type: 'pointer'; buttonMask: number; x: number; y: number }
   | { type: 'cut-text'; text: string }
   | { type: 'enable-continuous-updates'; enable: boolean; x: number; y: number; width: number; height: number }
-  | { type: 'fence'; flags: number; payload: Buffer };
+  | { type: 'fence'; flags: number; payload: Buffer }
+  | { type: 'set-desktop-size'; width: number; height: number };
 
 export interface ParserLimits {
   /** Largest ClientCutText accepted; a longer announced length cuts the client off at once. */
@@ -177,6 +178,13 @@ export class ClientStreamParser {
         if (q.length < 9 + length) return null;
         const b = q.take(9 + length);
         return { type: 'fence', flags: b.readUInt32BE(4), payload: Buffer.from(b.subarray(9)) };
+      }
+      case ClientMessage.SetDesktopSize: {
+        if (q.length < 8) return null;
+        const screens = q.byteAt(6);
+        if (q.length < 8 + 16 * screens) return null;
+        const b = q.take(8 + 16 * screens);
+        return { type: 'set-desktop-size', width: b.readUInt16BE(2), height: b.readUInt16BE(4) };
       }
       default:
         throw new RfbProtocolError('RFB_UNKNOWN_MESSAGE', `unknown client message type ${type}`);

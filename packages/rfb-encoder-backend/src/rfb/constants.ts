@@ -9,6 +9,8 @@ export const ClientMessage = {
   ClientCutText: 6,
   /** rfbproto ContinuousUpdates extension. */
   EnableContinuousUpdates: 150,
+  /** rfbproto ExtendedDesktopSize: the client asks for a new size (refused here: the application owns the size). */
+  SetDesktopSize: 251,
   /** rfbproto Fence extension. */
   ClientFence: 248,
 } as const;

@@ -107,15 +107,27 @@ export class ImageClientState {
         rects++;
         // The client copies from its own picture: mirror that in the shadow, then send what is left.
         copyRows(shadow, r.x, moved.srcY, moved.dstY, r.width, moved.height);
-        for (const rest of changedRects(fb, shadow, r)) emit(rest);
+        // Rows of r outside the moved band go as they are (the newly exposed lines); inside it,
+        // whatever still differs (an edit that came with the scroll).
+        if (moved.dstY > r.y) emit({ x: r.x, y: r.y, width: r.width, height: moved.dstY - r.y });
+        const below = moved.dstY + moved.height;
+        if (below < r.y + r.height) emit({ x: r.x, y: below, width: r.width, height: r.y + r.height - below });
+        for (const rest of changedRects(fb, shadow, { x: r.x, y: moved.dstY, width: r.width, height: moved.height })) emit(rest);
       }
     }
-    if (cursor && this.cursorSent !== cursor) {
-      parts.push(rectHeader(cursor.hotX, cursor.hotY, cursor.width, cursor.height, Encoding.Cursor), encodeCursor(cursor, this.translator));
+    const pointer = this.cursorRect(cursor);
+    if (pointer) {
+      parts.push(...pointer);
       rects++;
-      this.cursorSent = cursor;
     }
     return rects > 0 ? { parts, rects } : null;
+  }
+
+  /** The Cursor pseudo-rectangle when the shape differs from the one the client has (H.264 clients too). */
+  cursorRect(cursor: CursorShape | null): Buffer[] | null {
+    if (!cursor || this.cursorSent === cursor) return null;
+    this.cursorSent = cursor;
+    return [rectHeader(cursor.hotX, cursor.hotY, cursor.width, cursor.height, Encoding.Cursor), encodeCursor(cursor, this.translator)];
   }
 
   private encodeBody(fb: Framebuffer, r: Rect): Buffer {

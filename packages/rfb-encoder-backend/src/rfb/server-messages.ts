@@ -91,10 +91,13 @@ export function desktopSizeRect(width: number, height: number): Buffer {
   return rectHeader(0, 0, width, height, Encoding.DesktopSize);
 }
 
-/** ExtendedDesktopSize pseudo-rectangle with one screen (reason 0 = server-side change). */
-export function extendedDesktopSizeRect(width: number, height: number): Buffer {
+/**
+ * ExtendedDesktopSize pseudo-rectangle with one screen. x carries the reason (0 = server-side
+ * change, 1 = answer to this client's SetDesktopSize), y the status (0 = done, 1 = prohibited).
+ */
+export function extendedDesktopSizeRect(width: number, height: number, reason = 0, status = 0): Buffer {
   const out = Buffer.alloc(12 + 4 + 16);
-  rectHeader(0, 0, width, height, Encoding.ExtendedDesktopSize).copy(out, 0);
+  rectHeader(reason, status, width, height, Encoding.ExtendedDesktopSize).copy(out, 0);
   out[12] = 1; // number of screens
   out.writeUInt32BE(0, 16); // screen id
   out.writeUInt16BE(0, 20);

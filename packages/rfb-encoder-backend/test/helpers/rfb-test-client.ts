@@ -136,6 +136,9 @@ export class RfbTestClient {
           const h = await this.read(8, timeoutMs);
           rect.flags = h.readUInt32BE(4);
           rect.data = Buffer.from(await this.read(h.readUInt32BE(0), timeoutMs));
+        } else if (rect.encoding === -239) {
+          // Cursor shape in the server's 32 bpp format, then its bitmask.
+          await this.read(rect.width * rect.height * 4 + ((rect.width + 7) >> 3) * rect.height, timeoutMs);
         } else if (rect.encoding === -308) {
           const h = await this.read(4, timeoutMs);
           await this.read(16 * h[0]!, timeoutMs);

@@ -66,6 +66,9 @@ function recorder(api) {
               codedHeight: dc.codedHeight,
               hasDescription: dc.description !== undefined,
               displayAspectWidth: dc.displayAspectWidth,
+              colorSpace: dc.colorSpace
+                ? { primaries: dc.colorSpace.primaries, transfer: dc.colorSpace.transfer, matrix: dc.colorSpace.matrix, fullRange: dc.colorSpace.fullRange }
+                : undefined,
             }
           : undefined,
         metadataType: metadata === undefined ? 'undefined' : typeof metadata,
@@ -474,6 +477,59 @@ export const scenarios = {
     await rec.encoder.flush();
     rec.encoder.close();
     return { types: rec.outputs.map((o) => o.type), decoderConfigs: rec.outputs.map((o) => o.decoderConfig !== undefined), errors: rec.errors };
+  },
+
+  async reconfigureMidStream(api) {
+    const out = {};
+    for (const [name, next] of Object.entries({
+      sameSizeNewBitrate: { ...H264, bitrate: 300000 },
+      newSize: { ...H264, width: 160, height: 120 },
+    })) {
+      const rec = recorder(api);
+      rec.encoder.configure({ ...H264, bitrate: 600000 });
+      for (let i = 0; i < 6; i++) {
+        if (i === 3) rec.encoder.configure(next);
+        const f = i < 3 || next.width === W ? rgbaFrame(api, i, 1, i) : new api.VideoFrame(new Uint8Array(160 * 120 * 4), { format: 'RGBA', codedWidth: 160, codedHeight: 120, timestamp: i });
+        rec.encoder.encode(f);
+        f.close();
+      }
+      await rec.encoder.flush();
+      rec.encoder.close();
+      out[name] = {
+        types: rec.outputs.map((o) => o.type),
+        timestamps: rec.outputs.map((o) => o.timestamp),
+        decoderConfigAt: rec.outputs.flatMap((o, i) => (o.decoderConfig ? [i] : [])),
+        sizes: rec.outputs.flatMap((o) => (o.decoderConfig ? [[o.decoderConfig.codedWidth, o.decoderConfig.codedHeight]] : [])),
+        errors: rec.errors,
+      };
+    }
+    return out;
+  },
+
+  async decoderConfigColorSpace(api) {
+    const out = {};
+    for (const [name, make] of Object.entries({
+      rgba: (i) => rgbaFrame(api, i, 1, i),
+      i420Default: (i) => i420Frame(api, i),
+      i420Bt601Full: (i) =>
+        new api.VideoFrame(new Uint8Array(W * H * 1.5).fill(90), {
+          format: 'I420',
+          codedWidth: W,
+          codedHeight: H,
+          timestamp: i,
+          colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: true },
+        }),
+    })) {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      const f = make(0);
+      rec.encoder.encode(f);
+      f.close();
+      await rec.encoder.flush();
+      rec.encoder.close();
+      out[name] = rec.outputs[0].decoderConfig.colorSpace;
+    }
+    return out;
   },
 
   async closeTwice(api) {
