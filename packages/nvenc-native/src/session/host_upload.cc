@@ -154,6 +154,14 @@ HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pin
     checkCuda(cuda, cuda.cuStreamSynchronize(stream), "cuStreamSynchronize (pinned frame upload)", "input");
     return HostUpload::Direct;
   }
+  // Everything the pageable paths may use is allocated at the first pageable frame: from then on
+  // a session allocates nothing per frame (the soak tests hold the device's live objects to that),
+  // also when 'auto' switches between the paths while it times them.
+  const size_t rowBytes = layout_.rowBytes(), rows = layout_.rows();
+  if (!staging_ && decided_ != HostUpload::Direct)
+    checkCuda(cuda, cuda.cuMemAllocHost(&staging_, rowBytes * rows), "cuMemAllocHost (upload staging)", "allocate");
+  if (!linear_ && decided_ != HostUpload::Staged && dst.pitch() != rowBytes)
+    checkCuda(cuda, cuda.cuMemAlloc(&linear_, rowBytes * rows), "cuMemAlloc (linear upload buffer)", "allocate");
   const HostUpload method = decided_ == HostUpload::Auto ? nextTrial() : decided_;
   const auto t0 = std::chrono::steady_clock::now();
   if (method == HostUpload::Staged) staged(src, srcPitch, dst, stream);
@@ -196,8 +204,6 @@ void HostFrameUpload::direct(const uint8_t* src, size_t srcPitch, const DeviceFr
   if (srcPitch == rowBytes) {
     // One contiguous pageable copy, then a device-side 2D copy into the pitched surface (a few
     // microseconds at device bandwidth).
-    if (!linear_)
-      checkCuda(cuda, cuda.cuMemAlloc(&linear_, rowBytes * rows), "cuMemAlloc (linear upload buffer)", "allocate");
     checkCuda(cuda, cuda.cuMemcpyHtoD(linear_, src, rowBytes * rows), "cuMemcpyHtoD (host frame upload)", "input");
     checkCuda(cuda, cuda.cuStreamSynchronize(nullptr), "cuStreamSynchronize (host frame upload)", "input");
     copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
@@ -217,8 +223,6 @@ void HostFrameUpload::direct(const uint8_t* src, size_t srcPitch, const DeviceFr
 void HostFrameUpload::staged(const uint8_t* src, size_t srcPitch, const DeviceFrame& dst, CUstream stream) {
   const CudaApi& cuda = ctx_.cuda();
   const size_t rowBytes = layout_.rowBytes(), rows = layout_.rows();
-  if (!staging_)
-    checkCuda(cuda, cuda.cuMemAllocHost(&staging_, rowBytes * rows), "cuMemAllocHost (upload staging)", "allocate");
   auto batch = std::make_shared<CopyBatch>();
   batch->src = src;
   batch->srcPitch = srcPitch;
