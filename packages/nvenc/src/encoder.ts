@@ -43,6 +43,7 @@ function withTypedErrors<T>(gpuName: string | undefined, call: () => T): T {
   }
 }
 
+/** One NVENC encode session: frames in, Annex B packets out. Close it (or `using`) to free the session. */
 export class NvencEncoder implements Disposable {
   #native: NativeEncoder | null;
   #options: ResolvedEncoderOptions;
@@ -97,6 +98,7 @@ export class NvencEncoder implements Disposable {
     return this.#options;
   }
 
+  /** True after `close()`. */
   get closed(): boolean {
     return this.#native === null;
   }
@@ -116,6 +118,7 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.lastFrameTimings());
   }
 
+  /** Device, ABI and the resolved settings of this session. */
   get info(): EncoderInfo {
     const n = this.#call((native) => native.info());
     const o = this.#options;
@@ -198,6 +201,7 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.flush());
   }
 
+  /** `flush()` on the encoder's worker thread: resolves with the remaining packets. */
   async flushAsync(): Promise<Packet[]> {
     return this.#call((native) => native.flushAsync());
   }
@@ -284,6 +288,7 @@ export class NvencEncoder implements Disposable {
     native.close();
   }
 
+  /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -77,6 +77,9 @@ export function validateEncoderConfig(config: unknown): VideoEncoderConfig {
   // "Check if a VideoEncoderConfig is a valid VideoEncoderConfig".
   if (out.codec.trim() === '') throw new TypeError('codec is empty');
   if (out.width === 0 || out.height === 0) throw new TypeError(`width and height must be non-zero (got ${out.width}x${out.height})`);
+  if ((out.displayWidth === undefined) !== (out.displayHeight === undefined)) {
+    throw new TypeError('displayWidth and displayHeight must be given together');
+  }
   if (out.displayWidth === 0 || out.displayHeight === 0) throw new TypeError('displayWidth and displayHeight must be non-zero');
   if (out.bitrate === 0) throw new TypeError('bitrate must be non-zero when present');
   return out;

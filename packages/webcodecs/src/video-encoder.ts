@@ -4,7 +4,7 @@
  * backpressure, Reset/Close with AbortError, and errors through the error callback as DOMException
  * (NotSupportedError, EncodingError). Encoding runs on NvencEncoder's worker thread (encodeAsync).
  */
-import { codecString, NvencEncoder, type EncoderOptions, type Packet } from '@nvenc-ts/nvenc';
+import { codecString, NvencEncoder, SessionLimitError, type EncoderOptions, type Packet } from '@nvenc-ts/nvenc';
 import { avcDecoderConfigurationRecord, hevcDecoderConfigurationRecord, parameterSets, toLengthPrefixed } from './bitstream.js';
 import { enforceRange, staticSupport, validateEncoderConfig, type CodecRequest } from './config.js';
 import { chooseDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
@@ -145,7 +145,13 @@ function supportOf(config: VideoEncoderConfig): { active: ActiveConfig } | { rea
   return { active: { config, request: s.request, device } };
 }
 
-function trialSession(active: ActiveConfig): string | undefined {
+/**
+ * isConfigSupported() answers by config. A real session's answer does not change while the process
+ * runs, except for a full device (session limit, memory), which is never cached.
+ */
+const supportCache = new Map<string, boolean>();
+
+function trialSession(active: ActiveConfig): { reason: string; transient: boolean } | undefined {
   const { config } = active;
   // NV12 needs even sizes; RGB input may be odd (NVENC converts it).
   const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
@@ -154,7 +160,7 @@ function trialSession(active: ActiveConfig): string | undefined {
     closeEncoder(new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)), false);
     return undefined;
   } catch (err) {
-    return describeError(err);
+    return { reason: describeError(err), transient: err instanceof SessionLimitError || (err as { code?: string }).code === 'NV_ENC_ERR_OUT_OF_MEMORY' };
   }
 }
 
@@ -235,10 +241,18 @@ export class VideoEncoder extends EventTarget {
 
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
     const valid = validateEncoderConfig(config);
+    const key = JSON.stringify(valid);
+    const cached = supportCache.get(key);
+    if (cached !== undefined) return { supported: cached, config: valid };
     await nextTask();
     const s = supportOf(valid);
-    const supported = 'active' in s && trialSession(s.active) === undefined;
-    return { supported, config: valid };
+    if ('reason' in s) {
+      supportCache.set(key, false);
+      return { supported: false, config: valid };
+    }
+    const failure = trialSession(s.active);
+    if (failure === undefined || !failure.transient) supportCache.set(key, failure === undefined);
+    return { supported: failure === undefined, config: valid };
   }
 
   configure(config: VideoEncoderConfig): void {

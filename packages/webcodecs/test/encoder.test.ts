@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NvencEncoder, SessionLimitError } from '@nvenc-ts/nvenc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.js';
 import { splitNalUnits } from '../src/bitstream.js';
@@ -99,6 +100,23 @@ describe('hardwareAcceleration', () => {
     const r = await encodeAll(H264, [nv12()]);
     expect(r.encoder.encoderDevice?.kind).toBe('software');
     expect(r.encoder.encoderDevice?.reason).toMatch(/^no-preference: NVIDIA not usable \(.+\); using the software device/);
+  });
+});
+
+describe('isConfigSupported', () => {
+  it('answers from a real session: false while the device is full, true once sessions are free (a full device is not cached)', async () => {
+    const config: VideoEncoderConfig = { codec: 'avc1.4d401f', width: 96, height: 64, bitrate: 123_000 };
+    const held: NvencEncoder[] = [];
+    try {
+      for (let i = 0; i < 64; i++) held.push(new NvencEncoder({ width: 64, height: 48, device: 'software' }));
+      throw new Error('the software device never reported its session limit');
+    } catch (err) {
+      expect(err).toBeInstanceOf(SessionLimitError);
+      expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(false);
+    } finally {
+      for (const e of held) e.close();
+    }
+    expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(true);
   });
 });
 

@@ -532,6 +532,78 @@ export const scenarios = {
     return out;
   },
 
+  async moreCallSequences(api) {
+    const out = {};
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      rec.encoder.close();
+      await tick(50);
+      out.configureThenClose = { state: rec.encoder.state, errors: rec.errors };
+    }
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      out.flushWithoutFrames = await rejName(() => rec.encoder.flush());
+      out.flushTwice = await rejName(() => Promise.all([rec.encoder.flush(), rec.encoder.flush()]));
+      rec.encoder.close();
+    }
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      for (let i = 0; i < 4; i++) {
+        const f = rgbaFrame(api, i, 1, i);
+        rec.encoder.encode(f);
+        f.close();
+        if (i === 1) await rec.encoder.flush();
+      }
+      await rec.encoder.flush();
+      rec.encoder.close();
+      out.typesAcrossFlush = rec.outputs.map((o) => o.type);
+    }
+    {
+      const rec = recorder(api);
+      rec.encoder.configure(H264);
+      out.encodeNotAFrame = errName(() => rec.encoder.encode({ timestamp: 0 }));
+      rec.encoder.close();
+    }
+    out.displayWidthOnly = await rejName(() => api.VideoEncoder.isConfigSupported({ ...H264, displayWidth: 640 }));
+    out.constructorWithoutCallbacks = errName(() => new api.VideoEncoder({ output: () => {} }));
+    return out;
+  },
+
+  async edgeValues(api) {
+    const sup = async (config) => {
+      try {
+        return (await api.VideoEncoder.isConfigSupported(config)).supported;
+      } catch (e) {
+        return e instanceof TypeError ? 'TypeError' : e.name;
+      }
+    };
+    const frameWith = (init) =>
+      errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, ...init }).close());
+    const src = rgbaFrame(api, 0);
+    src.close();
+    return {
+      bitrateOne: await sup({ ...H264, bitrate: 1 }),
+      framerateZero: await sup({ ...H264, framerate: 0 }),
+      framerateNegative: await sup({ ...H264, framerate: -30 }),
+      hugeWidth: await sup({ ...H264, width: 100000, height: 100000 }),
+      oddSize: await sup({ ...H264, width: 321, height: 241 }),
+      fractionalTimestamp: (() => {
+        const f = new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 1.7 });
+        const t = f.timestamp;
+        f.close();
+        return t;
+      })(),
+      infiniteTimestamp: frameWith({ timestamp: Infinity }),
+      negativeDuration: frameWith({ timestamp: 0, duration: -1 }),
+      unknownFormat: errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGB24', codedWidth: W, codedHeight: H, timestamp: 0 })),
+      fromClosedFrame: errName(() => new api.VideoFrame(src)),
+      chunkFromArrayBuffer: new api.EncodedVideoChunk({ type: 'key', timestamp: 1, data: new ArrayBuffer(3) }).byteLength,
+    };
+  },
+
   async closeTwice(api) {
     const enc = new api.VideoEncoder({ output: () => {}, error: () => {} });
     enc.close();
