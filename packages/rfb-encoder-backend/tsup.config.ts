@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'demo/cli': 'src/demo/cli.ts' },
+  entry: { index: 'src/index.ts', 'demo/index': 'src/demo/index.ts', 'demo/cli': 'src/demo/cli.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', 'demo/index': 'src/demo/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -31,7 +31,7 @@ for (const entry of abis) {
   }
   const out = join(outDir, `nvenc_harness_${entry.abi.replace('.', '_')}`);
   if (!force && existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
-  const args = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Wno-missing-field-initializers', `-I${includeDir}`, source, '-o', out, '-ldl'];
+  const args = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror', '-Wno-missing-field-initializers', `-I${includeDir}`, source, '-o', out, '-ldl'];
   try {
     execFileSync(cxx, args, { stdio: 'inherit' });
     console.log(`build-harness: built ${out}`);

@@ -8,7 +8,7 @@ import { loadNvenc } from './nvenc-api.js';
 import { helpText, parseCommand, UsageError, type BenchOptions, type OutputTarget, type SuiteOptions } from './options.js';
 import { ProgressBar } from './progress.js';
 import { renderHtml } from './report/html.js';
-import { buildReport, type BenchReport } from './report/model.js';
+import { buildReport, reportJson, type BenchReport } from './report/model.js';
 import { renderCsv, renderText } from './report/text.js';
 import { runBenchmark } from './runner.js';
 import { renderSuiteText, runSuite, runSuiteChild } from './suite.js';
@@ -113,7 +113,7 @@ async function run(o: BenchOptions, io: Io): Promise<number> {
   const host = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' };
   const report: BenchReport = buildReport(version, o, device, result, host, ffmpeg);
 
-  if (o.json) write(o.json, JSON.stringify(report, null, 2), io);
+  if (o.json) write(o.json, reportJson(report), io);
   if (o.csv) write(o.csv, renderCsv([report]), io);
   if (o.report) {
     try {
@@ -140,7 +140,7 @@ async function suite(o: SuiteOptions, io: Io): Promise<number> {
   } catch (err) {
     return failure(err, io);
   }
-  if (o.json) write(o.json, JSON.stringify(report, null, 2), io);
+  if (o.json) write(o.json, reportJson(report), io);
   if (o.report) writeFileSync(o.report, renderSuiteHtml(report));
   if (!machineStdout) io.stdout.write(`${renderSuiteText(report)}\n`);
   return 0;

@@ -111,3 +111,11 @@ describe.skipIf(noChromium !== null)(`the HTML report in headless Chromium${noCh
     expect(check.requests).toEqual([]);
   });
 });
+
+describe('JSON reports', () => {
+  it('round fractional numbers (suite and run reports alike), keeping integers and small values readable', async () => {
+    const { reportJson } = await import('../src/report/model.js');
+    const parsed = JSON.parse(reportJson({ a: 7017.898199999967, b: 0.000123456, c: 42, d: [1.23456789, -2.5], e: null, f: 'x' }));
+    expect(parsed).toEqual({ a: 7017.898, b: 0.0001235, c: 42, d: [1.235, -2.5], e: null, f: 'x' });
+  });
+});

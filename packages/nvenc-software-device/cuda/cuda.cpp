@@ -1136,6 +1136,72 @@ NVSOFT_API CUresult cuMemsetD2D32_v2(CUdeviceptr dstDevice, size_t dstPitch, uns
 NVSOFT_ALIAS(CUresult, cuMemsetD2D32, cuMemsetD2D32_v2,
              (CUdeviceptr, size_t, unsigned int, size_t, size_t));
 
+// Loaded by FFmpeg 8 (nv-codec-headers 13): the 16- and 32-bit memsets in every form. Like every
+// *Async call here they run before returning, so they complete in stream order.
+NVSOFT_API CUresult cuMemsetD16Async(CUdeviceptr dstDevice, unsigned short us, size_t N,
+                                     CUstream hStream) {
+  return memset2D<unsigned short>(dstDevice, N * 2, us, N, 1, hStream, true);
+}
+
+NVSOFT_API CUresult cuMemsetD32Async(CUdeviceptr dstDevice, unsigned int ui, size_t N,
+                                     CUstream hStream) {
+  return memset2D<unsigned int>(dstDevice, N * 4, ui, N, 1, hStream, true);
+}
+
+NVSOFT_API CUresult cuMemsetD2D16_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned short us,
+                                     size_t Width, size_t Height) {
+  return memset2D<unsigned short>(dstDevice, dstPitch, us, Width, Height, nullptr, false);
+}
+NVSOFT_ALIAS(CUresult, cuMemsetD2D16, cuMemsetD2D16_v2,
+             (CUdeviceptr, size_t, unsigned short, size_t, size_t));
+
+NVSOFT_API CUresult cuMemsetD2D16Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned short us,
+                                       size_t Width, size_t Height, CUstream hStream) {
+  return memset2D<unsigned short>(dstDevice, dstPitch, us, Width, Height, hStream, true);
+}
+
+NVSOFT_API CUresult cuMemsetD2D32Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned int ui,
+                                       size_t Width, size_t Height, CUstream hStream) {
+  return memset2D<unsigned int>(dstDevice, dstPitch, ui, Width, Height, hStream, true);
+}
+
+// ---- stream-ordered allocation and host functions (FFmpeg 8) ----
+// Work on a stream runs when it is issued, so "stream order" is issue order: memory from
+// cuMemAllocAsync is usable by the next call on that stream (and, as CUDA allows for a
+// synchronized stream, on any other), cuMemFreeAsync frees after everything issued before it
+// has finished (it has), and a host function runs on the calling thread before
+// cuLaunchHostFunc returns, after all earlier work on its stream and before any later work.
+
+namespace {
+CUresult checkStreamOf(CUstream s) {
+  REQUIRE_INIT();
+  Registry& r = registry();
+  Shared lock(r.mu);
+  if (CUresult e = currentCtx(r, nullptr)) return e;
+  return checkStream(r, s);
+}
+}  // namespace
+
+NVSOFT_API CUresult cuMemAllocAsync(CUdeviceptr* dptr, size_t bytesize, CUstream hStream) {
+  if (CUresult e = checkStreamOf(hStream)) return e;
+  return allocBlock(dptr, nullptr, bytesize, MemKind::Device, 0);
+}
+
+NVSOFT_API CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream hStream) {
+  if (CUresult e = checkStreamOf(hStream)) return e;
+  if (dptr == 0) return R(kErrInvalidValue);  // unlike cuMemFree, NULL is an error here
+  return freeBlock(static_cast<uintptr_t>(dptr), false);
+}
+
+using HostFn = void (*)(void* userData);  // CUhostFn (not in dynlink_cuda.h 12.1)
+
+NVSOFT_API CUresult cuLaunchHostFunc(CUstream hStream, HostFn fn, void* userData) {
+  if (CUresult e = checkStreamOf(hStream)) return e;
+  if (!fn) return R(kErrInvalidValue);
+  fn(userData);  // no locks held: the function may not call CUDA, but it may take its own locks
+  return R(kSuccess);
+}
+
 // ---- pointer attributes ----
 
 NVSOFT_API CUresult cuPointerGetAttribute(void* data, int attribute, CUdeviceptr ptr) {
@@ -1376,6 +1442,36 @@ NVSOFT_API CUresult cuGetErrorString(CUresult error, const char** pStr) {
   return e ? R(kSuccess) : R(kErrInvalidValue);
 }
 
+// ---- peer access (GStreamer 1.22's CUDA loader requires these three) ----
+// One device: no context can be a peer of another, as on a single-GPU machine.
+
+NVSOFT_API CUresult cuDeviceCanAccessPeer(int* canAccessPeer, CUdevice dev, CUdevice peerDev) {
+  REQUIRE_INIT();
+  if (!canAccessPeer) return R(kErrInvalidValue);
+  if (dev != 0 || peerDev != 0) return R(kErrInvalidDevice);
+  *canAccessPeer = 0;  // a device is never its own peer
+  return R(kSuccess);
+}
+
+NVSOFT_API CUresult cuCtxEnablePeerAccess(CUcontext peerContext, unsigned int Flags) {
+  REQUIRE_INIT();
+  if (Flags != 0) return R(kErrInvalidValue);
+  Registry& r = registry();
+  Shared lock(r.mu);
+  if (CUresult e = currentCtx(r, nullptr)) return e;
+  if (!lookupCtx(r, peerContext)) return R(kErrInvalidContext);
+  return R(kErrInvalidDevice);  // cuDeviceCanAccessPeer says 0 for every pair
+}
+
+NVSOFT_API CUresult cuCtxDisablePeerAccess(CUcontext peerContext) {
+  REQUIRE_INIT();
+  Registry& r = registry();
+  Shared lock(r.mu);
+  if (CUresult e = currentCtx(r, nullptr)) return e;
+  if (!lookupCtx(r, peerContext)) return R(kErrInvalidContext);
+  return R(kErrPeerAccessNotEnabled);
+}
+
 // ---- unsupported features: kernels, modules, textures, arrays, interop ----
 
 #define NVSOFT_UNSUPPORTED(name, args) \
@@ -1413,12 +1509,20 @@ NVSOFT_UNSUPPORTED(cuArray3DCreate_v2, (CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*
 NVSOFT_ALIAS(CUresult, cuArray3DCreate, cuArray3DCreate_v2,
              (CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*));
 NVSOFT_UNSUPPORTED(cuArrayDestroy, (CUarray))
+// FFmpeg 8 loads these; no CUarray can exist here (cuArrayCreate is not supported).
+NVSOFT_UNSUPPORTED(cuArrayGetPlane, (CUarray*, CUarray, unsigned int))
+NVSOFT_UNSUPPORTED(cuArray3DGetDescriptor_v2, (CUDA_ARRAY3D_DESCRIPTOR*, CUarray))
+NVSOFT_ALIAS(CUresult, cuArray3DGetDescriptor, cuArray3DGetDescriptor_v2,
+             (CUDA_ARRAY3D_DESCRIPTOR*, CUarray));
 NVSOFT_UNSUPPORTED(cuGLGetDevices_v2, (unsigned int*, CUdevice*, unsigned int, CUGLDeviceList))
 NVSOFT_ALIAS(CUresult, cuGLGetDevices, cuGLGetDevices_v2,
              (unsigned int*, CUdevice*, unsigned int, CUGLDeviceList));
 NVSOFT_UNSUPPORTED(cuGraphicsGLRegisterImage, (CUgraphicsResource*, GLuint, GLenum, unsigned int))
 NVSOFT_UNSUPPORTED(cuGraphicsGLRegisterBuffer, (CUgraphicsResource*, GLuint, unsigned int))
 NVSOFT_UNSUPPORTED(cuGraphicsUnregisterResource, (CUgraphicsResource))
+NVSOFT_UNSUPPORTED(cuGraphicsResourceSetMapFlags_v2, (CUgraphicsResource, unsigned int))
+NVSOFT_ALIAS(CUresult, cuGraphicsResourceSetMapFlags, cuGraphicsResourceSetMapFlags_v2,
+             (CUgraphicsResource, unsigned int));
 NVSOFT_UNSUPPORTED(cuGraphicsMapResources, (unsigned int, CUgraphicsResource*, CUstream))
 NVSOFT_UNSUPPORTED(cuGraphicsUnmapResources, (unsigned int, CUgraphicsResource*, CUstream))
 NVSOFT_UNSUPPORTED(cuGraphicsSubResourceGetMappedArray,
@@ -1494,7 +1598,7 @@ int v2Since(const std::string& base) {
       {"cuStreamDestroy", 4000},             {"cuEventDestroy", 4000},
       {"cuMemHostRegister", 6050},           {"cuLinkCreate", 6050},
       {"cuLinkAddData", 6050},               {"cuGLGetDevices", 6050},
-      {"cuGraphicsResourceGetMappedPointer", 3000},
+      {"cuGraphicsResourceGetMappedPointer", 3000}, {"cuGraphicsResourceSetMapFlags", 6050},
   };
   for (const auto& e : kTable)
     if (base == e.first) return e.second;

@@ -79,6 +79,37 @@ static std::string lostText(const char* fn) {
   if (int f_ = injectedStatus("buffer", ST_OUT_OF_MEMORY))                  \
   return s->fail((Status)f_, std::string(fn) + ": fault injected by NVENC_SOFT_FAULT (buffer): " + statusName(f_))
 
+// Which struct layouts serve a client's NVENC API version. A client puts its version
+// (major | minor << 24) into every struct version (NVENCAPI_STRUCT_VERSION); the layouts are
+// known from the headers the device is built with (third_party/nvenc-abis.json: 11.1, 12.1).
+//  - 11.0 uses the 11.1 layouts: 11.1 kept every struct revision (NV_ENC_CONFIG 7,
+//    NV_ENC_INITIALIZE_PARAMS 5, NV_ENC_PIC_PARAMS 4, ...) and put its additions (chroma QP
+//    offsets, single-slice intra refresh) in fields that are reserved, hence zero, for 11.0.
+//  - 12.0 does not: 12.1 moved bit fields of NV_ENC_INITIALIZE_PARAMS (revision 5 -> 6) and
+//    changed NV_ENC_LOCK_BITSTREAM (revision 2 -> 1 with bit 31), and no 12.0 header is fetched.
+//  - Anything else (10.x and older, 12.2 and newer) has no header here.
+const AbiOps* abiForApi(uint32_t api) {
+  const uint32_t major = api & 0xffff, minor = (api >> 24) & 0xf;
+  if (major == 11 && minor <= 1) return kAbi_11_1;
+  if (major == 12 && minor == 1) return kAbi_12_1;
+  return nullptr;
+}
+
+std::string unsupportedApiText(uint32_t api) {
+  const uint32_t major = api & 0xffff, minor = (api >> 24) & 0xf;
+  const uint32_t maxApi = maxApiVersion();
+  const std::string v = "NVENC API " + std::to_string(major) + "." + std::to_string(minor);
+  auto key = [](uint32_t a) { return ((a & 0xffff) << 4) | ((a >> 24) & 0xf); };
+  if (key(api) > key(maxApi))
+    return v + " is newer than the driver's maximum " + std::to_string(maxApi & 0xffff) + "." +
+           std::to_string((maxApi >> 24) & 0xf) + " (NVENC_SOFT_MAX_API)";
+  std::string why = major == 12 && minor == 0
+                        ? ": its struct layouts differ from 12.1 (NV_ENC_INITIALIZE_PARAMS revision 5, NV_ENC_LOCK_BITSTREAM revision 2)"
+                        : "";
+  return v + " is not implemented by the software device" + why +
+         "; it serves clients built against NVENC API 11.0, 11.1 and 12.1";
+}
+
 namespace tramp {
 int openEncodeSession(void*, uint32_t, void**) {
   setGlobalError("nvEncOpenEncodeSession is deprecated: use nvEncOpenEncodeSessionEx");
@@ -94,12 +125,9 @@ int openEncodeSessionEx(void* params, void** encoder) {
     return ST_INVALID_VERSION;
   }
   if (int lost = deviceLostStatus()) { setGlobalError(lostText("nvEncOpenEncodeSessionEx")); return lost; }
-  const AbiOps* abi = nullptr;
-  if (api == kAbi_11_1->apiVersion) abi = kAbi_11_1;
-  else if (api == kAbi_12_1->apiVersion) abi = kAbi_12_1;
+  const AbiOps* abi = abiForApi(api);
   if (!abi) {
-    setGlobalError("nvEncOpenEncodeSessionEx: struct version of API " + std::to_string(api & 0xffff) + "." +
-                   std::to_string((api >> 24) & 0xf) + " is not implemented (the software device accepts the 11.1 and 12.1 layouts)");
+    setGlobalError("nvEncOpenEncodeSessionEx: " + unsupportedApiText(api));
     return ST_INVALID_VERSION;
   }
   int st = abi->openSession(params, encoder);
@@ -232,7 +260,7 @@ NVSOFT_EXPORT const char* nvsoft_nvenc_identify(void) {
   static std::string id;
   static std::once_flag once;
   std::call_once(once, [] {
-    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 and 12.1; "
+    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 (API 11.0, 11.1) and 12.1; "
          "max API " + std::to_string(maxApiMajor()) + "." + std::to_string(maxApiMinor()) +
          ", engine " + (nullEngineSelected() ? "null" : "libav") + ") - not NVIDIA hardware";
   });

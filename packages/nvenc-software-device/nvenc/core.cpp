@@ -31,7 +31,7 @@ const char* statusName(int st) {
 bool bufFmtSupported(uint32_t f) {
   switch (f) {
     case BF_NV12: case BF_YV12: case BF_IYUV: case BF_YUV444: case BF_YUV420_10BIT: case BF_YUV444_10BIT:
-    case BF_ARGB: case BF_ABGR: return true;
+    case BF_ARGB: case BF_ABGR: case BF_AYUV: case BF_ARGB10: case BF_ABGR10: return true;
     default: return false;
   }
 }
@@ -72,7 +72,7 @@ bool planeLayout(uint32_t fmt, uint32_t w, uint32_t h, size_t pitch, PlaneLayout
       for (int i = 0; i < 3; i++) { L->pitch[i] = pitch; L->rowBytes[i] = w * bps; L->rows[i] = h; L->offset[i] = pitch * h * i; }
       break;
     }
-    case BF_ARGB: case BF_ABGR:
+    case BF_ARGB: case BF_ABGR: case BF_AYUV: case BF_ARGB10: case BF_ABGR10:
       L->count = 1; L->pitch[0] = pitch; L->rowBytes[0] = (size_t)w * 4; L->rows[0] = h;
       break;
     default: return false;
@@ -86,7 +86,7 @@ bool planeLayout(uint32_t fmt, uint32_t w, uint32_t h, size_t pitch, PlaneLayout
 size_t minPitch(uint32_t fmt, uint32_t w) {
   switch (fmt) {
     case BF_YUV420_10BIT: case BF_YUV444_10BIT: return (size_t)w * 2;
-    case BF_ARGB: case BF_ABGR: return (size_t)w * 4;
+    case BF_ARGB: case BF_ABGR: case BF_AYUV: case BF_ARGB10: case BF_ABGR10: return (size_t)w * 4;
     case BF_YV12: case BF_IYUV: return ((size_t)w + 1) & ~(size_t)1;
     default: return w;
   }
@@ -488,9 +488,12 @@ static void composeAccessUnit(Session* s, EnginePacket& pkt, BitstreamBuffer* b)
   std::vector<uint8_t>& out = b->data;
   out.clear();
   bool idr = pkt.picType == PIC_IDR;
-  bool wantPs = !s->sentParamSets || (idr && c.repeatSPSPPS) || (meta.flags & PF_OUTPUT_SPSPPS);
-  if (c.disableSPSPPS && !(meta.flags & PF_OUTPUT_SPSPPS)) wantPs = false;
   std::vector<uint8_t> ps = s->engine->paramSets();
+  // An IDR that starts a sequence with other parameter sets (after a reconfigure, or after the
+  // catch-up drain that drops B-frames) carries them, as NVENC does: decoders need the new SPS.
+  bool newPs = idr && s->sentParamSets && ps != s->lastParamSets;
+  bool wantPs = !s->sentParamSets || (idr && c.repeatSPSPPS) || newPs || (meta.flags & PF_OUTPUT_SPSPPS);
+  if (c.disableSPSPPS && !(meta.flags & PF_OUTPUT_SPSPPS)) wantPs = false;
   if (c.codec == Codec::AV1) {
     // OBUs: temporal delimiter first, then the sequence header on key frames.
     size_t tdLen = (pkt.data.size() >= 2 && (pkt.data[0] >> 3) == 2) ? 2 : 0;
@@ -506,7 +509,7 @@ static void composeAccessUnit(Session* s, EnginePacket& pkt, BitstreamBuffer* b)
     if (!meta.sei.empty()) { auto sei = buildSei(c.codec, meta.sei); out.insert(out.end(), sei.begin(), sei.end()); }
     out.insert(out.end(), pkt.data.begin(), pkt.data.end());
   }
-  if (wantPs) s->sentParamSets = true;
+  if (wantPs) { s->sentParamSets = true; s->lastParamSets = ps; }
   b->filled = true;
   b->serial = pkt.serial;
   b->ts = meta.ts;

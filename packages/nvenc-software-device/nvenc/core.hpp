@@ -216,6 +216,7 @@ struct Session {
   uint64_t streamSyncs = 0;     // reads that waited for inputStream (tests)
   uint64_t framesSinceAnchor = 0;
   bool sentParamSets = false;
+  std::vector<uint8_t> lastParamSets;  // the SPS/PPS (VPS, sequence header) last put in the stream
   bool engineDrained = false;
   uint64_t catchUpDrains = 0;
   uint64_t encodeCalls = 0, lockCalls = 0, mapReads = 0;

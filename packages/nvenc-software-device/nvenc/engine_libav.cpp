@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -47,6 +48,9 @@ AVPixelFormat srcPixFmt(uint32_t fmt) {
     case BF_YUV444_10BIT: return AV_PIX_FMT_YUV444P16LE;
     case BF_ARGB: return AV_PIX_FMT_BGRA;  // NVENC ARGB: B,G,R,A bytes in memory
     case BF_ABGR: return AV_PIX_FMT_RGBA;  // NVENC ABGR: R,G,B,A bytes in memory
+    case BF_ARGB10: return AV_PIX_FMT_X2RGB10LE;  // 32-bit words: B in bits 0-9, G 10-19, R 20-29, A 30-31
+    case BF_ABGR10: return AV_PIX_FMT_X2BGR10LE;  // 32-bit words: R in bits 0-9, G 10-19, B 20-29, A 30-31
+    case BF_AYUV: return AV_PIX_FMT_YUV444P;  // bytes V,U,Y,A; split into planes first (FFmpeg 5.1 has no VUYA)
     default: return AV_PIX_FMT_NONE;
   }
 }
@@ -134,10 +138,11 @@ class LibavEngine : public Engine {
     const uint8_t* src[4] = {f.planes[0], f.planes[1], f.planes[2], nullptr};
     int srcStride[4] = {(int)f.pitch[0], (int)f.pitch[1], (int)f.pitch[2], 0};
     if (f.fmt == BF_YV12) { std::swap(src[1], src[2]); std::swap(srcStride[1], srcStride[2]); }
+    if (f.fmt == BF_AYUV) splitAyuv(f, src, srcStride);
     sws_ = sws_getCachedContext(sws_, (int)f.width, (int)f.height, sf, ctx_->width, ctx_->height, ctx_->pix_fmt,
                                 SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
     if (!sws_) { err = "libswscale cannot convert this input format"; return ST_INVALID_PARAM; }
-    if (f.fmt == BF_ARGB || f.fmt == BF_ABGR) {
+    if (f.fmt == BF_ARGB || f.fmt == BF_ABGR || f.fmt == BF_ARGB10 || f.fmt == BF_ABGR10) {
       int m = cfg_.vui.colourDescriptionPresent ? swsMatrix(cfg_.vui.colourMatrix) : SWS_CS_ITU601;
       sws_setColorspaceDetails(sws_, sws_getCoefficients(m), 1, sws_getCoefficients(m), cfg_.vui.fullRange ? 1 : 0, 0, 1 << 16, 1 << 16);
     }
@@ -217,6 +222,26 @@ class LibavEngine : public Engine {
 
  private:
   void closeCtx() { if (ctx_) avcodec_free_context(&ctx_); }
+
+  // NVENC AYUV (GStreamer's VUYA): one packed plane, bytes V,U,Y,A per pixel -> Y, U, V planes.
+  void splitAyuv(const EngineFrame& f, const uint8_t* src[4], int stride[4]) {
+    const size_t w = f.width, h = f.height;
+    ayuv_.resize(w * h * 3);
+    uint8_t* y = ayuv_.data();
+    uint8_t* u = y + w * h;
+    uint8_t* v = u + w * h;
+    for (size_t row = 0; row < h; row++) {
+      const uint8_t* p = f.planes[0] + row * f.pitch[0];
+      for (size_t x = 0; x < w; x++, p += 4) {
+        v[row * w + x] = p[0];
+        u[row * w + x] = p[1];
+        y[row * w + x] = p[2];
+      }
+    }
+    src[0] = y; src[1] = u; src[2] = v;
+    stride[0] = stride[1] = stride[2] = (int)w;
+  }
+  std::vector<uint8_t> ayuv_;
 
   // NVENC's QP delta map (one signed QP offset per macroblock, raster order) as libavcodec
   // regions of interest: one region per run of equal non-zero values in a row. libx264 turns
@@ -359,7 +384,12 @@ class LibavEngine : public Engine {
       if (c.level) ctx_->level = (int)c.level;
       if (cqp) {
         av_opt_set_int(ctx_->priv_data, "qp", c.lossless ? 0 : (int)rc.qpP, 0);
-        if (!c.lossless && rc.qpI < rc.qpP) ctx_->i_quant_factor = (float)(1.0 / std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0));
+        // NVENC's constQP gives each picture type its QP; x264 derives I/B QPs from P through
+        // ipratio/pbratio (defaults 1.4/1.3, i.e. I = P - 3), so set both ratios, also when equal.
+        if (!c.lossless) {
+          ctx_->i_quant_factor = (float)(1.0 / std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0));
+          ctx_->b_quant_factor = (float)std::pow(2.0, ((double)rc.qpB - rc.qpP) / 6.0);
+        }
       }
       if (c.entropy == 2) av_opt_set(ctx_->priv_data, "coder", "cavlc", 0);
       add("b-adapt=0");

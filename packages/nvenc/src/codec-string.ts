@@ -114,6 +114,7 @@ function noParameterSet(codec: string, what: string): BitstreamParseError {
   );
 }
 
+/** Profile, constraint flags and level from an H.264 SPS. */
 export interface AvcProfileLevel {
   profileIdc: number;
   constraintFlags: number;
@@ -147,6 +148,7 @@ export function parseAvcSps(accessUnit: Uint8Array): AvcProfileLevel {
   throw noParameterSet('H.264', 'SPS (NAL type 7)');
 }
 
+/** profile_tier_level fields from an HEVC VPS/SPS. */
 export interface HevcProfileTierLevel {
   profileSpace: number;
   tierFlag: number;
@@ -225,6 +227,7 @@ function reverseBits32(v: number): number {
   return out;
 }
 
+/** The fields of an AV1 sequence header that make up its codec string. */
 export interface Av1SequenceHeader {
   seqProfile: number;
   seqLevelIdx: number;

@@ -7,7 +7,9 @@ import { InvalidOptionError } from './errors.js';
 import { softwareDeviceLibraries } from './software-device.js';
 import type { DeviceKind, DeviceOption } from './types.js';
 
+/** The CUDA driver library the NVIDIA driver installs (soname). */
 export const DEFAULT_CUDA_LIBRARY = 'libcuda.so.1';
+/** The NVENC library the NVIDIA driver installs (soname). */
 export const DEFAULT_NVENC_LIBRARY = 'libnvidia-encode.so.1';
 
 /** A device option turned into the libraries and GPU the native layer gets. */

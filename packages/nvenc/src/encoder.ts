@@ -50,6 +50,7 @@ const PICTURE_TYPES: readonly PictureType[] = ['idr', 'i', 'p', 'b', 'bi', 'unkn
 /** Fields per packet in #results: keyframe, picture type, seq, timestamp, frameIndex. */
 const PACKET_FIELDS = 5;
 
+/** One NVENC encode session: frames in, Annex B packets out. Close it (or `using`) to free the session. */
 export class NvencEncoder implements Disposable {
   /** Where encodeFrame writes each packet's fields: room for 64 packets a call (more fall back to objects). */
   readonly #results = new Float64Array(64 * PACKET_FIELDS);
@@ -106,6 +107,7 @@ export class NvencEncoder implements Disposable {
     return this.#options;
   }
 
+  /** True after `close()`. */
   get closed(): boolean {
     return this.#native === null;
   }
@@ -125,6 +127,7 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.lastFrameTimings());
   }
 
+  /** Device, ABI and the resolved settings of this session. */
   get info(): EncoderInfo {
     const n = this.#call((native) => native.info());
     const o = this.#options;
@@ -244,6 +247,7 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.flush());
   }
 
+  /** `flush()` on the encoder's worker thread: resolves with the remaining packets. */
   async flushAsync(): Promise<Packet[]> {
     return this.#call((native) => native.flushAsync());
   }
@@ -330,6 +334,7 @@ export class NvencEncoder implements Disposable {
     native.close();
   }
 
+  /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -82,6 +82,7 @@ export type NvencStatusCode = (typeof NVENC_STATUS_CODES)[number] | `NV_ENC_STAT
  */
 export type NvencErrorCode = NvencPackageErrorCode | NvencStatusCode | `CUDA_ERROR_${string}`;
 
+/** Constructor options of `NvencError` and its subclasses. */
 export interface NvencErrorOptions {
   code: NvencErrorCode;
   status?: number | undefined;
@@ -89,6 +90,7 @@ export interface NvencErrorOptions {
   cause?: unknown;
 }
 
+/** Base class of every error this package throws; `code` says which failure it is. */
 export class NvencError extends Error {
   /** Stable machine-readable code (see `errorDocs` and docs/errors.md). */
   readonly code: NvencErrorCode;
@@ -217,6 +219,7 @@ function isNativeErrorLike(value: unknown): value is NativeErrorLike {
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
+/** What `fromNative()` adds to a native error's message. */
 export interface FromNativeContext {
   /** GPU name, used to make NV_ENC_ERR_NO_ENCODE_DEVICE say which GPU has no engine. */
   gpuName?: string | undefined;

@@ -69,6 +69,8 @@ export {
   NVENC_STATUS_CODES,
   type ErrorDoc,
   type NvencPhase,
+  type NvencErrorOptions,
+  type FromNativeContext,
   type NvencErrorCode,
   type NvencPackageErrorCode,
   type NvencStatusCode,
@@ -89,5 +91,11 @@ export {
   HOST_UPLOADS,
 } from './options.js';
 export { frameLayout } from './frame.js';
-export { availableAbis, checkPlatform } from './native-binary.js';
-export { softwareDeviceState, softwareDeviceLibraries, type SoftwareDeviceLibraries } from './software-device.js';
+export { availableAbis, checkPlatform, type PlatformFacts } from './native-binary.js';
+export {
+  softwareDeviceState,
+  softwareDeviceLibraries,
+  type SoftwareDeviceLibraries,
+  type SoftwareDeviceState,
+} from './software-device.js';
+export type { NativeCudaDevice } from './native-types.js';

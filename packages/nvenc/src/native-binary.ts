@@ -16,6 +16,7 @@ export function moduleRequire(): NodeJS.Require {
   return createRequire(import.meta.url);
 }
 
+/** The platform a binary is chosen for (what `checkPlatform()` inspects). */
 export interface PlatformFacts {
   platform: string;
   arch: string;

@@ -10,6 +10,7 @@ export interface LibraryOptions {
   nvencLibrary?: string;
 }
 
+/** A CUDA device as the driver reports it. */
 export interface NativeCudaDevice {
   index: number;
   name: string;

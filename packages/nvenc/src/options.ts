@@ -27,15 +27,22 @@ import type {
 // The option types live in the leaf types.ts; modules that import them from here still find them.
 export type * from './types.js';
 
+/** What `gop: 'infinite'` resolves to: NVENC_INFINITE_GOPLENGTH, no periodic intra frames. */
 export const INFINITE_GOP = 0xffffffff;
 
 /** Every accepted value of each string option, in documentation order (CLIs and forms list these). */
 export const CODECS: readonly Codec[] = ['h264', 'hevc', 'av1'];
+/** Every accepted `preset`. */
 export const PRESETS: readonly Preset[] = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
+/** Every accepted `tuning`. */
 export const TUNINGS: readonly Tuning[] = ['ull', 'll', 'hq', 'lossless'];
+/** Every accepted `profile`. */
 export const PROFILES: readonly Profile[] = ['auto', 'baseline', 'main', 'high', 'high444', 'main10'];
+/** Every accepted `rateControl`. */
 export const RATE_CONTROLS: readonly RateControl[] = ['cbr', 'vbr', 'cqp'];
+/** Every accepted `inputFormat`. */
 export const INPUT_FORMATS: readonly InputFormat[] = ['nv12', 'yuv444', 'bgra', 'rgba', 'p010'];
+/** Every accepted `hostUpload`. */
 export const HOST_UPLOADS: readonly HostUpload[] = ['auto', 'direct', 'staged'];
 
 /** H.273 code points for named colour values. */
@@ -49,6 +56,7 @@ export const COLOUR_PRIMARIES: Readonly<Record<ColourPrimariesName, number>> = O
   bt2020: 9,
   'display-p3': 12,
 });
+/** H.273 code points for named transfer characteristics. */
 export const TRANSFER_CHARACTERISTICS: Readonly<Record<TransferName, number>> = Object.freeze({
   bt709: 1,
   unspecified: 2,
@@ -60,6 +68,7 @@ export const TRANSFER_CHARACTERISTICS: Readonly<Record<TransferName, number>> = 
   pq: 16,
   hlg: 18,
 });
+/** H.273 code points for named matrix coefficients. */
 export const MATRIX_COEFFICIENTS: Readonly<Record<MatrixName, number>> = Object.freeze({
   rgb: 0,
   bt709: 1,

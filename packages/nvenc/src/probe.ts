@@ -76,12 +76,14 @@ export function selectAbi(
   return chosen;
 }
 
+/** Options of `probeDriver()`. */
 export interface ProbeOptions {
   device?: DeviceOption;
   /** Force an ABI ('11.1', '12.1', ...); env NVENC_ABI does the same. */
   abi?: string;
 }
 
+/** What `probeDriver()` found; `problems` says what is wrong when `ok` is false. */
 export interface DriverReport {
   /** True when the libraries load, a GPU is present and a built ABI fits the driver. A session can still fail (e.g. no NVENC engine). */
   ok: boolean;
@@ -281,6 +283,7 @@ export function probeDriver(options: ProbeOptions = {}): DriverReport {
   return inspect(options).report;
 }
 
+/** The answer of `resolveDevice()`. */
 export interface DeviceResolution {
   /** What the option means: 'auto' always means the NVIDIA driver. */
   device: DeviceKind;
@@ -295,6 +298,7 @@ export interface DeviceResolution {
   report: DriverReport;
 }
 
+/** Options of `resolveDevice()`. */
 export interface ResolveDeviceOptions extends Omit<ProbeOptions, 'device'> {
   /**
    * Also open and close one encode session (default true): the only way to learn that a GPU has

@@ -6,6 +6,7 @@
 import { DriverNotFoundError } from './errors.js';
 import { checkPlatform, moduleRequire } from './native-binary.js';
 
+/** Where the software device's libraries are (`softwareDeviceLibraries()`). */
 export interface SoftwareDeviceLibraries {
   libraryDir: string;
   cudaLibrary: string;
@@ -18,6 +19,7 @@ interface SoftwareDeviceModule extends SoftwareDeviceLibraries {
   runtimeProblem?(): string | undefined;
 }
 
+/** Whether the software device can be used, with its libraries or the reason it cannot. */
 export type SoftwareDeviceState =
   | { available: true; libraries: SoftwareDeviceLibraries }
   | { available: false; reason: string; runtimeMissing?: boolean };

@@ -8,24 +8,33 @@
 
 export type Codec = 'h264' | 'hevc' | 'av1';
 
+/** NVENC preset: 'p1' fastest … 'p7' best quality. */
 export type Preset = 'p1' | 'p2' | 'p3' | 'p4' | 'p5' | 'p6' | 'p7';
 
+/** NVENC tuning: 'ull' ultra low latency, 'll' low latency, 'hq' high quality, 'lossless'. */
 export type Tuning = 'ull' | 'll' | 'hq' | 'lossless';
 
+/** Codec profile; 'auto' lets the driver choose from codec and input format. */
 export type Profile = 'auto' | 'baseline' | 'main' | 'high' | 'high444' | 'main10';
 
+/** Rate control: constant bit rate, variable bit rate or constant QP. */
 export type RateControl = 'cbr' | 'vbr' | 'cqp';
 
+/** Pixel layout of the frames given to `encode()`. */
 export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
 /** How pageable host Buffers reach the GPU (EncoderOptions.hostUpload). */
 export type HostUpload = 'auto' | 'direct' | 'staged';
 
+/** Named colour primaries (H.273 codes in `COLOUR_PRIMARIES`). */
 export type ColourPrimariesName = 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
 
+/** Named transfer characteristics (H.273 codes in `TRANSFER_CHARACTERISTICS`). */
 export type TransferName = 'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' | 'linear' | 'pq' | 'hlg' | 'unspecified';
 
+/** Named matrix coefficients (H.273 codes in `MATRIX_COEFFICIENTS`). */
 export type MatrixName = 'rgb' | 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'unspecified';
 
+/** Colour description written into the stream's VUI / sequence header. */
 export interface ColourOptions {
   /** Colour primaries: a name or an H.273 code (0–255). */
   primaries?: ColourPrimariesName | number;
@@ -162,6 +171,7 @@ export type DeviceOption =
   | 'software'
   | DeviceSelection;
 
+/** An explicit device: GPU ordinal, CUDA context or library paths. */
 export interface DeviceSelection {
   /** CUDA device ordinal, 0 … (GPUs − 1). Default 0. */
   gpu?: number;
@@ -176,6 +186,7 @@ export interface DeviceSelection {
   nvencLibrary?: string;
 }
 
+/** Which implementation a device option resolves to; 'custom' means explicit library paths. */
 export type DeviceKind = 'nvidia' | 'software' | 'custom';
 
 // ---- frames ----
@@ -189,6 +200,7 @@ export interface CudaArrayInterface {
   version?: number;
 }
 
+/** Typed arrays accepted as host frame memory (Uint16Array for P010). */
 export type HostPixels = Uint8Array | Uint8ClampedArray | Uint16Array;
 
 /** Everything `encode()` accepts. Pitches are in bytes. */
@@ -199,6 +211,7 @@ export type Frame =
   | { __cuda_array_interface__: CudaArrayInterface }
   | CudaArrayInterface;
 
+/** Size and plane layout of one frame of an input format (see `frameLayout()`). */
 export interface FrameLayout {
   format: InputFormat;
   width: number;
@@ -219,6 +232,7 @@ export interface FrameLayout {
 
 // ---- packets and encoder state ----
 
+/** Picture type of an encoded frame as NVENC reports it. */
 export type PictureType = 'idr' | 'i' | 'p' | 'b' | 'bi' | 'unknown';
 
 /** Where the last encode call spent its time, in microseconds. */
@@ -244,6 +258,7 @@ export interface Packet {
   frameIndex: number;
 }
 
+/** What an open encoder runs on and with which settings (`NvencEncoder.info`). */
 export interface EncoderInfo {
   /** NVENC ABI of the loaded binary, e.g. '12.1'. */
   abi: string;

@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
-import { createEncoderBackend, createNvencEngine, H264EncoderBackend, startNoVncDemo, TestPattern } from '../dist/index.js';
+import { createEncoderBackend, createNvencEngine, H264EncoderBackend } from '../dist/index.js';
+import { startNoVncDemo, TestPattern } from '../dist/demo/index.js';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {

@@ -9,6 +9,7 @@ export type RfbBackendErrorCode =
   | 'SERVER_CLOSED'
   | 'NOVNC_NOT_FOUND';
 
+/** Base class of this package's errors; `code` says which failure it is. */
 export class RfbBackendError extends Error {
   readonly code: RfbBackendErrorCode | RfbProtocolErrorCode;
   constructor(code: RfbBackendErrorCode | RfbProtocolErrorCode, message: string, options?: { cause?: unknown }) {
@@ -34,6 +35,7 @@ export class UnsupportedFrameError extends RfbBackendError {
   }
 }
 
+/** The encoder backend was used after `close()`. */
 export class BackendClosedError extends RfbBackendError {
   constructor() {
     super('BACKEND_CLOSED', 'the encoder backend is closed');
@@ -62,6 +64,7 @@ export class EncoderFailedError extends RfbBackendError {
   }
 }
 
+/** An option has a value the server or backend cannot use. */
 export class InvalidOptionError extends RfbBackendError {
   constructor(message: string) {
     super('INVALID_OPTION', message);
@@ -69,6 +72,7 @@ export class InvalidOptionError extends RfbBackendError {
   }
 }
 
+/** The RFB server was used after `close()`. */
 export class ServerClosedError extends RfbBackendError {
   constructor() {
     super('SERVER_CLOSED', 'the RFB server is closed');

@@ -63,5 +63,3 @@ export {
   type RfbBackendErrorCode,
   type RfbProtocolErrorCode,
 } from './errors.js';
-export { TestPattern, type TestPatternOptions, TEST_PATTERN_PATCHES } from './demo/test-pattern.js';
-export { startNoVncDemo, findNoVnc, type NoVncDemo, type NoVncDemoOptions } from './demo/novnc-demo.js';

@@ -12,13 +12,15 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const FRAMES = arg('--frames', 100);
-const ROUNDS = arg('--rounds', 5);
+const ROUNDS = arg('--rounds', 9);
 const WARMUP = 20;
 
 const CASES = [
   { name: '1920x1080 NV12', width: 1920, height: 1080, format: 'NV12', nvenc: 'nv12', bytes: 1920 * 1080 * 1.5 },
   { name: '1920x1080 BGRA', width: 1920, height: 1080, format: 'BGRA', nvenc: 'bgra', bytes: 1920 * 1080 * 4 },
   { name: '320x240 BGRA', width: 320, height: 240, format: 'BGRA', nvenc: 'bgra', bytes: 320 * 240 * 4 },
+  // Small enough that the device's upload is negligible: what is left is each layer's fixed cost.
+  { name: '64x48 NV12', width: 64, height: 48, format: 'NV12', nvenc: 'nv12', bytes: 64 * 48 * 1.5 },
 ];
 
 /** Wall and CPU (user + system, all threads of this process) time per frame since `start()`, in µs. */
@@ -29,7 +31,13 @@ const usPerFrame = (t0, n) => {
 };
 
 async function nvencSync(c, pixels) {
-  const enc = new NvencEncoder({ width: c.width, height: c.height, inputFormat: c.nvenc, device: 'software', codec: 'h264' });
+  const enc = new NvencEncoder({
+    width: c.width,
+    height: c.height,
+    inputFormat: c.nvenc,
+    device: 'software',
+    codec: 'h264',
+  });
   for (let i = 0; i < WARMUP; i++) enc.encode(pixels);
   const t0 = start();
   for (let i = 0; i < FRAMES; i++) enc.encode(pixels, { timestamp: i });
@@ -40,7 +48,13 @@ async function nvencSync(c, pixels) {
 
 /** encodeAsync with up to two calls in flight: what the WebCodecs layer does underneath. */
 async function nvencAsync(c, pixels) {
-  const enc = new NvencEncoder({ width: c.width, height: c.height, inputFormat: c.nvenc, device: 'software', codec: 'h264' });
+  const enc = new NvencEncoder({
+    width: c.width,
+    height: c.height,
+    inputFormat: c.nvenc,
+    device: 'software',
+    codec: 'h264',
+  });
   for (let i = 0; i < WARMUP; i++) await enc.encodeAsync(pixels);
   const t0 = start();
   const inFlight = [];
@@ -58,8 +72,19 @@ async function nvencAsync(c, pixels) {
 /** VideoEncoder; `makeFrame(i)` builds each frame (a copy of the pixels, or a re-timestamped view). */
 async function webcodecs(c, makeFrame) {
   let outputs = 0;
-  const enc = new VideoEncoder({ output: () => outputs++, error: (e) => { throw e; } });
-  enc.configure({ codec: 'avc1.640033', width: c.width, height: c.height, hardwareAcceleration: 'prefer-software', avc: { format: 'annexb' } });
+  const enc = new VideoEncoder({
+    output: () => outputs++,
+    error: (e) => {
+      throw e;
+    },
+  });
+  enc.configure({
+    codec: 'avc1.640033',
+    width: c.width,
+    height: c.height,
+    hardwareAcceleration: 'prefer-software',
+    avc: { format: 'annexb' },
+  });
   const run = async (n, base) => {
     for (let i = 0; i < n; i++) {
       const frame = makeFrame(base + i);
@@ -96,7 +121,8 @@ for (const c of CASES) {
   }
   base.close();
   const row = { case: c.name };
-  for (const [k, v] of Object.entries(samples)) row[k] = { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) };
+  for (const [k, v] of Object.entries(samples))
+    row[k] = { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) };
   const diff = (a, b) => ({ wall: a.wall - b.wall, cpu: a.cpu - b.cpu });
   row.layerOverhead = diff(row.webcodecsShared, row.nvencAsync);
   row.copyOverhead = diff(row.webcodecsCopy, row.webcodecsShared);
@@ -110,9 +136,13 @@ if (process.argv.includes('--json')) {
   const f = (v) => `${v.wall.toFixed(0)} / ${v.cpu.toFixed(0)}`;
   console.log(device);
   console.log('µs per frame, wall / CPU (CPU = user + system time of all threads of the process)');
-  console.log('| case | NvencEncoder encode (sync) | encodeAsync, 2 in flight | VideoEncoder, shared frame | VideoEncoder, VideoFrame copy | layer overhead | frame copy |');
+  console.log(
+    '| case | NvencEncoder encode (sync) | encodeAsync, 2 in flight | VideoEncoder, shared frame | VideoEncoder, VideoFrame copy | layer overhead | frame copy |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.case} | ${f(r.nvencSync)} | ${f(r.nvencAsync)} | ${f(r.webcodecsShared)} | ${f(r.webcodecsCopy)} | ${f(r.layerOverhead)} | ${f(r.copyOverhead)} |`);
+    console.log(
+      `| ${r.case} | ${f(r.nvencSync)} | ${f(r.nvencAsync)} | ${f(r.webcodecsShared)} | ${f(r.webcodecsCopy)} | ${f(r.layerOverhead)} | ${f(r.copyOverhead)} |`,
+    );
   }
 }

@@ -175,3 +175,19 @@ export function buildReport(
 function orNull(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
+
+/**
+ * JSON text of a report with every fractional number rounded: at most three decimals, and four
+ * significant digits below 1 (0.000123 stays readable). Timers resolve no finer, and 17-digit
+ * float noise only hides the numbers that matter.
+ */
+export function reportJson(report: unknown): string {
+  return JSON.stringify(
+    report,
+    (_key, v: unknown) => {
+      if (typeof v !== 'number' || Number.isInteger(v) || !Number.isFinite(v)) return v;
+      return Math.abs(v) >= 1 ? Math.round(v * 1000) / 1000 : Number(v.toPrecision(4));
+    },
+    2,
+  );
+}

@@ -35,6 +35,23 @@ for header in "$@"; do
   fi
 done
 
+# The symbols newer clients load (GStreamer 1.22, FFmpeg 8): the first column of the table in
+# cuda/README.md ("Symbols added for clients ..."), so the documentation and the check agree.
+readme=$(dirname "$0")/../../cuda/README.md
+table=$(sed -n '/^## Symbols added for clients/,/^## /p' "$readme" | sed -n 's/^| `\(cu[A-Za-z0-9_]*\)` |.*/\1/p')
+n=0; missing=""
+for s in $table; do
+  n=$((n + 1))
+  printf '%s\n' "$exported" | grep -qx "$s" || missing="$missing $s"
+done
+if [ "$n" -lt 13 ]; then
+  echo "FAIL cuda/README.md client table: parsed only $n symbols"; fail=1
+elif [ -n "$missing" ]; then
+  echo "FAIL cuda/README.md client table: missing$missing"; fail=1
+else
+  echo "PASS all $n symbols of the README's client table exported"
+fi
+
 # Nothing but the CUDA API and the nvsoft_ extras may be exported.
 extra=$(printf '%s\n' "$exported" | grep -v -e '^cu' -e '^nvsoft_cuda_' -e '^_init$' -e '^_fini$' || true)
 if [ -n "$extra" ]; then

@@ -59,6 +59,23 @@ using tcuEventElapsedTime = CUresult(float*, CUevent, CUevent);
 using tcuGetProcAddress = CUresult(const char*, void**, int, unsigned long long);
 using tcuGetProcAddress_v2 = CUresult(const char*, void**, int, unsigned long long, int*);
 using tcuDeviceTotalMem = CUresult(size_t*, CUdevice);
+// Entry points newer clients load that dynlink_cuda.h 12.1 does not declare (signatures from
+// NVIDIA's CUDA driver API reference).
+using tcuMemsetD16Async = CUresult(CUdeviceptr, unsigned short, size_t, CUstream);
+using tcuMemsetD32Async = CUresult(CUdeviceptr, unsigned int, size_t, CUstream);
+using tcuMemsetD2D16Async = CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t, CUstream);
+using tcuMemsetD2D32Async = CUresult(CUdeviceptr, size_t, unsigned int, size_t, size_t, CUstream);
+using tcuMemsetD2D16 = CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t);
+using tcuMemAllocAsync = CUresult(CUdeviceptr*, size_t, CUstream);
+using tcuMemFreeAsync = CUresult(CUdeviceptr, CUstream);
+using tcuHostFn = void(void*);
+using tcuLaunchHostFunc = CUresult(CUstream, tcuHostFn*, void*);
+using tcuArrayGetPlane = CUresult(CUarray*, CUarray, unsigned int);
+using tcuArray3DGetDescriptor = CUresult(CUDA_ARRAY3D_DESCRIPTOR*, CUarray);
+using tcuCtxEnablePeerAccess = CUresult(CUcontext, unsigned int);
+using tcuCtxDisablePeerAccess = CUresult(CUcontext);
+using tcuDeviceCanAccessPeer = CUresult(int*, CUdevice, CUdevice);
+using tcuGraphicsResourceSetMapFlags = CUresult(CUgraphicsResource, unsigned int);
 using tnvsoft_live = int(unsigned long long*, unsigned long long*);
 using tnvsoft_identify = const char*(void);
 
@@ -523,6 +540,131 @@ int main(int argc, char** argv) {
     check("cuStreamDestroy", is(cuStreamDestroy(st), OK));
     check("cuStreamDestroy twice -> INVALID_HANDLE", is(cuStreamDestroy(st), INVALID_HANDLE));
     check("copy on destroyed stream -> INVALID_HANDLE", is(cuMemsetD8Async(0, 0, 0, st), INVALID_HANDLE));
+  }
+
+  // ---------------------------------------------------------------- FFmpeg 8's async memsets
+  {
+    auto cuMemsetD16Async = sym<tcuMemsetD16Async>("cuMemsetD16Async");
+    auto cuMemsetD32Async = sym<tcuMemsetD32Async>("cuMemsetD32Async");
+    auto cuMemsetD2D16Async = sym<tcuMemsetD2D16Async>("cuMemsetD2D16Async");
+    auto cuMemsetD2D32Async = sym<tcuMemsetD2D32Async>("cuMemsetD2D32Async");
+    auto cuMemsetD2D16 = sym<tcuMemsetD2D16>("cuMemsetD2D16_v2");
+    CUstream st = nullptr;
+    CUdeviceptr p = 0;
+    check("memset16/32: stream + 1024 bytes", is(cuStreamCreate(&st, 0), OK) && is(cuMemAlloc(&p, 1024), OK));
+    std::vector<uint16_t> h16(512);
+    std::vector<uint32_t> h32(256);
+    check("cuMemsetD16Async fills 16-bit words", is(cuMemsetD16Async(p, 0xBEEF, 512, st), OK) &&
+                                                     is(cuMemcpyDtoH(h16.data(), p, 1024), OK) &&
+                                                     h16 == std::vector<uint16_t>(512, 0xBEEF));
+    check("cuMemsetD16Async odd address -> INVALID_VALUE", is(cuMemsetD16Async(p + 1, 1, 4, st), INVALID_VALUE));
+    check("cuMemsetD16Async past end -> INVALID_VALUE", is(cuMemsetD16Async(p, 1, 513, st), INVALID_VALUE));
+    check("cuMemsetD32Async fills 32-bit words", is(cuMemsetD32Async(p, 0x01020304u, 256, st), OK) &&
+                                                     is(cuMemcpyDtoH(h32.data(), p, 1024), OK) &&
+                                                     h32 == std::vector<uint32_t>(256, 0x01020304u));
+    check("cuMemsetD32Async bogus stream -> INVALID_HANDLE",
+          is(cuMemsetD32Async(p, 0, 4, reinterpret_cast<CUstream>(uintptr_t{0x5551})), INVALID_HANDLE));
+    // 2D: 4 rows of 100 bytes at pitch 256; the 156 bytes of padding per row stay untouched.
+    std::vector<unsigned char> raw(1024);
+    check("cuMemsetD2D16Async writes rows only",
+          is(cuMemsetD8(p, 0, 1024), OK) && is(cuMemsetD2D16Async(p, 256, 0x7F7F, 50, 4, st), OK) &&
+              is(cuMemcpyDtoH(raw.data(), p, 1024), OK) && raw[0] == 0x7F && raw[99] == 0x7F && raw[100] == 0 &&
+              raw[255] == 0 && raw[256] == 0x7F && raw[3 * 256 + 99] == 0x7F && raw[3 * 256 + 100] == 0);
+    check("cuMemsetD2D32Async writes rows only",
+          is(cuMemsetD8(p, 0, 1024), OK) && is(cuMemsetD2D32Async(p, 256, 0xAABBCCDDu, 25, 4, nullptr), OK) &&
+              is(cuMemcpyDtoH(raw.data(), p, 1024), OK) && raw[0] == 0xDD && raw[3] == 0xAA && raw[99] == 0xAA &&
+              raw[100] == 0 && raw[3 * 256 + 96] == 0xDD);
+    check("cuMemsetD2D32Async pitch < row -> INVALID_VALUE", is(cuMemsetD2D32Async(p, 64, 0, 25, 4, st), INVALID_VALUE));
+    check("cuMemsetD2D32Async last row past end -> INVALID_VALUE", is(cuMemsetD2D32Async(p, 256, 0, 25, 5, st), INVALID_VALUE));
+    check("cuMemsetD2D16 (sync)", is(cuMemsetD8(p, 0, 1024), OK) && is(cuMemsetD2D16(p, 256, 0x0101, 1, 4), OK) && is(cuMemcpyDtoH(raw.data(), p, 1024), OK) &&
+                                      raw[256] == 1 && raw[257] == 1 && raw[258] == 0);
+    check("memset16/32: free", is(cuMemFree(p), OK) && is(cuStreamDestroy(st), OK) && liveCount() == 0);
+  }
+
+  // ---------------------------------------------------------------- stream-ordered allocation, host functions
+  {
+    auto cuMemAllocAsync = sym<tcuMemAllocAsync>("cuMemAllocAsync");
+    auto cuMemFreeAsync = sym<tcuMemFreeAsync>("cuMemFreeAsync");
+    auto cuLaunchHostFunc = sym<tcuLaunchHostFunc>("cuLaunchHostFunc");
+    auto cuMemsetD32Async = sym<tcuMemsetD32Async>("cuMemsetD32Async");
+    CUstream st = nullptr;
+    check("stream-ordered: cuStreamCreate", is(cuStreamCreate(&st, 0), OK));
+    CUdeviceptr p = 0;
+    check("cuMemAllocAsync returns tracked memory", is(cuMemAllocAsync(&p, 4096, st), OK) && p && liveCount() == 1);
+    check("cuMemAllocAsync(0 bytes) -> INVALID_VALUE", is(cuMemAllocAsync(&p, 0, st), INVALID_VALUE));
+    check("cuMemAllocAsync bogus stream -> INVALID_HANDLE",
+          is(cuMemAllocAsync(&p, 16, reinterpret_cast<CUstream>(uintptr_t{0x5552})), INVALID_HANDLE) && liveCount() == 1);
+    // Stream order: a host function enqueued after a memset sees the memset's result, and work
+    // enqueued after the host function is not visible to it.
+    struct Probe {
+      CUdeviceptr p;
+      decltype(cuMemcpyDtoH) dtoh;
+      uint32_t seen[2];
+      int calls;
+    } probe{p, cuMemcpyDtoH, {0, 0}, 0};
+    auto fn = [](void* u) {
+      auto* pr = static_cast<Probe*>(u);
+      ++pr->calls;
+      // Reads the memory as the host would after the stream's earlier work (host functions may not
+      // call CUDA on a real GPU; the copy here is only the test's window into device memory).
+      pr->dtoh(pr->seen, pr->p, sizeof pr->seen);
+    };
+    check("memset then host function on the stream",
+          is(cuMemsetD32Async(p, 0x11111111u, 1024, st), OK) && is(cuLaunchHostFunc(st, fn, &probe), OK));
+    check("host function ran once, after the memset", probe.calls == 1 && probe.seen[0] == 0x11111111u &&
+                                                          probe.seen[1] == 0x11111111u);
+    check("later memset is not seen by the earlier host function",
+          is(cuMemsetD32Async(p, 0x22222222u, 1024, st), OK) && probe.seen[0] == 0x11111111u);
+    check("cuStreamSynchronize after the host function", is(cuStreamSynchronize(st), OK) && is(cuStreamQuery(st), OK));
+    check("cuLaunchHostFunc(NULL fn) -> INVALID_VALUE", is(cuLaunchHostFunc(st, nullptr, nullptr), INVALID_VALUE));
+    check("cuLaunchHostFunc bogus stream -> INVALID_HANDLE",
+          is(cuLaunchHostFunc(reinterpret_cast<CUstream>(uintptr_t{0x5553}), fn, &probe), INVALID_HANDLE) && probe.calls == 1);
+    check("cuLaunchHostFunc on the NULL stream", is(cuLaunchHostFunc(nullptr, fn, &probe), OK) && probe.calls == 2 &&
+                                                     probe.seen[0] == 0x22222222u);
+    check("cuMemFreeAsync frees in stream order", is(cuMemFreeAsync(p, st), OK) && liveCount() == 0);
+    check("use after cuMemFreeAsync -> INVALID_VALUE", is(cuMemsetD32Async(p, 0, 1, st), INVALID_VALUE));
+    check("cuMemFreeAsync twice -> INVALID_VALUE", is(cuMemFreeAsync(p, st), INVALID_VALUE));
+    check("cuMemFreeAsync(0) -> INVALID_VALUE", is(cuMemFreeAsync(0, st), INVALID_VALUE));
+    CUdeviceptr q = 0;
+    check("cuMemAllocAsync memory freed by cuMemFree", is(cuMemAllocAsync(&q, 64, nullptr), OK) && is(cuMemFree(q), OK) &&
+                                                           liveCount() == 0);
+    check("cuMemAlloc memory freed by cuMemFreeAsync", is(cuMemAlloc(&q, 64), OK) && is(cuMemFreeAsync(q, st), OK) &&
+                                                           liveCount() == 0);
+    check("stream-ordered: cuStreamDestroy", is(cuStreamDestroy(st), OK));
+  }
+
+  // ---------------------------------------------------------------- peer access (GStreamer's CUDA loader)
+  {
+    auto cuDeviceCanAccessPeer = sym<tcuDeviceCanAccessPeer>("cuDeviceCanAccessPeer");
+    auto cuCtxEnablePeerAccess = sym<tcuCtxEnablePeerAccess>("cuCtxEnablePeerAccess");
+    auto cuCtxDisablePeerAccess = sym<tcuCtxDisablePeerAccess>("cuCtxDisablePeerAccess");
+    int can = -1;
+    check("cuDeviceCanAccessPeer(0, 0) -> 0 (one device)", is(cuDeviceCanAccessPeer(&can, 0, 0), OK) && can == 0);
+    check("cuDeviceCanAccessPeer(0, 1) -> INVALID_DEVICE", is(cuDeviceCanAccessPeer(&can, 0, 1), INVALID_DEVICE));
+    check("cuDeviceCanAccessPeer(NULL) -> INVALID_VALUE", is(cuDeviceCanAccessPeer(nullptr, 0, 0), INVALID_VALUE));
+    check("cuCtxEnablePeerAccess(own context) -> INVALID_DEVICE", is(cuCtxEnablePeerAccess(a, 0), INVALID_DEVICE));
+    check("cuCtxEnablePeerAccess(flags 1) -> INVALID_VALUE", is(cuCtxEnablePeerAccess(a, 1), INVALID_VALUE));
+    check("cuCtxEnablePeerAccess(bogus) -> INVALID_CONTEXT",
+          is(cuCtxEnablePeerAccess(reinterpret_cast<CUcontext>(uintptr_t{0xdead0}), 0), INVALID_CONTEXT));
+    check("cuCtxDisablePeerAccess -> PEER_ACCESS_NOT_ENABLED", is(cuCtxDisablePeerAccess(a), 705));
+  }
+
+  // ---------------------------------------------------------------- arrays and graphics interop (no such objects exist)
+  {
+    auto cuArrayGetPlane = sym<tcuArrayGetPlane>("cuArrayGetPlane");
+    auto cuArray3DGetDescriptor = sym<tcuArray3DGetDescriptor>("cuArray3DGetDescriptor_v2");
+    auto cuGraphicsResourceSetMapFlags = sym<tcuGraphicsResourceSetMapFlags>("cuGraphicsResourceSetMapFlags_v2");
+    CUarray plane = nullptr;
+    CUDA_ARRAY3D_DESCRIPTOR desc{};
+    check("cuArrayGetPlane -> NOT_SUPPORTED", is(cuArrayGetPlane(&plane, nullptr, 0), NOT_SUPPORTED));
+    check("cuArray3DGetDescriptor_v2 -> NOT_SUPPORTED", is(cuArray3DGetDescriptor(&desc, nullptr), NOT_SUPPORTED));
+    check("cuGraphicsResourceSetMapFlags_v2 -> NOT_SUPPORTED", is(cuGraphicsResourceSetMapFlags(nullptr, 0), NOT_SUPPORTED));
+    void* fn = nullptr;
+    check("cuGetProcAddress(cuGraphicsResourceSetMapFlags, 12000) -> _v2",
+          is(cuGetProcAddress("cuGraphicsResourceSetMapFlags", &fn, 12000, 0), OK) &&
+              fn == dlsym(g_lib, "cuGraphicsResourceSetMapFlags_v2"));
+    check("cuGetProcAddress(cuMemAllocAsync, 12000)",
+          is(cuGetProcAddress("cuMemAllocAsync", &fn, 12000, 0), OK) && fn == dlsym(g_lib, "cuMemAllocAsync"));
   }
 
   // ---------------------------------------------------------------- stale contexts

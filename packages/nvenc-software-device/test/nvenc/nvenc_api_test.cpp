@@ -12,6 +12,14 @@
 #include <ffnvcodec/dynlink_cuda.h>
 #include <ffnvcodec/nvEncodeAPI.h>
 
+#ifdef NVSOFT_TEST_API_MINOR
+// A client built against another minor version of the same major: NVENCAPI_VERSION and every
+// *_VER macro expand NVENCAPI_MINOR_VERSION where they are used, so redefining it here gives the
+// struct versions such a client sends (the layouts are this header's).
+#undef NVENCAPI_MINOR_VERSION
+#define NVENCAPI_MINOR_VERSION NVSOFT_TEST_API_MINOR
+#endif
+
 static int failures = 0, checks = 0;
 #define CHECK(cond, ...)                                                    \
   do {                                                                      \
@@ -158,7 +166,8 @@ static void destroy(Enc& e) {
 }
 
 int main() {
-  const char* api = NVENCAPI_MAJOR_VERSION >= 12 ? "12.1" : "11.1";
+  const std::string apiText = std::to_string(NVENCAPI_MAJOR_VERSION) + "." + std::to_string(NVENCAPI_MINOR_VERSION);
+  const char* api = apiText.c_str();
   setenv("NVENC_SOFT_MAX_API", "12.1", 1);
   void* lib = dlopen("libnvidia-encode.so.1", RTLD_NOW);
   void* cu = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
@@ -198,6 +207,22 @@ int main() {
   CUcontext popped; ((tPop*)dlsym(cu, "cuCtxPopCurrent_v2"))(&popped);
   cuAlloc = (tAlloc*)dlsym(cu, "cuMemAlloc_v2"); cuFree = (tFree*)dlsym(cu, "cuMemFree_v2"); cuHtoD = (tHtoD*)dlsym(cu, "cuMemcpyHtoD_v2");
 
+#ifdef NVSOFT_TEST_EXPECT_REFUSED
+  // A client whose struct layouts the device does not know: refused at session open with the
+  // driver's status for an unsupported version, and a message naming the version.
+  {
+    NVENCSTATUS st;
+    void* enc = openSession(NVENCAPI_VERSION, &st);
+    const char* msg = F.nvEncGetLastErrorString(nullptr);
+    CHECK(!enc && st == NV_ENC_ERR_INVALID_VERSION, "API %s session open returned %d", api, (int)st);
+    CHECK(strstr(msg, (std::string("NVENC API ") + api + " is not implemented").c_str()) != nullptr, "error string: %s", msg);
+    CHECK(live() == 0, "live sessions %d", live());
+    printf("API %s refused: %s\n", api, msg);
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+  }
+#endif
+
   // ---- session open validation
   NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS op = {};
   op.version = NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER + (1 << 16);  // wrong struct version
@@ -234,7 +259,23 @@ int main() {
 #endif
   CHECK(n >= 2, "codec count %u", n);
   EXPECT_ST(F.nvEncGetEncodePresetCount(e.enc, NV_ENC_CODEC_H264_GUID, &n), NV_ENC_SUCCESS);
+#if NVENCAPI_MAJOR_VERSION < 12
+  // P1..P7 plus the nine deprecated presets, which 11.x clients (GStreamer 1.22) look up by GUID.
+  CHECK(n == 16, "preset count %u", n);
+  {
+    std::vector<GUID> presets(n);
+    EXPECT_ST(F.nvEncGetEncodePresetGUIDs(e.enc, NV_ENC_CODEC_H264_GUID, presets.data(), n, &n), NV_ENC_SUCCESS);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    const GUID ll = NV_ENC_PRESET_LOW_LATENCY_HQ_GUID;
+#pragma GCC diagnostic pop
+    bool listed = false;
+    for (auto& g : presets) listed = listed || !memcmp(&g, &ll, sizeof g);
+    CHECK(listed, "legacy NV_ENC_PRESET_LOW_LATENCY_HQ_GUID is enumerated for an 11.x client");
+  }
+#else
   CHECK(n == 7, "preset count %u", n);
+#endif
   EXPECT_ST(F.nvEncGetInputFormatCount(e.enc, NV_ENC_CODEC_H264_GUID, &n), NV_ENC_SUCCESS);
   std::vector<NV_ENC_BUFFER_FORMAT> fmts(n);
   EXPECT_ST(F.nvEncGetInputFormats(e.enc, NV_ENC_CODEC_H264_GUID, fmts.data(), n, &n), NV_ENC_SUCCESS);

@@ -5,8 +5,10 @@
  */
 import type { ColourPrimariesName, InputFormat, MatrixName, PictureType, Profile, TransferName } from '@nvenc-ts/nvenc';
 
+/** Input formats the backend hands an engine. */
 export type EngineInputFormat = Extract<InputFormat, 'bgra' | 'rgba' | 'nv12'>;
 
+/** Colour description an engine session writes into the stream. */
 export interface EngineColour {
   primaries: ColourPrimariesName;
   transfer: TransferName;
@@ -14,6 +16,7 @@ export interface EngineColour {
   fullRange: boolean;
 }
 
+/** Settings of one engine session (one frame size). */
 export interface EngineSessionConfig {
   width: number;
   height: number;
@@ -29,6 +32,7 @@ export interface EngineSessionConfig {
 /** Host frame or CUDA device frame as the encoder takes it. */
 export type EngineFrame = { data: Uint8Array; pitch?: number } | { devicePtr: bigint; pitch: number };
 
+/** An encoded packet as an engine returns it. */
 export interface EnginePacket {
   data: Buffer;
   keyframe: boolean;
@@ -37,16 +41,22 @@ export interface EnginePacket {
   frameIndex: number;
 }
 
+/** An open encode session of an engine. */
 export interface EngineSession {
+  /** Encodes one frame; resolves with the packets it completed. */
   encode(frame: EngineFrame, options: { forceKeyframe: boolean; seq: number; timestamp: number }): Promise<EnginePacket[]>;
+  /** Drains the packets still held by the encoder. */
   flush(): Promise<EnginePacket[]>;
+  /** Frees the session; idempotent. */
   close(): void;
 }
 
+/** What the backend needs from a video encoder (NVENC, or a fake in tests). */
 export interface VideoEncoderEngine {
   /** Registry name: `nvenc` (hardware) or `nvenc-software` (the software device). */
   readonly name: string;
   readonly software: boolean;
+  /** Opens a session for one frame size and format. */
   open(config: EngineSessionConfig): EngineSession;
   /** RFC 6381 codec string from the SPS inside `annexB` (null when it holds none). */
   codecString(annexB: Uint8Array): string | null;

@@ -11,6 +11,7 @@ import type {
   RawFrame,
 } from './types.js';
 
+/** Options of `H264EncoderBackend` (and of `createEncoderBackend()`). */
 export interface H264BackendOptions {
   /**
    * H.264 profile. `baseline` (default) is what every browser decoder takes; noVNC configures its
@@ -120,6 +121,7 @@ export class H264EncoderBackend implements EncoderBackend {
     );
   }
 
+  /** Same as `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -6,6 +6,7 @@
 import { NvencEncoder, codecString, type DeviceOption, type Packet, type Preset, type Tuning } from '@nvenc-ts/nvenc';
 import type { EngineFrame, EnginePacket, EngineSession, EngineSessionConfig, VideoEncoderEngine } from './engine.js';
 
+/** Options of `createNvencEngine()`. */
 export interface NvencEngineOptions {
   /**
    * `software` = the software NVENC device; `auto` / `{ gpu }` = the NVIDIA driver; library paths

@@ -5,16 +5,20 @@ import { H264EncoderBackend, type H264BackendOptions } from './nvenc-backend.js'
 import { createNvencEngine } from './nvenc-engine.js';
 import type { EncoderBackend } from './types.js';
 
+/** A candidate's answer to whether it can run here. */
 export type ProbeVerdict = { ok: true; detail: string } | { ok: false; reason: string };
 
+/** A backend the registry can pick: a probe and a factory. */
 export interface BackendCandidate {
   /** Registry name; also the `metadata.backend` of what it produces. */
   readonly name: string;
   /** Says whether this backend can run here. Must not throw. */
   probe(): Promise<ProbeVerdict>;
+  /** Creates the backend (called only after a successful probe). */
   create(options: H264BackendOptions): Promise<EncoderBackend>;
 }
 
+/** The backend `select()` picked, and why. */
 export interface BackendSelection {
   backend: EncoderBackend;
   /** The name of the backend picked. */
@@ -25,6 +29,7 @@ export interface BackendSelection {
   attempts: { name: string; reason: string }[];
 }
 
+/** Options of `select()` / `createEncoderBackend()`. */
 export interface SelectBackendOptions extends H264BackendOptions {
   /** `auto` tries candidates in registration order; a name tries only that one. Default `auto`. */
   prefer?: 'auto' | (string & {});
@@ -36,6 +41,7 @@ export interface SelectBackendOptions extends H264BackendOptions {
 export class EncoderBackendRegistry {
   private readonly candidates: BackendCandidate[] = [];
 
+  /** Adds a candidate after those already registered; names must be unique. */
   register(candidate: BackendCandidate): this {
     if (this.candidates.some((c) => c.name === candidate.name)) {
       throw new Error(`an encoder backend named '${candidate.name}' is already registered`);
@@ -44,10 +50,12 @@ export class EncoderBackendRegistry {
     return this;
   }
 
+  /** Registered candidate names, in preference order. */
   names(): string[] {
     return this.candidates.map((c) => c.name);
   }
 
+  /** Creates the first candidate (or the preferred one) whose probe passes; throws `NoBackendAvailableError` with every reason otherwise. */
   async select(options: SelectBackendOptions = {}): Promise<BackendSelection> {
     const { prefer = 'auto', log, ...backendOptions } = options;
     const pool = prefer === 'auto' ? this.candidates : this.candidates.filter((c) => c.name === prefer);

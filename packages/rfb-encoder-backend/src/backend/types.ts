@@ -23,6 +23,7 @@ export interface FrameColor {
   range?: 'limited' | 'full';
 }
 
+/** A frame handed to `EncoderBackend.encode()` / `RfbServer.pushFrame()`. */
 export interface RawFrame {
   /** Caller's sequence number; every payload produced from this frame carries it. */
   seq: number;
@@ -41,13 +42,16 @@ export interface RawFrame {
   color?: FrameColor;
 }
 
+/** Per-frame options of `EncoderBackend.encode()`. */
 export interface EncodeFrameOptions {
   /** Make this frame an IDR (a client asked for a full update, or a new client joined). */
   forceKeyframe?: boolean;
 }
 
+/** Video codecs a backend can produce. */
 export type VideoCodecFamily = 'h264' | 'hevc' | 'av1';
 
+/** One encoded access unit and what it came from. */
 export interface EncodedPayload {
   seq: number;
   kind: 'video';
@@ -63,6 +67,7 @@ export interface EncodedPayload {
   metadata: EncodedPayloadMetadata;
 }
 
+/** How a payload was produced (backend, picture type, keyframe reason, conversion). */
 export interface EncodedPayloadMetadata {
   /** Registry name of the backend that produced it (`nvenc`, `nvenc-software`, ...). */
   backend: string;

@@ -22,8 +22,10 @@ import {
 import type { RfbTransport } from './transport.js';
 import { createChallenge, verifyVncAuthResponse } from './vnc-auth.js';
 
+/** How clients authenticate: none, or VNC Authentication with a password. */
 export type RfbAuth = { type: 'none' } | { type: 'vnc'; password: string };
 
+/** Per-client resource limits; see `DEFAULT_LIMITS`. */
 export interface RfbLimits {
   /** Encoded frames queued for one client before its queue is dropped and it waits for a keyframe. */
   maxQueuedFrames: number;
@@ -71,6 +73,7 @@ export function receiveBufferFor(maxCutTextBytes: number): number {
   return maxCutTextBytes + Math.ceil(maxCutTextBytes / 16) + 64 * 1024;
 }
 
+/** The limits a server uses for those not given in `RfbServerOptions.limits`. */
 export const DEFAULT_LIMITS: RfbLimits = {
   maxQueuedFrames: 8,
   maxQueuedBytes: 8 * 1024 * 1024,
@@ -89,12 +92,14 @@ export const DEFAULT_LIMITS: RfbLimits = {
   authBlockMaxMs: 10 * 60_000,
 };
 
+/** Identifies a client in events: its id, transport and remote address. */
 export interface RfbClientInfo {
   id: number;
   transport: 'tcp' | 'websocket';
   remote: string;
 }
 
+/** Per-client counters. */
 export interface RfbClientStats {
   /** Encoded frames written to the client. */
   framesSent: number;

@@ -2,6 +2,7 @@ import { RfbProtocolError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
 import { ClientMessage } from './constants.js';
 
+/** An RFB pixel format (RFC 6143 §7.4). */
 export interface PixelFormat {
   bitsPerPixel: number;
   depth: number;

@@ -24,12 +24,14 @@ export const ServerMessage = {
   ServerFence: 248,
 } as const;
 
+/** RFB security type numbers (RFC 6143 §7.2). */
 export const SecurityType = {
   Invalid: 0,
   None: 1,
   VncAuthentication: 2,
 } as const;
 
+/** RFB encoding and pseudo-encoding numbers. */
 export const Encoding = {
   Raw: 0,
   CopyRect: 1,

@@ -22,6 +22,7 @@ import { consoleLogger, silentLogger, type RfbLogger } from './logger.js';
 import { bell, SERVER_PIXEL_FORMAT, serverCutText } from './server-messages.js';
 import { tcpTransport, webSocketTransport, type RfbTransport } from './transport.js';
 
+/** Options of `new RfbServer()`; one of tcpPort, webSocketPort or httpServer is required. */
 export interface RfbServerOptions {
   /** Encodes the frames given to pushFrame(). The server does not close it. */
   backend: EncoderBackend;
@@ -65,6 +66,7 @@ export interface RfbServerOptions {
   exclusiveClients?: 'ignore' | 'disconnect-others';
 }
 
+/** A KeyEvent from a viewer. */
 export interface RfbKeyEvent {
   client: RfbClientInfo;
   down: boolean;
@@ -72,6 +74,7 @@ export interface RfbKeyEvent {
   keysym: number;
 }
 
+/** A PointerEvent from a viewer, in framebuffer coordinates. */
 export interface RfbPointerEvent {
   client: RfbClientInfo;
   /** Bit n = button n+1 pressed (1 left, 2 middle, 4 right, 8/16 wheel up/down). */
@@ -80,11 +83,13 @@ export interface RfbPointerEvent {
   y: number;
 }
 
+/** ClientCutText from a viewer (Latin-1 text). */
 export interface RfbClipboardEvent {
   client: RfbClientInfo;
   text: string;
 }
 
+/** Events of `RfbServer` and their arguments. */
 export interface RfbServerEvents {
   connect: [client: RfbClientInfo];
   disconnect: [client: RfbClientInfo, reason: string];
@@ -97,11 +102,13 @@ export interface RfbServerEvents {
   error: [error: Error];
 }
 
+/** The addresses `listen()` bound. */
 export interface RfbListenAddresses {
   tcp?: AddressInfo;
   webSocket?: AddressInfo;
 }
 
+/** A connected client's state as `clients()` reports it. */
 export interface RfbClientSnapshot extends RfbClientInfo {
   /** Handshake done. */
   ready: boolean;
@@ -235,6 +242,7 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     return { ...this.size };
   }
 
+  /** The connected clients and their counters. */
   clients(): RfbClientSnapshot[] {
     return [...this.connections].map((c) => ({
       ...c.info,
@@ -285,10 +293,12 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     for (const c of this.connections) if (c.ready) this.writeTo(c, message);
   }
 
+  /** Rings the bell on every ready client. */
   bell(): void {
     for (const c of this.connections) if (c.ready) this.writeTo(c, bell());
   }
 
+  /** Closes the connection of one client. */
   disconnect(clientId: number, reason = 'disconnected by the application'): void {
     for (const c of this.connections) if (c.info.id === clientId) c.close(reason);
   }

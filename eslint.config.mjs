@@ -1,0 +1,66 @@
+// ESLint for the workspace (flat config). TypeScript gets typescript-eslint's type-aware
+// recommended rules through each package's tsconfig (project service); plain JavaScript (tests
+// run by node --test, hardening, scripts, examples) gets ESLint's recommended rules. Layout and
+// style are Prettier's job (scripts/format.sh), so no stylistic rules are enabled here.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/build/**',
+      '**/prebuilds/**',
+      'docs/api/**',
+      'third_party/**',
+      'hardening/corpus/**',
+      'hardening/results/**',
+    ],
+  },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    extends: [js.configs.recommended],
+    languageOptions: { ecmaVersion: 2024, globals: { ...globals.node } },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
+  {
+    files: ['**/*.{ts,mts,cts}'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        // The hand-written declarations of the two CommonJS packages have no tsconfig of their own.
+        projectService: { allowDefaultProject: ['packages/*/index.d.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // An async function without await is how a fake or an interface method returns a Promise.
+      '@typescript-eslint/require-await': 'off',
+      // `NvencPhase | string` documents the known values while accepting others on purpose.
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Tests read JSON that the code under test printed and assert its shape at run time, and
+    // destructure fixture helpers; the type-safety rules for `any` and methods add nothing there.
+    files: ['**/test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }] },
+  },
+);
