@@ -220,7 +220,7 @@ export async function runOverheadChild(payload: string): Promise<number> {
         frame = { devicePtr: ptr, pitch };
         release = () => testing.free(ptr);
       }
-      inputs.push(await measureInput(encoder as BenchEncoder, frame, p, input));
+      inputs.push(await measureInput(encoder, frame, p, input));
     } catch (err) {
       inputs.push({ input, ok: false, error: (err as Error).message.split('\n')[0]! });
     } finally {
