@@ -27,12 +27,29 @@ const report: SuiteReport = {
         syncEncodeWithMeta: side(6.5),
         asyncRoundTrip: side(21),
         asyncJsThreadUs: side(7),
-        overhead: { sync: { p50Us: 1, minUs: 0.5, maxUs: 1.5 }, syncWithMeta: { p50Us: 1.5, minUs: 1, maxUs: 2 }, asyncRoundTrip: { p50Us: 16, minUs: 15, maxUs: 17 } },
+        overhead: {
+          sync: { p50Us: 1, minUs: 0.5, maxUs: 1.5 },
+          syncWithMeta: { p50Us: 1.5, minUs: 1, maxUs: 2 },
+          asyncRoundTrip: { p50Us: 16, minUs: 15, maxUs: 17 },
+        },
       },
       { input: 'pinned', ok: false, error: 'no pinned memory' },
     ],
   },
-  upload: { ok: false, rows: [{ label: 'pageable auto (default)', chose: 'staged', perFrameUs: 900, uploadUs: 480, efficiencyVsRawPinned: 0.33, efficiencyVsRawPageable: 2.5 }], goal: 0.9 },
+  upload: {
+    ok: false,
+    rows: [
+      {
+        label: 'pageable auto (default)',
+        chose: 'staged',
+        perFrameUs: 900,
+        uploadUs: 480,
+        efficiencyVsRawPinned: 0.33,
+        efficiencyVsRawPageable: 2.5,
+      },
+    ],
+    goal: 0.9,
+  },
   sessions: {
     seconds: 1,
     width: 1920,
@@ -40,8 +57,30 @@ const report: SuiteReport = {
     cpus: 16,
     goalScalingAt8: 6,
     rows: [
-      { engine: 'libav', sessions: 1, ok: true, aggregateFps: 100, perSessionFps: [100], scaling: 1, lagP99Ms: 0.5, lagMaxMs: 1, coresBusy: 1, jsThreadBusy: 0.02 },
-      { engine: 'libav', sessions: 8, ok: true, aggregateFps: 750, perSessionFps: [90, 95], scaling: 7.5, lagP99Ms: 0.9, lagMaxMs: 1.2, coresBusy: 8, jsThreadBusy: 0.03 },
+      {
+        engine: 'libav',
+        sessions: 1,
+        ok: true,
+        aggregateFps: 100,
+        perSessionFps: [100],
+        scaling: 1,
+        lagP99Ms: 0.5,
+        lagMaxMs: 1,
+        coresBusy: 1,
+        jsThreadBusy: 0.02,
+      },
+      {
+        engine: 'libav',
+        sessions: 8,
+        ok: true,
+        aggregateFps: 750,
+        perSessionFps: [90, 95],
+        scaling: 7.5,
+        lagP99Ms: 0.9,
+        lagMaxMs: 1.2,
+        coresBusy: 8,
+        jsThreadBusy: 0.03,
+      },
       { engine: 'null', sessions: 8, ok: false, error: 'session limit' },
     ],
   },
@@ -63,7 +102,9 @@ describe('suite report', () => {
     const html = renderSuiteHtml(report);
     for (const id of ['overhead-rounds', 'upload', 'sessions']) expect(html).toContain(`id="${id}"`);
     const json = html.match(/<script id="suite-report" type="application\/json">([\s\S]*?)<\/script>/)?.[1];
-    const payload = JSON.parse(json!) as { chartData: { overhead: { sync: number[] }[]; sessions: { counts: number[] } } };
+    const payload = JSON.parse(json!) as {
+      chartData: { overhead: { sync: number[] }[]; sessions: { counts: number[] } };
+    };
     expect(payload.chartData.overhead[0]!.sync).toEqual([1, 1, 1]);
     expect(payload.chartData.sessions.counts).toEqual([1, 8]);
     expect(html).not.toMatch(/<script src=/);

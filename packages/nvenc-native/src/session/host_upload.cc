@@ -119,12 +119,9 @@ double median(std::vector<double> v) {
 
 const char* hostUploadName(HostUpload h) {
   switch (h) {
-    case HostUpload::Direct:
-      return "direct";
-    case HostUpload::Staged:
-      return "staged";
-    case HostUpload::Auto:
-      break;
+    case HostUpload::Direct: return "direct";
+    case HostUpload::Staged: return "staged";
+    case HostUpload::Auto: break;
   }
   return "auto";
 }
@@ -137,7 +134,8 @@ HostFrameUpload::~HostFrameUpload() {
   if (staging_) ctx_.cuda().cuMemFreeHost(staging_);
 }
 
-HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pinned, const DeviceFrame& dst, CUstream stream) {
+HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pinned, const DeviceFrame& dst,
+                                   CUstream stream) {
   const CudaApi& cuda = ctx_.cuda();
   if (pinned) {
     // Page-locked source: the copy engine reads it directly.
@@ -164,8 +162,10 @@ HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pin
     checkCuda(cuda, cuda.cuMemAlloc(&linear_, rowBytes * rows), "cuMemAlloc (linear upload buffer)", "allocate");
   const HostUpload method = decided_ == HostUpload::Auto ? nextTrial() : decided_;
   const auto t0 = std::chrono::steady_clock::now();
-  if (method == HostUpload::Staged) staged(src, srcPitch, dst, stream);
-  else direct(src, srcPitch, dst, stream);
+  if (method == HostUpload::Staged)
+    staged(src, srcPitch, dst, stream);
+  else
+    direct(src, srcPitch, dst, stream);
   if (decided_ == HostUpload::Auto)
     recordTrial(method, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   return method;
