@@ -1,6 +1,7 @@
 #include "js_conversion.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace nvenc {
 
@@ -336,6 +337,41 @@ EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info) {
   return args;
 }
 
+EncodeArguments parseFrameArguments(const Napi::CallbackInfo& info) {
+  EncodeArguments args;
+  FrameInput& in = args.frame;
+  Napi::Value input = info[0];
+  if (input.IsBigInt()) {
+    bool lossless = true;
+    in.device = true;
+    in.ptr = input.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw invalidFrame("devicePtr must be a bigint in [1, 2^64)");
+  } else if (input.IsTypedArray()) {
+    Napi::TypedArray t = input.As<Napi::TypedArray>();
+    in.data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    in.bytes = t.ByteLength();
+    in.holder = t;
+  } else {
+    throw invalidFrame("encodeFrame needs a device pointer (bigint) or host pixels (TypedArray)");
+  }
+  if (info[1].IsNumber()) {
+    double d = info[1].As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d != std::floor(d) || d > 1e9) throw invalidFrame("pitch must be a non-negative integer");
+    in.pitch = static_cast<size_t>(d);
+  }
+  FrameMeta& meta = args.meta;
+  if (info[2].IsNumber()) {
+    meta.hasSeq = true;
+    meta.seq = info[2].As<Napi::Number>().DoubleValue();
+  }
+  if (info[3].IsNumber()) {
+    meta.hasTimestamp = true;
+    meta.timestamp = info[3].As<Napi::Number>().DoubleValue();
+  }
+  meta.forceKeyframe = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  return args;
+}
+
 // ---- packets ----------------------------------------------------------------------------------
 
 // V8-owned memory, not external buffers: Node-API runs external buffers' finalizers from
@@ -348,16 +384,45 @@ uint8_t* JsPacketMemory::allocate(size_t bytes, size_t& handle) {
   return buffers_.back().Data();
 }
 
+const char* const kPictureTypes[6] = {"idr", "i", "p", "b", "bi", "unknown"};
+
+namespace {
+Napi::Buffer<uint8_t> packetData(Napi::Env env, Packet& p, const JsPacketMemory* memory) {
+  if (memory && p.memory != Packet::kInData) return memory->buffer(p.memory);
+  if (p.data.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  return Napi::Buffer<uint8_t>::Copy(env, p.data.data(), p.data.size());
+}
+}  // namespace
+
+Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory, Napi::Float64Array results) {
+  if (packets.empty()) return env.Null();
+  if (results.ElementLength() < packets.size() * kPacketFields) return packetsToJs(env, packets, memory);
+  double* out = results.Data();
+  for (size_t i = 0; i < packets.size(); ++i) {
+    const Packet& p = packets[i];
+    double type = 5;
+    for (size_t k = 0; k < 6; ++k)
+      if (std::strcmp(p.pictureType, kPictureTypes[k]) == 0) type = static_cast<double>(k);
+    double* f = out + i * kPacketFields;
+    f[0] = p.keyframe ? 1 : 0;
+    f[1] = type;
+    f[2] = p.seq;
+    f[3] = p.timestamp;
+    f[4] = p.frameIndex;
+    f[5] = p.slices;
+  }
+  if (packets.size() == 1) return packetData(env, packets[0], memory);
+  Napi::Array list = Napi::Array::New(env, packets.size());
+  for (size_t i = 0; i < packets.size(); ++i) list.Set(static_cast<uint32_t>(i), packetData(env, packets[i], memory));
+  return list;
+}
+
 Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory) {
   Napi::Array out = Napi::Array::New(env, packets.size());
   for (size_t i = 0; i < packets.size(); ++i) {
     Packet& p = packets[i];
     Napi::Object o = Napi::Object::New(env);
-    Napi::Buffer<uint8_t> data;
-    if (memory && p.memory != Packet::kInData) data = memory->buffer(p.memory);
-    else if (p.data.empty()) data = Napi::Buffer<uint8_t>::New(env, 0);
-    else data = Napi::Buffer<uint8_t>::Copy(env, p.data.data(), p.data.size());
-    o.Set("data", data);
+    o.Set("data", packetData(env, p, memory));
     o.Set("keyframe", p.keyframe);
     o.Set("pictureType", p.pictureType);
     o.Set("seq", p.seq);

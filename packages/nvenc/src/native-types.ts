@@ -110,6 +110,27 @@ export interface NativeReconfigureOptions {
 export interface NativeEncoder {
   encode(frame: NativeFrame, options?: NativeEncodeOptions): Packet[];
   encodeAsync(frame: NativeFrame, options?: NativeEncodeOptions): Promise<Packet[]>;
+  /**
+   * The per-frame fast path (BINDING.md): the frame as scalars (already validated), each packet's
+   * fields written into `results` (keyframe 0/1, picture type index, seq, timestamp, frameIndex),
+   * the packets' data as the value: null, one Buffer, an array of Buffers, or (when `results`
+   * is too small) an array of packet objects.
+   */
+  encodeFrame(
+    input: bigint | ArrayBufferView,
+    pitch: number | undefined,
+    seq: number | undefined,
+    timestamp: number | undefined,
+    forceKeyframe: boolean,
+    results: Float64Array,
+  ): Buffer | Buffer[] | Packet[] | null;
+  encodeFrameAsync(
+    input: bigint | ArrayBufferView,
+    pitch: number | undefined,
+    seq: number | undefined,
+    timestamp: number | undefined,
+    forceKeyframe: boolean,
+  ): Promise<Packet[]>;
   flush(): Packet[];
   flushAsync(): Promise<Packet[]>;
   reconfigure(options: NativeReconfigureOptions): void;

@@ -347,10 +347,13 @@ std::vector<Packet> EncodeSession::encodeDevice(CUdeviceptr ptr, size_t pitch, c
   MemoryScope useMemory(memory_, memory);
   TraceRange trace("nvenc:encode-device");
   ScopedContext scope(context_->cuda(), context_->get());
-  validateDevicePointer(ptr, pitch);
   RegistrationKey key{ptr, pitch, static_cast<int>(layout_.format), layout_.width, layout_.height};
   auto it = registrations_.find(key);
   if (it == registrations_.end()) {
+    // Checked once, when registered: a cached registration stands for memory that passed these
+    // checks, and the contract (releaseDeviceFrame before freeing) keeps it valid. Three
+    // cuPointerGetAttribute calls per frame bought nothing after the first frame.
+    validateDevicePointer(ptr, pitch);
     TraceRange reg("nvenc:register");
     auto resource = std::make_unique<RegisteredResource>(*fns_, encoder_, ptr, pitch, layout_);
     it = registrations_.emplace(key, std::move(resource)).first;
