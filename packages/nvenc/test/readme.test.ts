@@ -20,7 +20,9 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`README${softwareSkipReason 
     mkdirSync(path.join(tmp.dir, 'node_modules', '@nvenc-ts'), { recursive: true });
     symlinkSync(PACKAGE_DIR, path.join(tmp.dir, 'node_modules', '@nvenc-ts', 'nvenc'));
     writeFileSync(path.join(tmp.dir, 'example.mjs'), example!);
-    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: tmp.dir, encoding: 'utf8' });
+    // FORCE_COLOR (set by Nx) would colour the booleans and numbers in the child's console.log.
+    const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: tmp.dir, encoding: 'utf8', env });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(/^avc1\.[0-9a-f]{6} \d+\.\d+$/);
@@ -46,7 +48,9 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`README${softwareSkipReason 
     mkdirSync(path.join(tmp.dir, 'node_modules', '@nvenc-ts'), { recursive: true });
     symlinkSync(PACKAGE_DIR, path.join(tmp.dir, 'node_modules', '@nvenc-ts', 'nvenc'));
     writeFileSync(path.join(tmp.dir, 'example.mjs'), example);
-    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: tmp.dir, encoding: 'utf8' });
+    // FORCE_COLOR (set by Nx) would colour the booleans and numbers in the child's console.log.
+    const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: tmp.dir, encoding: 'utf8', env });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(/^true \d+ \S/);
