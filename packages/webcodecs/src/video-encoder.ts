@@ -185,10 +185,9 @@ function trialSession(active: ActiveConfig): { reason: string; transient: boolea
     qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined,
   };
   try {
-    closeEncoder(
-      new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)),
-      false,
-    );
+    new NvencEncoder(
+      sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui),
+    ).close();
     return undefined;
   } catch (err) {
     return {
@@ -196,23 +195,6 @@ function trialSession(active: ActiveConfig): { reason: string; transient: boolea
       transient: err instanceof SessionLimitError || (err as { code?: string }).code === 'NV_ENC_ERR_OUT_OF_MEMORY',
     };
   }
-}
-
-/**
- * Closes a session. The software device's AV1 engine (SVT-AV1 via libavcodec) hangs in close when
- * the session never received a frame ("deinit called without sending EOS"), so an unused AV1
- * session first encodes one black frame, discarded, and is flushed.
- */
-function closeEncoder(encoder: NvencEncoder, used: boolean): void {
-  if (!used && encoder.options.codec === 'av1' && !encoder.closed) {
-    try {
-      encoder.encode(Buffer.alloc(encoder.info.frameBytes));
-      encoder.flush();
-    } catch {
-      // closing anyway
-    }
-  }
-  encoder.close();
 }
 
 function nextTask(): Promise<void> {
@@ -391,13 +373,13 @@ export class VideoEncoder extends EventTarget {
       this.#lastInput = { format, colorSpace: cs };
       return this.#session;
     } catch (err) {
-      closeEncoder(encoder, false);
+      encoder.close();
       throw err;
     }
   }
 
   #closeSession(): void {
-    if (this.#session) closeEncoder(this.#session.encoder, this.#session.nextSeq > 0);
+    this.#session?.encoder.close();
     this.#session = null;
   }
 
