@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const MARK = '@@nvenc-bench-child ';
 
 export function printChildResult(value: unknown): void {
-  process.stdout.write(`${MARK}${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  process.stdout.write(`${MARK}${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 }
 
 export function runCliChild<T>(command: string, payload: unknown, env: Record<string, string>, log?: (line: string) => void): Promise<T> {
