@@ -27,7 +27,7 @@ for version in "${versions[@]}"; do
   (
     export PATH="$bin:$PATH" NX_DAEMON=false NX_NO_CLOUD=true
     started=$SECONDS
-    for pkg in packages/nvenc packages/rfb-encoder-backend packages/nvenc-cli; do
+    for pkg in packages/nvenc packages/rfb-encoder-backend packages/nvenc-cli packages/webcodecs; do
       echo "--- node $version: vitest $pkg"
       (cd "$pkg" && node "$vitest" run --reporter=dot)
     done

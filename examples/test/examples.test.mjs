@@ -49,6 +49,26 @@ test('encode-device-pointer.mjs encodes NV12 from device memory of the software 
   assert.equal(probe(out), 'h264,640,360,30');
 });
 
+test('webcodecs-encode.mjs encodes VideoFrames through the WebCodecs VideoEncoder into a file ffprobe decodes', { skip: noSoftwareDevice }, (t) => {
+  const out = join(tempDir(t), 'webcodecs.h264');
+  const stdout = runExample('webcodecs-encode.mjs', [out, '--frames', '40', '--hardware', 'prefer-software']);
+  assert.match(stdout, /^decoderConfig: avc1\.64[0-9a-f]{4} 640x360$/m);
+  assert.match(stdout, /: 40 chunks, \d+ bytes$/m);
+  assert.match(stdout, /encoded on .+ \(software device, not NVENC hardware\): prefer-software: /);
+  assert.equal(probe(out), 'h264,640,360,40');
+});
+
+test('webcodecs-encode.mjs with prefer-hardware fails with NotSupportedError where no NVIDIA NVENC session opens', { skip: noSoftwareDevice }, (t) => {
+  let failed;
+  try {
+    runExample('webcodecs-encode.mjs', [join(tempDir(t), 'x.h264'), '--frames', '5', '--hardware', 'prefer-hardware']);
+  } catch (err) {
+    failed = err;
+  }
+  if (failed === undefined) return t.skip('an NVIDIA NVENC session opened here: prefer-hardware is supported');
+  assert.match(failed.stderr, /^NotSupportedError: Unsupported configuration: prefer-hardware needs the NVIDIA driver/m);
+});
+
 /** A byte reader over a socket: `await read(n)` resolves with exactly n bytes. */
 function reader(socket) {
   let buffered = Buffer.alloc(0);

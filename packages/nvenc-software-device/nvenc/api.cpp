@@ -260,7 +260,7 @@ NVSOFT_EXPORT const char* nvsoft_nvenc_identify(void) {
   static std::string id;
   static std::once_flag once;
   std::call_once(once, [] {
-    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 and 12.1; "
+    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 (API 11.0, 11.1) and 12.1; "
          "max API " + std::to_string(maxApiMajor()) + "." + std::to_string(maxApiMinor()) +
          ", engine " + (nullEngineSelected() ? "null" : "libav") + ") - not NVIDIA hardware";
   });

@@ -70,6 +70,15 @@ describe('1. receive buffering is O(bytes) with a bounded chunk count and counte
     expect(q.take(q.length).equals(expected)).toBe(true);
   });
 
+  it('reads zero bytes from an empty queue (an empty ClientCutText) without touching a chunk', () => {
+    const q = new ByteQueue();
+    expect(q.take(0).length).toBe(0);
+    q.push(Buffer.from([1, 2]));
+    q.skip(2);
+    expect(q.peek(0).length).toBe(0);
+    expect(q.length).toBe(0);
+  });
+
   it('cuts off a client whose unparsed bytes plus per-chunk overhead pass maxReceiveBufferBytes', async () => {
     const f = await fixture({ limits: { maxReceiveBufferBytes: 10_000 } });
     const c = await client(f.port);

@@ -31,7 +31,13 @@ const usPerFrame = (t0, n) => {
 };
 
 async function nvencSync(c, pixels) {
-  const enc = new NvencEncoder({ width: c.width, height: c.height, inputFormat: c.nvenc, device: 'software', codec: 'h264' });
+  const enc = new NvencEncoder({
+    width: c.width,
+    height: c.height,
+    inputFormat: c.nvenc,
+    device: 'software',
+    codec: 'h264',
+  });
   for (let i = 0; i < WARMUP; i++) enc.encode(pixels);
   const t0 = start();
   for (let i = 0; i < FRAMES; i++) enc.encode(pixels, { timestamp: i });
@@ -42,7 +48,13 @@ async function nvencSync(c, pixels) {
 
 /** encodeAsync with up to two calls in flight: what the WebCodecs layer does underneath. */
 async function nvencAsync(c, pixels) {
-  const enc = new NvencEncoder({ width: c.width, height: c.height, inputFormat: c.nvenc, device: 'software', codec: 'h264' });
+  const enc = new NvencEncoder({
+    width: c.width,
+    height: c.height,
+    inputFormat: c.nvenc,
+    device: 'software',
+    codec: 'h264',
+  });
   for (let i = 0; i < WARMUP; i++) await enc.encodeAsync(pixels);
   const t0 = start();
   const inFlight = [];
@@ -60,8 +72,19 @@ async function nvencAsync(c, pixels) {
 /** VideoEncoder; `makeFrame(i)` builds each frame (a copy of the pixels, or a re-timestamped view). */
 async function webcodecs(c, makeFrame) {
   let outputs = 0;
-  const enc = new VideoEncoder({ output: () => outputs++, error: (e) => { throw e; } });
-  enc.configure({ codec: 'avc1.640033', width: c.width, height: c.height, hardwareAcceleration: 'prefer-software', avc: { format: 'annexb' } });
+  const enc = new VideoEncoder({
+    output: () => outputs++,
+    error: (e) => {
+      throw e;
+    },
+  });
+  enc.configure({
+    codec: 'avc1.640033',
+    width: c.width,
+    height: c.height,
+    hardwareAcceleration: 'prefer-software',
+    avc: { format: 'annexb' },
+  });
   const run = async (n, base) => {
     for (let i = 0; i < n; i++) {
       const frame = makeFrame(base + i);
@@ -98,7 +121,8 @@ for (const c of CASES) {
   }
   base.close();
   const row = { case: c.name };
-  for (const [k, v] of Object.entries(samples)) row[k] = { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) };
+  for (const [k, v] of Object.entries(samples))
+    row[k] = { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) };
   const diff = (a, b) => ({ wall: a.wall - b.wall, cpu: a.cpu - b.cpu });
   row.layerOverhead = diff(row.webcodecsShared, row.nvencAsync);
   row.copyOverhead = diff(row.webcodecsCopy, row.webcodecsShared);
@@ -112,9 +136,13 @@ if (process.argv.includes('--json')) {
   const f = (v) => `${v.wall.toFixed(0)} / ${v.cpu.toFixed(0)}`;
   console.log(device);
   console.log('µs per frame, wall / CPU (CPU = user + system time of all threads of the process)');
-  console.log('| case | NvencEncoder encode (sync) | encodeAsync, 2 in flight | VideoEncoder, shared frame | VideoEncoder, VideoFrame copy | layer overhead | frame copy |');
+  console.log(
+    '| case | NvencEncoder encode (sync) | encodeAsync, 2 in flight | VideoEncoder, shared frame | VideoEncoder, VideoFrame copy | layer overhead | frame copy |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.case} | ${f(r.nvencSync)} | ${f(r.nvencAsync)} | ${f(r.webcodecsShared)} | ${f(r.webcodecsCopy)} | ${f(r.layerOverhead)} | ${f(r.copyOverhead)} |`);
+    console.log(
+      `| ${r.case} | ${f(r.nvencSync)} | ${f(r.nvencAsync)} | ${f(r.webcodecsShared)} | ${f(r.webcodecsCopy)} | ${f(r.layerOverhead)} | ${f(r.copyOverhead)} |`,
+    );
   }
 }

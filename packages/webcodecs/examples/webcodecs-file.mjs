@@ -14,12 +14,20 @@ const encoder = new VideoEncoder({
     chunk.copyTo(data);
     added.push(track.add(new EncodedPacket(data, chunk.type, chunk.timestamp / 1e6, chunk.duration / 1e6), metadata));
   },
-  error: (e) => { throw e; },
+  error: (e) => {
+    throw e;
+  },
 });
 encoder.configure({ codec: 'avc1.42001f', width: 320, height: 240, framerate: 30, bitrate: 500_000 });
 for (let i = 0; i < 120; i++) {
-  const pixels = new Uint8Array(320 * 240 * 4).map((_, k) => (k % 4 === 3 ? 255 : (k >> 2) % 320 + i));
-  const frame = new VideoFrame(pixels, { format: 'RGBA', codedWidth: 320, codedHeight: 240, timestamp: (i * 1e6) / 30, duration: 1e6 / 30 });
+  const pixels = new Uint8Array(320 * 240 * 4).map((_, k) => (k % 4 === 3 ? 255 : ((k >> 2) % 320) + i));
+  const frame = new VideoFrame(pixels, {
+    format: 'RGBA',
+    codedWidth: 320,
+    codedHeight: 240,
+    timestamp: (i * 1e6) / 30,
+    duration: 1e6 / 30,
+  });
   encoder.encode(frame, { keyFrame: i % 60 === 0 });
   frame.close();
 }

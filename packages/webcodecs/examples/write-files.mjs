@@ -2,10 +2,20 @@
 // Run: node examples/write-files.mjs [outDir]    (device: NVIDIA when a session opens, else software)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BufferTarget, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output, WebMOutputFormat } from 'mediabunny';
+import {
+  BufferTarget,
+  EncodedPacket,
+  EncodedVideoPacketSource,
+  Mp4OutputFormat,
+  Output,
+  WebMOutputFormat,
+} from 'mediabunny';
 import { VideoEncoder, VideoFrame } from '@nvenc-ts/webcodecs';
 
-const W = 320, H = 240, FRAMES = 120, FPS = 30;
+const W = 320,
+  H = 240,
+  FRAMES = 120,
+  FPS = 30;
 
 /** Four fixed colour quadrants (red, green, blue, white) and a grey bar moving across the middle. */
 export function scene(i) {
@@ -13,12 +23,23 @@ export function scene(i) {
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const q = (y < H / 2 ? 0 : 2) + (x < W / 2 ? 0 : 1);
-      const [r, g, b] = [[220, 30, 30], [30, 200, 30], [30, 30, 220], [235, 235, 235]][q];
+      const [r, g, b] = [
+        [220, 30, 30],
+        [30, 200, 30],
+        [30, 30, 220],
+        [235, 235, 235],
+      ][q];
       const bar = Math.abs(x - ((i * 4) % W)) < 6 && Math.abs(y - H / 2) < 20;
       px.set(bar ? [128, 128, 128, 255] : [r, g, b, 255], (y * W + x) * 4);
     }
   }
-  return new VideoFrame(px, { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: Math.round((i * 1e6) / FPS), duration: Math.round(1e6 / FPS) });
+  return new VideoFrame(px, {
+    format: 'RGBA',
+    codedWidth: W,
+    codedHeight: H,
+    timestamp: Math.round((i * 1e6) / FPS),
+    duration: Math.round(1e6 / FPS),
+  });
 }
 
 /** Encodes the scene with `codec` and muxes it; resolves with the file's bytes and the device used. */

@@ -70,7 +70,9 @@ export function parameterSets(stream: Uint8Array, codec: 'h264' | 'hevc'): Param
 export function toLengthPrefixed(stream: Uint8Array, codec: 'h264' | 'hevc'): Uint8Array {
   const keep = splitNalUnits(stream).filter((nal) => {
     const t = codec === 'h264' ? avcNalType(nal) : hevcNalType(nal);
-    return codec === 'h264' ? t !== AVC_SPS && t !== AVC_PPS && t !== AVC_AUD : t !== HEVC_VPS && t !== HEVC_SPS && t !== HEVC_PPS && t !== HEVC_AUD;
+    return codec === 'h264'
+      ? t !== AVC_SPS && t !== AVC_PPS && t !== AVC_AUD
+      : t !== HEVC_VPS && t !== HEVC_SPS && t !== HEVC_PPS && t !== HEVC_AUD;
   });
   const out = new Uint8Array(keep.reduce((s, nal) => s + 4 + nal.length, 0));
   const view = new DataView(out.buffer);
@@ -103,7 +105,8 @@ function rbsp(nal: Uint8Array): Uint8Array {
  */
 export function avcDecoderConfigurationRecord(sets: ParameterSets): Uint8Array {
   const sps = sets.sps[0];
-  if (sets.sps.length === 0 || sets.pps.length === 0 || sps === undefined) throw new Error('avcC needs an SPS and a PPS');
+  if (sets.sps.length === 0 || sets.pps.length === 0 || sps === undefined)
+    throw new Error('avcC needs an SPS and a PPS');
   const bytes: number[] = [1, sps[1]!, sps[2]!, sps[3]!, 0xff, 0xe0 | sets.sps.length];
   for (const s of sets.sps) bytes.push(...u16(s.length), ...s);
   bytes.push(sets.pps.length);
@@ -118,7 +121,8 @@ export function avcDecoderConfigurationRecord(sets: ParameterSets): Uint8Array {
  */
 export function hevcDecoderConfigurationRecord(sets: ParameterSets): Uint8Array {
   const sps = sets.sps[0];
-  if (sps === undefined || sets.vps.length === 0 || sets.pps.length === 0) throw new Error('hvcC needs a VPS, an SPS and a PPS');
+  if (sps === undefined || sets.vps.length === 0 || sets.pps.length === 0)
+    throw new Error('hvcC needs a VPS, an SPS and a PPS');
   const r = rbsp(sps);
   const maxSubLayersMinus1 = (r[2]! >> 1) & 7;
   const temporalIdNested = r[2]! & 1;
@@ -126,11 +130,14 @@ export function hevcDecoderConfigurationRecord(sets: ParameterSets): Uint8Array 
   const bytes: number[] = [
     1,
     ...ptl,
-    0xf0, 0x00, // min_spatial_segmentation_idc 0
+    0xf0,
+    0x00, // min_spatial_segmentation_idc 0
     0xfc, // parallelismType 0
     0xfc | 1, // chroma_format_idc 1 (4:2:0)
-    0xf8, 0xf8, // 8-bit luma and chroma
-    0, 0, // avgFrameRate unknown
+    0xf8,
+    0xf8, // 8-bit luma and chroma
+    0,
+    0, // avgFrameRate unknown
     ((maxSubLayersMinus1 + 1) << 3) | (temporalIdNested << 2) | 3, // lengthSizeMinusOne 3
   ];
   const arrays: [number, Uint8Array[]][] = [

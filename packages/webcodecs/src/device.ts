@@ -29,19 +29,28 @@ function nvidia(): { usable: boolean; reason: string } {
 
 function software(): { usable: boolean; reason: string } {
   const s = softwareDeviceState();
-  return s.available ? { usable: true, reason: 'the software device (libavcodec behind the NVENC API; not NVENC hardware)' } : { usable: false, reason: s.reason };
+  return s.available
+    ? { usable: true, reason: 'the software device (libavcodec behind the NVENC API; not NVENC hardware)' }
+    : { usable: false, reason: s.reason };
 }
 
 /** The device for a preference, or the reason there is none. */
 export function chooseDevice(preference: HardwareAcceleration): DeviceChoice | { unsupported: string } {
   if (preference === 'prefer-software') {
     const s = software();
-    return s.usable ? { kind: 'software', option: 'software', reason: `prefer-software: ${s.reason}` } : { unsupported: `prefer-software: ${s.reason}` };
+    return s.usable
+      ? { kind: 'software', option: 'software', reason: `prefer-software: ${s.reason}` }
+      : { unsupported: `prefer-software: ${s.reason}` };
   }
   const n = nvidia();
   if (n.usable) return { kind: 'nvidia', option: 'auto', reason: `${preference}: ${n.reason}` };
   if (preference === 'prefer-hardware') return { unsupported: `prefer-hardware needs the NVIDIA driver: ${n.reason}` };
   const s = software();
-  if (s.usable) return { kind: 'software', option: 'software', reason: `no-preference: NVIDIA not usable (${n.reason}); using ${s.reason}` };
+  if (s.usable)
+    return {
+      kind: 'software',
+      option: 'software',
+      reason: `no-preference: NVIDIA not usable (${n.reason}); using ${s.reason}`,
+    };
   return { unsupported: `no-preference: neither NVIDIA (${n.reason}) nor the software device (${s.reason}) is usable` };
 }

@@ -37,14 +37,18 @@ export class EncodedVideoChunk {
 
   constructor(init: EncodedVideoChunkInit) {
     if (typeof init !== 'object' || init === null) throw new TypeError('EncodedVideoChunkInit is required');
-    if (init.type !== 'key' && init.type !== 'delta') throw new TypeError(`type must be 'key' or 'delta', got ${String(init.type)}`);
+    if (init.type !== 'key' && init.type !== 'delta')
+      throw new TypeError(`type must be 'key' or 'delta', got ${String(init.type)}`);
     if (init.timestamp === undefined) throw new TypeError('timestamp is required');
     if (init.data === undefined) throw new TypeError('data is required');
     const ts = Number(init.timestamp);
     if (!Number.isFinite(ts)) throw new TypeError('timestamp must be a finite number');
     this.#type = init.type;
     this.#timestamp = Math.trunc(ts);
-    this.#duration = init.duration === undefined || init.duration === null ? null : enforceRange(init.duration, 'duration', Number.MAX_SAFE_INTEGER);
+    this.#duration =
+      init.duration === undefined || init.duration === null
+        ? null
+        : enforceRange(init.duration, 'duration', Number.MAX_SAFE_INTEGER);
     const bytes = bytesOf(init.data);
     this.#data = adopting ? bytes : new Uint8Array(bytes);
   }

@@ -28,7 +28,9 @@ export function sessionFormat(format: VideoPixelFormat): SessionFormat {
 export function encoderInput(s: FrameState, width: number, height: number): Frame {
   const rect = s.visibleRect;
   if (rect.width !== width || rect.height !== height) {
-    throw new RangeError(`frame's visible size ${rect.width}x${rect.height} differs from the configured ${width}x${height} (this encoder does not scale)`);
+    throw new RangeError(
+      `frame's visible size ${rect.width}x${rect.height} differs from the configured ${width}x${height} (this encoder does not scale)`,
+    );
   }
   const r = s.resource;
   if (r.kind === 'cuda') return { devicePtr: r.memory.devicePtr, pitch: r.memory.pitch };
@@ -37,7 +39,11 @@ export function encoderInput(s: FrameState, width: number, height: number): Fram
     const y = layout[0]!;
     const uv = layout[1]!;
     const direct =
-      s.format === 'NV12' && rect.x === 0 && rect.y === 0 && uv.stride === y.stride && uv.offset === y.offset + y.stride * height;
+      s.format === 'NV12' &&
+      rect.x === 0 &&
+      rect.y === 0 &&
+      uv.stride === y.stride &&
+      uv.offset === y.offset + y.stride * height;
     if (direct) {
       const end = y.offset + y.stride * (height + height / 2);
       if (end <= data.byteLength) return tightOrPitched(data.subarray(y.offset, end), y.stride, width);
@@ -46,7 +52,8 @@ export function encoderInput(s: FrameState, width: number, height: number): Fram
   }
   const p = layout[0]!;
   const start = p.offset + rect.y * p.stride + rect.x * 4;
-  if (start + p.stride * height <= data.byteLength) return tightOrPitched(data.subarray(start, start + p.stride * height), p.stride, width * 4);
+  if (start + p.stride * height <= data.byteLength)
+    return tightOrPitched(data.subarray(start, start + p.stride * height), p.stride, width * 4);
   // The last row ends the buffer without its padding: NVENC reads pitch × height bytes, so copy.
   const out = new Uint8Array(width * 4 * height);
   for (let row = 0; row < height; row++) {
@@ -98,13 +105,25 @@ function repackNv12(s: FrameState, width: number, height: number): Uint8Array {
 }
 
 const PRIMARIES: Readonly<Record<string, ColourOptions['primaries']>> = {
-  bt709: 'bt709', bt470bg: 'bt470bg', smpte170m: 'smpte170m', bt2020: 'bt2020', smpte432: 'display-p3',
+  bt709: 'bt709',
+  bt470bg: 'bt470bg',
+  smpte170m: 'smpte170m',
+  bt2020: 'bt2020',
+  smpte432: 'display-p3',
 };
 const TRANSFER: Readonly<Record<string, ColourOptions['transfer']>> = {
-  bt709: 'bt709', smpte170m: 'smpte170m', 'iec61966-2-1': 'srgb', linear: 'linear', pq: 'pq', hlg: 'hlg',
+  bt709: 'bt709',
+  smpte170m: 'smpte170m',
+  'iec61966-2-1': 'srgb',
+  linear: 'linear',
+  pq: 'pq',
+  hlg: 'hlg',
 };
 const MATRIX: Readonly<Record<string, ColourOptions['matrix']>> = {
-  bt709: 'bt709', bt470bg: 'bt470bg', smpte170m: 'smpte170m', 'bt2020-ncl': 'bt2020',
+  bt709: 'bt709',
+  bt470bg: 'bt470bg',
+  smpte170m: 'smpte170m',
+  'bt2020-ncl': 'bt2020',
 };
 
 /**
@@ -112,7 +131,10 @@ const MATRIX: Readonly<Record<string, ColourOptions['matrix']>> = {
  * frames: their own colour space. RGB frames: NVENC converts them to YUV with the matrix and range
  * the VUI names, so the stream says BT.709 limited range with the frame's primaries/transfer.
  */
-export function streamColour(format: VideoPixelFormat, cs: VideoColorSpaceInit): { vui: ColourOptions; colorSpace: VideoColorSpaceInit } {
+export function streamColour(
+  format: VideoPixelFormat,
+  cs: VideoColorSpaceInit,
+): { vui: ColourOptions; colorSpace: VideoColorSpaceInit } {
   const rgb = format !== 'NV12' && format !== 'I420';
   const colorSpace: VideoColorSpaceInit = {
     primaries: cs.primaries ?? 'bt709',

@@ -27,8 +27,12 @@ function encodeTransformer<T>(
   const limit = options.maxEncodeQueueSize ?? 2;
   const closeFrames = options.closeFrames ?? true;
   let encoder: VideoEncoder;
-  let failure: unknown;
+  let failure: DOMException | undefined;
   let wake: (() => void) | null = null;
+  // A function, not an inline check: the error callback sets `failure` while transform() awaits.
+  const rethrow = (): void => {
+    if (failure !== undefined) throw failure;
+  };
   const waitForDequeue = (): Promise<void> =>
     new Promise((resolve) => {
       wake = resolve;
@@ -51,14 +55,14 @@ function encodeTransformer<T>(
       encoder.configure(config);
     },
     async transform(frame) {
-      if (failure !== undefined) throw failure;
+      rethrow();
       try {
         encoder.encode(frame);
       } finally {
         if (closeFrames) frame.close();
       }
       while (encoder.encodeQueueSize > limit && failure === undefined) await waitForDequeue();
-      if (failure !== undefined) throw failure;
+      rethrow();
     },
     async flush() {
       await encoder.flush();
@@ -73,7 +77,12 @@ export class VideoEncoderStream extends TransformStream<VideoFrame, EncodedVideo
   constructor(config: VideoEncoderConfig, options: VideoEncoderStreamOptions = {}) {
     let encoder: VideoEncoder | undefined;
     super(
-      encodeTransformer(config, options, (chunk) => chunk, (e) => (encoder = e)),
+      encodeTransformer(
+        config,
+        options,
+        (chunk) => chunk,
+        (e) => (encoder = e),
+      ),
       { highWaterMark: 1 },
       { highWaterMark: options.maxEncodeQueueSize ?? 2 },
     );
@@ -92,7 +101,12 @@ export async function* encodeFrames(
   options: VideoEncoderStreamOptions = {},
 ): AsyncGenerator<{ chunk: EncodedVideoChunk; metadata: EncodedVideoChunkMetadata }, void, undefined> {
   const transform = new TransformStream(
-    encodeTransformer(config, options, (chunk, metadata) => ({ chunk, metadata }), () => {}),
+    encodeTransformer(
+      config,
+      options,
+      (chunk, metadata) => ({ chunk, metadata }),
+      () => {},
+    ),
     { highWaterMark: 1 },
     { highWaterMark: options.maxEncodeQueueSize ?? 2 },
   );

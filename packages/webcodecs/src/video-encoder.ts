@@ -4,8 +4,13 @@
  * backpressure, Reset/Close with AbortError, and errors through the error callback as DOMException
  * (NotSupportedError, EncodingError). Encoding runs on NvencEncoder's worker thread (encodeAsync).
  */
-import { codecString, NvencEncoder, type EncoderOptions, type Packet } from '@nvenc-ts/nvenc';
-import { avcDecoderConfigurationRecord, hevcDecoderConfigurationRecord, parameterSets, toLengthPrefixed } from './bitstream.js';
+import { codecString, NvencEncoder, SessionLimitError, type EncoderOptions, type Packet } from '@nvenc-ts/nvenc';
+import {
+  avcDecoderConfigurationRecord,
+  hevcDecoderConfigurationRecord,
+  parameterSets,
+  toLengthPrefixed,
+} from './bitstream.js';
 import { enforceRange, staticSupport, validateEncoderConfig, type CodecRequest } from './config.js';
 import { chooseDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
 import { adoptChunk, type EncodedVideoChunk } from './encoded-video-chunk.js';
@@ -64,12 +69,19 @@ interface ActiveConfig {
   device: DeviceChoice;
 }
 
-function domError(name: 'NotSupportedError' | 'InvalidStateError' | 'EncodingError' | 'AbortError', message: string): DOMException {
+function domError(
+  name: 'NotSupportedError' | 'InvalidStateError' | 'EncodingError' | 'AbortError',
+  message: string,
+): DOMException {
   return new DOMException(message, name);
 }
 
 /** NvencEncoder options for a config, a frame format, a colour description and a QP. */
-function sessionOptions(active: ActiveConfig, key: SessionKey, colour: ReturnType<typeof streamColour>['vui']): EncoderOptions {
+function sessionOptions(
+  active: ActiveConfig,
+  key: SessionKey,
+  colour: ReturnType<typeof streamColour>['vui'],
+): EncoderOptions {
   const { config, request, device } = active;
   const options: EncoderOptions = {
     width: config.width,
@@ -94,7 +106,11 @@ function describeError(err: unknown): string {
 }
 
 /** decoderConfig of a session, from the parameter sets it really emits. */
-function decoderConfigOf(active: ActiveConfig, encoder: NvencEncoder, colorSpace: VideoColorSpaceInit): VideoDecoderConfig {
+function decoderConfigOf(
+  active: ActiveConfig,
+  encoder: NvencEncoder,
+  colorSpace: VideoColorSpaceInit,
+): VideoDecoderConfig {
   const { config, request } = active;
   const headers = encoder.sequenceHeaders();
   const real = codecString(headers, request.codec);
@@ -126,7 +142,15 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 
 function configKey(dc: VideoDecoderConfig): string {
   const desc = dc.description ? Buffer.from(dc.description).toString('hex') : '';
-  return JSON.stringify([dc.codec, dc.codedWidth, dc.codedHeight, dc.displayAspectWidth, dc.displayAspectHeight, dc.colorSpace, desc]);
+  return JSON.stringify([
+    dc.codec,
+    dc.codedWidth,
+    dc.codedHeight,
+    dc.displayAspectWidth,
+    dc.displayAspectHeight,
+    dc.colorSpace,
+    desc,
+  ]);
 }
 
 function cloneDecoderConfig(dc: VideoDecoderConfig): VideoDecoderConfig {
@@ -145,16 +169,32 @@ function supportOf(config: VideoEncoderConfig): { active: ActiveConfig } | { rea
   return { active: { config, request: s.request, device } };
 }
 
-function trialSession(active: ActiveConfig): string | undefined {
+/**
+ * isConfigSupported() answers by config. A real session's answer does not change while the process
+ * runs, except for a full device (session limit, memory), which is never cached.
+ */
+const supportCache = new Map<string, boolean>();
+
+function trialSession(active: ActiveConfig): { reason: string; transient: boolean } | undefined {
   const { config } = active;
   // NV12 needs even sizes; RGB input may be odd (NVENC converts it).
   const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
-  const key: SessionKey = { format, colour: '', qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined };
+  const key: SessionKey = {
+    format,
+    colour: '',
+    qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined,
+  };
   try {
-    closeEncoder(new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)), false);
+    closeEncoder(
+      new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)),
+      false,
+    );
     return undefined;
   } catch (err) {
-    return describeError(err);
+    return {
+      reason: describeError(err),
+      transient: err instanceof SessionLimitError || (err as { code?: string }).code === 'NV_ENC_ERR_OUT_OF_MEMORY',
+    };
   }
 }
 
@@ -235,10 +275,18 @@ export class VideoEncoder extends EventTarget {
 
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
     const valid = validateEncoderConfig(config);
+    const key = JSON.stringify(valid);
+    const cached = supportCache.get(key);
+    if (cached !== undefined) return { supported: cached, config: valid };
     await nextTask();
     const s = supportOf(valid);
-    const supported = 'active' in s && trialSession(s.active) === undefined;
-    return { supported, config: valid };
+    if ('reason' in s) {
+      supportCache.set(key, false);
+      return { supported: false, config: valid };
+    }
+    const failure = trialSession(s.active);
+    if (failure === undefined || !failure.transient) supportCache.set(key, failure === undefined);
+    return { supported: failure === undefined, config: valid };
   }
 
   configure(config: VideoEncoderConfig): void {
@@ -298,7 +346,8 @@ export class VideoEncoder extends EventTarget {
     const session = this.#session;
     const active = this.#active;
     if (session === null || active === null) return false;
-    const strip = (c: VideoEncoderConfig): string => JSON.stringify({ ...c, bitrate: c.bitrate === undefined, framerate: c.framerate === undefined });
+    const strip = (c: VideoEncoderConfig): string =>
+      JSON.stringify({ ...c, bitrate: c.bitrate === undefined, framerate: c.framerate === undefined });
     if (strip(config) !== strip(active.config) || config.bitrateMode === 'quantizer') return false;
     const fps = config.framerate ?? 30;
     if (!Number.isInteger(fps)) return false;
@@ -317,14 +366,28 @@ export class VideoEncoder extends EventTarget {
   #openSession(key: SessionKey, format: FrameState['format'], cs: VideoColorSpaceInit): Session {
     const active = this.#active;
     if (active === null) throw new Error('not configured');
-    if (key.qp === undefined && active.config.bitrateMode === 'quantizer') key = { ...key, qp: DEFAULT_QP[active.request.codec] };
+    if (key.qp === undefined && active.config.bitrateMode === 'quantizer')
+      key = { ...key, qp: DEFAULT_QP[active.request.codec] };
     const colour = streamColour(format, cs);
-    const encoder = new NvencEncoder(sessionOptions(active, { ...key, colour: JSON.stringify(colour.vui) }, colour.vui));
+    const encoder = new NvencEncoder(
+      sessionOptions(active, { ...key, colour: JSON.stringify(colour.vui) }, colour.vui),
+    );
     try {
       const info = encoder.info;
-      this.#device = { kind: active.device.kind, name: info.device, software: info.software, reason: active.device.reason };
+      this.#device = {
+        kind: active.device.kind,
+        name: info.device,
+        software: info.software,
+        reason: active.device.reason,
+      };
       const decoderConfig = decoderConfigOf(active, encoder, colour.colorSpace);
-      this.#session = { encoder, key: { ...key, colour: JSON.stringify(colour.vui) }, decoderConfig, pending: new Map(), nextSeq: 0 };
+      this.#session = {
+        encoder,
+        key: { ...key, colour: JSON.stringify(colour.vui) },
+        decoderConfig,
+        pending: new Map(),
+        nextSeq: 0,
+      };
       this.#lastInput = { format, colorSpace: cs };
       return this.#session;
     } catch (err) {
@@ -341,7 +404,8 @@ export class VideoEncoder extends EventTarget {
   encode(frame: VideoFrame, options: VideoEncoderEncodeOptions = {}): void {
     if (!(frame instanceof VideoFrame)) throw new TypeError('encode() takes a VideoFrame');
     if (frame[frameDetached]) throw new TypeError('encode() of a closed VideoFrame');
-    if (this.#state !== 'configured') throw domError('InvalidStateError', `encode() while the encoder is ${this.#state}`);
+    if (this.#state !== 'configured')
+      throw domError('InvalidStateError', `encode() while the encoder is ${this.#state}`);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const keyFrame = Boolean(options.keyFrame ?? false);
     const quantizer = this.#quantizerOf(options);
@@ -358,7 +422,8 @@ export class VideoEncoder extends EventTarget {
         colour: JSON.stringify(colour.vui),
         qp: active.config.bitrateMode === 'quantizer' ? this.#qpFor(active, quantizer, session) : undefined,
       };
-      const changed = key.format !== session.key.format || key.colour !== session.key.colour || key.qp !== session.key.qp;
+      const changed =
+        key.format !== session.key.format || key.colour !== session.key.colour || key.qp !== session.key.qp;
       // A new input format, colour description or QP needs a new session; wait for the old one's outputs.
       if (changed && (this.#inFlight > 0 || session.pending.size > 0)) return 'not processed';
       this.#encodeQueueSize--;
@@ -371,7 +436,9 @@ export class VideoEncoder extends EventTarget {
         }
       } catch (err) {
         clone.close();
-        this.#queueCloseWith(domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`));
+        this.#queueCloseWith(
+          domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`),
+        );
         return 'processed';
       }
       this.#submit(current, clone, state, keyFrame);
@@ -381,7 +448,8 @@ export class VideoEncoder extends EventTarget {
 
   #quantizerOf(options: VideoEncoderEncodeOptions): number | undefined {
     const codec = this.#active?.request.codec;
-    const q = codec === 'hevc' ? options.hevc?.quantizer : codec === 'av1' ? options.av1?.quantizer : options.avc?.quantizer;
+    const q =
+      codec === 'hevc' ? options.hevc?.quantizer : codec === 'av1' ? options.av1?.quantizer : options.avc?.quantizer;
     if (q === undefined || q === null) return undefined;
     const max = codec === 'av1' ? 63 : 51;
     const v = enforceRange(q, 'quantizer', max);
@@ -423,7 +491,8 @@ export class VideoEncoder extends EventTarget {
       () => this.#settle(epoch),
       (err: unknown) => {
         this.#settle(epoch);
-        if (epoch === this.#epoch && this.#state !== 'closed') this.#closeWith(domError('EncodingError', describeError(err)));
+        if (epoch === this.#epoch && this.#state !== 'closed')
+          this.#closeWith(domError('EncodingError', describeError(err)));
       },
     );
   }
@@ -439,8 +508,13 @@ export class VideoEncoder extends EventTarget {
     session.pending.delete(packet.seq);
     const active = this.#active!;
     const codec = active.request.codec;
-    const data = lengthPrefixed(active) && codec !== 'av1' ? toLengthPrefixed(packet.data, codec) : new Uint8Array(packet.data);
-    const init = { type: packet.keyframe ? ('key' as const) : ('delta' as const), timestamp: times?.timestamp ?? packet.timestamp, data };
+    const data =
+      lengthPrefixed(active) && codec !== 'av1' ? toLengthPrefixed(packet.data, codec) : new Uint8Array(packet.data);
+    const init = {
+      type: packet.keyframe ? ('key' as const) : ('delta' as const),
+      timestamp: times?.timestamp ?? packet.timestamp,
+      data,
+    };
     const chunk = adoptChunk(times?.duration == null ? init : { ...init, duration: times.duration });
     const metadata: EncodedVideoChunkMetadata = {};
     const key = configKey(session.decoderConfig);
@@ -452,7 +526,8 @@ export class VideoEncoder extends EventTarget {
   }
 
   flush(): Promise<void> {
-    if (this.#state !== 'configured') return Promise.reject(domError('InvalidStateError', `flush() while the encoder is ${this.#state}`));
+    if (this.#state !== 'configured')
+      return Promise.reject(domError('InvalidStateError', `flush() while the encoder is ${this.#state}`));
     return new Promise<void>((resolve, reject) => {
       const entry = { resolve, reject };
       this.#pendingFlushes.add(entry);

@@ -52,7 +52,12 @@ export class VideoColorSpace {
 }
 
 /** The spec's defaults for frames built from buffers: sRGB for RGB formats, Rec. 709 for YUV. */
-export const SRGB: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true };
+export const SRGB: VideoColorSpaceInit = {
+  primaries: 'bt709',
+  transfer: 'iec61966-2-1',
+  matrix: 'rgb',
+  fullRange: true,
+};
 export const REC709: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange: false };
 
 /** Extension: CUDA device memory a frame wraps (single allocation, all planes at one pitch). */
@@ -114,8 +119,7 @@ export function isRgbFormat(format: VideoPixelFormat): boolean {
 
 /** The pixels behind one or more VideoFrames (clones share it). */
 export type FrameResource =
-  | { kind: 'host'; data: Uint8Array; layout: PlaneLayout[] }
-  | { kind: 'cuda'; memory: CudaDeviceMemory };
+  { kind: 'host'; data: Uint8Array; layout: PlaneLayout[] } | { kind: 'cuda'; memory: CudaDeviceMemory };
 
 /**
  * The state an encoder reads from a frame; not part of the public API.
@@ -156,7 +160,8 @@ export function computeLayout(
     if (given !== undefined) {
       offset = enforceRange(given.offset, `layout[${i}].offset`);
       stride = enforceRange(given.stride, `layout[${i}].stride`);
-      if (stride < rowBytes) throw new TypeError(`layout[${i}].stride ${stride} is below the ${rowBytes} bytes of one row`);
+      if (stride < rowBytes)
+        throw new TypeError(`layout[${i}].stride ${stride} is below the ${rowBytes} bytes of one row`);
     }
     const planeEnd = offset + stride * rows;
     for (const [s, e] of ranges) {
@@ -180,7 +185,12 @@ function isCudaMemory(value: unknown): value is CudaDeviceMemory {
   return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'devicePtr' in value;
 }
 
-function parseVisibleRect(init: DOMRectInit | undefined, codedWidth: number, codedHeight: number, format: VideoPixelFormat): VideoFrameRect {
+function parseVisibleRect(
+  init: DOMRectInit | undefined,
+  codedWidth: number,
+  codedHeight: number,
+  format: VideoPixelFormat,
+): VideoFrameRect {
   if (init === undefined) return new VideoFrameRect(0, 0, codedWidth, codedHeight);
   const x = Number(init.x ?? 0);
   const y = Number(init.y ?? 0);
@@ -236,21 +246,29 @@ export class VideoFrame {
     if (source instanceof VideoFrame) {
       const src = source.#state;
       if (src === null) throw new DOMException('The source VideoFrame is closed', 'InvalidStateError');
-      const i = (init ?? {}) as VideoFrameInit;
-      const rect = i.visibleRect === undefined ? src.visibleRect : parseVisibleRect(i.visibleRect, src.codedWidth, src.codedHeight, src.format);
+      const i: VideoFrameInit = init ?? {};
+      const rect =
+        i.visibleRect === undefined
+          ? src.visibleRect
+          : parseVisibleRect(i.visibleRect, src.codedWidth, src.codedHeight, src.format);
       this.#state = { ...src, visibleRect: rect };
       const sameRect = i.visibleRect === undefined;
       [this.#displayWidth, this.#displayHeight] =
-        i.displayWidth === undefined && i.displayHeight === undefined && sameRect ? [source.#displayWidth, source.#displayHeight] : displaySize(i, rect);
+        i.displayWidth === undefined && i.displayHeight === undefined && sameRect
+          ? [source.#displayWidth, source.#displayHeight]
+          : displaySize(i, rect);
       this.#timestamp = i.timestamp === undefined ? source.#timestamp : timestampOf(i.timestamp, 'timestamp');
-      this.#duration = i.duration === undefined ? source.#duration : enforceRange(i.duration, 'duration', Number.MAX_SAFE_INTEGER);
+      this.#duration =
+        i.duration === undefined ? source.#duration : enforceRange(i.duration, 'duration', Number.MAX_SAFE_INTEGER);
       return;
     }
     if (typeof init !== 'object' || init === null) throw new TypeError('VideoFrameBufferInit is required');
     const b = init as VideoFrameBufferInit;
     if (b.format === undefined) throw new TypeError('format is required');
-    if (!FORMATS.includes(b.format)) throw new TypeError(`format '${String(b.format)}' is not one of ${FORMATS.join(', ')}`);
-    if (b.codedWidth === undefined || b.codedHeight === undefined) throw new TypeError('codedWidth and codedHeight are required');
+    if (!FORMATS.includes(b.format))
+      throw new TypeError(`format '${String(b.format)}' is not one of ${FORMATS.join(', ')}`);
+    if (b.codedWidth === undefined || b.codedHeight === undefined)
+      throw new TypeError('codedWidth and codedHeight are required');
     if (b.timestamp === undefined) throw new TypeError('timestamp is required');
     const codedWidth = enforceRange(b.codedWidth, 'codedWidth');
     const codedHeight = enforceRange(b.codedHeight, 'codedHeight');
@@ -259,22 +277,28 @@ export class VideoFrame {
     [this.#displayWidth, this.#displayHeight] = displaySize(b, visibleRect);
     this.#timestamp = timestampOf(b.timestamp, 'timestamp');
     this.#duration = b.duration === undefined ? null : enforceRange(b.duration, 'duration', Number.MAX_SAFE_INTEGER);
-    const colorSpace: VideoColorSpaceInit = { ...(isRgbFormat(b.format) ? SRGB : REC709), ...stripUndefined(b.colorSpace) };
+    const colorSpace: VideoColorSpaceInit = {
+      ...(isRgbFormat(b.format) ? SRGB : REC709),
+      ...stripUndefined(b.colorSpace),
+    };
 
     let resource: FrameResource;
     if (isCudaMemory(source)) {
       const { devicePtr, pitch } = source;
       if (typeof devicePtr !== 'bigint' || devicePtr <= 0n) throw new TypeError('devicePtr must be a non-zero bigint');
-      if (b.format === 'I420') throw new TypeError('CUDA frames take NV12, RGBA, RGBX, BGRA or BGRX (one pitch for all planes)');
+      if (b.format === 'I420')
+        throw new TypeError('CUDA frames take NV12, RGBA, RGBX, BGRA or BGRX (one pitch for all planes)');
       const rowBytes = codedWidth * (isRgbFormat(b.format) ? 4 : 1);
       if (!Number.isInteger(pitch) || pitch < rowBytes) throw new TypeError(`pitch must be an integer ≥ ${rowBytes}`);
       if (b.layout !== undefined) throw new TypeError('layout is not used with CUDA device memory (pass pitch)');
       resource = { kind: 'cuda', memory: { devicePtr, pitch } };
     } else {
-      const bytes = bufferBytes(source as BufferSource);
+      const bytes = bufferBytes(source);
       const { layout, allocationSize } = computeLayout(b.format, { width: codedWidth, height: codedHeight }, b.layout);
       if (bytes.byteLength < allocationSize) {
-        throw new TypeError(`data is ${bytes.byteLength} bytes; a ${codedWidth}x${codedHeight} ${b.format} frame with this layout needs ${allocationSize}`);
+        throw new TypeError(
+          `data is ${bytes.byteLength} bytes; a ${codedWidth}x${codedHeight} ${b.format} frame with this layout needs ${allocationSize}`,
+        );
       }
       const transfer = b.transfer ?? [];
       if (transfer.length > 0 && transfer.includes(bytes.buffer as ArrayBuffer)) {
@@ -344,10 +368,12 @@ export class VideoFrame {
   /** Copies the visible rectangle, tightly packed, into `destination`; resolves with its plane layouts. */
   async copyTo(destination: BufferSource): Promise<PlaneLayout[]> {
     const s = this.#open();
-    if (s.resource.kind !== 'host') throw new DOMException('copyTo() of a CUDA frame is not implemented', 'NotSupportedError');
+    if (s.resource.kind !== 'host')
+      throw new DOMException('copyTo() of a CUDA frame is not implemented', 'NotSupportedError');
     const dst = bufferBytes(destination);
     const { layout, allocationSize } = computeLayout(s.format, s.visibleRect);
-    if (dst.byteLength < allocationSize) throw new TypeError(`destination is ${dst.byteLength} bytes; ${allocationSize} are needed`);
+    if (dst.byteLength < allocationSize)
+      throw new TypeError(`destination is ${dst.byteLength} bytes; ${allocationSize} are needed`);
     copyPlanes(s, dst, layout);
     return layout;
   }

@@ -25,11 +25,36 @@ interface Difference {
 
 /** Every place the two sides differ, and why. */
 export const DIFFERENCES: Difference[] = [
-  { path: 'isConfigSupportedAnswers.hevcMain.supported', node: true, browser: false, why: 'encoder: Chromium has no software HEVC encoder; NVENC encodes HEVC Main' },
-  { path: 'isConfigSupportedAnswers.hevcMainHev1.supported', node: true, browser: false, why: 'encoder: as above (hev1)' },
-  { path: 'isConfigSupportedAnswers.vp8.supported', node: false, browser: true, why: 'encoder: NVENC has no VP8 encoder; Chromium has libvpx' },
-  { path: 'isConfigSupportedAnswers.vp9.supported', node: false, browser: true, why: 'encoder: NVENC has no VP9 encoder; Chromium has libvpx' },
-  { path: 'isConfigSupportedAnswers.av1High444.supported', node: false, browser: true, why: 'encoder: NVENC AV1 encodes Main (profile 0, 4:2:0) only; libaom also does High' },
+  {
+    path: 'isConfigSupportedAnswers.hevcMain.supported',
+    node: true,
+    browser: false,
+    why: 'encoder: Chromium has no software HEVC encoder; NVENC encodes HEVC Main',
+  },
+  {
+    path: 'isConfigSupportedAnswers.hevcMainHev1.supported',
+    node: true,
+    browser: false,
+    why: 'encoder: as above (hev1)',
+  },
+  {
+    path: 'isConfigSupportedAnswers.vp8.supported',
+    node: false,
+    browser: true,
+    why: 'encoder: NVENC has no VP8 encoder; Chromium has libvpx',
+  },
+  {
+    path: 'isConfigSupportedAnswers.vp9.supported',
+    node: false,
+    browser: true,
+    why: 'encoder: NVENC has no VP9 encoder; Chromium has libvpx',
+  },
+  {
+    path: 'isConfigSupportedAnswers.av1High444.supported',
+    node: false,
+    browser: true,
+    why: 'encoder: NVENC AV1 encodes Main (profile 0, 4:2:0) only; libaom also does High',
+  },
   {
     path: 'chunkTypesTimestampsAndMetadata.av1.types',
     node: ['key', 'key', 'key', 'key'],
@@ -60,7 +85,12 @@ export const DIFFERENCES: Difference[] = [
     browser: true,
     why: "encoder: RGB frames are converted to YUV inside the encoder; Chromium's converter writes full range, this package asks NVENC for BT.709 limited range (the players' default) and signals that in the VUI",
   },
-  { path: 'frameSizeDiffersFromConfig.flush', node: 'EncodingError', browser: 'resolved', why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError' },
+  {
+    path: 'frameSizeDiffersFromConfig.flush',
+    node: 'EncodingError',
+    browser: 'resolved',
+    why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError',
+  },
   { path: 'frameSizeDiffersFromConfig.outputs', node: 0, browser: 1, why: 'encoder: as above' },
   { path: 'frameSizeDiffersFromConfig.errors', node: ['EncodingError'], browser: [], why: 'encoder: as above' },
   { path: 'frameSizeDiffersFromConfig.state', node: 'closed', browser: 'configured', why: 'encoder: as above' },
@@ -89,10 +119,11 @@ beforeAll(async () => {
   node = (await runScenarios(api)) as Results;
   session = await openBrowser(fileURLToPath(new URL('./differential', import.meta.url)));
   // A string, so the test runner's transform leaves the browser's own import() alone.
-  browser = (await session.page.evaluate(
+  browser = await session.page.evaluate<Results>(
     `import('/scenarios.js').then((m) => m.runScenarios({ VideoEncoder, VideoFrame, EncodedVideoChunk }))`,
-  )) as Results;
-  if (process.env['WEBCODECS_DIFF_DUMP']) writeFileSync(process.env['WEBCODECS_DIFF_DUMP'], JSON.stringify({ node, browser }, null, 1));
+  );
+  if (process.env['WEBCODECS_DIFF_DUMP'])
+    writeFileSync(process.env['WEBCODECS_DIFF_DUMP'], JSON.stringify({ node, browser }, null, 1));
 }, 240_000);
 
 afterAll(async () => {
@@ -117,11 +148,23 @@ describe('differential: Chromium VideoEncoder vs @nvenc-ts/webcodecs', () => {
 
   it('the spec-decided answers are the expected ones on both sides', () => {
     for (const side of [node, browser]) {
-      const invalid = side['invalidConfigsRejectWithTypeError'] as Record<string, { isConfigSupported: string; configure: string }>;
-      for (const r of Object.values(invalid)) expect(r).toMatchObject({ isConfigSupported: 'TypeError', configure: 'TypeError' });
-      expect(side['stateTransitions']).toMatchObject({ configureAfterClose: 'InvalidStateError', flushUnconfigured: 'InvalidStateError', errorsCalled: 0 });
+      const invalid = side['invalidConfigsRejectWithTypeError'] as Record<
+        string,
+        { isConfigSupported: string; configure: string }
+      >;
+      for (const r of Object.values(invalid))
+        expect(r).toMatchObject({ isConfigSupported: 'TypeError', configure: 'TypeError' });
+      expect(side['stateTransitions']).toMatchObject({
+        configureAfterClose: 'InvalidStateError',
+        flushUnconfigured: 'InvalidStateError',
+        errorsCalled: 0,
+      });
       expect(side['keyFrameRequests']).toMatchObject({ types: ['key', 'delta', 'delta', 'key', 'delta', 'delta'] });
-      expect(side['resetMidStream']).toMatchObject({ pendingFlush: 'AbortError', outputsAfterReset: 0, queueAfterReset: 0 });
+      expect(side['resetMidStream']).toMatchObject({
+        pendingFlush: 'AbortError',
+        outputsAfterReset: 0,
+        queueAfterReset: 0,
+      });
       expect(side['flushOrdering']).toMatchObject({ order: ['flush1 after 5 outputs', 'flush2 after 7 outputs'] });
     }
   });

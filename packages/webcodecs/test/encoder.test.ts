@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NvencEncoder, SessionLimitError } from '@nvenc-ts/nvenc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.js';
 import { splitNalUnits } from '../src/bitstream.js';
@@ -61,8 +62,14 @@ function nv12Padded(timestamp = 0): VideoFrame {
       data[uvOffset + (y + 4) * stride + 8 + x * 2 + 1] = v;
     }
   return new VideoFrame(data, {
-    format: 'NV12', codedWidth: cw, codedHeight: ch, timestamp,
-    layout: [{ offset: 0, stride }, { offset: uvOffset, stride }],
+    format: 'NV12',
+    codedWidth: cw,
+    codedHeight: ch,
+    timestamp,
+    layout: [
+      { offset: 0, stride },
+      { offset: uvOffset, stride },
+    ],
     visibleRect: { x: 8, y: 8, width: W, height: H },
   });
 }
@@ -80,25 +87,54 @@ function rgb(format: 'RGBA' | 'RGBX' | 'BGRA' | 'BGRX', timestamp = 0): VideoFra
 }
 
 describe('hardwareAcceleration', () => {
-  it.skipIf(nvidiaUsable)("prefer-hardware means NVIDIA's driver only: unsupported here, and configure closes with NotSupportedError naming it", async () => {
-    const config = { ...H264, hardwareAcceleration: 'prefer-hardware' as const };
-    expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(false);
-    const r = await encodeAll(config, []);
-    expect(r.errors.map((e) => [e.name, e instanceof DOMException])).toEqual([['NotSupportedError', true]]);
-    expect(r.errors[0]!.message).toMatch(/prefer-hardware needs the NVIDIA driver/);
-    expect(r.encoder.state).toBe('closed');
-  });
+  it.skipIf(nvidiaUsable)(
+    "prefer-hardware means NVIDIA's driver only: unsupported here, and configure closes with NotSupportedError naming it",
+    async () => {
+      const config = { ...H264, hardwareAcceleration: 'prefer-hardware' as const };
+      expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(false);
+      const r = await encodeAll(config, []);
+      expect(r.errors.map((e) => [e.name, e instanceof DOMException])).toEqual([['NotSupportedError', true]]);
+      expect(r.errors[0]!.message).toMatch(/prefer-hardware needs the NVIDIA driver/);
+      expect(r.encoder.state).toBe('closed');
+    },
+  );
 
   it('prefer-software uses the software device and says so', async () => {
     const r = await encodeAll({ ...H264, hardwareAcceleration: 'prefer-software' }, [nv12()]);
-    expect(r.encoder.encoderDevice).toMatchObject({ kind: 'software', software: true, name: 'nvenc-ts software CUDA device' });
+    expect(r.encoder.encoderDevice).toMatchObject({
+      kind: 'software',
+      software: true,
+      name: 'nvenc-ts software CUDA device',
+    });
     expect(r.chunks).toHaveLength(1);
   });
 
-  it.skipIf(nvidiaUsable)('no-preference falls back to the software device when no NVIDIA session opens, with the reason', async () => {
-    const r = await encodeAll(H264, [nv12()]);
-    expect(r.encoder.encoderDevice?.kind).toBe('software');
-    expect(r.encoder.encoderDevice?.reason).toMatch(/^no-preference: NVIDIA not usable \(.+\); using the software device/);
+  it.skipIf(nvidiaUsable)(
+    'no-preference falls back to the software device when no NVIDIA session opens, with the reason',
+    async () => {
+      const r = await encodeAll(H264, [nv12()]);
+      expect(r.encoder.encoderDevice?.kind).toBe('software');
+      expect(r.encoder.encoderDevice?.reason).toMatch(
+        /^no-preference: NVIDIA not usable \(.+\); using the software device/,
+      );
+    },
+  );
+});
+
+describe('isConfigSupported', () => {
+  it('answers from a real session: false while the device is full, true once sessions are free (a full device is not cached)', async () => {
+    const config: VideoEncoderConfig = { codec: 'avc1.4d401f', width: 96, height: 64, bitrate: 123_000 };
+    const held: NvencEncoder[] = [];
+    try {
+      for (let i = 0; i < 64; i++) held.push(new NvencEncoder({ width: 64, height: 48, device: 'software' }));
+      throw new Error('the software device never reported its session limit');
+    } catch (err) {
+      expect(err).toBeInstanceOf(SessionLimitError);
+      expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(false);
+    } finally {
+      for (const e of held) e.close();
+    }
+    expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(true);
   });
 });
 
@@ -108,7 +144,7 @@ describe('bitstream formats and decoderConfig', () => {
     const annexb = await encodeAll({ ...H264, avc: { format: 'annexb' } }, [nv12(0), nv12(1)]);
     const first = avc.chunks[0]!.bytes;
     const types: number[] = [];
-    for (let at = 0; at < first.length; ) {
+    for (let at = 0; at < first.length;) {
       const len = new DataView(first.buffer, first.byteOffset + at).getUint32(0);
       types.push(first[at + 4]! & 0x1f);
       at += 4 + len;
@@ -151,14 +187,34 @@ describe('bitstream formats and decoderConfig', () => {
   it('the colour space of YUV frames is signalled in the stream and reported in decoderConfig', async () => {
     const data = new Uint8Array(W * H * 1.5).fill(90);
     const bt601 = new VideoFrame(data, {
-      format: 'I420', codedWidth: W, codedHeight: H, timestamp: 0,
+      format: 'I420',
+      codedWidth: W,
+      codedHeight: H,
+      timestamp: 0,
       colorSpace: { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: true },
     });
     const r = await encodeAll({ ...H264, avc: { format: 'annexb' } }, [bt601]);
-    expect(r.metadata[0]!.decoderConfig!.colorSpace).toEqual({ primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange: true });
+    expect(r.metadata[0]!.decoderConfig!.colorSpace).toEqual({
+      primaries: 'smpte170m',
+      transfer: 'smpte170m',
+      matrix: 'smpte170m',
+      fullRange: true,
+    });
     const file = join(tmp, 'bt601.h264');
     writeFileSync(file, r.chunks[0]!.bytes);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=color_primaries,color_transfer,color_space,color_range', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+    const probe = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=color_primaries,color_transfer,color_space,color_range',
+        '-of',
+        'csv=p=0',
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(probe.stdout.trim()).toBe('pc,smpte170m,smpte170m,smpte170m');
   });
 });
@@ -175,7 +231,8 @@ describe('frames reach NVENC as the same picture whatever their layout', () => {
 
   it('RGBA, RGBX, BGRA and BGRX of one picture encode to identical bytes (X ignored)', async () => {
     const results = [];
-    for (const format of ['RGBA', 'RGBX', 'BGRA', 'BGRX'] as const) results.push((await encodeAll(H264, [rgb(format)])).chunks[0]!.bytes);
+    for (const format of ['RGBA', 'RGBX', 'BGRA', 'BGRX'] as const)
+      results.push((await encodeAll(H264, [rgb(format)])).chunks[0]!.bytes);
     for (const r of results.slice(1)) expect(Buffer.from(r).equals(Buffer.from(results[0]!))).toBe(true);
   });
 });
@@ -185,7 +242,10 @@ describe('encode options', () => {
     const sizes = [];
     for (const quantizer of [10, 45]) {
       const bytes: number[] = [];
-      const enc = new VideoEncoder({ output: (chunk) => bytes.push(chunk.byteLength), error: (e) => bytes.push(-1, e.code) });
+      const enc = new VideoEncoder({
+        output: (chunk) => bytes.push(chunk.byteLength),
+        error: (e) => bytes.push(-1, e.code),
+      });
       enc.configure({ ...H264, bitrateMode: 'quantizer' });
       const f = rgb('RGBA');
       enc.encode(f, { avc: { quantizer } });
@@ -210,7 +270,13 @@ describe('encode options', () => {
 describe('VideoFrame', () => {
   it('transfer takes the buffer over without a copy (the caller’s ArrayBuffer is detached)', () => {
     const buffer = new ArrayBuffer(W * H * 4);
-    const f = new VideoFrame(buffer, { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0, transfer: [buffer] });
+    const f = new VideoFrame(buffer, {
+      format: 'RGBA',
+      codedWidth: W,
+      codedHeight: H,
+      timestamp: 0,
+      transfer: [buffer],
+    });
     expect(buffer.byteLength).toBe(0);
     expect(f.allocationSize()).toBe(W * H * 4);
     f.close();
@@ -220,7 +286,10 @@ describe('VideoFrame', () => {
     const f = nv12Padded();
     const out = new Uint8Array(f.allocationSize());
     const layout = await f.copyTo(out);
-    expect(layout).toEqual([{ offset: 0, stride: W }, { offset: W * H, stride: W }]);
+    expect(layout).toEqual([
+      { offset: 0, stride: W },
+      { offset: W * H, stride: W },
+    ]);
     const ref = nv12();
     const tight = new Uint8Array(ref.allocationSize());
     await ref.copyTo(tight);
@@ -239,8 +308,13 @@ describe('VideoFrame', () => {
     const memory = softwareDeviceBuffer(pitched.length);
     try {
       memory.upload(pitched);
-      const device = new VideoFrame({ devicePtr: memory.ptr, pitch }, { format: 'NV12', codedWidth: W, codedHeight: H, timestamp: 0 });
-      const fromDevice = await encodeAll(H264, [device], [], (encoder) => expect(encoder.releaseCudaDeviceMemory(memory.ptr)).toBe(true));
+      const device = new VideoFrame(
+        { devicePtr: memory.ptr, pitch },
+        { format: 'NV12', codedWidth: W, codedHeight: H, timestamp: 0 },
+      );
+      const fromDevice = await encodeAll(H264, [device], [], (encoder) =>
+        expect(encoder.releaseCudaDeviceMemory(memory.ptr)).toBe(true),
+      );
       const fromHost = await encodeAll(H264, [host]);
       expect(fromDevice.errors).toEqual([]);
       expect(Buffer.from(fromDevice.chunks[0]!.bytes).equals(Buffer.from(fromHost.chunks[0]!.bytes))).toBe(true);
@@ -250,13 +324,25 @@ describe('VideoFrame', () => {
   });
 
   it('extension: wraps CUDA device memory with a pitch, and refuses what NVENC cannot read', async () => {
-    const f = new VideoFrame({ devicePtr: 0x7f00_0000_0000n, pitch: 256 }, { format: 'NV12', codedWidth: W, codedHeight: H, timestamp: 5 });
+    const f = new VideoFrame(
+      { devicePtr: 0x7f00_0000_0000n, pitch: 256 },
+      { format: 'NV12', codedWidth: W, codedHeight: H, timestamp: 5 },
+    );
     expect(f.cudaDeviceMemory).toEqual({ devicePtr: 0x7f00_0000_0000n, pitch: 256 });
     expect(f.format).toBe('NV12');
     await expect(f.copyTo(new Uint8Array(10))).rejects.toThrow(/CUDA/);
     f.close();
-    expect(() => new VideoFrame({ devicePtr: 1n, pitch: 256 }, { format: 'I420', codedWidth: W, codedHeight: H, timestamp: 0 })).toThrow(TypeError);
-    expect(() => new VideoFrame({ devicePtr: 1n, pitch: 16 }, { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0 })).toThrow(/pitch/);
-    expect(() => new VideoFrame({ devicePtr: 0n, pitch: 256 }, { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0 })).toThrow(/devicePtr/);
+    expect(
+      () =>
+        new VideoFrame({ devicePtr: 1n, pitch: 256 }, { format: 'I420', codedWidth: W, codedHeight: H, timestamp: 0 }),
+    ).toThrow(TypeError);
+    expect(
+      () =>
+        new VideoFrame({ devicePtr: 1n, pitch: 16 }, { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0 }),
+    ).toThrow(/pitch/);
+    expect(
+      () =>
+        new VideoFrame({ devicePtr: 0n, pitch: 256 }, { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0 }),
+    ).toThrow(/devicePtr/);
   });
 });

@@ -18,11 +18,32 @@ const dir = mkdtempSync(join(tmpdir(), 'webcodecs-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function probe(file: string): { codec: string; width: number; height: number; frames: number; errors: string } {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', file], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=codec_name,width,height,nb_read_frames',
+      '-of',
+      'json',
+      file,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   const s = JSON.parse(r.stdout).streams[0];
-  return { codec: s.codec_name, width: s.width, height: s.height, frames: Number(s.nb_read_frames), errors: r.stderr.trim() };
+  return {
+    codec: s.codec_name,
+    width: s.width,
+    height: s.height,
+    frames: Number(s.nb_read_frames),
+    errors: r.stderr.trim(),
+  };
 }
 
 /** Decodes every frame with ffmpeg and reports what it complained about. */
@@ -52,7 +73,15 @@ describe('Chromium plays the H.264 MP4', () => {
     if (!existsSync(file)) writeFileSync(file, (await writeFile('avc1.42001f', 'avc', new Mp4OutputFormat())).bytes);
     const browser = await openBrowser(dir);
     try {
-      const pixels = (await browser.page.evaluate(`(async () => {
+      const pixels = await browser.page.evaluate<{
+        size: number[];
+        duration: number;
+        time: number;
+        topLeft: number[];
+        topRight: number[];
+        bottomLeft: number[];
+        bottomRight: number[];
+      }>(`(async () => {
         const video = document.createElement('video');
         video.muted = true;
         video.src = '/h264.mp4';
@@ -68,15 +97,15 @@ describe('Chromium plays the H.264 MP4', () => {
         const at = (x, y) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
         return { size: [video.videoWidth, video.videoHeight], duration: video.duration, time: video.currentTime,
                  topLeft: at(40, 30), topRight: at(280, 30), bottomLeft: at(40, 210), bottomRight: at(280, 210) };
-      })()`)) as { size: number[]; duration: number; time: number; topLeft: number[]; topRight: number[]; bottomLeft: number[]; bottomRight: number[] };
+      })()`);
       expect(pixels.size).toEqual([320, 240]);
       expect(pixels.duration).toBeCloseTo(4, 1);
       expect(pixels.time).toBeGreaterThan(0);
       const near = (got: number[], want: number[]) => got.every((v, i) => Math.abs(v - want[i]!) <= 24);
-      expect(near(pixels.topLeft, [220, 30, 30]), `red quadrant ${pixels.topLeft}`).toBe(true);
-      expect(near(pixels.topRight, [30, 200, 30]), `green quadrant ${pixels.topRight}`).toBe(true);
-      expect(near(pixels.bottomLeft, [30, 30, 220]), `blue quadrant ${pixels.bottomLeft}`).toBe(true);
-      expect(near(pixels.bottomRight, [235, 235, 235]), `white quadrant ${pixels.bottomRight}`).toBe(true);
+      expect(near(pixels.topLeft, [220, 30, 30]), `red quadrant ${pixels.topLeft.join(',')}`).toBe(true);
+      expect(near(pixels.topRight, [30, 200, 30]), `green quadrant ${pixels.topRight.join(',')}`).toBe(true);
+      expect(near(pixels.bottomLeft, [30, 30, 220]), `blue quadrant ${pixels.bottomLeft.join(',')}`).toBe(true);
+      expect(near(pixels.bottomRight, [235, 235, 235]), `white quadrant ${pixels.bottomRight.join(',')}`).toBe(true);
     } finally {
       await browser.close();
     }

@@ -18,7 +18,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** Runs a script with node; the quiet SVT-AV1 banner aside, stderr must be empty. */
 function run(file: string, cwd: string): string {
   const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 90_000 });
-  expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('Svt[')).join('\n')).toBe('');
+  expect(
+    r.stderr
+      .split('\n')
+      .filter((l) => l && !l.startsWith('Svt['))
+      .join('\n'),
+  ).toBe('');
   expect(r.status).toBe(0);
   return r.stdout.trim();
 }
@@ -49,9 +54,22 @@ describe('README', () => {
     const dir = join(tmp, 'file');
     mkdirSync(dir);
     expect(run(join(EXAMPLES, 'webcodecs-file.mjs'), dir)).toMatch(/^out\.mp4 \d+ bytes$/);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'csv=p=0', join(dir, 'out.mp4')], {
-      encoding: 'utf8',
-    });
+    const probe = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_name,nb_read_frames',
+        '-of',
+        'csv=p=0',
+        join(dir, 'out.mp4'),
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(probe.stderr).toBe('');
     expect(probe.stdout.trim()).toBe('h264,120');
   });
@@ -67,7 +85,9 @@ describe('README', () => {
     const browser = await openBrowser(EXAMPLES);
     let inBrowser: unknown;
     try {
-      inBrowser = await browser.page.evaluate(`import('/shared/encode-clip.js').then((m) => m.encodeClip('avc1.42001f'))`);
+      inBrowser = await browser.page.evaluate(
+        `import('/shared/encode-clip.js').then((m) => m.encodeClip('avc1.42001f'))`,
+      );
     } finally {
       await browser.close();
     }

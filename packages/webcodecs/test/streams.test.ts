@@ -1,18 +1,33 @@
 /** Web Streams helpers: order, metadata, backpressure from encodeQueueSize and from a slow reader. */
 import { ReadableStream, WritableStream } from 'node:stream/web';
 import { describe, expect, it } from 'vitest';
-import { encodeFrames, VideoEncoderStream, VideoFrame, type EncodedVideoChunk, type EncodedVideoChunkMetadata } from '../src/index.js';
+import {
+  encodeFrames,
+  VideoEncoderStream,
+  VideoFrame,
+  type EncodedVideoChunk,
+  type EncodedVideoChunkMetadata,
+} from '../src/index.js';
 
 const W = 128;
 const H = 96;
 const CONFIG = { codec: 'avc1.42001f', width: W, height: H };
 
 function frame(i: number): VideoFrame {
-  return new VideoFrame(new Uint8Array(W * H * 4).fill(i * 5), { format: 'BGRA', codedWidth: W, codedHeight: H, timestamp: i * 1000, duration: 1000 });
+  return new VideoFrame(new Uint8Array(W * H * 4).fill(i * 5), {
+    format: 'BGRA',
+    codedWidth: W,
+    codedHeight: H,
+    timestamp: i * 1000,
+    duration: 1000,
+  });
 }
 
 /** A source of `count` frames that records how many were pulled and the encoder's queue at each pull. */
-function source(count: number, onPull: (i: number) => void = () => {}): ReadableStream<VideoFrame> & { pulled: () => number } {
+function source(
+  count: number,
+  onPull: (i: number) => void = () => {},
+): ReadableStream<VideoFrame> & { pulled: () => number } {
   let i = 0;
   const s = new ReadableStream<VideoFrame>(
     {
@@ -78,14 +93,17 @@ describe('VideoEncoderStream', () => {
 
   it('an encoder error errors the stream (prefer-hardware without NVIDIA → NotSupportedError)', async () => {
     const stream = new VideoEncoderStream({ ...CONFIG, hardwareAcceleration: 'prefer-hardware' });
-    await expect(source(10).pipeThrough(stream).pipeTo(new WritableStream())).rejects.toMatchObject({ name: 'NotSupportedError' });
+    await expect(source(10).pipeThrough(stream).pipeTo(new WritableStream())).rejects.toMatchObject({
+      name: 'NotSupportedError',
+    });
   });
 });
 
 describe('encodeFrames', () => {
   it('yields { chunk, metadata } for an array of frames; the first carries decoderConfig', async () => {
     const got = [];
-    for await (const { chunk, metadata } of encodeFrames([0, 1, 2, 3].map(frame), CONFIG)) got.push([chunk.type, chunk.timestamp, metadata.decoderConfig !== undefined]);
+    for await (const { chunk, metadata } of encodeFrames([0, 1, 2, 3].map(frame), CONFIG))
+      got.push([chunk.type, chunk.timestamp, metadata.decoderConfig !== undefined]);
     expect(got).toEqual([
       ['key', 0, true],
       ['delta', 1000, false],

@@ -91,6 +91,8 @@ export class ByteQueue {
   /** The first `n` bytes, contiguous (a view when they lie in one chunk). Does not consume. */
   peek(n: number): Buffer {
     if (n > this.total) throw new RangeError('peek past the end');
+    // A zero-length read (e.g. an empty ClientCutText) must not touch a chunk: there may be none.
+    if (n === 0) return Buffer.alloc(0);
     const firstChunk = this.chunk(this.first)!;
     if (firstChunk.length - this.head >= n) return firstChunk.subarray(this.head, this.head + n);
     const out = Buffer.allocUnsafe(n);

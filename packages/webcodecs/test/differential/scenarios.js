@@ -67,7 +67,12 @@ function recorder(api) {
               hasDescription: dc.description !== undefined,
               displayAspectWidth: dc.displayAspectWidth,
               colorSpace: dc.colorSpace
-                ? { primaries: dc.colorSpace.primaries, transfer: dc.colorSpace.transfer, matrix: dc.colorSpace.matrix, fullRange: dc.colorSpace.fullRange }
+                ? {
+                    primaries: dc.colorSpace.primaries,
+                    transfer: dc.colorSpace.transfer,
+                    matrix: dc.colorSpace.matrix,
+                    fullRange: dc.colorSpace.fullRange,
+                  }
                 : undefined,
             }
           : undefined,
@@ -255,7 +260,11 @@ export const scenarios = {
     f.close();
     await enc.flush();
     const last = rec.outputs[rec.outputs.length - 1];
-    out.afterReconfigure = { type: last.type, timestamp: last.timestamp, hasDecoderConfig: last.decoderConfig !== undefined };
+    out.afterReconfigure = {
+      type: last.type,
+      timestamp: last.timestamp,
+      hasDecoderConfig: last.decoderConfig !== undefined,
+    };
     out.errors = rec.errors;
     enc.close();
     return out;
@@ -318,7 +327,10 @@ export const scenarios = {
         hasDescription: first.decoderConfig.hasDescription,
         displayAspectWidth: first.decoderConfig.displayAspectWidth,
         // Annex B starts with a start code; the avc format with a 4-byte NAL length.
-        startsWithStartCode: first.head[0] === 0 && first.head[1] === 0 && (first.head[2] === 1 || (first.head[2] === 0 && first.head[3] === 1)),
+        startsWithStartCode:
+          first.head[0] === 0 &&
+          first.head[1] === 0 &&
+          (first.head[2] === 1 || (first.head[2] === 0 && first.head[3] === 1)),
         errors: rec.errors,
       };
     }
@@ -337,7 +349,12 @@ export const scenarios = {
       const stateRightAfter = rec.encoder.state;
       await tick(300);
       const f = rgbaFrame(api, 0);
-      out[name] = { stateRightAfter, stateLater: rec.encoder.state, errors: rec.errors, encodeLater: errName(() => rec.encoder.encode(f)) };
+      out[name] = {
+        stateRightAfter,
+        stateLater: rec.encoder.state,
+        errors: rec.errors,
+        encodeLater: errName(() => rec.encoder.encode(f)),
+      };
       f.close();
     }
     return out;
@@ -359,7 +376,12 @@ export const scenarios = {
     const queuedRightAfter = enc.encodeQueueSize > 0;
     await enc.flush();
     await tick(20);
-    const out = { queuedRightAfter, fired: events > 0, handlerMatchesListener: handler === events, queueAfterFlush: enc.encodeQueueSize };
+    const out = {
+      queuedRightAfter,
+      fired: events > 0,
+      handlerMatchesListener: handler === events,
+      queueAfterFlush: enc.encodeQueueSize,
+    };
     enc.close();
     return out;
   },
@@ -383,7 +405,13 @@ export const scenarios = {
   },
 
   async videoFrameBasics(api) {
-    const f = new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBX', codedWidth: W, codedHeight: H, timestamp: 7, duration: 3 });
+    const f = new api.VideoFrame(new Uint8Array(W * H * 4), {
+      format: 'RGBX',
+      codedWidth: W,
+      codedHeight: H,
+      timestamp: 7,
+      duration: 3,
+    });
     const out = {
       format: f.format,
       coded: [f.codedWidth, f.codedHeight],
@@ -396,10 +424,20 @@ export const scenarios = {
     };
     const c = f.clone();
     f.close();
-    out.afterClose = { format: f.format, codedWidth: f.codedWidth, displayWidth: f.displayWidth, visibleRect: f.visibleRect };
+    out.afterClose = {
+      format: f.format,
+      codedWidth: f.codedWidth,
+      displayWidth: f.displayWidth,
+      visibleRect: f.visibleRect,
+    };
     out.cloneSurvives = [c.format, c.timestamp];
     c.close();
-    const y = new api.VideoFrame(new Uint8Array(W * H * 1.5), { format: 'I420', codedWidth: W, codedHeight: H, timestamp: 0 });
+    const y = new api.VideoFrame(new Uint8Array(W * H * 1.5), {
+      format: 'I420',
+      codedWidth: W,
+      codedHeight: H,
+      timestamp: 0,
+    });
     out.yuvColorSpace = y.colorSpace.toJSON();
     out.noDuration = y.duration;
     y.close();
@@ -412,20 +450,62 @@ export const scenarios = {
       displayWidth: 200,
       displayHeight: 100,
     });
-    out.cropped = { visible: [nv.visibleRect.x, nv.visibleRect.y, nv.visibleRect.width, nv.visibleRect.height], display: [nv.displayWidth, nv.displayHeight], allocationSize: nv.allocationSize() };
+    out.cropped = {
+      visible: [nv.visibleRect.x, nv.visibleRect.y, nv.visibleRect.width, nv.visibleRect.height],
+      display: [nv.displayWidth, nv.displayHeight],
+      allocationSize: nv.allocationSize(),
+    };
     nv.close();
     out.invalid = {
-      missingTimestamp: errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H })),
-      tooSmall: errName(() => new api.VideoFrame(new Uint8Array(10), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0 })),
+      missingTimestamp: errName(
+        () => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H }),
+      ),
+      tooSmall: errName(
+        () => new api.VideoFrame(new Uint8Array(10), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0 }),
+      ),
       oddI420Offset: errName(
-        () => new api.VideoFrame(new Uint8Array(W * H * 1.5), { format: 'I420', codedWidth: W, codedHeight: H, timestamp: 0, visibleRect: { x: 1, y: 0, width: 10, height: 10 } }),
+        () =>
+          new api.VideoFrame(new Uint8Array(W * H * 1.5), {
+            format: 'I420',
+            codedWidth: W,
+            codedHeight: H,
+            timestamp: 0,
+            visibleRect: { x: 1, y: 0, width: 10, height: 10 },
+          }),
       ),
       rectOutside: errName(
-        () => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0, visibleRect: { x: 0, y: 0, width: W + 2, height: H } }),
+        () =>
+          new api.VideoFrame(new Uint8Array(W * H * 4), {
+            format: 'RGBA',
+            codedWidth: W,
+            codedHeight: H,
+            timestamp: 0,
+            visibleRect: { x: 0, y: 0, width: W + 2, height: H },
+          }),
       ),
-      zeroWidth: errName(() => new api.VideoFrame(new Uint8Array(16), { format: 'RGBA', codedWidth: 0, codedHeight: 2, timestamp: 0 })),
-      strideTooSmall: errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0, layout: [{ offset: 0, stride: 8 }] })),
-      displayWidthOnly: errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 0, displayWidth: 10 })),
+      zeroWidth: errName(
+        () => new api.VideoFrame(new Uint8Array(16), { format: 'RGBA', codedWidth: 0, codedHeight: 2, timestamp: 0 }),
+      ),
+      strideTooSmall: errName(
+        () =>
+          new api.VideoFrame(new Uint8Array(W * H * 4), {
+            format: 'RGBA',
+            codedWidth: W,
+            codedHeight: H,
+            timestamp: 0,
+            layout: [{ offset: 0, stride: 8 }],
+          }),
+      ),
+      displayWidthOnly: errName(
+        () =>
+          new api.VideoFrame(new Uint8Array(W * H * 4), {
+            format: 'RGBA',
+            codedWidth: W,
+            codedHeight: H,
+            timestamp: 0,
+            displayWidth: 10,
+          }),
+      ),
     };
     return out;
   },
@@ -440,12 +520,21 @@ export const scenarios = {
       codedWidth: W + 16,
       codedHeight: H + 16,
       timestamp: 0,
-      layout: [{ offset: 0, stride }, { offset: stride * (H + 16), stride }],
+      layout: [
+        { offset: 0, stride },
+        { offset: stride * (H + 16), stride },
+      ],
       visibleRect: { x: 8, y: 8, width: W, height: H },
     });
     rec.encoder.encode(nv);
     nv.close();
-    const bgra = new api.VideoFrame(new Uint8Array((W * 4 + 32) * H), { format: 'BGRA', codedWidth: W, codedHeight: H, timestamp: 1, layout: [{ offset: 0, stride: W * 4 + 32 }] });
+    const bgra = new api.VideoFrame(new Uint8Array((W * 4 + 32) * H), {
+      format: 'BGRA',
+      codedWidth: W,
+      codedHeight: H,
+      timestamp: 1,
+      layout: [{ offset: 0, stride: W * 4 + 32 }],
+    });
     rec.encoder.encode(bgra);
     bgra.close();
     await rec.encoder.flush();
@@ -456,7 +545,12 @@ export const scenarios = {
   async frameSizeDiffersFromConfig(api) {
     const rec = recorder(api);
     rec.encoder.configure(H264);
-    const f = new api.VideoFrame(new Uint8Array(160 * 120 * 4), { format: 'RGBA', codedWidth: 160, codedHeight: 120, timestamp: 0 });
+    const f = new api.VideoFrame(new Uint8Array(160 * 120 * 4), {
+      format: 'RGBA',
+      codedWidth: 160,
+      codedHeight: 120,
+      timestamp: 0,
+    });
     rec.encoder.encode(f);
     f.close();
     const flush = await rejName(() => rec.encoder.flush());
@@ -476,7 +570,11 @@ export const scenarios = {
     }
     await rec.encoder.flush();
     rec.encoder.close();
-    return { types: rec.outputs.map((o) => o.type), decoderConfigs: rec.outputs.map((o) => o.decoderConfig !== undefined), errors: rec.errors };
+    return {
+      types: rec.outputs.map((o) => o.type),
+      decoderConfigs: rec.outputs.map((o) => o.decoderConfig !== undefined),
+      errors: rec.errors,
+    };
   },
 
   async reconfigureMidStream(api) {
@@ -489,7 +587,15 @@ export const scenarios = {
       rec.encoder.configure({ ...H264, bitrate: 600000 });
       for (let i = 0; i < 6; i++) {
         if (i === 3) rec.encoder.configure(next);
-        const f = i < 3 || next.width === W ? rgbaFrame(api, i, 1, i) : new api.VideoFrame(new Uint8Array(160 * 120 * 4), { format: 'RGBA', codedWidth: 160, codedHeight: 120, timestamp: i });
+        const f =
+          i < 3 || next.width === W
+            ? rgbaFrame(api, i, 1, i)
+            : new api.VideoFrame(new Uint8Array(160 * 120 * 4), {
+                format: 'RGBA',
+                codedWidth: 160,
+                codedHeight: 120,
+                timestamp: i,
+              });
         rec.encoder.encode(f);
         f.close();
       }
@@ -499,7 +605,9 @@ export const scenarios = {
         types: rec.outputs.map((o) => o.type),
         timestamps: rec.outputs.map((o) => o.timestamp),
         decoderConfigAt: rec.outputs.flatMap((o, i) => (o.decoderConfig ? [i] : [])),
-        sizes: rec.outputs.flatMap((o) => (o.decoderConfig ? [[o.decoderConfig.codedWidth, o.decoderConfig.codedHeight]] : [])),
+        sizes: rec.outputs.flatMap((o) =>
+          o.decoderConfig ? [[o.decoderConfig.codedWidth, o.decoderConfig.codedHeight]] : [],
+        ),
         errors: rec.errors,
       };
     }
@@ -581,7 +689,14 @@ export const scenarios = {
       }
     };
     const frameWith = (init) =>
-      errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, ...init }).close());
+      errName(() =>
+        new api.VideoFrame(new Uint8Array(W * H * 4), {
+          format: 'RGBA',
+          codedWidth: W,
+          codedHeight: H,
+          ...init,
+        }).close(),
+      );
     const src = rgbaFrame(api, 0);
     src.close();
     return {
@@ -591,16 +706,30 @@ export const scenarios = {
       hugeWidth: await sup({ ...H264, width: 100000, height: 100000 }),
       oddSize: await sup({ ...H264, width: 321, height: 241 }),
       fractionalTimestamp: (() => {
-        const f = new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: 1.7 });
+        const f = new api.VideoFrame(new Uint8Array(W * H * 4), {
+          format: 'RGBA',
+          codedWidth: W,
+          codedHeight: H,
+          timestamp: 1.7,
+        });
         const t = f.timestamp;
         f.close();
         return t;
       })(),
       infiniteTimestamp: frameWith({ timestamp: Infinity }),
       negativeDuration: frameWith({ timestamp: 0, duration: -1 }),
-      unknownFormat: errName(() => new api.VideoFrame(new Uint8Array(W * H * 4), { format: 'RGB24', codedWidth: W, codedHeight: H, timestamp: 0 })),
+      unknownFormat: errName(
+        () =>
+          new api.VideoFrame(new Uint8Array(W * H * 4), {
+            format: 'RGB24',
+            codedWidth: W,
+            codedHeight: H,
+            timestamp: 0,
+          }),
+      ),
       fromClosedFrame: errName(() => new api.VideoFrame(src)),
-      chunkFromArrayBuffer: new api.EncodedVideoChunk({ type: 'key', timestamp: 1, data: new ArrayBuffer(3) }).byteLength,
+      chunkFromArrayBuffer: new api.EncodedVideoChunk({ type: 'key', timestamp: 1, data: new ArrayBuffer(3) })
+        .byteLength,
     };
   },
 

@@ -11,8 +11,22 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The flags measured to work here (docs facts.md). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html', '.mp4': 'video/mp4', '.webm': 'video/webm' };
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.html': 'text/html',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+};
 
 export interface BrowserSession {
   page: Page;
@@ -22,9 +36,13 @@ export interface BrowserSession {
 
 /** Serves `root` (read-only) and opens a page on it. */
 export async function openBrowser(root: string): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (scripts/bootstrap.sh installs it)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: apt-get install chromium (scripts/bootstrap.sh installs it)`);
   const server: Server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
     const file = join(root, path === '/' ? 'index.html' : path);
     if (!file.startsWith(root) || !existsSync(file)) {
       if (path === '/' || path === '/index.html') {
@@ -45,7 +63,11 @@ export async function openBrowser(root: string): Promise<BrowserSession> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'webcodecs-chromium-'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+    });
   } catch (err) {
     server.close();
     throw err;

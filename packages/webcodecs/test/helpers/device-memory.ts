@@ -13,7 +13,11 @@ interface TestingApi {
   cudaCopyToDevice(o: { cudaLibrary: string; nvencLibrary: string }, ptr: bigint, data: ArrayBufferView): void;
 }
 
-export function softwareDeviceBuffer(bytes: number): { ptr: bigint; upload(data: ArrayBufferView): void; free(): void } {
+export function softwareDeviceBuffer(bytes: number): {
+  ptr: bigint;
+  upload(data: ArrayBufferView): void;
+  free(): void;
+} {
   const fromNvenc = createRequire(createRequire(import.meta.url).resolve('@nvenc-ts/nvenc'));
   const native = fromNvenc('@nvenc-ts/native') as { loadBinary(abi?: string): { binding: { _testing?: TestingApi } } };
   const api = native.loadBinary().binding._testing;

@@ -1,4 +1,10 @@
-import { EncodedVideoChunk, VideoEncoder, type EncodedVideoChunkMetadata, type VideoEncoderConfig, type VideoFrame } from '../../src/index.js';
+import {
+  EncodedVideoChunk,
+  VideoEncoder,
+  type EncodedVideoChunkMetadata,
+  type VideoEncoderConfig,
+  type VideoFrame,
+} from '../../src/index.js';
 
 export interface Encoded {
   chunks: { type: string; timestamp: number; bytes: Uint8Array }[];
