@@ -74,18 +74,13 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    // The encoder's error callback hands over whatever it was given; the stream rethrows it as is.
-    files: ['packages/webcodecs/src/streams.ts'],
-    rules: { '@typescript-eslint/only-throw-error': 'off' },
-  },
-  {
     // The binding's surface is described in BINDING.md, not typed: `load()` returns `any` on purpose.
     files: ['packages/*/index.d.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Code that runs in a browser page (Playwright's page.evaluate, WebCodecs examples).
-    files: ['packages/rfb-encoder-backend/scripts/**/*.{js,mjs}', 'packages/webcodecs/examples/**/*.{js,mjs}'],
+    // Code that runs in a browser page (Playwright's page.evaluate callbacks).
+    files: ['packages/rfb-encoder-backend/scripts/**/*.{js,mjs}'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {
