@@ -9,7 +9,7 @@ here=$(pwd)
 node=${NODE:?NODE: the run-node launcher staged by stage-perf.sh}
 $node --version
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader
-nproc; grep -m1 'model name' /proc/cpuinfo
+nproc; grep -m1 'model name' /proc/cpuinfo; lscpu | grep -E '^(Thread|Core|Socket|NUMA node\(s\)|L3)' || true
 mkdir -p /tmp/softdevice-runtime && xz -dc "${RUNTIME:?RUNTIME: softdevice-runtime.tar.xz staged by stage-perf.sh}" | tar -C /tmp/softdevice-runtime -xf -
 export LD_LIBRARY_PATH=/tmp/softdevice-runtime${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # pnpm's workspace links are not carried: recreate the ones the built packages resolve.
@@ -29,8 +29,12 @@ for k in $(seq 1 "${REPEAT:-2}"); do
     --json="$OUT/r/overhead-$k.json" > "$OUT/r/overhead-$k.txt" 2>&1
   echo "exit $?"; tail -6 "$OUT/r/overhead-$k.txt"
 done
+echo "== 1b. the same without the worker's spin before sleeping (NVENC_WORKER_SPIN_US=0)"
+[[ ${REPEAT:-2} == 0 ]] || NVENC_WORKER_SPIN_US=0 timeout 200 $node $cli suite --device gpu:0 --only overhead --rounds "${ROUNDS:-30}" --overhead-frames "${FRAMES:-500}" \
+  --json="$OUT/r/overhead-nospin.json" > "$OUT/r/overhead-nospin.txt" 2>&1
+echo "exit $?"; tail -6 "$OUT/r/overhead-nospin.txt"
 echo "== 2-5. full suite (upload, lag, depth, sessions) with the HTML report"
-timeout 330 $node $cli suite --device gpu:0 --only "${PARTS:-upload,lag,depth,sessions}" --sessions-seconds "${SESSIONS_S:-4}" \
+timeout 330 $node $cli suite --device gpu:0 --only "${PARTS:-upload,lag,depth,sessions}" --sessions "${SESSIONS:-1,2,4,8,16}" --sessions-seconds "${SESSIONS_S:-4}" \
   --json="$OUT/r/suite.json" --report="$OUT/suite.html" > "$OUT/r/suite.txt" 2>&1
 echo "exit $?"; tail -45 "$OUT/r/suite.txt"
 (cd "$OUT" && tar -czf reports.tar.gz r && rm -rf r)

@@ -43,6 +43,7 @@ struct Options {
   uint32_t bitrate = 8000000, fps = 60;
   bool copyBench = false;
   uint32_t copies = 200;
+  uint32_t buffers = 1;  // copy-bench: distinct source buffers cycled through (1 = one cache-hot buffer)
 };
 
 [[noreturn]] void usage(const std::string& message) {
@@ -87,6 +88,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--fps") o.fps = number();
     else if (a == "--copy-bench") o.copyBench = true;
     else if (a == "--copies") o.copies = std::max(1u, number());
+    else if (a == "--buffers") o.buffers = std::max(1u, number());
     else usage("unknown option " + a);
   }
   if (o.input != "device" && o.input != "pinned" && o.input != "host") usage("--input: device, pinned or host");
@@ -205,32 +207,38 @@ void fillFrame(uint8_t* p, size_t bytes, uint32_t index) {
 }
 
 int copyBench(const Options& o, Cuda& cuda) {
-  const size_t bytes = size_t(o.width) * o.height * 4;  // one BGRA frame
+  const size_t bytes = size_t(o.width) * o.height * (o.format == "nv12" ? 1.5 : 4.0);  // one frame
   CUdeviceptr dev = 0;
   checkCuda(cuda.memAlloc(&dev, bytes), "cuMemAlloc");
-  void* pinned = nullptr;
-  checkCuda(cuda.memAllocHost(&pinned, bytes), "cuMemAllocHost");
-  std::vector<uint8_t> pageable(bytes);
-  fillFrame(static_cast<uint8_t*>(pinned), bytes, 1);
-  fillFrame(pageable.data(), bytes, 2);
-  auto measure = [&](const void* src) {
-    for (int i = 0; i < 5; i++) checkCuda(cuda.memcpyHtoD(dev, src, bytes), "cuMemcpyHtoD");
+  // `buffers` distinct sources, cycled, as a benchmark cycles its frames: with one buffer the
+  // source stays in the CPU caches, which a real frame source need not.
+  std::vector<void*> pinned(o.buffers);
+  std::vector<std::vector<uint8_t>> pageable(o.buffers);
+  for (uint32_t b = 0; b < o.buffers; b++) {
+    checkCuda(cuda.memAllocHost(&pinned[b], bytes), "cuMemAllocHost");
+    fillFrame(static_cast<uint8_t*>(pinned[b]), bytes, 1 + b);
+    pageable[b].resize(bytes);
+    fillFrame(pageable[b].data(), bytes, 100 + b);
+  }
+  auto measure = [&](auto source) {
+    for (int i = 0; i < 5; i++) checkCuda(cuda.memcpyHtoD(dev, source(i), bytes), "cuMemcpyHtoD");
     std::vector<double> t;
     t.reserve(o.copies);
     for (uint32_t i = 0; i < o.copies; i++) {
+      const void* src = source(i);
       auto t0 = Clock::now();
       checkCuda(cuda.memcpyHtoD(dev, src, bytes), "cuMemcpyHtoD");
       t.push_back(microsSince(t0));
     }
     return summarize(t);
   };
-  Stats p = measure(pinned);
-  Stats g = measure(pageable.data());
+  Stats p = measure([&](uint32_t i) -> const void* { return pinned[i % o.buffers]; });
+  Stats g = measure([&](uint32_t i) -> const void* { return pageable[i % o.buffers].data(); });
   std::printf(
-      "{\"mode\":\"copy-bench\",\"bytes\":%zu,\"copies\":%u,\"pinnedUs\":%s,\"pageableUs\":%s,"
+      "{\"mode\":\"copy-bench\",\"bytes\":%zu,\"copies\":%u,\"buffers\":%u,\"pinnedUs\":%s,\"pageableUs\":%s,"
       "\"pinnedGBps\":%.3f,\"pageableGBps\":%.3f}\n",
-      bytes, o.copies, statsJson(p).c_str(), statsJson(g).c_str(), bytes / (p.p50 * 1e3), bytes / (g.p50 * 1e3));
-  cuda.memFreeHost(pinned);
+      bytes, o.copies, o.buffers, statsJson(p).c_str(), statsJson(g).c_str(), bytes / (p.p50 * 1e3), bytes / (g.p50 * 1e3));
+  for (void* b : pinned) cuda.memFreeHost(b);
   cuda.memFree(dev);
   return 0;
 }

@@ -10,10 +10,17 @@ import { fileURLToPath } from 'node:url';
 const MARK = '@@nvenc-bench-child ';
 
 export function printChildResult(value: unknown): void {
-  process.stdout.write(`${MARK}${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  process.stdout.write(
+    `${MARK}${JSON.stringify(value, (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+  );
 }
 
-export function runCliChild<T>(command: string, payload: unknown, env: Record<string, string>, log?: (line: string) => void): Promise<T> {
+export function runCliChild<T>(
+  command: string,
+  payload: unknown,
+  env: Record<string, string>,
+  log?: (line: string) => void,
+): Promise<T> {
   const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, command, JSON.stringify(payload)], {

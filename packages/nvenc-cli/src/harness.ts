@@ -22,6 +22,8 @@ export interface HarnessCopyResult {
   mode: 'copy-bench';
   bytes: number;
   copies: number;
+  /** Distinct source buffers cycled through (1: one cache-hot buffer). */
+  buffers: number;
   pinnedUs: Omit<Summary, 'count' | 'stddev'>;
   pageableUs: Omit<Summary, 'count' | 'stddev'>;
   pinnedGBps: number;
@@ -78,9 +80,20 @@ export function harnessEncode(
   return runHarness(path, args, { NVENC_SOFT_ENGINE: o.engine }) as Promise<HarnessEncodeResult>;
 }
 
-export function harnessCopyBench(abi: string, libs: HarnessLibraries, width: number, height: number, copies: number): Promise<HarnessCopyResult> {
+export function harnessCopyBench(
+  abi: string,
+  libs: HarnessLibraries,
+  width: number,
+  height: number,
+  copies: number,
+  buffers = 1,
+  format: 'nv12' | 'bgra' = 'bgra',
+): Promise<HarnessCopyResult> {
   const path = harnessPath(abi);
   if (!path) return Promise.reject(new Error(`harness for NVENC ${abi} not built (pnpm --filter @nvenc-ts/cli build)`));
-  const args = ['--cuda', libs.cudaLibrary, '--gpu', String(libs.gpu), '--width', String(width), '--height', String(height), '--copy-bench', '--copies', String(copies)];
+  const args = [
+    '--cuda', libs.cudaLibrary, '--gpu', String(libs.gpu), '--width', String(width), '--height', String(height),
+    '--copy-bench', '--copies', String(copies), '--buffers', String(buffers), '--format', format,
+  ];
   return runHarness(path, args, {}) as Promise<HarnessCopyResult>;
 }

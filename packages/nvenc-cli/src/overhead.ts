@@ -138,7 +138,12 @@ async function asyncJsThread(encoder: Encoder, frame: Frame, n: number): Promise
   return (elu.active * 1000) / n;
 }
 
-async function measureInput(encoder: BenchEncoder, frame: Frame, p: ChildPayload, input: 'device' | 'pinned'): Promise<OverheadInputResult> {
+async function measureInput(
+  encoder: BenchEncoder,
+  frame: Frame,
+  p: ChildPayload,
+  input: 'device' | 'pinned',
+): Promise<OverheadInputResult> {
   const loop = encoder._benchNativeLoop?.bind(encoder);
   if (!loop) return { input, ok: false, error: 'this @nvenc-ts/nvenc has no _benchNativeLoop (rebuild the packages)' };
   const n = p.framesPerRound;
@@ -214,13 +219,17 @@ export async function runOverheadChild(payload: string): Promise<number> {
         pinned.set(host!.subarray(0, pinned.length));
         frame = pinned;
       } else {
-        const { testing, reason } = loadNativeTesting(encoder.info.abi, { cudaLibrary: desc.cudaLibrary, nvencLibrary: desc.nvencLibrary, gpu: desc.gpu });
+        const { testing, reason } = loadNativeTesting(encoder.info.abi, {
+          cudaLibrary: desc.cudaLibrary,
+          nvencLibrary: desc.nvencLibrary,
+          gpu: desc.gpu,
+        });
         if (!testing) throw new Error(`device memory unavailable: ${reason}`);
         const { ptr, pitch } = testing.uploadFrame(host!, layout.rowBytes, layout.rowsTotal);
         frame = { devicePtr: ptr, pitch };
         release = () => testing.free(ptr);
       }
-      inputs.push(await measureInput(encoder as BenchEncoder, frame, p, input));
+      inputs.push(await measureInput(encoder, frame, p, input));
     } catch (err) {
       inputs.push({ input, ok: false, error: (err as Error).message.split('\n')[0]! });
     } finally {
@@ -245,11 +254,19 @@ export async function measureOverhead(
     goalSyncUs: 5,
     goalAsyncUs: 10,
   };
-  log(`suite: overhead, ${o.rounds} alternating rounds of ${o.framesPerRound} frames (TS vs C++ loop on the same session) …`);
+  log(
+    `suite: overhead, ${o.rounds} alternating rounds of ${o.framesPerRound} frames (TS vs C++ loop on the same session) …`,
+  );
   try {
     const r = await runCliChild<{ device?: DeviceDescription; inputs: OverheadInputResult[] }>(
       '_overhead-child',
-      { device: deviceArg(o.device), width: o.width, height: o.height, rounds: o.rounds, framesPerRound: o.framesPerRound } satisfies ChildPayload,
+      {
+        device: deviceArg(o.device),
+        width: o.width,
+        height: o.height,
+        rounds: o.rounds,
+        framesPerRound: o.framesPerRound,
+      } satisfies ChildPayload,
       { NVENC_SOFT_ENGINE: 'null', NVENC_SOFT_NULL_READ: 'skip' },
     );
     report.device = r.device;

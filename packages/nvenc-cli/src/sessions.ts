@@ -87,14 +87,22 @@ async function runCount(
       const { encoder, device: desc } = openEncoder(nvenc, o);
       encoders.push(encoder);
       device ??= desc;
-      const { testing, reason } = loadNativeTesting(encoder.info.abi, { cudaLibrary: desc.cudaLibrary, nvencLibrary: desc.nvencLibrary, gpu: desc.gpu });
+      const { testing, reason } = loadNativeTesting(encoder.info.abi, {
+        cudaLibrary: desc.cudaLibrary,
+        nvencLibrary: desc.nvencLibrary,
+        gpu: desc.gpu,
+      });
       if (!testing) throw new Error(`device memory unavailable: ${reason}`);
       const { ptr, pitch } = testing.uploadFrame(hosts[k]!, layout.rowBytes, layout.rowsTotal);
       frees.push(() => testing.free(ptr));
       frames.push({ devicePtr: ptr, pitch });
     }
     // Warm-up: every session's first frames (engine start, registration).
-    await Promise.all(encoders.map(async (e, k) => { for (let i = 0; i < 5; i++) await e.encodeAsync(frames[k]!); }));
+    await Promise.all(
+      encoders.map(async (e, k) => {
+        for (let i = 0; i < 5; i++) await e.encodeAsync(frames[k]!);
+      }),
+    );
     const done = new Array<number>(count).fill(0);
     const lag = new EventLoopLagMonitor();
     lag.start();
@@ -130,7 +138,10 @@ async function runCount(
       },
     };
   } catch (err) {
-    return { device, row: { engine: p.engine, sessions: count, ok: false, error: (err as Error).message.split('\n')[0]! } };
+    return {
+      device,
+      row: { engine: p.engine, sessions: count, ok: false, error: (err as Error).message.split('\n')[0]! },
+    };
   } finally {
     for (const e of encoders) e.close();
     for (const f of frees) f();
@@ -155,26 +166,51 @@ export async function runSessionsChild(payload: string): Promise<number> {
 }
 
 export async function measureSessions(
-  o: { device: DeviceChoice; width: number; height: number; seconds: number; counts: number[]; engines: ('libav' | 'null')[] },
+  o: {
+    device: DeviceChoice;
+    width: number;
+    height: number;
+    seconds: number;
+    counts: number[];
+    engines: ('libav' | 'null')[];
+  },
   log: (line: string) => void,
 ): Promise<SessionsReport> {
   const os = await import('node:os');
-  const report: SessionsReport = { seconds: o.seconds, width: o.width, height: o.height, cpus: os.cpus().length, rows: [], goalScalingAt8: 6 };
+  const report: SessionsReport = {
+    seconds: o.seconds,
+    width: o.width,
+    height: o.height,
+    cpus: os.cpus().length,
+    rows: [],
+    goalScalingAt8: 6,
+  };
   for (const engine of o.engines) {
     log(`suite: ${o.counts.join('/')} concurrent encodeAsync sessions, ${engine} engine, ${o.seconds} s each …`);
     const device = o.device.kind === 'gpu' ? `gpu:${o.device.index}` : o.device.kind;
-    const env: Record<string, string> = { NVENC_SOFT_ENGINE: engine, NVENC_SOFT_MAX_SESSIONS: String(Math.max(8, ...o.counts)) };
+    const env: Record<string, string> = {
+      NVENC_SOFT_ENGINE: engine,
+      NVENC_SOFT_MAX_SESSIONS: String(Math.max(8, ...o.counts)),
+    };
     if (engine === 'null') env['NVENC_SOFT_NULL_READ'] = 'skip';
     try {
       const r = await runCliChild<{ device?: DeviceDescription; rows: SessionsRow[] }>(
         '_sessions-child',
-        { device, engine, counts: o.counts, seconds: o.seconds, width: o.width, height: o.height } satisfies ChildPayload,
+        {
+          device,
+          engine,
+          counts: o.counts,
+          seconds: o.seconds,
+          width: o.width,
+          height: o.height,
+        } satisfies ChildPayload,
         env,
       );
       report.device ??= r.device;
       report.rows.push(...r.rows);
     } catch (err) {
-      for (const count of o.counts) report.rows.push({ engine, sessions: count, ok: false, error: (err as Error).message });
+      for (const count of o.counts)
+        report.rows.push({ engine, sessions: count, ok: false, error: (err as Error).message });
     }
   }
   return report;

@@ -141,7 +141,10 @@ export interface SuiteReport {
   upload: {
     ok: boolean;
     error?: string;
+    /** Raw copies from as many distinct buffers as the rows cycle through (the rows' reference). */
     rawCopy?: HarnessCopyResult;
+    /** Raw copies from one buffer, which stays in the CPU caches (for reference). */
+    rawCopyHot?: HarnessCopyResult;
     rows: {
       label: string;
       /** For 'pageable auto': the method the encoder chose by timing both. */
@@ -233,8 +236,9 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       try {
         if (!device || !libs) throw new Error(runs.find((r) => !r.ok)?.error ?? 'no encoder');
         log('suite: raw host→device copy (harness) …');
-        raw = await harnessCopyBench(device.abi, libs, o.width, o.height, 200);
+        raw = await harnessCopyBench(device.abi, libs, o.width, o.height, 200, defaults.distinctFrames, 'bgra');
         report.upload.rawCopy = raw;
+        report.upload.rawCopyHot = await harnessCopyBench(device.abi, libs, o.width, o.height, 200, 1, 'bgra');
       } catch (err) {
         report.upload.error = `raw copy: ${(err as Error).message}`;
       }
@@ -351,8 +355,12 @@ export function renderSuiteText(r: SuiteReport): string {
   out.push(`2. Host-frame upload (null engine, BGRA; upload = the addon's timed host→surface copy, p50 (+ JS staging); goal pinned ≥ ${up.goal * 100} % of raw)`);
   if (up.rawCopy) {
     out.push(
-      `   raw cuMemcpyHtoD of one frame (${(up.rawCopy.bytes / 1e6).toFixed(2)} MB): pinned ${us(up.rawCopy.pinnedUs.p50)} (${up.rawCopy.pinnedGBps.toFixed(1)} GB/s), ` +
-        `pageable ${us(up.rawCopy.pageableUs.p50)} (${up.rawCopy.pageableGBps.toFixed(1)} GB/s)`,
+      `   raw cuMemcpyHtoD of one frame (${(up.rawCopy.bytes / 1e6).toFixed(2)} MB) from ${up.rawCopy.buffers ?? 1} buffers cycled, as the rows below: ` +
+        `pinned ${us(up.rawCopy.pinnedUs.p50)} (${up.rawCopy.pinnedGBps.toFixed(1)} GB/s), pageable ${us(up.rawCopy.pageableUs.p50)} (${up.rawCopy.pageableGBps.toFixed(1)} GB/s)` +
+        (up.rawCopyHot
+          ? `\n   the same from one cache-hot buffer: pinned ${us(up.rawCopyHot.pinnedUs.p50)} (${up.rawCopyHot.pinnedGBps.toFixed(1)} GB/s), ` +
+            `pageable ${us(up.rawCopyHot.pageableUs.p50)} (${up.rawCopyHot.pageableGBps.toFixed(1)} GB/s)`
+          : ''),
     );
   }
   if (up.error) out.push(`   note: ${up.error}`);

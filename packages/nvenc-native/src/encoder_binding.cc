@@ -23,6 +23,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     return DefineClass(env, "Encoder",
                        {InstanceMethod<&Encoder::Encode>("encode"),
                         InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
+                        InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
+                        InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"),
                         InstanceMethod<&Encoder::Flush>("flush"),
                         InstanceMethod<&Encoder::FlushAsync>("flushAsync"),
                         InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
@@ -30,6 +32,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
                         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
                         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
+                        InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"),
                         InstanceMethod<&Encoder::Info>("info"),
                         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
                         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
@@ -104,6 +107,30 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     });
   }
 
+  std::vector<Packet> run(const EncodeArguments& args, JsPacketMemory* memory) {
+    const FrameInput& in = args.frame;
+    return in.device ? session_->encodeDevice(in.ptr, in.pitch, args.meta, memory)
+                     : session_->encodeHost(in.data, in.bytes, in.pitch, args.meta, memory);
+  }
+
+  // encodeFrame(input, pitch, seq, timestamp, forceKeyframe, results): encode() for callers that
+  // validated the frame already (@nvenc-ts/nvenc): scalars in, packet fields out into `results`
+  // (a Float64Array), the packets' Buffers as the value (see packetsToResults).
+  Napi::Value EncodeFrame(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsErrors(env, [&] {
+      requireOpen();
+      if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+        throw invalidOption("encodeFrame needs a Float64Array for the packet fields", "encode");
+      Napi::Float64Array results = info[5].As<Napi::Float64Array>();
+      EncodeArguments args = parseFrameArguments(info);
+      waitForAsync();
+      JsPacketMemory memory(env);
+      std::vector<Packet> packets = run(args, &memory);
+      return packetsToResults(env, packets, &memory, results);
+    });
+  }
+
   Napi::Value Flush(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&] {
@@ -167,23 +194,36 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      EncodeArguments args = parseEncodeArguments(info);
-      const FrameInput& in = args.frame;
-      const FrameMeta& meta = args.meta;  // copied into the worker's closure below
-      std::shared_ptr<EncodeSession> session = session_;
-      // Only plain values cross to the worker; the frame object itself stays on this thread,
-      // referenced by the call until it settles.
-      const bool device = in.device;
-      const uint8_t* data = in.data;
-      const size_t bytes = in.bytes, pitch = in.pitch;
-      const CUdeviceptr ptr = in.ptr;
-      return submit(
-          env,
-          [session, device, data, bytes, pitch, ptr, meta]() {
-            return device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
-          },
-          in.holder);
+      return submitEncode(env, parseEncodeArguments(info));
     });
+  }
+
+  // encodeFrameAsync(input, pitch, seq, timestamp, forceKeyframe): encodeAsync() with encodeFrame's
+  // scalar arguments; resolves with packet objects like encodeAsync().
+  Napi::Value EncodeFrameAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      requireOpen();
+      return submitEncode(env, parseFrameArguments(info));
+    });
+  }
+
+  Napi::Value submitEncode(Napi::Env env, const EncodeArguments& args) {
+    const FrameInput& in = args.frame;
+    const FrameMeta& meta = args.meta;  // copied into the worker's closure below
+    std::shared_ptr<EncodeSession> session = session_;
+    // Only plain values cross to the worker; the frame object itself stays on this thread,
+    // referenced by the call until it settles (device frames need no reference: no JS memory).
+    const bool device = in.device;
+    const uint8_t* data = in.data;
+    const size_t bytes = in.bytes, pitch = in.pitch;
+    const CUdeviceptr ptr = in.ptr;
+    return submit(
+        env,
+        [session, device, data, bytes, pitch, ptr, meta]() {
+          return device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
+        },
+        device ? Napi::Object() : in.holder);
   }
 
   Napi::Value FlushAsync(const Napi::CallbackInfo& info) {
@@ -248,6 +288,24 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       CUdeviceptr ptr = bigintValue(info[0], "ptr");
       waitForAsync();
       return Napi::Boolean::New(env, session_->releaseDevicePointer(ptr));
+    });
+  }
+
+  Napi::Value InvalidateReferences(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsErrors(env, [&]() -> Napi::Value {
+      requireOpen();
+      if (info.Length() < 1 || !info[0].IsArray()) throw invalidOption("invalidateReferences needs an array of timestamps", "encode");
+      Napi::Array list = info[0].As<Napi::Array>();
+      std::vector<double> timestamps;
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        Napi::Value v = list.Get(i);
+        if (!v.IsNumber()) throw invalidOption("invalidateReferences: timestamps must be numbers", "encode");
+        timestamps.push_back(v.As<Napi::Number>().DoubleValue());
+      }
+      // Ordered after every queued encodeAsync(), so the timestamps refer to pictures already sent.
+      waitForAsync();
+      return Napi::Number::New(env, session_->invalidateReferences(timestamps));
     });
   }
 

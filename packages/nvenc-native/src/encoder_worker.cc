@@ -1,5 +1,8 @@
 #include "encoder_worker.h"
 
+#include <chrono>
+#include <cstdlib>
+
 namespace nvenc {
 
 EncoderWorker::EncoderWorker() : thread_([this] { run(); }) {}
@@ -17,6 +20,7 @@ void EncoderWorker::post(std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(job));
+    queued_.store(jobs_.size(), std::memory_order_release);
   }
   wake_.notify_one();
 }
@@ -26,13 +30,35 @@ void EncoderWorker::waitIdle() {
   idle_.wait(lock, [this] { return jobs_.empty() && !busy_; });
 }
 
+// After a job, the worker spins briefly before it sleeps: an application encoding flat out
+// sends the next frame within a few tens of microseconds of the last result, and a futex sleep
+// and wake-up would add about as much to every frame's round trip. Bounded, so an idle encoder
+// costs at most that long of one core per frame; off on hosts with fewer than 4 cores, where the
+// spinning thread would take the JS thread's core. NVENC_WORKER_SPIN_US overrides (0 = off).
+namespace {
+std::chrono::microseconds spinTime() {
+  static const std::chrono::microseconds spin = [] {
+    if (const char* v = std::getenv("NVENC_WORKER_SPIN_US")) return std::chrono::microseconds(std::strtoul(v, nullptr, 10));
+    return std::chrono::microseconds(std::thread::hardware_concurrency() >= 4 ? 50 : 0);
+  }();
+  return spin;
+}
+}  // namespace
+
 void EncoderWorker::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
+    if (jobs_.empty() && !stopping_ && spinTime().count() > 0) {
+      lock.unlock();
+      const auto until = std::chrono::steady_clock::now() + spinTime();
+      while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      lock.lock();
+    }
     wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
     if (jobs_.empty()) break;  // stopping, nothing left
     std::function<void()> job = std::move(jobs_.front());
     jobs_.pop_front();
+    queued_.store(jobs_.size(), std::memory_order_release);
     busy_ = true;
     lock.unlock();
     job();

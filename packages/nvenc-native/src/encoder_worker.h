@@ -2,6 +2,7 @@
 // The thread an Encoder's async calls run on. One per encoder (started on first use) rather than
 // libuv's shared pool: calls run strictly in submission order, a slow encoder cannot starve
 // other addons' pool work, and NVENC's blocking nvEncLockBitstream never touches the event loop.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -28,6 +29,7 @@ class EncoderWorker {
   std::condition_variable wake_;
   std::condition_variable idle_;
   std::deque<std::function<void()>> jobs_;
+  std::atomic<size_t> queued_{0};  // jobs_.size(), readable without the mutex (the spin below)
   bool busy_ = false;
   bool stopping_ = false;
   std::thread thread_;

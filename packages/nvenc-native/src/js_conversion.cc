@@ -1,6 +1,7 @@
 #include "js_conversion.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace nvenc {
 
@@ -157,6 +158,45 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   s.extraOutputDelay = o.uint32("extraOutputDelay");
   s.repeatSpsPps = o.boolean("repeatSpsPps");
   s.zeroReorderDelay = o.boolean("zeroReorderDelay");
+  // The encoder controls are optional by meaning: absent, the control is off (one slice per
+  // picture, no AQ, no lookahead, ...), which is what the session did before they existed, so
+  // callers that predate them keep working. @nvenc-ts/nvenc always passes every one.
+  if (o.has("intraRefresh")) {
+    Fields ir = o.object("intraRefresh");
+    s.intraRefreshPeriod = ir.uint32("period");
+    s.intraRefreshCount = ir.uint32("count");
+  }
+  s.sliceMode = SliceMode::Count;
+  s.sliceValue = 1;
+  if (o.has("slices")) {
+    Fields slices = o.object("slices");
+    s.sliceMode = slices.pick<SliceMode>("mode", {{"count", SliceMode::Count},
+                                                   {"maxBytes", SliceMode::MaxBytes},
+                                                   {"macroblocks", SliceMode::Macroblocks},
+                                                   {"rows", SliceMode::Rows}});
+    s.sliceValue = slices.uint32("value");
+  }
+  if (o.has("spatialAq")) s.spatialAq = o.boolean("spatialAq");
+  if (o.has("aqStrength")) s.aqStrength = o.uint32("aqStrength");
+  if (o.has("temporalAq")) s.temporalAq = o.boolean("temporalAq");
+  if (o.has("lookahead")) s.lookahead = o.uint32("lookahead");
+  if ((s.hasMultipass = o.has("multipass")))
+    s.multipass = o.pick<Multipass>("multipass", {{"disabled", Multipass::Disabled},
+                                                  {"quarter-resolution", Multipass::QuarterResolution},
+                                                  {"full-resolution", Multipass::FullResolution}});
+  if (o.has("weightedPrediction")) s.weightedPrediction = o.boolean("weightedPrediction");
+  if (o.has("bFrameRefMode"))
+    s.bFrameRefMode = o.pick<BFrameRefMode>(
+        "bFrameRefMode", {{"disabled", BFrameRefMode::Disabled}, {"each", BFrameRefMode::Each}, {"middle", BFrameRefMode::Middle}});
+  if (o.has("maxReferenceFrames")) s.maxReferenceFrames = o.uint32("maxReferenceFrames");
+  if (o.has("qpMap"))
+    s.qpMap = o.pick<QpMapMode>("qpMap", {{"off", QpMapMode::Off}, {"delta", QpMapMode::Delta}, {"emphasis", QpMapMode::Emphasis}});
+  if (o.has("longTermReferences")) s.longTermReferences = o.uint32("longTermReferences");
+  // Optional by meaning: absent, NVENC uses its own streams.
+  if (o.has("cudaStream")) {
+    s.hasCudaStream = true;
+    s.cudaStream = reinterpret_cast<CUstream>(bigintValue(object.Get("cudaStream"), "cudaStream"));
+  }
   s.hostUpload = o.pick<HostUpload>("hostUpload",
                                     {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
   return s;
@@ -263,6 +303,30 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
       meta.sei.push_back(std::move(msg));
     }
   }
+  if (has(o, "startIntraRefresh")) {
+    if (!o.Get("startIntraRefresh").IsNumber()) throw bad("startIntraRefresh must be a number");
+    meta.startIntraRefresh = o.Get("startIntraRefresh").As<Napi::Number>().Uint32Value();
+  }
+  if (has(o, "ltr")) {
+    if (!o.Get("ltr").IsObject()) throw bad("ltr must be { mark?, use? }");
+    Napi::Object ltr = o.Get("ltr").As<Napi::Object>();
+    if (has(ltr, "mark")) {
+      if (!ltr.Get("mark").IsNumber()) throw bad("ltr.mark must be a number");
+      meta.ltrMark = true;
+      meta.ltrMarkSlot = ltr.Get("mark").As<Napi::Number>().Uint32Value();
+    }
+    if (has(ltr, "use")) {
+      if (!ltr.Get("use").IsNumber()) throw bad("ltr.use must be a bitmap number");
+      meta.ltrUseBitmap = ltr.Get("use").As<Napi::Number>().Uint32Value();
+    }
+  }
+  if (has(o, "qpMap")) {
+    Napi::Value m = o.Get("qpMap");
+    if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_int8_array) throw bad("qpMap must be an Int8Array");
+    Napi::TypedArray t = m.As<Napi::TypedArray>();
+    const int8_t* v = reinterpret_cast<const int8_t*>(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+    meta.qpMap.assign(v, v + t.ElementLength());
+  }
   return meta;
 }
 
@@ -270,6 +334,41 @@ EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info) {
   EncodeArguments args;
   args.frame = parseFrame(info[0]);
   args.meta = parseEncodeOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
+  return args;
+}
+
+EncodeArguments parseFrameArguments(const Napi::CallbackInfo& info) {
+  EncodeArguments args;
+  FrameInput& in = args.frame;
+  Napi::Value input = info[0];
+  if (input.IsBigInt()) {
+    bool lossless = true;
+    in.device = true;
+    in.ptr = input.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw invalidFrame("devicePtr must be a bigint in [1, 2^64)");
+  } else if (input.IsTypedArray()) {
+    Napi::TypedArray t = input.As<Napi::TypedArray>();
+    in.data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    in.bytes = t.ByteLength();
+    in.holder = t;
+  } else {
+    throw invalidFrame("encodeFrame needs a device pointer (bigint) or host pixels (TypedArray)");
+  }
+  if (info[1].IsNumber()) {
+    double d = info[1].As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d != std::floor(d) || d > 1e9) throw invalidFrame("pitch must be a non-negative integer");
+    in.pitch = static_cast<size_t>(d);
+  }
+  FrameMeta& meta = args.meta;
+  if (info[2].IsNumber()) {
+    meta.hasSeq = true;
+    meta.seq = info[2].As<Napi::Number>().DoubleValue();
+  }
+  if (info[3].IsNumber()) {
+    meta.hasTimestamp = true;
+    meta.timestamp = info[3].As<Napi::Number>().DoubleValue();
+  }
+  meta.forceKeyframe = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
   return args;
 }
 
@@ -285,21 +384,51 @@ uint8_t* JsPacketMemory::allocate(size_t bytes, size_t& handle) {
   return buffers_.back().Data();
 }
 
+const char* const kPictureTypes[6] = {"idr", "i", "p", "b", "bi", "unknown"};
+
+namespace {
+Napi::Buffer<uint8_t> packetData(Napi::Env env, Packet& p, const JsPacketMemory* memory) {
+  if (memory && p.memory != Packet::kInData) return memory->buffer(p.memory);
+  if (p.data.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  return Napi::Buffer<uint8_t>::Copy(env, p.data.data(), p.data.size());
+}
+}  // namespace
+
+Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory, Napi::Float64Array results) {
+  if (packets.empty()) return env.Null();
+  if (results.ElementLength() < packets.size() * kPacketFields) return packetsToJs(env, packets, memory);
+  double* out = results.Data();
+  for (size_t i = 0; i < packets.size(); ++i) {
+    const Packet& p = packets[i];
+    double type = 5;
+    for (size_t k = 0; k < 6; ++k)
+      if (std::strcmp(p.pictureType, kPictureTypes[k]) == 0) type = static_cast<double>(k);
+    double* f = out + i * kPacketFields;
+    f[0] = p.keyframe ? 1 : 0;
+    f[1] = type;
+    f[2] = p.seq;
+    f[3] = p.timestamp;
+    f[4] = p.frameIndex;
+    f[5] = p.slices;
+  }
+  if (packets.size() == 1) return packetData(env, packets[0], memory);
+  Napi::Array list = Napi::Array::New(env, packets.size());
+  for (size_t i = 0; i < packets.size(); ++i) list.Set(static_cast<uint32_t>(i), packetData(env, packets[i], memory));
+  return list;
+}
+
 Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory) {
   Napi::Array out = Napi::Array::New(env, packets.size());
   for (size_t i = 0; i < packets.size(); ++i) {
     Packet& p = packets[i];
     Napi::Object o = Napi::Object::New(env);
-    Napi::Buffer<uint8_t> data;
-    if (memory && p.memory != Packet::kInData) data = memory->buffer(p.memory);
-    else if (p.data.empty()) data = Napi::Buffer<uint8_t>::New(env, 0);
-    else data = Napi::Buffer<uint8_t>::Copy(env, p.data.data(), p.data.size());
-    o.Set("data", data);
+    o.Set("data", packetData(env, p, memory));
     o.Set("keyframe", p.keyframe);
     o.Set("pictureType", p.pictureType);
     o.Set("seq", p.seq);
     o.Set("timestamp", p.timestamp);
     o.Set("frameIndex", p.frameIndex);
+    o.Set("slices", p.slices);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

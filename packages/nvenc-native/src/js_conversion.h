@@ -43,6 +43,12 @@ struct EncodeArguments {
   FrameMeta meta;
 };
 EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info);
+// encodeFrame(input, pitch, seq, timestamp, forceKeyframe, ...) arguments: the frame as scalars
+// that @nvenc-ts/nvenc already validated (input: a bigint device pointer or a TypedArray of host
+// pixels; pitch 0 = tight; seq/timestamp: a number or undefined). Reading no properties is what
+// makes this the per-frame fast path: each property read or write through Node-API costs about
+// as much as the whole session's bookkeeping for a frame.
+EncodeArguments parseFrameArguments(const Napi::CallbackInfo& info);
 
 // Hands out JS-owned Buffers so a synchronous call copies each packet once (see PacketMemory).
 class JsPacketMemory : public PacketMemory {
@@ -58,5 +64,13 @@ class JsPacketMemory : public PacketMemory {
 
 // Packets as JS objects { data, keyframe, pictureType, seq, timestamp, frameIndex }.
 Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory = nullptr);
+
+// Fields of one packet in encodeFrame's results array, in this order.
+constexpr size_t kPacketFields = 6;  // keyframe (0/1), picture type (index in kPictureTypes), seq, timestamp, frameIndex, slices
+extern const char* const kPictureTypes[6];  // 'idr', 'i', 'p', 'b', 'bi', 'unknown' (types.ts PictureType)
+// encodeFrame's result: packet i's fields into results[kPacketFields*i ...], and as the value
+// null (no packet), the packet's Buffer (one), or an array of Buffers. When `results` is too small
+// for the packets, the value is packetsToJs()'s array of packet objects instead.
+Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory, Napi::Float64Array results);
 
 }  // namespace nvenc

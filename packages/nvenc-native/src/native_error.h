@@ -12,7 +12,7 @@ class NativeError : public std::runtime_error {
  public:
   // code: an NVENC status name (NV_ENC_ERR_*), a CUDA error name (CUDA_ERROR_*) or one of the
   // addon's own: DRIVER_NOT_FOUND, NVENC_LIBRARY_NOT_FOUND, ABI_UNSUPPORTED, INVALID_FRAME,
-  // INVALID_OPTION, ENCODER_CLOSED.
+  // INVALID_OPTION, CAPABILITY_UNSUPPORTED, ENCODER_CLOSED.
   // option: for INVALID_OPTION, the option's name as the caller spelled it (e.g. "qp.b").
   NativeError(std::string code, const std::string& message, int status = 0, std::string phase = {},
               std::string option = {})
@@ -26,6 +26,12 @@ class NativeError : public std::runtime_error {
   int status() const { return status_; }
   const std::string& phase() const { return phase_; }
   const std::string& option() const { return option_; }
+  // CAPABILITY_UNSUPPORTED: the capability (getCapabilities() name) that said no.
+  const std::string& capability() const { return capability_; }
+  NativeError& withCapability(std::string name) {
+    capability_ = std::move(name);
+    return *this;
+  }
 
   Napi::Error toJs(Napi::Env env) const {
     Napi::Error e = Napi::Error::New(env, what());
@@ -33,6 +39,7 @@ class NativeError : public std::runtime_error {
     if (status_ != 0) e.Set("status", static_cast<double>(status_));
     if (!phase_.empty()) e.Set("phase", phase_);
     if (!option_.empty()) e.Set("option", option_);
+    if (!capability_.empty()) e.Set("capability", capability_);
     return e;
   }
 
@@ -41,6 +48,7 @@ class NativeError : public std::runtime_error {
   int status_;
   std::string phase_;
   std::string option_;
+  std::string capability_;
 };
 
 }  // namespace nvenc

@@ -32,7 +32,9 @@ test('staged and direct uploads of pageable NV12 frames give identical bitstream
 });
 
 test('staged upload honours a padded source pitch (BGRA, more chunks than rows per chunk)', { skip }, () => {
-  const w = 720, h = 400, pitch = w * 4 + 64;
+  const w = 720,
+    h = 400,
+    pitch = w * 4 + 64;
   const frames = Array.from({ length: 4 }, (_, i) => ({ data: bgraFrame(w, h, i, pitch), pitch }));
   const tight = Array.from({ length: 4 }, (_, i) => ({ data: bgraFrame(w, h, i) }));
   const extra = { width: w, height: h, inputFormat: 'bgra' };

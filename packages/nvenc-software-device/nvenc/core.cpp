@@ -297,7 +297,11 @@ static Status validateControls(Session* s, const EncodeConfig& c) {
   switch (rc.qpMapMode) {
     case 0: break;
     case 1: return unsupported("emphasis level maps are not supported (NV_ENC_CAPS_SUPPORT_EMPHASIS_LEVEL_MAP = 0)");
-    case 2: if (c.codec != Codec::H264) return unsupported("QP delta maps are supported for H.264 only by the software device"); break;
+    case 2:
+      if (c.codec != Codec::H264) return unsupported("QP delta maps are supported for H.264 only by the software device");
+      // x264 drops per-macroblock offsets in constant-QP mode (it turns AQ off there).
+      if (rc.mode == RC_CONSTQP || c.lossless) return unsupported("QP delta maps with constant QP: the software device applies them through x264's rate control, use CBR or VBR");
+      break;
     default: return unsupported("qpMapMode " + std::to_string(rc.qpMapMode) + " is not supported (NV_ENC_QP_MAP is not supported by NVENC either)");
   }
   if (c.codec != Codec::AV1 && c.sliceModeData > 0) {

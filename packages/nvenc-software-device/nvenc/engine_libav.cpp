@@ -292,7 +292,9 @@ class LibavEngine : public Engine {
         pt = sd[4];
       }
       bool key = pkt_->flags & AV_PKT_FLAG_KEY;
-      if (key) p.picType = PIC_IDR;
+      // x264/x265 flag the first picture of an intra refresh wave as a key frame too, but it is
+      // a P picture (a recovery point), not an IDR.
+      if (key && pt != AV_PICTURE_TYPE_P && pt != AV_PICTURE_TYPE_B) p.picType = PIC_IDR;
       else if (pt == AV_PICTURE_TYPE_I) p.picType = PIC_I;
       else if (pt == AV_PICTURE_TYPE_B) p.picType = PIC_B;
       else p.picType = PIC_P;

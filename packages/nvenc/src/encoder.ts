@@ -6,8 +6,8 @@ import { codecString } from './codec-string.js';
 import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError, InvalidOptionError } from './errors.js';
 import { frameLayout, normaliseFrame } from './frame.js';
 import { loadBinary } from './native-binary.js';
-import type { NativeEncoder } from './native-types.js';
-import { resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNativeOptions } from './options.js';
+import type { NativeEncodeOptions, NativeEncoder } from './native-types.js';
+import { qpMapLength, resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNativeOptions } from './options.js';
 import { inspect } from './probe.js';
 import type {
   Codec,
@@ -21,6 +21,7 @@ import type {
   FrameLayout,
   FrameTimings,
   Packet,
+  PictureType,
   ReconfigureOptions,
   ResolvedEncoderOptions,
 } from './types.js';
@@ -28,8 +29,9 @@ import type {
 export type { EncoderInfo, Packet };
 
 /**
- * Runs a native call and turns its failure, thrown or rejected, into the typed error: the one
- * place NvencEncoder maps native errors (typed errors raised on the way pass through unchanged).
+ * Runs a native call and turns its failure, thrown or rejected, into the typed error (typed
+ * errors raised on the way pass through unchanged). encode() and encodeAsync() call fromNative
+ * themselves with the same arguments: two closures per frame are measurable there.
  */
 function withTypedErrors<T>(gpuName: string | undefined, call: () => T): T {
   const typed = (err: unknown): never => {
@@ -43,8 +45,20 @@ function withTypedErrors<T>(gpuName: string | undefined, call: () => T): T {
   }
 }
 
+/** Index → name of the picture type codes encodeFrame writes (the binding's kPictureTypes). */
+const PICTURE_TYPES: readonly PictureType[] = ['idr', 'i', 'p', 'b', 'bi', 'unknown'];
+/** Fields per packet in #results: keyframe, picture type, seq, timestamp, frameIndex, slices. */
+const PACKET_FIELDS = 6;
+
+/** Whether per-frame options fit encodeFrame's scalars (seq, timestamp, forceKeyframe); the rest take encode(). */
+function fastPathOptions(meta: NativeEncodeOptions): boolean {
+  return meta.sei === undefined && meta.startIntraRefresh === undefined && meta.ltr === undefined && meta.qpMap === undefined;
+}
+
 /** One NVENC encode session: frames in, Annex B packets out. Close it (or `using`) to free the session. */
 export class NvencEncoder implements Disposable {
+  /** Where encodeFrame writes each packet's fields: room for 64 packets a call (more fall back to objects). */
+  readonly #results = new Float64Array(64 * PACKET_FIELDS);
   #native: NativeEncoder | null;
   #options: ResolvedEncoderOptions;
   #layout: FrameLayout;
@@ -162,10 +176,33 @@ export class NvencEncoder implements Disposable {
    * ```
    */
   encode(frame: Frame, options?: EncodeOptions): Packet[] {
-    return this.#call((native) => {
+    // The per-frame path: no closures, the frame checked once (here), handed to the binding as
+    // scalars, and the packets' fields read back from #results (docs/benchmarks.md, overhead).
+    const native = this.#native;
+    if (native === null) throw new EncoderClosedError();
+    try {
       const input = normaliseFrame(frame, this.#layout);
-      const meta = resolveEncodeOptions(options);
-      return meta === undefined ? native.encode(input) : native.encode(input, meta);
+      const pixels = 'devicePtr' in input ? input.devicePtr : input.data;
+      if (options === undefined) return this.#packets(native.encodeFrame(pixels, input.pitch, undefined, undefined, false, this.#results));
+      const meta = resolveEncodeOptions(options, this.#options)!;
+      if (!fastPathOptions(meta)) return native.encode(input, meta);
+      return this.#packets(native.encodeFrame(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true, this.#results));
+    } catch (err) {
+      throw fromNative(err, { gpuName: this.#gpuName });
+    }
+  }
+
+  /** Packets from encodeFrame's value and the fields it wrote into #results. */
+  #packets(value: Buffer | Buffer[] | Packet[] | null): Packet[] {
+    if (value === null) return [];
+    const r = this.#results;
+    if (!Array.isArray(value)) {
+      return [{ data: value, keyframe: r[0] === 1, pictureType: PICTURE_TYPES[r[1]!]!, seq: r[2]!, timestamp: r[3]!, frameIndex: r[4]!, slices: r[5]! }];
+    }
+    if (value.length > 0 && !Buffer.isBuffer(value[0])) return value as Packet[]; // more packets than #results holds
+    return (value as Buffer[]).map((data, i) => {
+      const f = i * PACKET_FIELDS;
+      return { data, keyframe: r[f] === 1, pictureType: PICTURE_TYPES[r[f + 1]!]!, seq: r[f + 2]!, timestamp: r[f + 3]!, frameIndex: r[f + 4]!, slices: r[f + 5]! };
     });
   }
 
@@ -180,12 +217,46 @@ export class NvencEncoder implements Disposable {
    * const packets = await enc.encodeAsync(frame, { seq: n });
    * ```
    */
-  async encodeAsync(frame: Frame, options?: EncodeOptions): Promise<Packet[]> {
-    return this.#call((native) => {
+  encodeAsync(frame: Frame, options?: EncodeOptions): Promise<Packet[]> {
+    const native = this.#native;
+    if (native === null) return Promise.reject(new EncoderClosedError());
+    let pending: Promise<Packet[]>;
+    try {
       const input = normaliseFrame(frame, this.#layout);
-      const meta = resolveEncodeOptions(options);
-      return meta === undefined ? native.encodeAsync(input) : native.encodeAsync(input, meta);
-    });
+      const pixels = 'devicePtr' in input ? input.devicePtr : input.data;
+      const meta = resolveEncodeOptions(options, this.#options);
+      if (meta === undefined) pending = native.encodeFrameAsync(pixels, input.pitch, undefined, undefined, false);
+      else if (!fastPathOptions(meta)) pending = native.encodeAsync(input, meta);
+      else pending = native.encodeFrameAsync(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true);
+    } catch (err) {
+      return Promise.reject(fromNative(err, { gpuName: this.#gpuName }));
+    }
+    return pending.catch(this.#typed);
+  }
+
+  /** Rejection handler of encodeAsync: one function per encoder, not one per call. */
+  readonly #typed = (err: unknown): never => {
+    throw fromNative(err, { gpuName: this.#gpuName });
+  };
+
+  /**
+   * Loss recovery: tells NVENC that the pictures encoded with these `timestamp`s (the values
+   * passed to encode()) never arrived (`nvEncInvalidateRefFrames`), so later pictures do not
+   * reference them. Returns how many of the timestamps were still known to the encoder (its
+   * last 64 pictures); unknown ones are ignored, as NVENC ignores pictures no longer in its DPB.
+   * Checked against caps `supportRefPicInvalidation`.
+   */
+  invalidateReferences(timestamps: readonly number[]): number {
+    const list: unknown = timestamps;
+    if (!Array.isArray(list) || list.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
+      throw new InvalidOptionError('Invalid argument to invalidateReferences: expected an array of finite timestamps', { option: 'timestamps' });
+    }
+    return this.#call((native) => native.invalidateReferences(list.slice() as number[]));
+  }
+
+  /** Entries a per-frame `qpMap` must have: one per 16×16 macroblock, ceil(w/16) × ceil(h/16). */
+  get qpMapLength(): number {
+    return qpMapLength(this.#options.width, this.#options.height);
   }
 
   /**

@@ -35,6 +35,7 @@ export type NvencPackageErrorCode =
   | 'SESSION_LIMIT'
   | 'INVALID_FRAME'
   | 'INVALID_OPTION'
+  | 'CAPABILITY_UNSUPPORTED'
   | 'ENCODER_CLOSED'
   | 'BINARY_NOT_FOUND'
   | 'UNSUPPORTED_PLATFORM'
@@ -159,6 +160,20 @@ export class InvalidOptionError extends NvencError {
   }
 }
 
+/**
+ * The device's capabilities (`nvEncGetEncodeCaps`, asked before the session is initialised) say
+ * it cannot do what an option asks, e.g. intra refresh on a GPU without it. An
+ * `InvalidOptionError`, so existing handlers still catch it.
+ */
+export class CapabilityError extends InvalidOptionError {
+  /** The capability, named as in `getCapabilities()` (e.g. `supportIntraRefresh`). */
+  readonly capability: string;
+  constructor(message: string, capability: string, options?: SubclassOptions & { option?: string }) {
+    super(message, withCode(options, 'CAPABILITY_UNSUPPORTED'));
+    this.capability = capability;
+  }
+}
+
 /** The encoder was used after `close()`. */
 export class EncoderClosedError extends NvencError {
   constructor(message = 'The encoder is closed; create a new NvencEncoder', options?: SubclassOptions) {
@@ -198,11 +213,13 @@ export interface NativeErrorLike {
   phase?: unknown;
   /** INVALID_OPTION from the binding: the field it names (e.g. 'qp.b'). */
   option?: unknown;
+  /** CAPABILITY_UNSUPPORTED from the binding: the capability's getCapabilities() name. */
+  capability?: unknown;
 }
 
 const PACKAGE_CODES: ReadonlySet<string> = new Set<NvencPackageErrorCode>([
   'DRIVER_NOT_FOUND', 'NVENC_LIBRARY_NOT_FOUND', 'SOFTWARE_DEVICE_NOT_BUILT', 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', 'ABI_UNSUPPORTED',
-  'SESSION_LIMIT', 'INVALID_FRAME', 'INVALID_OPTION', 'ENCODER_CLOSED', 'BINARY_NOT_FOUND', 'UNSUPPORTED_PLATFORM',
+  'SESSION_LIMIT', 'INVALID_FRAME', 'INVALID_OPTION', 'CAPABILITY_UNSUPPORTED', 'ENCODER_CLOSED', 'BINARY_NOT_FOUND', 'UNSUPPORTED_PLATFORM',
   'NO_PARAMETER_SETS', 'MALFORMED_BITSTREAM', 'NATIVE_ERROR',
 ]);
 
@@ -272,6 +289,8 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
       return phase === 'open' ? new SessionLimitError(message, base) : new NvencError(message, base);
     case 'INVALID_FRAME':
       return new InvalidFrameError(message, base);
+    case 'CAPABILITY_UNSUPPORTED':
+      return new CapabilityError(message, typeof err.capability === 'string' ? err.capability : 'unknown', typeof err.option === 'string' ? { ...base, option: err.option } : base);
     case 'INVALID_OPTION':
     case 'NV_ENC_ERR_UNSUPPORTED_PARAM':
       return new InvalidOptionError(message, typeof err.option === 'string' ? { ...base, option: err.option } : base);
@@ -359,6 +378,11 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
     className: 'InvalidOptionError',
     meaning: 'An option is out of range, of the wrong type, or not supported by the device.',
     fix: 'The message names the option, the value and what is allowed.',
+  },
+  CAPABILITY_UNSUPPORTED: {
+    className: 'CapabilityError',
+    meaning: 'The device\'s capabilities (nvEncGetEncodeCaps) say it cannot do what an option asks (intra refresh, lookahead, temporal AQ, weighted prediction, B-frame references, byte-limited slices, LTR, emphasis maps, multiple references). Checked before the session is initialised.',
+    fix: 'The error names the option and the capability (`error.capability`, as in getCapabilities()); turn the option off or pick a GPU whose capabilities include it.',
   },
   NV_ENC_ERR_UNSUPPORTED_PARAM: {
     className: 'InvalidOptionError',

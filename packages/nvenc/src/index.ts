@@ -25,6 +25,12 @@ export type {
   PictureType,
   FrameTimings,
   EncoderInfo,
+  Multipass,
+  BFrameRefMode,
+  QpMapMode,
+  SlicesOption,
+  SliceMode,
+  IntraRefreshOptions,
   NvencCapabilities,
 } from './types.js';
 export { NvencEncoder } from './encoder.js';
@@ -57,6 +63,7 @@ export {
   SessionLimitError,
   InvalidFrameError,
   InvalidOptionError,
+  CapabilityError,
   EncoderClosedError,
   BinaryNotFoundError,
   UnsupportedPlatformError,
@@ -88,6 +95,10 @@ export {
   PROFILES,
   RATE_CONTROLS,
   INPUT_FORMATS,
+  MULTIPASS_MODES,
+  BFRAME_REF_MODES,
+  QP_MAP_MODES,
+  qpMapLength,
   HOST_UPLOADS,
 } from './options.js';
 export { frameLayout } from './frame.js';

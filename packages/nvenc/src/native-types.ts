@@ -75,6 +75,10 @@ export interface NativeEncodeOptions {
   seq?: number;
   timestamp?: number;
   sei?: { type: number; payload: Uint8Array }[];
+  startIntraRefresh?: number;
+  /** use: bitmap of LTR slots (ltrUseFrameBitmap). */
+  ltr?: { mark?: number; use?: number };
+  qpMap?: Int8Array;
 }
 
 export interface NativeEncoderInfo {
@@ -106,6 +110,27 @@ export interface NativeReconfigureOptions {
 export interface NativeEncoder {
   encode(frame: NativeFrame, options?: NativeEncodeOptions): Packet[];
   encodeAsync(frame: NativeFrame, options?: NativeEncodeOptions): Promise<Packet[]>;
+  /**
+   * The per-frame fast path (BINDING.md): the frame as scalars (already validated), each packet's
+   * fields written into `results` (keyframe 0/1, picture type index, seq, timestamp, frameIndex),
+   * the packets' data as the value: null, one Buffer, an array of Buffers, or (when `results`
+   * is too small) an array of packet objects.
+   */
+  encodeFrame(
+    input: bigint | ArrayBufferView,
+    pitch: number | undefined,
+    seq: number | undefined,
+    timestamp: number | undefined,
+    forceKeyframe: boolean,
+    results: Float64Array,
+  ): Buffer | Buffer[] | Packet[] | null;
+  encodeFrameAsync(
+    input: bigint | ArrayBufferView,
+    pitch: number | undefined,
+    seq: number | undefined,
+    timestamp: number | undefined,
+    forceKeyframe: boolean,
+  ): Promise<Packet[]>;
   flush(): Packet[];
   flushAsync(): Promise<Packet[]>;
   reconfigure(options: NativeReconfigureOptions): void;
@@ -113,6 +138,8 @@ export interface NativeEncoder {
   sequenceHeaders(): Buffer;
   allocateHostFrame(): Buffer;
   releaseDevicePointer(ptr: bigint): boolean;
+  /** nvEncInvalidateRefFrames for each caller timestamp still known; returns how many were. */
+  invalidateReferences(timestamps: number[]): number;
   info(): NativeEncoderInfo;
   lastFrameTimings(): FrameTimings;
   /** Benchmark support: encodes `frame` `count` times from C++ on this session; µs per call. */

@@ -7,8 +7,12 @@ import { deviceTarget } from './device.js';
 import { InvalidOptionError } from './errors.js';
 import type { NativeEncoderOptions, NativeReconfigureOptions, NativeEncodeOptions } from './native-types.js';
 import type {
+  BFrameRefMode,
   Codec,
   ColourOptions,
+  Multipass,
+  QpMapMode,
+  SliceMode,
   EncodeOptions,
   EncoderOptions,
   InputFormat,
@@ -79,7 +83,27 @@ export const MATRIX_COEFFICIENTS: Readonly<Record<MatrixName, number>> = Object.
   bt2020: 9,
 });
 
+/** Values of the `multipass` option. */
+export const MULTIPASS_MODES: readonly Multipass[] = ['disabled', 'quarter-resolution', 'full-resolution'];
+/** Values of the `bFrameRefMode` option. */
+export const BFRAME_REF_MODES: readonly BFrameRefMode[] = ['disabled', 'each', 'middle'];
+/** Values of the `qpMap` option. */
+export const QP_MAP_MODES: readonly QpMapMode[] = ['off', 'delta', 'emphasis'];
+
 const MAX_DIMENSION = 16384;
+// Encoder controls: NVENC's own limits (aqStrength is a 4-bit field; lookahead and reference
+// counts as the NVENC API documents them); what a GPU supports is asked from its caps natively.
+const MAX_SLICES = 256;
+const SLICE_BYTES = { min: 64, max: 1 << 20 };
+const MAX_AQ_STRENGTH = 15;
+const MAX_LOOKAHEAD = 32;
+const MAX_REFERENCE_FRAMES = 16;
+const MAX_LTR_FRAMES = 8;
+const MAX_INTRA_REFRESH_PICTURES = 1024;
+const QP_DELTA_LIMIT = 51;
+const MAX_EMPHASIS_LEVEL = 5;
+/** Macroblock edge of `qpMap` entries (H.264). */
+const QP_MAP_BLOCK = 16;
 const MAX_EXTRA_OUTPUT_DELAY = 16;
 const MAX_B_FRAMES = 4;
 const REFERENCE_AREA = 1920 * 1080;
@@ -222,7 +246,9 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const known = new Set([
     'width', 'height', 'codec', 'preset', 'tuning', 'profile', 'rateControl', 'bitrate', 'maxBitrate',
     'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
-    'repeatSpsPps', 'zeroReorderDelay', 'hostUpload', 'device', 'abi',
+    'repeatSpsPps', 'zeroReorderDelay', 'intraRefresh', 'slices', 'spatialAq', 'temporalAq', 'lookahead',
+    'multipass', 'weightedPrediction', 'bFrameRefMode', 'maxReferenceFrames', 'qpMap', 'longTermReferences',
+    'cudaStream', 'hostUpload', 'device', 'abi',
   ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
@@ -262,6 +288,7 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
 
   const fps = fpsToRational('fps', o.fps ?? 30);
   const bitrate = o.bitrate === undefined ? defaultBitrate(width, height) : bitrateOption('bitrate', o.bitrate);
+  const bFrames = integer('bFrames', o.bFrames, 0, MAX_B_FRAMES, 0);
   const resolved: ResolvedEncoderOptions = {
     width,
     height,
@@ -276,11 +303,12 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     fps: fps.num / fps.den,
     gop: frameCount('gop', o.gop, INFINITE_GOP),
     idrPeriod: 0,
-    bFrames: integer('bFrames', o.bFrames, 0, MAX_B_FRAMES, 0),
+    bFrames,
     inputFormat,
     extraOutputDelay: integer('extraOutputDelay', o.extraOutputDelay, 0, MAX_EXTRA_OUTPUT_DELAY, 0),
     repeatSpsPps: boolean('repeatSpsPps', o.repeatSpsPps, true),
     zeroReorderDelay: false,
+    ...resolveControls(o, codec, bFrames),
     hostUpload: oneOf('hostUpload', o.hostUpload, HOST_UPLOADS, 'auto'),
     device: o.device ?? 'auto',
   };
@@ -326,6 +354,87 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   return resolved;
 }
 
+/** The encoder controls streamers use (intra refresh, slices, AQ, lookahead, ...), into `resolved`. */
+type Controls = Pick<
+  ResolvedEncoderOptions,
+  | 'intraRefresh' | 'slices' | 'spatialAq' | 'aqStrength' | 'temporalAq' | 'lookahead' | 'multipass'
+  | 'weightedPrediction' | 'bFrameRefMode' | 'maxReferenceFrames' | 'qpMap' | 'longTermReferences' | 'cudaStream'
+>;
+
+function resolveControls(o: EncoderOptions, codec: Codec, bFrames: number): Controls {
+  const resolved: Controls = {
+    slices: resolveSlices(o.slices),
+    spatialAq: false,
+    aqStrength: 0,
+    temporalAq: boolean('temporalAq', o.temporalAq, false),
+    lookahead: integer('lookahead', o.lookahead, 0, MAX_LOOKAHEAD, 0),
+    weightedPrediction: boolean('weightedPrediction', o.weightedPrediction, false),
+    bFrameRefMode: oneOf('bFrameRefMode', o.bFrameRefMode, BFRAME_REF_MODES, 'disabled'),
+    maxReferenceFrames: integer('maxReferenceFrames', o.maxReferenceFrames, 0, MAX_REFERENCE_FRAMES, 0),
+    qpMap: oneOf('qpMap', o.qpMap, QP_MAP_MODES, 'off'),
+    longTermReferences: integer('longTermReferences', o.longTermReferences, 0, MAX_LTR_FRAMES, 0),
+  };
+  const notAv1 = (option: string, value: unknown) => {
+    if (codec === 'av1') throw invalid(option, value, "off for codec 'av1' (this control is wired for H.264 and HEVC only)");
+  };
+  if (o.intraRefresh !== undefined && o.intraRefresh !== false) {
+    const ir = o.intraRefresh as unknown;
+    if (typeof ir !== 'object' || ir === null) throw invalid('intraRefresh', ir, '{ period, count } or false');
+    notAv1('intraRefresh', ir);
+    const period = integer('intraRefresh.period', (ir as { period?: unknown }).period, 2, MAX_INTRA_REFRESH_PICTURES);
+    const count = integer('intraRefresh.count', (ir as { count?: unknown }).count, 1, period - 1);
+    if (bFrames > 0) throw invalid('intraRefresh', ir, 'off with bFrames > 0 (NVENC ignores intra refresh when the GOP has B-frames)');
+    resolved.intraRefresh = { period, count };
+  }
+  if (resolved.slices.mode !== 'count' || resolved.slices.value !== 1) notAv1('slices', o.slices);
+  const aq = o.spatialAq;
+  if (aq === undefined || typeof aq === 'boolean') {
+    resolved.spatialAq = aq ?? false;
+    resolved.aqStrength = 0;
+  } else if (typeof aq === 'object' && aq !== null) {
+    resolved.spatialAq = true;
+    resolved.aqStrength = integer('spatialAq.strength', aq.strength, 1, MAX_AQ_STRENGTH);
+  } else {
+    throw invalid('spatialAq', aq, `true, false or { strength: 1–${MAX_AQ_STRENGTH} }`);
+  }
+  if (o.multipass !== undefined) resolved.multipass = oneOf('multipass', o.multipass, MULTIPASS_MODES, 'disabled');
+  if (resolved.weightedPrediction && bFrames > 0) {
+    throw invalid('weightedPrediction', true, 'false with bFrames > 0 (NVENC does not support weighted prediction with B-frames)');
+  }
+  if (resolved.bFrameRefMode !== 'disabled' && bFrames === 0) throw invalid('bFrameRefMode', o.bFrameRefMode, "'disabled' with bFrames: 0 (there are no B-frames to reference)");
+  if (resolved.qpMap !== 'off' && codec !== 'h264') {
+    throw invalid('qpMap', o.qpMap, "'off' for codec '" + codec + "' (HEVC maps are per CTB of a size the driver picks; per-macroblock maps are H.264's)");
+  }
+  if (resolved.longTermReferences > 0) notAv1('longTermReferences', o.longTermReferences);
+  if (resolved.weightedPrediction) notAv1('weightedPrediction', true);
+  if (o.cudaStream !== undefined) {
+    if (typeof o.cudaStream !== 'bigint' || o.cudaStream < 0n || o.cudaStream >= 1n << 64n) throw invalid('cudaStream', o.cudaStream, 'a CUstream handle as a bigint');
+    resolved.cudaStream = o.cudaStream;
+  }
+  return resolved;
+}
+
+function resolveSlices(value: unknown): { mode: SliceMode; value: number } {
+  if (value === undefined) return { mode: 'count', value: 1 };
+  if (typeof value === 'number') return { mode: 'count', value: integer('slices', value, 1, MAX_SLICES) };
+  const allowed = `1–${MAX_SLICES}, { maxBytes: ${SLICE_BYTES.min}–${SLICE_BYTES.max} }, { macroblocks: n } or { rows: n }`;
+  if (typeof value !== 'object' || value === null) throw invalid('slices', value, allowed);
+  const keys = Object.keys(value);
+  if (keys.length !== 1) throw invalid('slices', value, allowed);
+  const v = (value as Record<string, unknown>)[keys[0] as string];
+  switch (keys[0]) {
+    case 'maxBytes': return { mode: 'maxBytes', value: integer('slices.maxBytes', v, SLICE_BYTES.min, SLICE_BYTES.max) };
+    case 'macroblocks': return { mode: 'macroblocks', value: integer('slices.macroblocks', v, 1, (MAX_DIMENSION / 16) ** 2) };
+    case 'rows': return { mode: 'rows', value: integer('slices.rows', v, 1, MAX_DIMENSION / 16) };
+    default: throw invalid('slices', value, allowed);
+  }
+}
+
+/** Entries of a per-frame `qpMap`: one per 16×16 macroblock. */
+export function qpMapLength(width: number, height: number): number {
+  return Math.ceil(width / QP_MAP_BLOCK) * Math.ceil(height / QP_MAP_BLOCK);
+}
+
 /** The native binding's options for resolved options and the device's libraries. */
 export function toNativeOptions(
   resolved: ResolvedEncoderOptions,
@@ -352,8 +461,21 @@ export function toNativeOptions(
     extraOutputDelay: resolved.extraOutputDelay,
     repeatSpsPps: resolved.repeatSpsPps,
     zeroReorderDelay: resolved.zeroReorderDelay,
+    slices: resolved.slices,
+    spatialAq: resolved.spatialAq,
+    aqStrength: resolved.aqStrength,
+    temporalAq: resolved.temporalAq,
+    lookahead: resolved.lookahead,
+    weightedPrediction: resolved.weightedPrediction,
+    bFrameRefMode: resolved.bFrameRefMode,
+    maxReferenceFrames: resolved.maxReferenceFrames,
+    qpMap: resolved.qpMap,
+    longTermReferences: resolved.longTermReferences,
     hostUpload: resolved.hostUpload,
   };
+  if (resolved.intraRefresh !== undefined) native.intraRefresh = resolved.intraRefresh;
+  if (resolved.multipass !== undefined) native.multipass = resolved.multipass;
+  if (resolved.cudaStream !== undefined) native.cudaStream = resolved.cudaStream;
   if (target.cudaContext !== undefined) native.cudaContext = target.cudaContext;
   if (resolved.maxBitrate !== undefined) native.maxBitrate = resolved.maxBitrate;
   if (resolved.vbvBufferSize !== undefined) native.vbvBufferSize = resolved.vbvBufferSize;
@@ -396,8 +518,8 @@ export function resolveReconfigure(current: ResolvedEncoderOptions, options: Rec
   return out;
 }
 
-/** Validates per-frame options. */
-export function resolveEncodeOptions(options: EncodeOptions | undefined): NativeEncodeOptions | undefined {
+/** Validates per-frame options (against the encoder's options where a control needs one). */
+export function resolveEncodeOptions(options: EncodeOptions | undefined, current?: ResolvedEncoderOptions): NativeEncodeOptions | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw invalid('encode options', options, '{ forceKeyframe?, seq?, timestamp?, sei? }');
   const out: NativeEncodeOptions = {};
@@ -415,6 +537,40 @@ export function resolveEncodeOptions(options: EncodeOptions | undefined): Native
       }
       return { type: integer(`sei[${i}].type`, m.type, 0, 255), payload: m.payload };
     });
+  }
+  if (options.startIntraRefresh !== undefined) {
+    out.startIntraRefresh = integer('startIntraRefresh', options.startIntraRefresh, 1, MAX_INTRA_REFRESH_PICTURES);
+    if (current && current.bFrames > 0) throw invalid('startIntraRefresh', options.startIntraRefresh, 'unset with bFrames > 0 (NVENC cannot refresh with B-frames)');
+  }
+  if (options.ltr !== undefined) {
+    const slots = current?.longTermReferences ?? MAX_LTR_FRAMES;
+    if (slots === 0) throw invalid('ltr', options.ltr, 'unset: the encoder was opened with longTermReferences: 0');
+    const ltr = options.ltr as unknown;
+    if (typeof ltr !== 'object' || ltr === null) throw invalid('ltr', ltr, '{ mark?: slot, use?: slot[] }');
+    const { mark, use } = ltr as { mark?: unknown; use?: unknown };
+    const resolvedLtr: { mark?: number; use?: number } = {};
+    if (mark !== undefined) resolvedLtr.mark = integer('ltr.mark', mark, 0, slots - 1);
+    if (use !== undefined) {
+      if (!Array.isArray(use)) throw invalid('ltr.use', use, 'an array of LTR slots');
+      // NVENC takes the slots as a bitmap (ltrUseFrameBitmap).
+      resolvedLtr.use = use.reduce((bits: number, slot: unknown, i) => bits | (1 << integer(`ltr.use[${i}]`, slot, 0, slots - 1)), 0);
+    }
+    out.ltr = resolvedLtr;
+  }
+  if (options.qpMap !== undefined) {
+    const map = options.qpMap as unknown;
+    if (!(map instanceof Int8Array)) throw invalid('qpMap', map, 'an Int8Array with one value per 16×16 macroblock');
+    if (current) {
+      if (current.qpMap === 'off') throw invalid('qpMap', 'Int8Array', "unset: the encoder was opened with qpMap: 'off' (open it with 'delta' or 'emphasis')");
+      const want = qpMapLength(current.width, current.height);
+      if (map.length !== want) {
+        throw invalid('qpMap', `Int8Array(${map.length})`, `${want} values (ceil(${current.width}/16) × ceil(${current.height}/16) macroblocks)`);
+      }
+      const [lo, hi] = current.qpMap === 'delta' ? [-QP_DELTA_LIMIT, QP_DELTA_LIMIT] : [0, MAX_EMPHASIS_LEVEL];
+      const bad = map.findIndex((v) => v < lo || v > hi);
+      if (bad >= 0) throw invalid(`qpMap[${bad}]`, map[bad], `${lo}..${hi} for qpMap '${current.qpMap}'`);
+    }
+    out.qpMap = map;
   }
   return out;
 }

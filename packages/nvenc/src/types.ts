@@ -34,6 +34,42 @@ export type TransferName = 'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' |
 /** Named matrix coefficients (H.273 codes in `MATRIX_COEFFICIENTS`). */
 export type MatrixName = 'rgb' | 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'unspecified';
 
+/** NVENC multipass (`NV_ENC_RC_PARAMS::multiPass`): a first pass per picture before the real one. */
+export type Multipass = 'disabled' | 'quarter-resolution' | 'full-resolution';
+/** Which B-frames other pictures may reference (`useBFramesAsRef`, caps `supportBframeRefMode`). */
+export type BFrameRefMode = 'disabled' | 'each' | 'middle';
+/**
+ * How a per-frame `qpMap` is read (`NV_ENC_RC_PARAMS::qpMapMode`): 'delta' = signed QP offsets
+ * added to rate control's QP; 'emphasis' = emphasis levels (caps `supportEmphasisLevelMap`).
+ */
+export type QpMapMode = 'off' | 'delta' | 'emphasis';
+
+/**
+ * Slices per picture (`sliceMode`/`sliceModeData`): a count, or a limit per slice. Every packet
+ * says how many slices it carries (`Packet.slices`).
+ */
+export type SlicesOption =
+  | number
+  /** Each slice at most this many bytes (MTU-sized packets; caps `supportDynamicSliceMode`). */
+  | { maxBytes: number }
+  /** Each slice at most this many macroblocks (H.264) / CTUs (HEVC). */
+  | { macroblocks: number }
+  /** Each slice at most this many macroblock / CTU rows. */
+  | { rows: number };
+/** Slice mode names of `SlicesOption`, NVENC's sliceMode 3, 1, 0 and 2. */
+export type SliceMode = 'count' | 'maxBytes' | 'macroblocks' | 'rows';
+
+/** The `intraRefresh` option: gradual decoder refresh instead of periodic IDRs. */
+export interface IntraRefreshOptions {
+  /** Pictures between the starts of two refresh waves (`intraRefreshPeriod`), 2 or more. */
+  period: number;
+  /**
+   * Pictures one wave takes to refresh the whole picture (`intraRefreshCnt`), 1 .. period − 1.
+   * A decoder joining anywhere shows a clean picture at most `count` pictures later.
+   */
+  count: number;
+}
+
 /** Colour description written into the stream's VUI / sequence header. */
 export interface ColourOptions {
   /** Colour primaries: a name or an H.273 code (0–255). */
@@ -92,6 +128,52 @@ export interface EncoderOptions {
   /** Signal zero reorder delay (VUI bitstream_restriction). Default true when `bFrames` is 0; not with B-frames. */
   zeroReorderDelay?: boolean;
   /**
+   * Gradual intra refresh instead of periodic IDRs (`enableIntraRefresh`): a band of intra blocks
+   * sweeps the picture, so no picture is much larger than the rest (smooth bitrate for
+   * streaming). H.264/HEVC, no B-frames (NVENC ignores it with B-frames). Pair with gop
+   * 'infinite'. Default: off. Checked against caps `supportIntraRefresh`.
+   */
+  intraRefresh?: IntraRefreshOptions | false;
+  /** Slices per picture: 1–256, or { maxBytes: 64–1048576 } / { macroblocks } / { rows }. Default 1. */
+  slices?: SlicesOption;
+  /**
+   * Spatial adaptive quantisation (`enableAQ`): lower QP in flat areas, higher in busy ones.
+   * `true` = driver's strength; { strength: 1 (gentle) – 15 (aggressive) } (`aqStrength`). Default false.
+   */
+  spatialAq?: boolean | { strength: number };
+  /** Temporal AQ (`enableTemporalAQ`): lower QP for blocks later pictures reference. Caps `supportTemporalAq`. Default false. */
+  temporalAq?: boolean;
+  /**
+   * Lookahead depth in pictures, 0 (off) – 32 (`enableLookahead`, `lookaheadDepth`): rate control
+   * sees future pictures. Adds that many pictures of output delay. Picture types stay where the
+   * GOP options put them (adaptive I/B decisions are off). Caps `supportLookahead`. Default 0.
+   */
+  lookahead?: number;
+  /**
+   * A first pass per picture at quarter or full resolution before the real one
+   * (`NV_ENC_RC_PARAMS::multiPass`): better bit distribution, slower. Default: the preset's.
+   */
+  multipass?: Multipass;
+  /** Weighted prediction (`enableWeightedPrediction`) for fades; not with B-frames. Caps `supportWeightedPrediction`. Default false. */
+  weightedPrediction?: boolean;
+  /** B-frames as references (`useBFramesAsRef`); needs bFrames ≥ 1. Caps `supportBframeRefMode`. Default 'disabled'. */
+  bFrameRefMode?: BFrameRefMode;
+  /** Maximum reference frames (H.264 `maxNumRefFrames`, HEVC `maxNumRefFramesInDPB`), 0 (driver decides) – 16. Default 0. */
+  maxReferenceFrames?: number;
+  /** Enables per-frame `qpMap` (H.264): see `QpMapMode`. Default 'off'. */
+  qpMap?: QpMapMode;
+  /**
+   * Long-term reference frames (`enableLTR`, `ltrNumFrames`), 0 (off) – the caps' `numMaxLtrFrames`;
+   * frames are marked and used per encode (`EncodeOptions.ltr`). H.264/HEVC. Default 0.
+   */
+  longTermReferences?: number;
+  /**
+   * A CUDA stream (`CUstream` as a bigint) for the encoder's input and output
+   * (`nvEncSetIOCudaStreams`): NVENC waits for work queued on it before reading a frame, so a
+   * renderer on that stream needs no device-wide sync. Default: none.
+   */
+  cudaStream?: bigint;
+  /**
    * How pageable host Buffers reach the GPU: 'direct' (the driver's pageable copy), 'staged'
    * (row chunks copied into pinned memory by a small thread pool while the chunks already copied
    * travel to the GPU) or 'auto' (default: times both on the first frames and keeps the faster).
@@ -128,6 +210,22 @@ export interface ResolvedEncoderOptions {
   extraOutputDelay: number;
   repeatSpsPps: boolean;
   zeroReorderDelay: boolean;
+  /** Absent: off. */
+  intraRefresh?: IntraRefreshOptions;
+  slices: { mode: SliceMode; value: number };
+  spatialAq: boolean;
+  /** 0 = the driver's strength. */
+  aqStrength: number;
+  temporalAq: boolean;
+  lookahead: number;
+  /** Absent: the preset's. */
+  multipass?: Multipass;
+  weightedPrediction: boolean;
+  bFrameRefMode: BFrameRefMode;
+  maxReferenceFrames: number;
+  qpMap: QpMapMode;
+  longTermReferences: number;
+  cudaStream?: bigint;
   hostUpload: HostUpload;
   device: DeviceOption;
   abi?: string;
@@ -159,6 +257,22 @@ export interface EncodeOptions {
   timestamp?: number;
   /** SEI messages to insert (H.264/HEVC): `type` 0–255 and the payload bytes. Default none. */
   sei?: { type: number; payload: Uint8Array }[];
+  /**
+   * Start an intra refresh wave now, taking this many pictures (`forceIntraRefreshWithFrameCnt`),
+   * 1–1024; e.g. after a viewer reported loss. No B-frames.
+   */
+  startIntraRefresh?: number;
+  /**
+   * Long-term references (needs `longTermReferences` > 0): `mark` stores this picture in LTR slot
+   * 0 .. longTermReferences − 1 (`ltrMarkFrame`); `use` lists the slots it may reference (`ltrUseFrames`).
+   */
+  ltr?: { mark?: number; use?: number[] };
+  /**
+   * Per-block QP map for this picture (needs `qpMap` 'delta' or 'emphasis'): one value per 16×16
+   * macroblock in raster order, `encoder.qpMapLength` values (ceil(w/16) × ceil(h/16)); delta
+   * values −51..51, emphasis levels 0..5.
+   */
+  qpMap?: Int8Array;
 }
 
 // ---- device selection ----
@@ -256,6 +370,8 @@ export interface Packet {
   timestamp: number;
   /** Index of the frame in encode order since the session opened. */
   frameIndex: number;
+  /** Slices (H.264/HEVC) or tiles (AV1) in this access unit, as NVENC reports them (`numSlices`). */
+  slices: number;
 }
 
 /** What an open encoder runs on and with which settings (`NvencEncoder.info`). */
@@ -329,6 +445,8 @@ export interface NvencCapabilities {
   supportDynRcmodeChange?: number;
   supportCustomVbvBufSize?: number;
   supportIntraRefresh?: number;
+  /** Byte-limited slices (`slices: { maxBytes }`). */
+  supportDynamicSliceMode?: number;
   supportBframeRefMode?: number;
   supportFieldEncoding?: number;
   supportMonochrome?: number;

@@ -109,6 +109,25 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
     }
   });
 
+  it('one encode() call that returns several packets gives each its own fields', () => {
+    // A resize drains the frames in flight; the next call returns them together.
+    using enc = software({ extraOutputDelay: 2 });
+    const first: Packet[] = [];
+    for (let i = 0; i < 4; i++) first.push(...enc.encode(patternFrame('nv12', W, H, i), { seq: 500 + i, timestamp: i * 10 }));
+    enc.reconfigure({ width: W / 2, height: H / 2 });
+    const several = enc.encode(patternFrame('nv12', W / 2, H / 2, 4), { seq: 504, timestamp: 40 });
+    expect(several.length).toBeGreaterThan(1);
+    const all = [...first, ...several, ...enc.flush()];
+    expect(all.map((p) => p.seq)).toEqual([500, 501, 502, 503, 504]);
+    for (const p of all) {
+      expect(Buffer.isBuffer(p.data) && p.data.length > 0).toBe(true);
+      expect(p.timestamp).toBe((p.seq - 500) * 10);
+      expect(p.keyframe).toBe(p.pictureType === 'idr');
+    }
+    expect(all[4]!.keyframe).toBe(true); // a new size starts with an IDR
+    expect(Object.keys(several[0]!)).toEqual(['data', 'keyframe', 'pictureType', 'seq', 'timestamp', 'frameIndex', 'slices']);
+  });
+
   it('reconfigure changes the output bitrate', () => {
     using enc = software({ bitrate: 150_000, fps: 30 });
     const bytes = frameLayout('nv12', W, H).frameBytes;

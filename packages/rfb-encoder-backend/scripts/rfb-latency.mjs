@@ -17,6 +17,7 @@
 // replaced it while the encoder was busy), or sent but never drawn (noVNC decoded it in the same
 // update as a newer one). Bytes per second per client come from the server's client stats.
 // It uses the software NVENC device (or the libraries in --library-dir): never NVENC hardware.
+/* global window, CanvasRenderingContext2D -- pageProbe and the page.evaluate callbacks run in Chromium */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,9 @@ function pageProbe({ block, bits }) {
   // A plain function returning the native socket: noVNC checks the socket's own prototype.
   const Wrapped = function (...a) {
     const ws = new NativeWebSocket(...a);
-    ws.addEventListener('message', (e) => probe.messages.push([performance.timeOrigin + performance.now(), e.data.byteLength ?? e.data.length ?? 0]));
+    ws.addEventListener('message', (e) =>
+      probe.messages.push([performance.timeOrigin + performance.now(), e.data.byteLength ?? e.data.length ?? 0]),
+    );
     return ws;
   };
   Wrapped.prototype = NativeWebSocket.prototype;
@@ -75,7 +78,13 @@ function pageProbe({ block, bits }) {
     if (this.canvas.isConnected && this.canvas.width >= (bits + 2) * block) {
       const t = performance.timeOrigin + performance.now();
       const row = this.getImageData(0, block >> 1, (bits + 2) * block, 1).data;
-      const bit = (i) => (row[(i * block + (block >> 1)) * 4] + row[(i * block + (block >> 1)) * 4 + 1] + row[(i * block + (block >> 1)) * 4 + 2] > 384 ? 1 : 0);
+      const bit = (i) =>
+        row[(i * block + (block >> 1)) * 4] +
+          row[(i * block + (block >> 1)) * 4 + 1] +
+          row[(i * block + (block >> 1)) * 4 + 2] >
+        384
+          ? 1
+          : 0;
       if (bit(0) === 1 && bit(1) === 0) {
         let n = 0;
         for (let i = 0; i < bits; i++) n = (n << 1) | bit(2 + i);
@@ -109,9 +118,15 @@ async function backendFor() {
 }
 
 async function main() {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found (apt-get install chromium, or set CHROMIUM_PATH)`);
+  if (!existsSync(chromiumPath))
+    throw new Error(`${chromiumPath} not found (apt-get install chromium, or set CHROMIUM_PATH)`);
   const selection = await backendFor();
-  const demo = await startNoVncDemo({ backend: selection.backend, httpPort: 0, logger: 'silent', initialSize: { width, height } });
+  const demo = await startNoVncDemo({
+    backend: selection.backend,
+    httpPort: 0,
+    logger: 'silent',
+    initialSize: { width, height },
+  });
   const pushedAt = new Map();
   const encodedAt = new Map();
   demo.server.on('encoded', (payloads) => {
@@ -123,7 +138,16 @@ async function main() {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: width + 40, height: height + 80 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const scene = new TestPattern({ width, height, speed: 6 });
   let seq = 0;
@@ -177,7 +201,8 @@ async function main() {
     for (const [n, t] of probe.shown) if (!shownAt.has(n)) shownAt.set(n, t);
     const messages = probe.messages.map(([t]) => t).sort((a, b) => a - b);
     const arrivalAfter = (t) => {
-      let lo = 0, hi = messages.length;
+      let lo = 0,
+        hi = messages.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (messages[mid] < t) lo = mid + 1;
@@ -198,11 +223,18 @@ async function main() {
     const shown = rows.filter((r) => r.shown !== undefined);
     const lat = shown.map((r) => r.shown - r.push);
     const encodeMs = encoded.map((r) => r.enc - r.push);
-    const queueMs = shown.filter((r) => r.enc !== undefined && r.recv !== undefined && r.recv <= r.shown).map((r) => r.recv - r.enc);
+    const queueMs = shown
+      .filter((r) => r.enc !== undefined && r.recv !== undefined && r.recv <= r.shown)
+      .map((r) => r.recv - r.enc);
     const drawMs = shown.filter((r) => r.recv !== undefined && r.recv <= r.shown).map((r) => r.shown - r.recv);
     const spanS = (measureEnd - measureStart) / 1000;
     const bytes = client && statsAtStart ? client.stats.bytesSent - statsAtStart.bytesSent : NaN;
-    const summary = (v) => ({ p50: percentile(v, 50), p90: percentile(v, 90), p99: percentile(v, 99), max: Math.max(...v) });
+    const summary = (v) => ({
+      p50: percentile(v, 50),
+      p90: percentile(v, 90),
+      p99: percentile(v, 99),
+      max: Math.max(...v),
+    });
     const result = {
       tool: 'rfb-latency',
       createdAt: new Date().toISOString(),
@@ -233,8 +265,11 @@ async function main() {
     };
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(result, null, 2));
     const f = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
-    const line = (name, s) => `  ${name.padEnd(13)} p50 ${f(s.p50).padStart(6)} ms   p90 ${f(s.p90).padStart(6)} ms   p99 ${f(s.p99).padStart(6)} ms   max ${f(s.max).padStart(6)} ms`;
-    console.log(`rfb-latency: ${result.backend} (${result.note}), ${result.size} at ${fps} fps, ${seconds} s, noVNC in headless Chromium`);
+    const line = (name, s) =>
+      `  ${name.padEnd(13)} p50 ${f(s.p50).padStart(6)} ms   p90 ${f(s.p90).padStart(6)} ms   p99 ${f(s.p99).padStart(6)} ms   max ${f(s.max).padStart(6)} ms`;
+    console.log(
+      `rfb-latency: ${result.backend} (${result.note}), ${result.size} at ${fps} fps, ${seconds} s, noVNC in headless Chromium`,
+    );
     console.log(`  ContinuousUpdates ${result.continuousUpdates ? 'on' : 'off'}, Fence ${result.fence ? 'on' : 'off'}`);
     console.log(line('end to end', result.latencyMs));
     console.log(line('encode', result.encodeMs));
@@ -245,7 +280,9 @@ async function main() {
       `  frames: ${fr.pushed} pushed, ${fr.shown} shown (${(fr.shownFraction * 100).toFixed(1)} %), ${fr.coalescedAtServer} coalesced at the server, ` +
         `${fr.sentNotDrawn} sent but not drawn`,
     );
-    console.log(`  goal p50 ≤ encode p50 + one frame interval + 5 ms = ${f(result.goalP50Ms)} ms; bytes/s per client ${f(result.bytesPerSecondPerClient / 1e3)} kB/s`);
+    console.log(
+      `  goal p50 ≤ encode p50 + one frame interval + 5 ms = ${f(result.goalP50Ms)} ms; bytes/s per client ${f(result.bytesPerSecondPerClient / 1e3)} kB/s`,
+    );
   } finally {
     if (timer) clearTimeout(timer);
     await context.close().catch(() => {});

@@ -32,7 +32,9 @@ export function renderSuiteHtml(report: SuiteReport): string {
     counts,
     datasets: engines.map((engine) => ({
       engine,
-      fps: counts.map((n) => report.sessions!.rows.find((r) => r.engine === engine && r.sessions === n)?.aggregateFps ?? null),
+      fps: counts.map(
+        (n) => report.sessions!.rows.find((r) => r.engine === engine && r.sessions === n)?.aggregateFps ?? null,
+      ),
     })),
   };
   const chartData = { overhead, upload, sessions };

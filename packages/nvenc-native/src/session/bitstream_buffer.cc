@@ -17,10 +17,12 @@ BitstreamBuffer::~BitstreamBuffer() {
   if (buffer_) fns_.nvEncDestroyBitstreamBuffer(encoder_, buffer_);
 }
 
-LockedBitstream::LockedBitstream(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder, NV_ENC_OUTPUT_PTR buffer)
+LockedBitstream::LockedBitstream(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder, NV_ENC_OUTPUT_PTR buffer,
+                                 uint32_t* sliceOffsets)
     : fns_(fns), encoder_(encoder) {
   params_.version = NV_ENC_LOCK_BITSTREAM_VER;
   params_.outputBitstream = buffer;
+  params_.sliceOffsets = sliceOffsets;
   checkNvenc(fns_, encoder_, fns_.nvEncLockBitstream(encoder_, &params_), "nvEncLockBitstream", "output");
 }
 

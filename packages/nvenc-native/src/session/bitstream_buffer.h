@@ -23,7 +23,9 @@ class BitstreamBuffer {
 // runs synchronously there), so this is where the encoder thread waits for the hardware.
 class LockedBitstream {
  public:
-  LockedBitstream(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder, NV_ENC_OUTPUT_PTR buffer);
+  // sliceOffsets: where NVENC writes each slice's offset (one entry per macroblock), or null.
+  LockedBitstream(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder, NV_ENC_OUTPUT_PTR buffer,
+                  uint32_t* sliceOffsets = nullptr);
   ~LockedBitstream();
   LockedBitstream(const LockedBitstream&) = delete;
   LockedBitstream& operator=(const LockedBitstream&) = delete;

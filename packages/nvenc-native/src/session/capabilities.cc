@@ -32,6 +32,7 @@ const std::pair<const char*, NV_ENC_CAPS> kNamedCapabilities[] = {
     {"supportDynRcmodeChange", NV_ENC_CAPS_SUPPORT_DYN_RCMODE_CHANGE},
     {"supportCustomVbvBufSize", NV_ENC_CAPS_SUPPORT_CUSTOM_VBV_BUF_SIZE},
     {"supportIntraRefresh", NV_ENC_CAPS_SUPPORT_INTRA_REFRESH},
+    {"supportDynamicSliceMode", NV_ENC_CAPS_SUPPORT_DYNAMIC_SLICE_MODE},
     {"supportBframeRefMode", NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE},
     {"supportFieldEncoding", NV_ENC_CAPS_SUPPORT_FIELD_ENCODING},
     {"supportMonochrome", NV_ENC_CAPS_SUPPORT_MONOCHROME},
@@ -163,6 +164,50 @@ void SessionCapabilities::check(const SessionOptions& options, const FrameLayout
   if (layout.tenBit() || options.profile == Profile::Main10) need(NV_ENC_CAPS_SUPPORT_10BIT_ENCODE, "10-bit encoding");
   if (options.tuning == NV_ENC_TUNING_INFO_LOSSLESS) need(NV_ENC_CAPS_SUPPORT_LOSSLESS_ENCODE, "lossless encoding");
   if (layout.chroma444() || options.profile == Profile::High444) need(NV_ENC_CAPS_SUPPORT_YUV444_ENCODE, "4:4:4 encoding");
+  checkControls(options, deviceName);
+}
+
+void SessionCapabilities::checkControls(const SessionOptions& o, const std::string& deviceName) const {
+  const char* codec = codecName(o.codec);
+  // Each control asks its capability before the session is initialised; a refusal names the
+  // option, the capability (as getCapabilities() names it) and what the device answered.
+  auto refuse = [&](const char* option, NV_ENC_CAPS which, int value, const std::string& what) {
+    NativeError e("CAPABILITY_UNSUPPORTED",
+                  deviceName + " does not support " + what + " for " + codec + " (" + capabilityName(which) + " = " +
+                      std::to_string(value) + "); option " + option,
+                  NV_ENC_ERR_UNSUPPORTED_PARAM, "caps", option);
+    throw e.withCapability(capabilityName(which));
+  };
+  auto require = [&](bool wanted, const char* option, NV_ENC_CAPS which, const std::string& what) {
+    if (!wanted) return;
+    int v = get(o.codec, which);
+    if (v <= 0) refuse(option, which, v, what);
+  };
+  require(o.intraRefreshPeriod > 0, "intraRefresh", NV_ENC_CAPS_SUPPORT_INTRA_REFRESH, "intra refresh");
+  require(o.sliceMode == SliceMode::MaxBytes, "slices", NV_ENC_CAPS_SUPPORT_DYNAMIC_SLICE_MODE, "byte-limited slices");
+  require(o.temporalAq, "temporalAq", NV_ENC_CAPS_SUPPORT_TEMPORAL_AQ, "temporal AQ");
+  require(o.lookahead > 0, "lookahead", NV_ENC_CAPS_SUPPORT_LOOKAHEAD, "lookahead");
+  require(o.weightedPrediction, "weightedPrediction", NV_ENC_CAPS_SUPPORT_WEIGHTED_PREDICTION, "weighted prediction");
+  require(o.maxReferenceFrames > 1, "maxReferenceFrames", NV_ENC_CAPS_SUPPORT_MULTIPLE_REF_FRAMES, "multiple reference frames");
+  require(o.qpMap == QpMapMode::Emphasis, "qpMap", NV_ENC_CAPS_SUPPORT_EMPHASIS_LEVEL_MAP, "emphasis level maps");
+  if (o.bFrameRefMode != BFrameRefMode::Disabled) {
+    // 0 none, 1 each B-frame, 2 only the middle one, 3 both.
+    int v = get(o.codec, NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE);
+    bool each = o.bFrameRefMode == BFrameRefMode::Each;
+    if (!(v == 3 || v == (each ? 1 : 2)))
+      refuse("bFrameRefMode", NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE, v, each ? "each B-frame as a reference" : "the middle B-frame as a reference");
+  }
+  if (o.longTermReferences > 0) {
+    int v = get(o.codec, NV_ENC_CAPS_NUM_MAX_LTR_FRAMES);
+    if (v < static_cast<int>(o.longTermReferences))
+      refuse("longTermReferences", NV_ENC_CAPS_NUM_MAX_LTR_FRAMES, v, std::to_string(o.longTermReferences) + " long-term reference frames");
+  }
+}
+
+const char* capabilityName(NV_ENC_CAPS which) {
+  for (const auto& [name, caps] : kNamedCapabilities)
+    if (caps == which) return name;
+  return "unknown";
 }
 
 }  // namespace nvenc

@@ -13,6 +13,8 @@
 namespace nvenc {
 
 GUID codecGuid(Codec codec);
+// getCapabilities()'s name of a capability (camelCase of NV_ENC_CAPS_*).
+const char* capabilityName(NV_ENC_CAPS which);
 
 class SessionCapabilities {
  public:
@@ -28,6 +30,8 @@ class SessionCapabilities {
   void check(const SessionOptions& options, const FrameLayout& layout, const std::string& deviceName) const;
 
  private:
+  // The encoder controls (intra refresh, slices, AQ, lookahead, ...): CAPABILITY_UNSUPPORTED.
+  void checkControls(const SessionOptions& options, const std::string& deviceName) const;
   std::vector<GUID> codecGuids(bool strict) const;
   bool query(Codec codec, NV_ENC_CAPS which, int& value) const;
 

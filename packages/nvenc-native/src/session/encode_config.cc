@@ -66,16 +66,74 @@ void setupRateControl(NV_ENC_RC_PARAMS& rc, const SessionOptions& o) {
     }
   }
   if (o.zeroReorderDelay) rc.zeroReorderDelay = 1;
+  rc.enableAQ = o.spatialAq ? 1 : 0;
+  rc.aqStrength = o.spatialAq ? o.aqStrength : 0;
+  rc.enableTemporalAQ = o.temporalAq ? 1 : 0;
+  rc.enableLookahead = o.lookahead > 0 ? 1 : 0;
+  rc.lookaheadDepth = static_cast<uint16_t>(o.lookahead);
+  // Picture types stay where the caller's GOP options put them: no scene-cut I-frames or
+  // adaptive B-frame counts from the lookahead.
+  rc.disableIadapt = o.lookahead > 0 ? 1 : 0;
+  rc.disableBadapt = o.lookahead > 0 ? 1 : 0;
+  if (o.hasMultipass) {
+    switch (o.multipass) {
+      case Multipass::Disabled: rc.multiPass = NV_ENC_MULTI_PASS_DISABLED; break;
+      case Multipass::QuarterResolution: rc.multiPass = NV_ENC_TWO_PASS_QUARTER_RESOLUTION; break;
+      case Multipass::FullResolution: rc.multiPass = NV_ENC_TWO_PASS_FULL_RESOLUTION; break;
+    }
+  }
+  switch (o.qpMap) {
+    case QpMapMode::Off: rc.qpMapMode = NV_ENC_QP_MAP_DISABLED; break;
+    case QpMapMode::Delta: rc.qpMapMode = NV_ENC_QP_MAP_DELTA; break;
+    case QpMapMode::Emphasis: rc.qpMapMode = NV_ENC_QP_MAP_EMPHASIS; break;
+  }
+}
+
+uint32_t sliceModeOf(SliceMode m) {
+  switch (m) {
+    case SliceMode::Macroblocks: return 0;
+    case SliceMode::MaxBytes: return 1;
+    case SliceMode::Rows: return 2;
+    case SliceMode::Count: return 3;
+  }
+  return 3;
+}
+
+NV_ENC_BFRAME_REF_MODE bFrameRefModeOf(BFrameRefMode m) {
+  switch (m) {
+    case BFrameRefMode::Each: return NV_ENC_BFRAME_REF_MODE_EACH;
+    case BFrameRefMode::Middle: return NV_ENC_BFRAME_REF_MODE_MIDDLE;
+    case BFrameRefMode::Disabled: break;
+  }
+  return NV_ENC_BFRAME_REF_MODE_DISABLED;
+}
+
+// The controls H.264 and HEVC share, under the same field names in both codec structs.
+template <typename CodecConfig>
+void setupSharedControls(CodecConfig& c, const SessionOptions& o) {
+  // Slices said explicitly (one by default): noVNC hands each NAL unit to WebCodecs as a whole
+  // picture, so multi-slice pictures break browser playback unless the caller asks for them.
+  c.sliceMode = sliceModeOf(o.sliceMode);
+  c.sliceModeData = o.sliceValue;
+  if (o.intraRefreshPeriod) {
+    c.enableIntraRefresh = 1;
+    c.intraRefreshPeriod = o.intraRefreshPeriod;
+    c.intraRefreshCnt = o.intraRefreshCount;
+  }
+  c.useBFramesAsRef = bFrameRefModeOf(o.bFrameRefMode);
+  if (o.longTermReferences) {
+    c.enableLTR = 1;
+    c.ltrTrustMode = 0;  // per-picture marking (ltrMarkFrame), NVENC's preferred mode
+    c.ltrNumFrames = o.longTermReferences;
+  }
 }
 
 void setupH264Config(NV_ENC_CONFIG_H264& h, const SessionOptions& o, const FrameLayout& layout) {
   h.idrPeriod = o.idrPeriod;
   h.repeatSPSPPS = o.repeatSpsPps ? 1 : 0;
   h.chromaFormatIDC = layout.chroma444() ? 3 : 1;
-  // One slice per picture, said explicitly: noVNC hands each NAL unit to WebCodecs as a whole
-  // picture, so multi-slice pictures break browser playback.
-  h.sliceMode = 3;
-  h.sliceModeData = 1;
+  setupSharedControls(h, o);
+  if (o.maxReferenceFrames) h.maxNumRefFrames = o.maxReferenceFrames;
   fillVui(h.h264VUIParameters, o.colour, o.zeroReorderDelay);
 }
 
@@ -84,6 +142,8 @@ void setupHevcConfig(NV_ENC_CONFIG_HEVC& h, const SessionOptions& o, const Frame
   h.repeatSPSPPS = o.repeatSpsPps ? 1 : 0;
   h.chromaFormatIDC = layout.chroma444() ? 3 : 1;
   h.pixelBitDepthMinus8 = (layout.tenBit() || o.profile == Profile::Main10) ? 2 : 0;
+  setupSharedControls(h, o);
+  if (o.maxReferenceFrames) h.maxNumRefFramesInDPB = o.maxReferenceFrames;
   fillVui(h.hevcVUIParameters, o.colour, o.zeroReorderDelay);
 }
 

@@ -189,7 +189,17 @@ void EncodeSession::initialize() {
   int wMax = caps.get(options_.codec, NV_ENC_CAPS_WIDTH_MAX), hMax = caps.get(options_.codec, NV_ENC_CAPS_HEIGHT_MAX);
   init_.maxEncodeWidth = std::max<uint32_t>(options_.width, wMax > 0 ? std::min(4096, wMax) : options_.width);
   init_.maxEncodeHeight = std::max<uint32_t>(options_.height, hMax > 0 ? std::min(4096, hMax) : options_.height);
+  init_.enableWeightedPrediction = options_.weightedPrediction ? 1 : 0;
+  init_.reportSliceOffsets = 1;  // Packet.slices
   checkNvenc(*fns_, encoder_, fns_->nvEncInitializeEncoder(encoder_, &init_), "nvEncInitializeEncoder", "initialize");
+  if (options_.hasCudaStream) {
+    // NVENC takes pointers to the CUstream handles and waits for the input stream's work before
+    // reading a frame: a renderer on that stream is ordered with the encode without a
+    // device-wide synchronisation.
+    ioStream_ = options_.cudaStream;
+    checkNvenc(*fns_, encoder_, fns_->nvEncSetIOCudaStreams(encoder_, &ioStream_, &ioStream_), "nvEncSetIOCudaStreams",
+               "initialize");
+  }
 }
 
 // ---- phase: surfaces and bitstream buffers ----------------------------------------------------
@@ -200,6 +210,8 @@ void EncodeSession::allocateSlots() {
   // reference, the frame being encoded, and one spare so a new frame never waits for a lock.
   size_t count = options_.extraOutputDelay + options_.bFrames + 2;
   if (config_.rcParams.enableLookahead) count += config_.rcParams.lookaheadDepth;
+  // Sized for the largest picture reconfigure() may ask for.
+  sliceOffsets_.assign(((init_.maxEncodeWidth + 15) / 16) * ((init_.maxEncodeHeight + 15) / 16) + 1, 0);
   slots_.resize(count);
   for (size_t i = 0; i < count; ++i) {
     slots_[i].bitstream = std::make_unique<BitstreamBuffer>(*fns_, encoder_);
@@ -335,10 +347,13 @@ std::vector<Packet> EncodeSession::encodeDevice(CUdeviceptr ptr, size_t pitch, c
   MemoryScope useMemory(memory_, memory);
   TraceRange trace("nvenc:encode-device");
   ScopedContext scope(context_->cuda(), context_->get());
-  validateDevicePointer(ptr, pitch);
   RegistrationKey key{ptr, pitch, static_cast<int>(layout_.format), layout_.width, layout_.height};
   auto it = registrations_.find(key);
   if (it == registrations_.end()) {
+    // Checked once, when registered: a cached registration stands for memory that passed these
+    // checks, and the contract (releaseDeviceFrame before freeing) keeps it valid. Three
+    // cuPointerGetAttribute calls per frame bought nothing after the first frame.
+    validateDevicePointer(ptr, pitch);
     TraceRange reg("nvenc:register");
     auto resource = std::make_unique<RegisteredResource>(*fns_, encoder_, ptr, pitch, layout_);
     it = registrations_.emplace(key, std::move(resource)).first;
@@ -393,6 +408,24 @@ std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, si
   pic.inputTimeStamp = number;
   pic.frameIdx = static_cast<uint32_t>(number);
   if (meta.forceKeyframe || forceIdrNext_) pic.encodePicFlags |= NV_ENC_PIC_FLAG_FORCEIDR | NV_ENC_PIC_FLAG_OUTPUT_SPSPPS;
+  if (!meta.qpMap.empty()) {
+    // options.ts checked the length (one value per macroblock) and range against the options.
+    pic.qpDeltaMap = const_cast<int8_t*>(meta.qpMap.data());
+    pic.qpDeltaMapSize = static_cast<uint32_t>(meta.qpMap.size());
+  }
+  auto perPicture = [&](auto& codecPic) {
+    codecPic.forceIntraRefreshWithFrameCnt = meta.startIntraRefresh;
+    if (meta.ltrMark) {
+      codecPic.ltrMarkFrame = 1;
+      codecPic.ltrMarkFrameIdx = meta.ltrMarkSlot;
+    }
+    if (meta.ltrUseBitmap) {
+      codecPic.ltrUseFrames = 1;
+      codecPic.ltrUseFrameBitmap = meta.ltrUseBitmap;
+    }
+  };
+  if (options_.codec == Codec::H264) perPicture(pic.codecPicParams.h264PicParams);
+  else if (options_.codec == Codec::Hevc) perPicture(pic.codecPicParams.hevcPicParams);
 
   std::vector<NV_ENC_SEI_PAYLOAD> sei(meta.sei.size());
   for (size_t i = 0; i < sei.size(); ++i) {
@@ -434,9 +467,12 @@ std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, si
     failBeforeSubmit(nvencError(*fns_, encoder_, s, "nvEncEncodePicture", "encode"));
   }
   forceIdrNext_ = false;
+  recent_.emplace_back(meta.hasTimestamp ? meta.timestamp : double(number), number);
+  if (recent_.size() > kRecentPictures) recent_.pop_front();
   std::vector<Packet> out;
   auto t0 = std::chrono::steady_clock::now();
-  collect(out, options_.extraOutputDelay);
+  // With lookahead NVENC needs that many later pictures before it can finish one.
+  collect(out, options_.extraOutputDelay + options_.lookahead);
   timings_.waitUs = microsecondsSince(t0);
   return out;
 }
@@ -473,7 +509,8 @@ Packet EncodeSession::readSlot(size_t idx) {
   bool parameterSets = false;
   try {
     TraceRange trace("nvenc:lock-bitstream");
-    LockedBitstream locked(*fns_, encoder_, slot.bitstream->get());
+    LockedBitstream locked(*fns_, encoder_, slot.bitstream->get(), sliceOffsets_.data());
+    packet.slices = locked.params().numSlices;
     // The packet's one copy out of NVENC's buffer: straight into a JS Buffer when the caller
     // gave PacketMemory (synchronous calls), else into Packet::data (the worker thread's calls,
     // copied once more into a JS Buffer when they settle on the JS thread).
@@ -631,6 +668,30 @@ std::unique_ptr<PinnedHostBuffer> EncodeSession::allocateHostFrame() {
   std::lock_guard<std::mutex> lock(mutex_);
   requireOpen();
   return std::make_unique<PinnedHostBuffer>(context_, layout_.bytes(layout_.rowBytes()));
+}
+
+uint32_t EncodeSession::invalidateReferences(const std::vector<double>& timestamps) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  requireOpen();
+  SessionCapabilities caps(*fns_, encoder_);
+  if (!timestamps.empty() && caps.get(options_.codec, NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION) <= 0) {
+    NativeError e("CAPABILITY_UNSUPPORTED",
+                  deviceName_ + " does not support reference picture invalidation for " + codecName(options_.codec) +
+                      " (supportRefPicInvalidation = 0)",
+                  NV_ENC_ERR_UNSUPPORTED_PARAM, "encode", "invalidateReferences");
+    throw e.withCapability("supportRefPicInvalidation");
+  }
+  ScopedContext scope(context_->cuda(), context_->get());
+  uint32_t found = 0;
+  for (double t : timestamps) {
+    for (const auto& [timestamp, number] : recent_) {
+      if (timestamp != t) continue;
+      checkNvenc(*fns_, encoder_, fns_->nvEncInvalidateRefFrames(encoder_, number), "nvEncInvalidateRefFrames", "encode");
+      ++found;
+      break;
+    }
+  }
+  return found;
 }
 
 bool EncodeSession::releaseDevicePointer(CUdeviceptr ptr) {

@@ -50,6 +50,9 @@ class EncodeSession {
   std::vector<uint8_t> sequenceHeaders();
   std::unique_ptr<PinnedHostBuffer> allocateHostFrame();
   bool releaseDevicePointer(CUdeviceptr ptr);
+  // nvEncInvalidateRefFrames for the pictures encoded with these caller timestamps (those still
+  // in the recent-picture window); returns how many were found.
+  uint32_t invalidateReferences(const std::vector<double>& timestamps);
   SessionInfo info();
   // Where the last encode call spent its time (for the benchmark's per-stage table).
   struct StageTimings {
@@ -114,6 +117,12 @@ class EncodeSession {
   uint64_t frameNumber_ = 0;
   bool forceIdrNext_ = false;
   std::vector<Packet> carried_;   // drained by reconfigure(), returned by the next call
+  // Caller timestamp → frame number (NVENC's inputTimeStamp) of the last kRecentPictures
+  // pictures, for invalidateReferences(); a DPB never holds more.
+  static constexpr size_t kRecentPictures = 64;
+  std::deque<std::pair<double, uint64_t>> recent_;
+  CUstream ioStream_ = nullptr;        // the caller's stream, given to nvEncSetIOCudaStreams
+  std::vector<uint32_t> sliceOffsets_;  // NV_ENC_LOCK_BITSTREAM::sliceOffsets, one per macroblock
   std::map<RegistrationKey, std::unique_ptr<RegisteredResource>> registrations_;
   std::unique_ptr<HostFrameUpload> hostUpload_;
 };

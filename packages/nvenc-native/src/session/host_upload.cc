@@ -119,12 +119,9 @@ double median(std::vector<double> v) {
 
 const char* hostUploadName(HostUpload h) {
   switch (h) {
-    case HostUpload::Direct:
-      return "direct";
-    case HostUpload::Staged:
-      return "staged";
-    case HostUpload::Auto:
-      break;
+    case HostUpload::Direct: return "direct";
+    case HostUpload::Staged: return "staged";
+    case HostUpload::Auto: break;
   }
   return "auto";
 }
@@ -137,7 +134,8 @@ HostFrameUpload::~HostFrameUpload() {
   if (staging_) ctx_.cuda().cuMemFreeHost(staging_);
 }
 
-HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pinned, const DeviceFrame& dst, CUstream stream) {
+HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pinned, const DeviceFrame& dst,
+                                   CUstream stream) {
   const CudaApi& cuda = ctx_.cuda();
   if (pinned) {
     // Page-locked source: the copy engine reads it directly.
@@ -154,10 +152,20 @@ HostUpload HostFrameUpload::upload(const uint8_t* src, size_t srcPitch, bool pin
     checkCuda(cuda, cuda.cuStreamSynchronize(stream), "cuStreamSynchronize (pinned frame upload)", "input");
     return HostUpload::Direct;
   }
+  // Everything the pageable paths may use is allocated at the first pageable frame: from then on
+  // a session allocates nothing per frame (the soak tests hold the device's live objects to that),
+  // also when 'auto' switches between the paths while it times them.
+  const size_t rowBytes = layout_.rowBytes(), rows = layout_.rows();
+  if (!staging_ && decided_ != HostUpload::Direct)
+    checkCuda(cuda, cuda.cuMemAllocHost(&staging_, rowBytes * rows), "cuMemAllocHost (upload staging)", "allocate");
+  if (!linear_ && decided_ != HostUpload::Staged && dst.pitch() != rowBytes)
+    checkCuda(cuda, cuda.cuMemAlloc(&linear_, rowBytes * rows), "cuMemAlloc (linear upload buffer)", "allocate");
   const HostUpload method = decided_ == HostUpload::Auto ? nextTrial() : decided_;
   const auto t0 = std::chrono::steady_clock::now();
-  if (method == HostUpload::Staged) staged(src, srcPitch, dst, stream);
-  else direct(src, srcPitch, dst, stream);
+  if (method == HostUpload::Staged)
+    staged(src, srcPitch, dst, stream);
+  else
+    direct(src, srcPitch, dst, stream);
   if (decided_ == HostUpload::Auto)
     recordTrial(method, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   return method;
@@ -196,8 +204,6 @@ void HostFrameUpload::direct(const uint8_t* src, size_t srcPitch, const DeviceFr
   if (srcPitch == rowBytes) {
     // One contiguous pageable copy, then a device-side 2D copy into the pitched surface (a few
     // microseconds at device bandwidth).
-    if (!linear_)
-      checkCuda(cuda, cuda.cuMemAlloc(&linear_, rowBytes * rows), "cuMemAlloc (linear upload buffer)", "allocate");
     checkCuda(cuda, cuda.cuMemcpyHtoD(linear_, src, rowBytes * rows), "cuMemcpyHtoD (host frame upload)", "input");
     checkCuda(cuda, cuda.cuStreamSynchronize(nullptr), "cuStreamSynchronize (host frame upload)", "input");
     copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
@@ -217,8 +223,6 @@ void HostFrameUpload::direct(const uint8_t* src, size_t srcPitch, const DeviceFr
 void HostFrameUpload::staged(const uint8_t* src, size_t srcPitch, const DeviceFrame& dst, CUstream stream) {
   const CudaApi& cuda = ctx_.cuda();
   const size_t rowBytes = layout_.rowBytes(), rows = layout_.rows();
-  if (!staging_)
-    checkCuda(cuda, cuda.cuMemAllocHost(&staging_, rowBytes * rows), "cuMemAllocHost (upload staging)", "allocate");
   auto batch = std::make_shared<CopyBatch>();
   batch->src = src;
   batch->srcPitch = srcPitch;
@@ -232,25 +236,30 @@ void HostFrameUpload::staged(const uint8_t* src, size_t srcPitch, const DeviceFr
   CopyPool& pool = CopyPool::shared();
   pool.post(batch);
 
-  // Chunks go to the copy engine in order, each as soon as its host copy is done. After an
-  // error the loop still waits for every chunk: the helpers write into staging_ until then.
+  // Chunks go to the copy engine in order, each as soon as its host copy is done; a run of chunks
+  // that are all done by then goes as one copy (each copy call costs the caller a few µs).
+  // After an error the loop still waits for every chunk: the helpers write into staging_ until then.
   CUresult failed = CUDA_SUCCESS;
-  for (size_t i = 0; i < batch->chunks; ++i) {
+  for (size_t i = 0; i < batch->chunks;) {
     while (!batch->done[i].load(std::memory_order_acquire)) {
       if (!batch->copyOne()) std::this_thread::yield();
     }
-    if (failed != CUDA_SUCCESS) continue;
-    const size_t first = i * batch->rowsPerChunk;
-    CUDA_MEMCPY2D copy{};
-    copy.srcMemoryType = CU_MEMORYTYPE_HOST;
-    copy.srcHost = batch->dst + first * rowBytes;
-    copy.srcPitch = rowBytes;
-    copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
-    copy.dstDevice = dst.ptr() + first * dst.pitch();
-    copy.dstPitch = dst.pitch();
-    copy.WidthInBytes = rowBytes;
-    copy.Height = std::min(batch->rowsPerChunk, rows - first);
-    failed = cuda.cuMemcpy2DAsync(&copy, stream);
+    size_t end = i + 1;
+    while (end < batch->chunks && batch->done[end].load(std::memory_order_acquire)) ++end;
+    if (failed == CUDA_SUCCESS) {
+      const size_t first = i * batch->rowsPerChunk;
+      CUDA_MEMCPY2D copy{};
+      copy.srcMemoryType = CU_MEMORYTYPE_HOST;
+      copy.srcHost = batch->dst + first * rowBytes;
+      copy.srcPitch = rowBytes;
+      copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+      copy.dstDevice = dst.ptr() + first * dst.pitch();
+      copy.dstPitch = dst.pitch();
+      copy.WidthInBytes = rowBytes;
+      copy.Height = std::min(end * batch->rowsPerChunk, rows) - first;
+      failed = cuda.cuMemcpy2DAsync(&copy, stream);
+    }
+    i = end;
   }
   pool.retire(batch);
   if (failed != CUDA_SUCCESS) {

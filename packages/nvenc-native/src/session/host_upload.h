@@ -50,8 +50,8 @@ class HostFrameUpload {
   const CudaContext& ctx_;
   FrameLayout layout_;
   HostUpload decided_;
-  CUdeviceptr linear_ = 0;      // tight device copy of a frame (direct path, pitched surfaces)
-  void* staging_ = nullptr;     // pinned, tight (staged path)
+  CUdeviceptr linear_ = 0;   // tight device copy of a frame (direct path, pitched surfaces)
+  void* staging_ = nullptr;  // pinned, tight (staged path)
   std::vector<double> directUs_, stagedUs_;
 };
 

@@ -27,6 +27,12 @@ struct ColourDescription {
   bool fullRange = false;
 };
 
+// The encoder controls streamers use (issue 11). Enumerations mirror options.ts's literal unions.
+enum class SliceMode { Count, MaxBytes, Macroblocks, Rows };
+enum class Multipass { Disabled, QuarterResolution, FullResolution };
+enum class BFrameRefMode { Disabled, Each, Middle };
+enum class QpMapMode { Off, Delta, Emphasis };
+
 struct SessionOptions {
   LibraryChoice libraries;
   int gpu = 0;
@@ -49,6 +55,22 @@ struct SessionOptions {
   uint32_t extraOutputDelay = 0;
   bool repeatSpsPps = false;
   bool zeroReorderDelay = false;
+  uint32_t intraRefreshPeriod = 0, intraRefreshCount = 0;  // period 0: no intra refresh
+  SliceMode sliceMode = SliceMode::Count;
+  uint32_t sliceValue = 0;
+  bool spatialAq = false;
+  uint32_t aqStrength = 0;  // 0: the driver's
+  bool temporalAq = false;
+  uint32_t lookahead = 0;   // 0: off
+  bool hasMultipass = false;  // false: the preset's
+  Multipass multipass = Multipass::Disabled;
+  bool weightedPrediction = false;
+  BFrameRefMode bFrameRefMode = BFrameRefMode::Disabled;
+  uint32_t maxReferenceFrames = 0;  // 0: the driver decides
+  QpMapMode qpMap = QpMapMode::Off;
+  uint32_t longTermReferences = 0;
+  bool hasCudaStream = false;
+  CUstream cudaStream = nullptr;
   HostUpload hostUpload = HostUpload::Auto;  // pageable host frames: direct, staged, or timed
 };
 
@@ -62,6 +84,11 @@ struct FrameMeta {
   bool hasSeq = false, hasTimestamp = false;
   double seq = 0, timestamp = 0;
   std::vector<SeiMessage> sei;
+  uint32_t startIntraRefresh = 0;  // pictures of a refresh wave starting now; 0: none
+  bool ltrMark = false;
+  uint32_t ltrMarkSlot = 0;
+  uint32_t ltrUseBitmap = 0;       // 0: no LTR use requested
+  std::vector<int8_t> qpMap;       // empty: none
 };
 
 // Where a packet's bytes go when they leave NVENC's bitstream buffer. The synchronous JS path
@@ -84,6 +111,7 @@ struct Packet {
   const char* pictureType = "unknown";
   double seq = 0, timestamp = 0;
   uint32_t frameIndex = 0;
+  uint32_t slices = 0;  // NV_ENC_LOCK_BITSTREAM::numSlices
 };
 
 struct ReconfigureRequest {
