@@ -79,11 +79,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Code that runs in a browser page (Playwright's page.evaluate callbacks).
-    files: ['packages/rfb-encoder-backend/scripts/**/*.{js,mjs}'],
-    languageOptions: { globals: { ...globals.browser } },
-  },
-  {
     files: ['**/*.{js,mjs,cjs}'],
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }] },
   },
