@@ -27,6 +27,8 @@ export interface EngineSessionConfig {
   /** Frames the encoder may hold back (NVENC extraOutputDelay): encode(k) returns frame k - depth. */
   pipelineDepth: number;
   colour: EngineColour;
+  /** Gradual intra refresh (NVENC enableIntraRefresh) instead of periodic IDRs; absent = off. */
+  intraRefresh?: { period: number; count: number };
 }
 
 /** Host frame or CUDA device frame as the encoder takes it. */

@@ -26,6 +26,15 @@ export interface H264BackendOptions {
   keyframeInterval?: number;
   /** Frames NVENC may hold back before returning output (0 = lowest latency). Default 0. */
   pipelineDepth?: number;
+  /**
+   * Opt-in "smooth" mode: instead of a periodic IDR every `keyframeInterval` frames (a picture
+   * many times the size of the others, which a CBR stream pays for with a burst or a quality dip),
+   * NVENC's intra refresh sweeps a band of intra blocks across the picture over `keyframeInterval`
+   * frames, so a viewer that lost data recovers without any large picture. A client that joins or
+   * asks for a keyframe, a resize and the first frame still get an IDR. Needs `keyframeInterval`
+   * ≥ 2 and a device whose caps include intra refresh. Default false.
+   */
+  smooth?: boolean;
 }
 
 const DEFAULT_COLOR: Required<FrameColor> = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', range: 'limited' };
@@ -63,6 +72,7 @@ export class H264EncoderBackend implements EncoderBackend {
   private readonly bitrate: number | undefined;
   private readonly keyframeInterval: number;
   private readonly pipelineDepth: number;
+  private readonly smooth: boolean;
   private session: EngineSession | null = null;
   private shape: SessionShape | null = null;
   private nextToken = 1;
@@ -90,6 +100,10 @@ export class H264EncoderBackend implements EncoderBackend {
     }
     if (!Number.isInteger(this.keyframeInterval) || this.keyframeInterval < 0) {
       throw new InvalidOptionError(`keyframeInterval must be a non-negative integer (got ${this.keyframeInterval})`);
+    }
+    this.smooth = options.smooth ?? false;
+    if (this.smooth && this.keyframeInterval < 2) {
+      throw new InvalidOptionError(`smooth needs keyframeInterval >= 2: the refresh sweeps the picture over that many frames (got ${this.keyframeInterval})`);
     }
   }
 
@@ -169,7 +183,8 @@ export class H264EncoderBackend implements EncoderBackend {
     }
     if (!keyframeReason) {
       if (options.forceKeyframe) keyframeReason = 'requested';
-      else if (this.framesSinceKeyframe >= (this.keyframeInterval || Number.POSITIVE_INFINITY)) keyframeReason = 'periodic';
+      // In smooth mode the encoder's intra refresh replaces the periodic IDR.
+      else if (!this.smooth && this.framesSinceKeyframe >= (this.keyframeInterval || Number.POSITIVE_INFINITY)) keyframeReason = 'periodic';
     }
 
     const durationUs =
@@ -218,6 +233,7 @@ export class H264EncoderBackend implements EncoderBackend {
         fullRange: shape.color.range === 'full',
       },
     };
+    if (this.smooth) config.intraRefresh = { period: this.keyframeInterval, count: this.keyframeInterval - 1 };
     try {
       return this.engine.open(config);
     } catch (error) {

@@ -57,6 +57,7 @@ export async function createNvencEngine(options: NvencEngineOptions): Promise<Vi
         repeatSpsPps: true,
         zeroReorderDelay: true,
         device: options.device,
+        ...(config.intraRefresh ? { intraRefresh: config.intraRefresh } : {}),
       });
       return {
         encode: async (frame: EngineFrame, o) =>
