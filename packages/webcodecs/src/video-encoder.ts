@@ -26,8 +26,11 @@ import type {
 } from './types.js';
 import { frameDetached, frameState, isRgbFormat, REC709, VideoFrame, type FrameState } from './video-frame.js';
 
+/** Callbacks of `new VideoEncoder()`. */
 export interface VideoEncoderInit {
+  /** Receives each encoded chunk, in order. */
   output: (chunk: EncodedVideoChunk, metadata: EncodedVideoChunkMetadata) => void;
+  /** Receives the error that closed the encoder. */
   error: (error: DOMException) => void;
 }
 
@@ -201,6 +204,7 @@ function nextTask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The W3C WebCodecs VideoEncoder over NVENC (or the software device), for Node.js. */
 export class VideoEncoder extends EventTarget {
   #state: CodecState = 'unconfigured';
   #encodeQueueSize = 0;
@@ -222,6 +226,7 @@ export class VideoEncoder extends EventTarget {
   #device: EncoderDevice | null = null;
   /** Pixel format and colour space of the frames the last session was opened for. */
   #lastInput: { format: FrameState['format']; colorSpace: VideoColorSpaceInit } | undefined;
+  /** Called (like a `dequeue` event listener) when encodeQueueSize drops. */
   ondequeue: ((this: VideoEncoder, ev: Event) => unknown) | null = null;
 
   constructor(init: VideoEncoderInit) {
@@ -233,10 +238,12 @@ export class VideoEncoder extends EventTarget {
     this.#error = init.error;
   }
 
+  /** 'unconfigured', 'configured' or 'closed'. */
   get state(): CodecState {
     return this.#state;
   }
 
+  /** Frames accepted by encode() and not yet handed to the encoder. */
   get encodeQueueSize(): number {
     return this.#encodeQueueSize;
   }
@@ -255,6 +262,7 @@ export class VideoEncoder extends EventTarget {
     return this.#session?.encoder.releaseDeviceFrame(devicePtr) ?? false;
   }
 
+  /** Whether `configure(config)` would succeed here, without opening a session. */
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
     const valid = validateEncoderConfig(config);
     const key = JSON.stringify(valid);
@@ -271,6 +279,7 @@ export class VideoEncoder extends EventTarget {
     return { supported: failure === undefined, config: valid };
   }
 
+  /** Queues (re)configuration; errors arrive through the error callback. */
   configure(config: VideoEncoderConfig): void {
     const valid = validateEncoderConfig(config);
     if (this.#state === 'closed') throw domError('InvalidStateError', 'configure() on a closed VideoEncoder');
@@ -383,6 +392,7 @@ export class VideoEncoder extends EventTarget {
     this.#session = null;
   }
 
+  /** Queues one frame; its chunks arrive through the output callback. */
   encode(frame: VideoFrame, options: VideoEncoderEncodeOptions = {}): void {
     if (!(frame instanceof VideoFrame)) throw new TypeError('encode() takes a VideoFrame');
     if (frame[frameDetached]) throw new TypeError('encode() of a closed VideoFrame');
@@ -507,6 +517,7 @@ export class VideoEncoder extends EventTarget {
     this.#output(chunk, metadata);
   }
 
+  /** Resolves when every queued frame has been output. */
   flush(): Promise<void> {
     if (this.#state !== 'configured')
       return Promise.reject(domError('InvalidStateError', `flush() while the encoder is ${this.#state}`));
@@ -544,10 +555,12 @@ export class VideoEncoder extends EventTarget {
     for (const p of packets) this.#emit(session, p);
   }
 
+  /** Drops queued work and returns to 'unconfigured'. */
   reset(): void {
     this.#reset(domError('AbortError', 'reset() was called'));
   }
 
+  /** Drops queued work and frees the encoder for good. */
   close(): void {
     this.#closeWith(domError('AbortError', 'close() was called'), true);
   }
