@@ -87,10 +87,11 @@ export interface LibraryChoice {
   gpu: number;
 }
 
+// Plain N-API functions (no `this`), so they may be destructured.
 interface NativeTestingExports {
-  cudaMalloc(o: LibraryChoice, bytes: number): bigint;
-  cudaFree(o: LibraryChoice, ptr: bigint): void;
-  cudaCopyToDevice(o: LibraryChoice, ptr: bigint, data: ArrayBufferView): void;
+  cudaMalloc: (o: LibraryChoice, bytes: number) => bigint;
+  cudaFree: (o: LibraryChoice, ptr: bigint) => void;
+  cudaCopyToDevice: (o: LibraryChoice, ptr: bigint, data: ArrayBufferView) => void;
 }
 
 /** Row alignment of device frames; cuMemAllocPitch uses 512 bytes on current NVIDIA GPUs. */

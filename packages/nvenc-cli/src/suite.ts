@@ -95,7 +95,7 @@ export async function runSuiteChild(payload: string): Promise<number> {
     } catch (err) {
       out = { label: c.label, ok: false, error: (err as Error).message.split('\n')[0] };
     }
-    process.stdout.write(`${RESULT_MARK}${JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    process.stdout.write(`${RESULT_MARK}${JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
   }
   return 0;
 }

@@ -162,14 +162,18 @@ class LibavEngine : public Engine {
     av_opt_set_int(ctx_->priv_data, "forced-idr", (f.typeHint == PIC_I && !f.forceIDR) ? 0 : 1, 0);
     int r = avcodec_send_frame(ctx_, frame_);
     if (r < 0) { err = std::string("encoder rejected the frame: ") + errStr(r); return ST_GENERIC; }
+    picturesSent_++;
     return receive(err);
   }
 
 
   Status drain(std::string& err) override {
-    if (!ctx_) return ST_SUCCESS;
+    // Nothing sent since the context opened: nothing to drain, and the context still starts a new
+    // sequence (SVT-AV1 would wait forever on an end of stream with no picture before it).
+    if (!ctx_ || picturesSent_ == 0) return ST_SUCCESS;
     int r = avcodec_send_frame(ctx_, nullptr);
     if (r < 0 && r != AVERROR_EOF) { err = std::string("flush failed: ") + errStr(r); return ST_GENERIC; }
+    endOfStreamSent_ = true;
     Status st = receive(err);
     closeCtx();  // next submit re-opens: a new coded video sequence starting with an IDR
     return st;
@@ -221,7 +225,37 @@ class LibavEngine : public Engine {
   }
 
  private:
-  void closeCtx() { if (ctx_) avcodec_free_context(&ctx_); }
+  void closeCtx() {
+    if (ctx_ && cfg_.codec == Codec::AV1 && avcodec_is_open(ctx_) && !endOfStreamSent_ && !endSvtStream())
+      ctx_ = nullptr;  // abandoned, not freed: its threads stay idle, where freeing would never return
+    if (ctx_) avcodec_free_context(&ctx_);
+    picturesSent_ = 0;
+    endOfStreamSent_ = false;
+  }
+
+  // SVT-AV1 1.4 (the libsvtav1 libavcodec 5.1 drives) cannot be freed in every state a driver's
+  // session can be destroyed in: svt_av1_enc_deinit without an end of stream prints "deinit called
+  // without sending EOS" and, when no picture was ever sent, waits forever on its pipeline
+  // threads; and an end of stream with no picture before it never yields the end-of-stream packet
+  // that avcodec_send_frame(NULL) then blocks on. nvEncDestroyEncoder returns whatever the client
+  // sent, so before freeing an AV1 context that has not seen an end of stream, the engine sends
+  // one, preceded by one black picture when none was sent, and reads back and drops the packets:
+  // the client asked for no more output, and none of these reaches it. False when the end of
+  // stream could not be sent (out of memory): the context cannot be freed then.
+  bool endSvtStream() {
+    if (picturesSent_ == 0) {
+      if (av_frame_make_writable(frame_) < 0) return false;
+      ptrdiff_t linesize[4] = {frame_->linesize[0], frame_->linesize[1], frame_->linesize[2], frame_->linesize[3]};
+      av_image_fill_black(frame_->data, linesize, (AVPixelFormat)frame_->format, ctx_->color_range, frame_->width, frame_->height);
+      frame_->pts = 0;
+      frame_->pict_type = AV_PICTURE_TYPE_NONE;
+      av_frame_remove_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST);
+      if (avcodec_send_frame(ctx_, frame_) < 0) return false;
+    }
+    if (avcodec_send_frame(ctx_, nullptr) < 0) return false;
+    while (avcodec_receive_packet(ctx_, pkt_) >= 0) av_packet_unref(pkt_);
+    return true;
+  }
 
   // NVENC AYUV (GStreamer's VUYA): one packed plane, bytes V,U,Y,A per pixel -> Y, U, V planes.
   void splitAyuv(const EngineFrame& f, const uint8_t* src[4], int stride[4]) {
@@ -500,6 +534,8 @@ class LibavEngine : public Engine {
   std::vector<uint8_t> ps_;
   std::vector<uint8_t> infoSei_;  // x265 settings SEI, sent once with the first picture
   bool deferred_ = false;
+  uint64_t picturesSent_ = 0;     // pictures given to the context since it opened
+  bool endOfStreamSent_ = false;  // avcodec_send_frame(NULL) done on this context
 };
 }  // namespace
 

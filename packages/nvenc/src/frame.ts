@@ -172,7 +172,7 @@ function cudaArrayFrame(layout: FrameLayout, cai: unknown): NativeFrame {
   if (strides !== undefined && strides !== null && !Array.isArray(strides)) {
     throw frameError(`Invalid __cuda_array_interface__.strides (${typeof strides}): expected ${match.length} integers or null`);
   }
-  const st: unknown[] = strides === undefined || strides === null ? cStrides : [...strides];
+  const st: unknown[] = strides === undefined || strides === null ? cStrides : [...(strides as unknown[])];
   if (st.length !== match.length || !st.every((n) => typeof n === 'number' && Number.isInteger(n))) {
     // Describe the values without String(): a Symbol among them would throw a TypeError.
     const shown = st.map((v) => (typeof v === 'number' ? String(v) : typeof v)).join(', ');

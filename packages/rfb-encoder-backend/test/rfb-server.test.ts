@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { H264Flags } from '../src/rfb/constants.js';
 import type { RfbKeyEvent, RfbPointerEvent, RfbClipboardEvent } from '../src/rfb/server.js';
 import { scopedFixtures } from './helpers/scoped-fixtures.js';
-import { fakeSlices, RfbTestClient, until } from './helpers/rfb-test-client.js';
+import { fakeSlices, until } from './helpers/rfb-test-client.js';
 
 const H264 = 50;
 const DESKTOP_SIZE = -223;

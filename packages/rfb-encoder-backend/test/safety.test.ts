@@ -56,7 +56,6 @@ describe('1. receive buffering is O(bytes) with a bounded chunk count and counte
     expect([...q.take(7)]).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => (99_993 + i) & 0xff));
     expect(q.length).toBe(0);
     // Mixed sizes across block boundaries.
-    const sent: number[] = [];
     let expected = Buffer.alloc(0);
     for (let i = 0; i < 600; i++) {
       const chunk = Buffer.alloc(i % 7 === 0 ? 5000 : (i % 13) + 1, i & 0xff);

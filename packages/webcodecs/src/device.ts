@@ -6,6 +6,7 @@
 import { resolveDevice, softwareDeviceState } from '@nvenc-ts/nvenc';
 import type { HardwareAcceleration } from './types.js';
 
+/** Which implementation encodes: NVIDIA's driver or the software device. */
 export type EncoderDeviceKind = 'nvidia' | 'software';
 
 export interface DeviceChoice {

@@ -2,6 +2,7 @@
 import type { BufferSource, EncodedVideoChunkType } from './types.js';
 import { enforceRange } from './config.js';
 
+/** `new EncodedVideoChunk()` input. */
 export interface EncodedVideoChunkInit {
   type: EncodedVideoChunkType;
   timestamp: number;
@@ -29,6 +30,7 @@ export function adoptChunk(init: EncodedVideoChunkInit): EncodedVideoChunk {
   }
 }
 
+/** One encoded access unit (W3C EncodedVideoChunk). */
 export class EncodedVideoChunk {
   readonly #type: EncodedVideoChunkType;
   readonly #timestamp: number;
@@ -53,6 +55,7 @@ export class EncodedVideoChunk {
     this.#data = adopting ? bytes : new Uint8Array(bytes);
   }
 
+  /** 'key' or 'delta'. */
   get type(): EncodedVideoChunkType {
     return this.#type;
   }
@@ -64,6 +67,7 @@ export class EncodedVideoChunk {
   get duration(): number | null {
     return this.#duration;
   }
+  /** Size of the data in bytes. */
   get byteLength(): number {
     return this.#data.byteLength;
   }

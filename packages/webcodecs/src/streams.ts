@@ -9,6 +9,7 @@ import type { EncodedVideoChunkMetadata, VideoEncoderConfig } from './types.js';
 import { VideoEncoder } from './video-encoder.js';
 import type { VideoFrame } from './video-frame.js';
 
+/** Options of `VideoEncoderStream`. */
 export interface VideoEncoderStreamOptions {
   /** Writes wait while encodeQueueSize is above this (default 2): the encoder paces the producer. */
   maxEncodeQueueSize?: number;

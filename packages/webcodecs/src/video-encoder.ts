@@ -26,8 +26,11 @@ import type {
 } from './types.js';
 import { frameDetached, frameState, isRgbFormat, REC709, VideoFrame, type FrameState } from './video-frame.js';
 
+/** Callbacks of `new VideoEncoder()`. */
 export interface VideoEncoderInit {
+  /** Receives each encoded chunk, in order. */
   output: (chunk: EncodedVideoChunk, metadata: EncodedVideoChunkMetadata) => void;
+  /** Receives the error that closed the encoder. */
   error: (error: DOMException) => void;
 }
 
@@ -185,10 +188,9 @@ function trialSession(active: ActiveConfig): { reason: string; transient: boolea
     qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined,
   };
   try {
-    closeEncoder(
-      new NvencEncoder(sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui)),
-      false,
-    );
+    new NvencEncoder(
+      sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui),
+    ).close();
     return undefined;
   } catch (err) {
     return {
@@ -198,27 +200,11 @@ function trialSession(active: ActiveConfig): { reason: string; transient: boolea
   }
 }
 
-/**
- * Closes a session. The software device's AV1 engine (SVT-AV1 via libavcodec) hangs in close when
- * the session never received a frame ("deinit called without sending EOS"), so an unused AV1
- * session first encodes one black frame, discarded, and is flushed.
- */
-function closeEncoder(encoder: NvencEncoder, used: boolean): void {
-  if (!used && encoder.options.codec === 'av1' && !encoder.closed) {
-    try {
-      encoder.encode(Buffer.alloc(encoder.info.frameBytes));
-      encoder.flush();
-    } catch {
-      // closing anyway
-    }
-  }
-  encoder.close();
-}
-
 function nextTask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The W3C WebCodecs VideoEncoder over NVENC (or the software device), for Node.js. */
 export class VideoEncoder extends EventTarget {
   #state: CodecState = 'unconfigured';
   #encodeQueueSize = 0;
@@ -240,6 +226,7 @@ export class VideoEncoder extends EventTarget {
   #device: EncoderDevice | null = null;
   /** Pixel format and colour space of the frames the last session was opened for. */
   #lastInput: { format: FrameState['format']; colorSpace: VideoColorSpaceInit } | undefined;
+  /** Called (like a `dequeue` event listener) when encodeQueueSize drops. */
   ondequeue: ((this: VideoEncoder, ev: Event) => unknown) | null = null;
 
   constructor(init: VideoEncoderInit) {
@@ -251,10 +238,12 @@ export class VideoEncoder extends EventTarget {
     this.#error = init.error;
   }
 
+  /** 'unconfigured', 'configured' or 'closed'. */
   get state(): CodecState {
     return this.#state;
   }
 
+  /** Frames accepted by encode() and not yet handed to the encoder. */
   get encodeQueueSize(): number {
     return this.#encodeQueueSize;
   }
@@ -273,6 +262,7 @@ export class VideoEncoder extends EventTarget {
     return this.#session?.encoder.releaseDeviceFrame(devicePtr) ?? false;
   }
 
+  /** Whether `configure(config)` would succeed here, without opening a session. */
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
     const valid = validateEncoderConfig(config);
     const key = JSON.stringify(valid);
@@ -289,6 +279,7 @@ export class VideoEncoder extends EventTarget {
     return { supported: failure === undefined, config: valid };
   }
 
+  /** Queues (re)configuration; errors arrive through the error callback. */
   configure(config: VideoEncoderConfig): void {
     const valid = validateEncoderConfig(config);
     if (this.#state === 'closed') throw domError('InvalidStateError', 'configure() on a closed VideoEncoder');
@@ -391,16 +382,17 @@ export class VideoEncoder extends EventTarget {
       this.#lastInput = { format, colorSpace: cs };
       return this.#session;
     } catch (err) {
-      closeEncoder(encoder, false);
+      encoder.close();
       throw err;
     }
   }
 
   #closeSession(): void {
-    if (this.#session) closeEncoder(this.#session.encoder, this.#session.nextSeq > 0);
+    this.#session?.encoder.close();
     this.#session = null;
   }
 
+  /** Queues one frame; its chunks arrive through the output callback. */
   encode(frame: VideoFrame, options: VideoEncoderEncodeOptions = {}): void {
     if (!(frame instanceof VideoFrame)) throw new TypeError('encode() takes a VideoFrame');
     if (frame[frameDetached]) throw new TypeError('encode() of a closed VideoFrame');
@@ -525,6 +517,7 @@ export class VideoEncoder extends EventTarget {
     this.#output(chunk, metadata);
   }
 
+  /** Resolves when every queued frame has been output. */
   flush(): Promise<void> {
     if (this.#state !== 'configured')
       return Promise.reject(domError('InvalidStateError', `flush() while the encoder is ${this.#state}`));
@@ -562,10 +555,12 @@ export class VideoEncoder extends EventTarget {
     for (const p of packets) this.#emit(session, p);
   }
 
+  /** Drops queued work and returns to 'unconfigured'. */
   reset(): void {
     this.#reset(domError('AbortError', 'reset() was called'));
   }
 
+  /** Drops queued work and frees the encoder for good. */
   close(): void {
     this.#closeWith(domError('AbortError', 'close() was called'), true);
   }

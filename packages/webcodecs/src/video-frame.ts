@@ -18,23 +18,29 @@ export class VideoFrameRect {
     this.width = width;
     this.height = height;
   }
+  /** Same as x. */
   get left(): number {
     return Math.min(this.x, this.x + this.width);
   }
+  /** Same as y. */
   get top(): number {
     return Math.min(this.y, this.y + this.height);
   }
+  /** x + width. */
   get right(): number {
     return Math.max(this.x, this.x + this.width);
   }
+  /** y + height. */
   get bottom(): number {
     return Math.max(this.y, this.y + this.height);
   }
+  /** The rectangle as a plain object. */
   toJSON(): Required<DOMRectInit> {
     return { x: this.x, y: this.y, width: this.width, height: this.height };
   }
 }
 
+/** A frame's colour space (W3C VideoColorSpace). */
 export class VideoColorSpace {
   readonly primaries: VideoColorSpaceInit['primaries'];
   readonly transfer: VideoColorSpaceInit['transfer'];
@@ -46,6 +52,7 @@ export class VideoColorSpace {
     this.matrix = init.matrix ?? null;
     this.fullRange = init.fullRange ?? null;
   }
+  /** The colour space as a plain object. */
   toJSON(): VideoColorSpaceInit {
     return { primaries: this.primaries, transfer: this.transfer, matrix: this.matrix, fullRange: this.fullRange };
   }
@@ -67,6 +74,7 @@ export interface CudaDeviceMemory {
   pitch: number;
 }
 
+/** `new VideoFrame(buffer, init)` options: format, coded size, timestamp, layout. */
 export interface VideoFrameBufferInit {
   format: VideoPixelFormat;
   codedWidth: number;
@@ -81,6 +89,7 @@ export interface VideoFrameBufferInit {
   transfer?: ArrayBuffer[];
 }
 
+/** `new VideoFrame(frame, init)` options: what a copy may override. */
 export interface VideoFrameInit {
   timestamp?: number;
   duration?: number;
@@ -227,6 +236,7 @@ function timestampOf(value: unknown, name: string): number {
 
 const FORMATS = Object.keys(PLANES) as VideoPixelFormat[];
 
+/** A frame of pixels in host or CUDA memory (W3C VideoFrame); close it when done. */
 export class VideoFrame {
   #state: FrameState | null;
   #displayWidth: number;
@@ -312,34 +322,44 @@ export class VideoFrame {
     this.#state = { resource, format: b.format, codedWidth, codedHeight, visibleRect, colorSpace };
   }
 
+  /** Pixel format; null once closed. */
   get format(): VideoPixelFormat | null {
     return this.#state?.format ?? null;
   }
+  /** Width of the pixel data. */
   get codedWidth(): number {
     return this.#state?.codedWidth ?? 0;
   }
+  /** Height of the pixel data. */
   get codedHeight(): number {
     return this.#state?.codedHeight ?? 0;
   }
+  /** The whole pixel data; null once closed. */
   get codedRect(): VideoFrameRect | null {
     const s = this.#state;
     return s === null ? null : new VideoFrameRect(0, 0, s.codedWidth, s.codedHeight);
   }
+  /** The part that is shown; null once closed. */
   get visibleRect(): VideoFrameRect | null {
     return this.#state?.visibleRect ?? null;
   }
+  /** Width to display at. */
   get displayWidth(): number {
     return this.#state === null ? 0 : this.#displayWidth;
   }
+  /** Height to display at. */
   get displayHeight(): number {
     return this.#state === null ? 0 : this.#displayHeight;
   }
+  /** Presentation time in microseconds. */
   get timestamp(): number {
     return this.#timestamp;
   }
+  /** Duration in microseconds, or null. */
   get duration(): number | null {
     return this.#duration;
   }
+  /** Colour space of the pixels. */
   get colorSpace(): VideoColorSpace {
     return new VideoColorSpace(this.#state?.colorSpace ?? {});
   }
@@ -349,6 +369,7 @@ export class VideoFrame {
     return r?.kind === 'cuda' ? { ...r.memory } : null;
   }
 
+  /** Frame metadata (none is defined here). */
   metadata(): Record<string, never> {
     this.#open();
     return {};
@@ -378,11 +399,13 @@ export class VideoFrame {
     return layout;
   }
 
+  /** A second frame on the same pixels; each must be closed. */
   clone(): VideoFrame {
     this.#open();
     return new VideoFrame(this);
   }
 
+  /** Releases this frame's reference to the pixels. */
   close(): void {
     this.#state = null;
   }

@@ -644,6 +644,19 @@ int main() {
     }
     CHECK(got == 8, "AV1 frames %d", got);
     destroy(c);
+
+    // nvEncDestroyEncoder returns whatever the session was sent (SVT-AV1 alone waits forever when
+    // torn down before its first picture); ctest's TIMEOUT turns a hang here into a failure.
+    for (int withEos = 0; withEos < 2; withEos++) {
+      Enc u; u.enc = openSession(); gEnc = u.enc;
+      EXPECT_ST(initEncoder(u, NV_ENC_CODEC_AV1_GUID, 320, 240, 1), NV_ENC_SUCCESS);
+      if (withEos) {
+        NV_ENC_PIC_PARAMS eos = {};
+        eos.version = NV_ENC_PIC_PARAMS_VER; eos.encodePicFlags = NV_ENC_PIC_FLAG_EOS;
+        EXPECT_ST(F.nvEncEncodePicture(u.enc, &eos), NV_ENC_SUCCESS);
+      }
+      destroy(u);
+    }
   }
 #else
   CHECK(!hasAV1, "AV1 must not be offered to an 11.1 session");

@@ -81,9 +81,8 @@ export function framebufferFromFrame(frame: RawFrame): Framebuffer | null {
     case 'bgra8':
     case 'rgba8': {
       const pitch = frame.pitch ?? width * 4;
-      let fb: Framebuffer;
       if (pitch === width * 4 && frame.pixelFormat === 'bgra8') return wrap(width, height, data);
-      fb = allocFramebuffer(width, height);
+      const fb: Framebuffer = allocFramebuffer(width, height);
       for (let y = 0; y < height; y++) fb.bytes.set(data.subarray(y * pitch, y * pitch + width * 4), y * width * 4);
       if (frame.pixelFormat === 'rgba8') {
         const w = fb.words;
