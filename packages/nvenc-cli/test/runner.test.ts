@@ -16,6 +16,7 @@ function scriptedEncoder(depth: number): Encoder & { calls: number } {
     seq,
     timestamp: seq,
     frameIndex: seq,
+    slices: 1,
   });
   const enc = {
     calls: 0,
