@@ -53,7 +53,9 @@ try {
   const stream = Buffer.concat(chunks);
   writeFileSync(output, stream);
   const { device: used, software } = encoder.info;
-  console.log(`${output}: ${frames} frames ${width}x${height} from device pointer 0x${devicePtr.toString(16)} (pitch ${pitch}), ${stream.length} bytes`);
+  console.log(
+    `${output}: ${frames} frames ${width}x${height} from device pointer 0x${devicePtr.toString(16)} (pitch ${pitch}), ${stream.length} bytes`,
+  );
   console.log(`encoded on ${used}${software ? ' (software device, not NVENC hardware)' : ''}`);
   // Before freeing memory the encoder has seen, drop its registration.
   encoder.releaseDeviceFrame(devicePtr);

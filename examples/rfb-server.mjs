@@ -54,7 +54,8 @@ server.on('key', ({ down, keysym }) => {
 
 const addresses = await server.listen();
 if (addresses.tcp) console.log(`listening: rfb tcp ${addresses.tcp.address}:${addresses.tcp.port}`);
-if (addresses.webSocket) console.log(`listening: rfb websocket ${addresses.webSocket.address}:${addresses.webSocket.port}`);
+if (addresses.webSocket)
+  console.log(`listening: rfb websocket ${addresses.webSocket.address}:${addresses.webSocket.port}`);
 console.log(`encoder: ${name}`);
 
 let seq = 0;

@@ -42,11 +42,17 @@ encoder.configure({
   avc: { format: 'annexb' }, // start codes and in-band SPS/PPS: a file players open as is
 });
 for (let i = 0; i < frames && !failure; i++) {
-  const frame = new VideoFrame(drawFrame(i), { format: 'BGRX', codedWidth: width, codedHeight: height, timestamp: (i * 1e6) / 30 });
+  const frame = new VideoFrame(drawFrame(i), {
+    format: 'BGRX',
+    codedWidth: width,
+    codedHeight: height,
+    timestamp: (i * 1e6) / 30,
+  });
   encoder.encode(frame, { keyFrame: i % 30 === 0 });
   frame.close();
   // Backpressure: let the encoder catch up instead of queueing every frame.
-  if (encoder.encodeQueueSize > 2) await new Promise((resolve) => encoder.addEventListener('dequeue', resolve, { once: true }));
+  if (encoder.encodeQueueSize > 2)
+    await new Promise((resolve) => encoder.addEventListener('dequeue', resolve, { once: true }));
 }
 if (!failure) await encoder.flush().catch(() => {});
 if (failure) {
@@ -58,7 +64,9 @@ encoder.close();
 const stream = Buffer.concat(chunks);
 writeFileSync(output, stream);
 console.log(`${output}: ${chunks.length} chunks, ${stream.length} bytes`);
-console.log(`encoded on ${device.name}${device.software ? ' (software device, not NVENC hardware)' : ''}: ${device.reason}`);
+console.log(
+  `encoded on ${device.name}${device.software ? ' (software device, not NVENC hardware)' : ''}: ${device.reason}`,
+);
 
 /** A horizontal gradient with a square moving across it; B, G, R, X byte order. */
 function drawFrame(index) {

@@ -19,12 +19,20 @@ import { writeFileSync } from 'node:fs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'no-rss-check': { type: 'boolean', default: false }, count: { type: 'string' }, size: { type: 'string', default: '64x48' }, json: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+  options: {
+    'no-rss-check': { type: 'boolean', default: false },
+    count: { type: 'string' },
+    size: { type: 'string', default: '64x48' },
+    json: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
 });
 const mode = positionals[0];
 const DEFAULT_COUNTS = { null: 1_000_000, real: 100_000, lifecycle: 10_000, concurrent: 2_000 };
 if (!(mode in DEFAULT_COUNTS)) {
-  console.error('usage: node --expose-gc hardening/soak.mjs null|real|lifecycle|concurrent [--count N] [--size WxH] [--json file]');
+  console.error(
+    'usage: node --expose-gc hardening/soak.mjs null|real|lifecycle|concurrent [--count N] [--size WxH] [--json file]',
+  );
   process.exit(2);
 }
 const count = Number(values.count ?? DEFAULT_COUNTS[mode]);
@@ -47,7 +55,10 @@ function sample(i) {
   gc();
   const c = counters();
   samples.push({ i, rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, ...c });
-  if (!values.quiet) process.stderr.write(`  ${mode} ${i}/${count} rss ${(samples.at(-1).rss / 2 ** 20).toFixed(1)} MiB cuda ${c.cudaAllocations} (${c.cudaBytes} B) sessions ${c.nvencSessions}\n`);
+  if (!values.quiet)
+    process.stderr.write(
+      `  ${mode} ${i}/${count} rss ${(samples.at(-1).rss / 2 ** 20).toFixed(1)} MiB cuda ${c.cudaAllocations} (${c.cudaBytes} B) sessions ${c.nvencSessions}\n`,
+    );
 }
 const every = Math.max(1, Math.floor(count / SAMPLES));
 const turn = () => new Promise((r) => setImmediate(r));
@@ -145,24 +156,64 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const second = mean(samples.slice(q, 2 * q).map((s) => s.rss));
 const last = mean(samples.slice(samples.length - q).map((s) => s.rss));
 const allowance = Math.max(8 * 2 ** 20, second * 0.1);
-const deviceKeys = ['cudaAllocations', 'cudaBytes', 'nvencSessions', 'nvencInputBuffers', 'nvencBitstreamBuffers', 'nvencRegistrations', 'nvencMappings'];
+const deviceKeys = [
+  'cudaAllocations',
+  'cudaBytes',
+  'nvencSessions',
+  'nvencInputBuffers',
+  'nvencBitstreamBuffers',
+  'nvencRegistrations',
+  'nvencMappings',
+];
 // Lifecycle samples are taken between cycles (every encoder closed or collected): nothing may be
 // live. The other modes hold their encoders: the counts must not move.
 const reference = mode === 'lifecycle' ? { ...samples[0], nvencSessions: 0 } : samples[0];
-const deviceDrift = samples.flatMap((s) => deviceKeys.filter((k) => s[k] !== reference[k]).map((k) => `sample ${s.i}: ${k} ${s[k]} (first ${reference[k]})`));
-const leftAfterClose = deviceKeys.filter((k) => k.startsWith('nvenc') && after[k] !== 0).map((k) => `${k} ${after[k]} after close`);
+const deviceDrift = samples.flatMap((s) =>
+  deviceKeys.filter((k) => s[k] !== reference[k]).map((k) => `sample ${s.i}: ${k} ${s[k]} (first ${reference[k]})`),
+);
+const leftAfterClose = deviceKeys
+  .filter((k) => k.startsWith('nvenc') && after[k] !== 0)
+  .map((k) => `${k} ${after[k]} after close`);
 const rssGrowthOk = last - second <= allowance;
 const first = samples[0];
 const final = samples.at(-1);
 const report = {
-  mode, count, size: `${width}x${height}`, seconds, perSecond: Math.round(count / seconds), packets, bytes,
+  mode,
+  count,
+  size: `${width}x${height}`,
+  seconds,
+  perSecond: Math.round(count / seconds),
+  packets,
+  bytes,
   finalisedByGc: samples.finalised,
-  rss: { firstMiB: +(first.rss / 2 ** 20).toFixed(1), lastMiB: +(final.rss / 2 ** 20).toFixed(1), secondQuarterMeanMiB: +(second / 2 ** 20).toFixed(1), lastQuarterMeanMiB: +(last / 2 ** 20).toFixed(1), allowanceMiB: +(allowance / 2 ** 20).toFixed(1) },
-  device: { first: Object.fromEntries(deviceKeys.map((k) => [k, first[k]])), last: Object.fromEntries(deviceKeys.map((k) => [k, final[k]])), afterClose: Object.fromEntries(deviceKeys.map((k) => [k, after[k]])) },
+  rss: {
+    firstMiB: +(first.rss / 2 ** 20).toFixed(1),
+    lastMiB: +(final.rss / 2 ** 20).toFixed(1),
+    secondQuarterMeanMiB: +(second / 2 ** 20).toFixed(1),
+    lastQuarterMeanMiB: +(last / 2 ** 20).toFixed(1),
+    allowanceMiB: +(allowance / 2 ** 20).toFixed(1),
+  },
+  device: {
+    first: Object.fromEntries(deviceKeys.map((k) => [k, first[k]])),
+    last: Object.fromEntries(deviceKeys.map((k) => [k, final[k]])),
+    afterClose: Object.fromEntries(deviceKeys.map((k) => [k, after[k]])),
+  },
   flat: (rssGrowthOk || values['no-rss-check']) && deviceDrift.length === 0 && leftAfterClose.length === 0,
   rssChecked: !values['no-rss-check'],
-  problems: [...(!rssGrowthOk && !values['no-rss-check'] ? [`RSS grew ${((last - second) / 2 ** 20).toFixed(1)} MiB between the second and last quarter`] : []), ...deviceDrift.slice(0, 10), ...leftAfterClose],
-  samples: samples.map((s) => ({ i: s.i, rssMiB: +(s.rss / 2 ** 20).toFixed(2), heapMiB: +(s.heapUsed / 2 ** 20).toFixed(2), cudaAllocations: s.cudaAllocations, nvencSessions: s.nvencSessions })),
+  problems: [
+    ...(!rssGrowthOk && !values['no-rss-check']
+      ? [`RSS grew ${((last - second) / 2 ** 20).toFixed(1)} MiB between the second and last quarter`]
+      : []),
+    ...deviceDrift.slice(0, 10),
+    ...leftAfterClose,
+  ],
+  samples: samples.map((s) => ({
+    i: s.i,
+    rssMiB: +(s.rss / 2 ** 20).toFixed(2),
+    heapMiB: +(s.heapUsed / 2 ** 20).toFixed(2),
+    cudaAllocations: s.cudaAllocations,
+    nvencSessions: s.nvencSessions,
+  })),
 };
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 const { samples: _omit, ...summary } = report;

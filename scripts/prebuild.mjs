@@ -38,7 +38,8 @@ if (platformDir !== 'linux-x64') fail(`prebuilt binaries are made on linux-x64 o
 
 const args = process.argv.slice(2);
 const selected = args.length === 0 ? Object.keys(packages) : args.map((a) => path.basename(path.resolve(a)));
-for (const name of selected) if (!packages[name]) fail(`unknown package ${name}; expected one of ${Object.keys(packages).join(', ')}`);
+for (const name of selected)
+  if (!packages[name]) fail(`unknown package ${name}; expected one of ${Object.keys(packages).join(', ')}`);
 
 function versions(text, prefix) {
   const found = new Set(text.match(new RegExp(`\\b${prefix}_[0-9.]*[0-9]`, 'g')) ?? []);
@@ -48,7 +49,8 @@ function versions(text, prefix) {
 function compareVersions(a, b) {
   const x = a.split('.').map(Number);
   const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
   return 0;
 }
 
@@ -76,12 +78,18 @@ for (const name of selected) {
   const { from, files } = packages[name];
   const missing = files.filter((f) => !existsSync(path.join(pkgDir, from, f)));
   if (missing.length > 0) {
-    fail(`${name}: ${missing.map((f) => path.join(from, f)).join(', ')} not built; run: pnpm --filter ./packages/${name} build`);
+    fail(
+      `${name}: ${missing.map((f) => path.join(from, f)).join(', ')} not built; run: pnpm --filter ./packages/${name} build`,
+    );
   }
   const outDir = path.join(pkgDir, 'prebuilds', platformDir);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const report = { platform: platformDir, builtWith: { glibc: process.report.getReport().header.glibcVersionRuntime }, files: {} };
+  const report = {
+    platform: platformDir,
+    builtWith: { glibc: process.report.getReport().header.glibcVersionRuntime },
+    files: {},
+  };
   for (const file of files) {
     const src = path.join(pkgDir, from, file);
     const dest = path.join(outDir, file);
@@ -91,8 +99,18 @@ for (const name of selected) {
   }
   const needs = Object.values(report.files).filter((r) => typeof r === 'object');
   report.requires = {
-    glibc: needs.map((r) => r.glibc).filter(Boolean).sort(compareVersions).at(-1) ?? null,
-    glibcxx: needs.map((r) => r.glibcxx).filter(Boolean).sort(compareVersions).at(-1) ?? null,
+    glibc:
+      needs
+        .map((r) => r.glibc)
+        .filter(Boolean)
+        .sort(compareVersions)
+        .at(-1) ?? null,
+    glibcxx:
+      needs
+        .map((r) => r.glibcxx)
+        .filter(Boolean)
+        .sort(compareVersions)
+        .at(-1) ?? null,
   };
   writeFileSync(path.join(outDir, 'requirements.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(

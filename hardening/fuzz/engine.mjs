@@ -122,7 +122,9 @@ export class Fuzzer {
 
   /** Loads the corpus directory and the built-in seeds; every one is run once. */
   loadCorpus(seeds = []) {
-    const files = existsSync(this.corpusDir) ? readdirSync(this.corpusDir).filter((f) => statSync(join(this.corpusDir, f)).isFile()) : [];
+    const files = existsSync(this.corpusDir)
+      ? readdirSync(this.corpusDir).filter((f) => statSync(join(this.corpusDir, f)).isFile())
+      : [];
     const inputs = [...seeds, ...files.map((f) => readFileSync(join(this.corpusDir, f)))];
     inputs.sort((a, b) => a.length - b.length);
     for (const data of inputs) {
@@ -160,7 +162,8 @@ export class Fuzzer {
             else d.writeUInt32BE(INTERESTING_32[r.below(INTERESTING_32.length)], i);
           }
           break;
-        case 5: { // insert random bytes
+        case 5: {
+          // insert random bytes
           const at = r.below(d.length + 1);
           const n = 1 + r.below(8);
           const ins = Buffer.alloc(n);
@@ -189,10 +192,14 @@ export class Fuzzer {
           if (this.dictionary.length) {
             const tok = this.dictionary[r.below(this.dictionary.length)];
             const at = r.below(d.length + 1);
-            d = op === 8 || at + tok.length > d.length ? Buffer.concat([d.subarray(0, at), tok, d.subarray(at)]) : (tok.copy(d, at), d);
+            d =
+              op === 8 || at + tok.length > d.length
+                ? Buffer.concat([d.subarray(0, at), tok, d.subarray(at)])
+                : (tok.copy(d, at), d);
           }
           break;
-        case 10: { // splice with another corpus entry
+        case 10: {
+          // splice with another corpus entry
           const other = this.corpus[r.below(this.corpus.length)];
           if (other.length) {
             const cut = r.below(d.length + 1);
@@ -225,7 +232,9 @@ export class Fuzzer {
       if (now >= deadline) break;
       if (now >= nextReport) {
         nextReport = now + reportEvery * 1000;
-        this.log(`#${this.execs} ${Math.round((this.execs - startExecs) / ((now - start) / 1000))} exec/s corpus ${this.corpus.length} cov ${this.coveredPoints()} crashes ${this.crashes.size}`);
+        this.log(
+          `#${this.execs} ${Math.round((this.execs - startExecs) / ((now - start) / 1000))} exec/s corpus ${this.corpus.length} cov ${this.coveredPoints()} crashes ${this.crashes.size}`,
+        );
       }
     }
     return { execs: this.execs - startExecs, seconds: (Date.now() - start) / 1000 };
@@ -246,8 +255,11 @@ export class Fuzzer {
     const files = readdirSync(this.corpusDir).filter((f) => statSync(join(this.corpusDir, f)).isFile());
     // Hand-picked and encoder-made seeds (seed-*) always stay, and are replayed first.
     const isSeed = (f) => f.startsWith('seed-');
-    const items = files.map((f) => ({ f, data: readFileSync(join(this.corpusDir, f)) }))
-      .sort((a, b) => Number(isSeed(b.f)) - Number(isSeed(a.f)) || a.data.length - b.data.length || (a.f < b.f ? -1 : 1));
+    const items = files
+      .map((f) => ({ f, data: readFileSync(join(this.corpusDir, f)) }))
+      .sort(
+        (a, b) => Number(isSeed(b.f)) - Number(isSeed(a.f)) || a.data.length - b.data.length || (a.f < b.f ? -1 : 1),
+      );
     const saved = this.virgin;
     this.virgin = new Uint8Array(this.map.length);
     let kept = 0;

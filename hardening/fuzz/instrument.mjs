@@ -28,7 +28,8 @@ function valueImports(file, text) {
       const clause = st.importClause;
       if (clause?.isTypeOnly) continue;
       const named = clause?.namedBindings;
-      if (clause && !clause.name && named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly)) continue;
+      if (clause && !clause.name && named && ts.isNamedImports(named) && named.elements.every((e) => e.isTypeOnly))
+        continue;
     } else if (st.isTypeOnly) {
       continue;
     }
@@ -44,11 +45,15 @@ function counterTransformer(points, fileRel) {
     const counter = (node, kind) => {
       const id = points.length;
       const original = ts.getOriginalNode(node);
-      const line = original.pos >= 0 ? sf.getLineAndCharacterOfPosition(ts.skipTrivia(sf.text, original.pos)).line + 1 : 0;
+      const line =
+        original.pos >= 0 ? sf.getLineAndCharacterOfPosition(ts.skipTrivia(sf.text, original.pos)).line + 1 : 0;
       points.push({ file: fileRel, line, kind });
-      return f.createPostfixIncrement(f.createElementAccessExpression(f.createIdentifier('__cov'), f.createNumericLiteral(id)));
+      return f.createPostfixIncrement(
+        f.createElementAccessExpression(f.createIdentifier('__cov'), f.createNumericLiteral(id)),
+      );
     };
-    const counted = (expr, kind, at) => f.createParenthesizedExpression(f.createCommaListExpression([counter(at, kind), expr]));
+    const counted = (expr, kind, at) =>
+      f.createParenthesizedExpression(f.createCommaListExpression([counter(at, kind), expr]));
     const countedStatement = (node, kind) => f.createExpressionStatement(counter(node, kind));
     const asBlock = (st, kind) => {
       if (ts.isBlock(st)) return st; // the Block visitor adds its own counter
@@ -64,14 +69,23 @@ function counterTransformer(points, fileRel) {
         const v = ts.visitEachChild(node, visit, context);
         const thenSt = asBlock(v.thenStatement, 'then');
         // A missing else still is an edge ("condition false"): give it its own counter.
-        const elseSt = v.elseStatement ? asBlock(v.elseStatement, 'else') : f.createBlock([countedStatement(node, 'implicit-else')], true);
+        const elseSt = v.elseStatement
+          ? asBlock(v.elseStatement, 'else')
+          : f.createBlock([countedStatement(node, 'implicit-else')], true);
         return f.updateIfStatement(v, v.expression, thenSt, elseSt);
       }
-      if (ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)) {
+      if (
+        ts.isForStatement(node) ||
+        ts.isForOfStatement(node) ||
+        ts.isForInStatement(node) ||
+        ts.isWhileStatement(node) ||
+        ts.isDoStatement(node)
+      ) {
         const v = ts.visitEachChild(node, visit, context);
         const body = asBlock(v.statement, 'loop');
         if (ts.isForStatement(v)) return f.updateForStatement(v, v.initializer, v.condition, v.incrementor, body);
-        if (ts.isForOfStatement(v)) return f.updateForOfStatement(v, v.awaitModifier, v.initializer, v.expression, body);
+        if (ts.isForOfStatement(v))
+          return f.updateForOfStatement(v, v.awaitModifier, v.initializer, v.expression, body);
         if (ts.isForInStatement(v)) return f.updateForInStatement(v, v.initializer, v.expression, body);
         if (ts.isWhileStatement(v)) return f.updateWhileStatement(v, v.expression, body);
         return f.updateDoStatement(v, body, v.expression);
@@ -83,18 +97,37 @@ function counterTransformer(points, fileRel) {
       }
       if (ts.isConditionalExpression(node)) {
         const v = ts.visitEachChild(node, visit, context);
-        return f.updateConditionalExpression(v, v.condition, v.questionToken, counted(v.whenTrue, 'cond-true', node.whenTrue), v.colonToken, counted(v.whenFalse, 'cond-false', node.whenFalse));
+        return f.updateConditionalExpression(
+          v,
+          v.condition,
+          v.questionToken,
+          counted(v.whenTrue, 'cond-true', node.whenTrue),
+          v.colonToken,
+          counted(v.whenFalse, 'cond-false', node.whenFalse),
+        );
       }
       if (ts.isBinaryExpression(node)) {
         const op = node.operatorToken.kind;
-        if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+        if (
+          op === ts.SyntaxKind.AmpersandAmpersandToken ||
+          op === ts.SyntaxKind.BarBarToken ||
+          op === ts.SyntaxKind.QuestionQuestionToken
+        ) {
           const v = ts.visitEachChild(node, visit, context);
           return f.updateBinaryExpression(v, v.left, v.operatorToken, counted(v.right, 'logical-right', node.right));
         }
       }
       if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) {
         const v = ts.visitEachChild(node, visit, context);
-        return f.updateArrowFunction(v, v.modifiers, v.typeParameters, v.parameters, v.type, v.equalsGreaterThanToken, counted(v.body, 'arrow', node.body));
+        return f.updateArrowFunction(
+          v,
+          v.modifiers,
+          v.typeParameters,
+          v.parameters,
+          v.type,
+          v.equalsGreaterThanToken,
+          counted(v.body, 'arrow', node.body),
+        );
       }
       return ts.visitEachChild(node, visit, context);
     };
@@ -102,9 +135,20 @@ function counterTransformer(points, fileRel) {
       sf = sourceFile;
       const v = ts.visitEachChild(sourceFile, visit, context);
       // Bind the shared counter array once per module (the fuzz engine creates it before importing).
-      const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList(
-        [f.createVariableDeclaration('__cov', undefined, undefined, f.createElementAccessExpression(f.createIdentifier('globalThis'), f.createStringLiteral(COVERAGE_GLOBAL)))],
-        ts.NodeFlags.Const));
+      const decl = f.createVariableStatement(
+        undefined,
+        f.createVariableDeclarationList(
+          [
+            f.createVariableDeclaration(
+              '__cov',
+              undefined,
+              undefined,
+              f.createElementAccessExpression(f.createIdentifier('globalThis'), f.createStringLiteral(COVERAGE_GLOBAL)),
+            ),
+          ],
+          ts.NodeFlags.Const,
+        ),
+      );
       return f.updateSourceFile(v, [decl, ...v.statements]);
     };
   };
@@ -130,7 +174,12 @@ export function buildModules(entries, outDir, { instrument = true } = {}) {
     const rel = relative(repoRoot, file);
     const result = ts.transpileModule(text, {
       fileName: file,
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, sourceMap: false, removeComments: true },
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ES2022,
+        sourceMap: false,
+        removeComments: true,
+      },
       transformers: instrument ? { before: [counterTransformer(points, rel)] } : undefined,
     });
     const out = join(outDir, rel.replace(/\.ts$/, '.js'));

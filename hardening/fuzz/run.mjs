@@ -36,7 +36,9 @@ const { run, isExpected } = await target.load(modules);
 
 const corpusDir = join(repoRoot, 'hardening', 'corpus', name);
 const fuzzer = new Fuzzer({
-  map, run, isExpected,
+  map,
+  run,
+  isExpected,
   maxLen: target.maxLen,
   dictionary: target.dictionary,
   corpusDir,

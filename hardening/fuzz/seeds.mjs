@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { repoRoot } from './instrument.mjs';
 
 const input = (pixFmt) => ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=30', '-frames:v', '1', '-pix_fmt', pixFmt];
-const colour = ['-color_primaries', 'bt2020', '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc', '-color_range', 'pc'];
+const colour = [
+  '-color_primaries',
+  'bt2020',
+  '-color_trc',
+  'smpte2084',
+  '-colorspace',
+  'bt2020nc',
+  '-color_range',
+  'pc',
+];
 
 const jobs = [
   ['h264', 'baseline', [...input('yuv420p'), '-c:v', 'libx264', '-profile:v', 'baseline']],
@@ -72,7 +81,9 @@ function headersOnly(codec, stream) {
 
 for (const [codec, label, args] of jobs) {
   const format = codec === 'av1' ? 'obu' : codec;
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args, '-f', format, '-'], { maxBuffer: 1 << 26 });
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args, '-f', format, '-'], {
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) {
     console.error(`skip ${codec}/${label}: ${r.stderr.toString().trim().split('\n').pop()}`);
     continue;

@@ -42,7 +42,11 @@ const CODEC_DICTIONARIES = {
 
 /** Tiny hand-made seeds; real encoder output is in the corpus directories. */
 const CODEC_SEEDS = {
-  h264: ['0000000167640028acd940780227e5c04400000300040000030078' + '3c60c658', '00000001674d401fe8802802dd80b501010140000003004000000c83c60c4480', '000000016742c01e95a0'],
+  h264: [
+    '0000000167640028acd940780227e5c04400000300040000030078' + '3c60c658',
+    '00000001674d401fe8802802dd80b501010140000003004000000c83c60c4480',
+    '000000016742c01e95a0',
+  ],
   hevc: [
     '00000001 40010c01ffff016000000300900000030000030078959809',
     '00000001 420101016000000300900000030000030078a005020171f2e5959a4932bc05a808080800000300080000030078 40',
@@ -62,9 +66,15 @@ function codecStringTarget(codec) {
       return {
         run(data) {
           const s = codecString(data, codec);
-          violated(typeof s === 'string' && CODEC_PATTERNS[codec].test(s), `codecString returned ${JSON.stringify(s)}, not a valid ${codec} codec string`);
+          violated(
+            typeof s === 'string' && CODEC_PATTERNS[codec].test(s),
+            `codecString returned ${JSON.stringify(s)}, not a valid ${codec} codec string`,
+          );
         },
-        isExpected: (e) => e instanceof NvencError && e.name === 'BitstreamParseError' && (e.code === 'NO_PARAMETER_SETS' || e.code === 'MALFORMED_BITSTREAM'),
+        isExpected: (e) =>
+          e instanceof NvencError &&
+          e.name === 'BitstreamParseError' &&
+          (e.code === 'NO_PARAMETER_SETS' || e.code === 'MALFORMED_BITSTREAM'),
       };
     },
   };
@@ -72,10 +82,28 @@ function codecStringTarget(codec) {
 
 // ---------------------------------------------------------------- RFB client-message parser
 const RFB_PROTOCOL_CODES = new Set([
-  'RFB_BAD_VERSION', 'RFB_BAD_SECURITY_TYPE', 'RFB_AUTH_FAILED', 'RFB_BAD_MESSAGE', 'RFB_UNKNOWN_MESSAGE',
-  'RFB_MESSAGE_TOO_LARGE', 'RFB_HANDSHAKE_TIMEOUT', 'RFB_CLIENT_NOT_READING', 'RFB_NO_H264', 'RFB_CANNOT_RESIZE', 'RFB_TRANSPORT',
+  'RFB_BAD_VERSION',
+  'RFB_BAD_SECURITY_TYPE',
+  'RFB_AUTH_FAILED',
+  'RFB_BAD_MESSAGE',
+  'RFB_UNKNOWN_MESSAGE',
+  'RFB_MESSAGE_TOO_LARGE',
+  'RFB_HANDSHAKE_TIMEOUT',
+  'RFB_CLIENT_NOT_READING',
+  'RFB_NO_H264',
+  'RFB_CANNOT_RESIZE',
+  'RFB_TRANSPORT',
 ]);
-const RFB_START_PHASES = ['version', 'security-choice', 'vnc-auth-response', 'client-init', 'messages', 'messages', 'messages', 'messages'];
+const RFB_START_PHASES = [
+  'version',
+  'security-choice',
+  'vnc-auth-response',
+  'client-init',
+  'messages',
+  'messages',
+  'messages',
+  'messages',
+];
 const RFB_ENCODING_LIMITS = [0, 1, 4, 1024];
 const RFB_CUT_LIMITS = [0, 16, 1024, 1024 * 1024];
 
@@ -96,12 +124,16 @@ function drive(Parser, ProtocolError, limits, startPhase, chunks) {
         items.push(item);
         checkItem(item, limits);
         if (item.type === 'version') p.phase = 'security-choice';
-        else if (item.type === 'security-choice') p.phase = item.securityType === 2 ? 'vnc-auth-response' : item.securityType === 1 ? 'client-init' : 'closed';
+        else if (item.type === 'security-choice')
+          p.phase = item.securityType === 2 ? 'vnc-auth-response' : item.securityType === 1 ? 'client-init' : 'closed';
         else if (item.type === 'auth-response') p.phase = 'client-init';
         else if (item.type === 'client-init') p.phase = 'messages';
       }
       // Never more than one incomplete message is held back.
-      violated(p.phase === 'closed' || p.bufferedBytes < maxMessage, `parser holds ${p.bufferedBytes} bytes after draining (largest message ${maxMessage})`);
+      violated(
+        p.phase === 'closed' || p.bufferedBytes < maxMessage,
+        `parser holds ${p.bufferedBytes} bytes after draining (largest message ${maxMessage})`,
+      );
     }
   } catch (e) {
     if (e instanceof ProtocolError && RFB_PROTOCOL_CODES.has(e.code)) return { items, error: e.code };
@@ -117,18 +149,30 @@ function checkItem(item, limits) {
       violated(Number.isInteger(item.major) && Number.isInteger(item.minor), 'version numbers');
       break;
     case 'set-encodings':
-      violated(item.encodings.length <= limits.maxEncodings, `${item.encodings.length} encodings over the limit ${limits.maxEncodings}`);
-      violated(item.encodings.every((e) => Number.isInteger(e) && e >= -(2 ** 31) && e < 2 ** 31), 'encodings are s32');
+      violated(
+        item.encodings.length <= limits.maxEncodings,
+        `${item.encodings.length} encodings over the limit ${limits.maxEncodings}`,
+      );
+      violated(
+        item.encodings.every((e) => Number.isInteger(e) && e >= -(2 ** 31) && e < 2 ** 31),
+        'encodings are s32',
+      );
       break;
     case 'update-request':
       violated(u16(item.x) && u16(item.y) && u16(item.width) && u16(item.height), 'update-request fields are u16');
       break;
     case 'cut-text':
-      violated(item.text.length <= limits.maxCutTextBytes, `cut text ${item.text.length} over the limit ${limits.maxCutTextBytes}`);
+      violated(
+        item.text.length <= limits.maxCutTextBytes,
+        `cut text ${item.text.length} over the limit ${limits.maxCutTextBytes}`,
+      );
       break;
     case 'set-pixel-format': {
       const pf = item.pixelFormat;
-      violated([8, 16, 32].includes(pf.bitsPerPixel) && pf.depth <= pf.bitsPerPixel, 'accepted pixel format has a valid bpp/depth');
+      violated(
+        [8, 16, 32].includes(pf.bitsPerPixel) && pf.depth <= pf.bitsPerPixel,
+        'accepted pixel format has a valid bpp/depth',
+      );
       break;
     }
     case 'auth-response':
@@ -143,13 +187,30 @@ const rfbClientParser = {
   entries: [RFB_PARSER, RFB_ERRORS],
   maxLen: 2048,
   dictionary: [
-    Buffer.from('RFB 003.008\n'), Buffer.from('RFB 003.003\n'), Buffer.from('RFB '), hex('00000000'), hex('0200000100000032'),
-    hex('030000000000ffffffff'), hex('0401000000000041'), hex('05010010 0020'), hex('06000000ffffffff'), hex('0600000000000010'),
-    hex('00000000 20180001 00ff00ff00ff 100800 000000'), hex('ffffff20'), hex('0400'), hex('0401'), hex('7fffffff'),
+    Buffer.from('RFB 003.008\n'),
+    Buffer.from('RFB 003.003\n'),
+    Buffer.from('RFB '),
+    hex('00000000'),
+    hex('0200000100000032'),
+    hex('030000000000ffffffff'),
+    hex('0401000000000041'),
+    hex('05010010 0020'),
+    hex('06000000ffffffff'),
+    hex('0600000000000010'),
+    hex('00000000 20180001 00ff00ff00ff 100800 000000'),
+    hex('ffffff20'),
+    hex('0400'),
+    hex('0401'),
+    hex('7fffffff'),
   ],
   seeds: () => [
     Buffer.concat([hex('000000'), Buffer.from('RFB 003.008\n'), hex('01'), hex('01')]),
-    Buffer.concat([hex('040300'), hex('00000000 20180001 00ff00ff00ff 100800 000000'), hex('0200000200000032ffffff21'), hex('0301000000000500 0400')]),
+    Buffer.concat([
+      hex('040300'),
+      hex('00000000 20180001 00ff00ff00ff 100800 000000'),
+      hex('0200000200000032ffffff21'),
+      hex('0301000000000500 0400'),
+    ]),
     Buffer.concat([hex('040307'), hex('0401000000000041 0501001000200600 000000000003 616263')]),
     Buffer.concat([hex('020100'), Buffer.alloc(16, 0x41), hex('01')]),
   ],
@@ -160,19 +221,25 @@ const rfbClientParser = {
       run(data) {
         if (data.length < 3) return;
         const startPhase = RFB_START_PHASES[data[0] & 7];
-        const limits = { maxEncodings: RFB_ENCODING_LIMITS[data[1] & 3], maxCutTextBytes: RFB_CUT_LIMITS[(data[1] >> 2) & 3] };
+        const limits = {
+          maxEncodings: RFB_ENCODING_LIMITS[data[1] & 3],
+          maxCutTextBytes: RFB_CUT_LIMITS[(data[1] >> 2) & 3],
+        };
         const stream = data.subarray(3);
         // The same bytes in random pieces and in one piece must give the same answer.
         const r = new Random(data[2] + 1);
         const chunks = [];
-        for (let at = 0; at < stream.length; ) {
+        for (let at = 0; at < stream.length;) {
           const n = 1 + r.below(data[2] & 0x80 ? 64 : 8);
           chunks.push(Buffer.from(stream.subarray(at, at + n)));
           at += n;
         }
         const pieces = drive(ClientStreamParser, RfbProtocolError, limits, startPhase, chunks);
         const whole = drive(ClientStreamParser, RfbProtocolError, limits, startPhase, [Buffer.from(stream)]);
-        violated(JSON.stringify(pieces) === JSON.stringify(whole), `chunking changed the result: ${JSON.stringify(pieces).slice(0, 200)} vs ${JSON.stringify(whole).slice(0, 200)}`);
+        violated(
+          JSON.stringify(pieces) === JSON.stringify(whole),
+          `chunking changed the result: ${JSON.stringify(pieces).slice(0, 200)} vs ${JSON.stringify(whole).slice(0, 200)}`,
+        );
       },
       // drive() already turned the protocol errors into results; anything thrown is a crash.
       isExpected: () => false,
@@ -208,15 +275,56 @@ function dimension(d, even) {
 function numberLike(d, layout) {
   const r = layout.rowBytes;
   return d.pick([
-    r, r, r + 1, r - 1, r * 2, r + 64, 0, -1, 1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2, -0,
-    BigInt(r), '64', null, undefined, {}, [], true, Symbol('pitch'), r + d.u16(), d.u16(),
+    r,
+    r,
+    r + 1,
+    r - 1,
+    r * 2,
+    r + 64,
+    0,
+    -1,
+    1,
+    1.5,
+    NaN,
+    Infinity,
+    -Infinity,
+    2 ** 53,
+    2 ** 53 + 2,
+    -0,
+    BigInt(r),
+    '64',
+    null,
+    undefined,
+    {},
+    [],
+    true,
+    Symbol('pitch'),
+    r + d.u16(),
+    d.u16(),
   ]);
 }
 
 function pointerLike(d) {
   return d.pick([
-    0x7f0000001000n, 1n, 0n, -1n, 2n ** 64n - 1n, 2n ** 64n, 0x1000, 2 ** 53 - 1, 2 ** 53, -4096, 1.5, NaN, 0,
-    '0x1000', null, undefined, {}, Symbol('ptr'), BigInt(d.u16()) << 12n,
+    0x7f0000001000n,
+    1n,
+    0n,
+    -1n,
+    2n ** 64n - 1n,
+    2n ** 64n,
+    0x1000,
+    2 ** 53 - 1,
+    2 ** 53,
+    -4096,
+    1.5,
+    NaN,
+    0,
+    '0x1000',
+    null,
+    undefined,
+    {},
+    Symbol('ptr'),
+    BigInt(d.u16()) << 12n,
   ]);
 }
 
@@ -224,20 +332,39 @@ function hostData(d, length) {
   const kind = d.byte() % 8;
   const n = Math.max(0, Math.min(length, 1 << 20));
   switch (kind) {
-    case 0: return Buffer.alloc(n);
-    case 1: return new Uint8Array(n);
-    case 2: return new Uint8ClampedArray(n);
-    case 3: return new Uint16Array(n >> 1);
-    case 4: return new Int8Array(n);
-    case 5: return new Float32Array(n >> 2);
-    case 6: return new DataView(new ArrayBuffer(n));
-    default: return d.pick([null, undefined, 'pixels', 42, {}, [1, 2, 3], new ArrayBuffer(n)]);
+    case 0:
+      return Buffer.alloc(n);
+    case 1:
+      return new Uint8Array(n);
+    case 2:
+      return new Uint8ClampedArray(n);
+    case 3:
+      return new Uint16Array(n >> 1);
+    case 4:
+      return new Int8Array(n);
+    case 5:
+      return new Float32Array(n >> 2);
+    case 6:
+      return new DataView(new ArrayBuffer(n));
+    default:
+      return d.pick([null, undefined, 'pixels', 42, {}, [1, 2, 3], new ArrayBuffer(n)]);
   }
 }
 
 function hostLength(d, layout, pitch) {
-  const full = (typeof pitch === 'number' && Number.isFinite(pitch) && pitch > 0 ? pitch : layout.tightPitch) * layout.rowsTotal;
-  return d.pick([layout.frameBytes, layout.frameBytes, full, full - 1, full + 1, layout.frameBytes - 1, layout.frameBytes + 7, 0, d.u16()]);
+  const full =
+    (typeof pitch === 'number' && Number.isFinite(pitch) && pitch > 0 ? pitch : layout.tightPitch) * layout.rowsTotal;
+  return d.pick([
+    layout.frameBytes,
+    layout.frameBytes,
+    full,
+    full - 1,
+    full + 1,
+    layout.frameBytes - 1,
+    layout.frameBytes + 7,
+    0,
+    d.u16(),
+  ]);
 }
 
 function shapeLike(d, layout) {
@@ -259,18 +386,25 @@ function stridesLike(d, shape, layout) {
     acc *= typeof shape[i] === 'number' ? shape[i] : 1;
   }
   switch (d.byte() % 7) {
-    case 0: return undefined;
-    case 1: return null;
-    case 2: return c;
-    case 3: { // padded rows
+    case 0:
+      return undefined;
+    case 1:
+      return null;
+    case 2:
+      return c;
+    case 3: {
+      // padded rows
       const s = [...c];
       const pad = d.pick([0, 1, 2, 64, 512]);
       if (s.length) s[0] += pad;
       return s;
     }
-    case 4: return [...c].reverse();
-    case 5: return [...c, e];
-    default: return c.map((v) => (d.byte() % 3 === 0 ? numberLike(d, layout) : v));
+    case 4:
+      return [...c].reverse();
+    case 5:
+      return [...c, e];
+    default:
+      return c.map((v) => (d.byte() % 3 === 0 ? numberLike(d, layout) : v));
   }
 }
 
@@ -325,7 +459,19 @@ export function frameDescriptor(d, layout, devicePointer = pointerLike) {
       frame = caiLike(d, layout);
       break;
     default:
-      frame = d.pick([null, undefined, 0, 'frame', {}, [], true, Symbol('frame'), { data: null }, { devicePtr: 1n }, new ArrayBuffer(8)]);
+      frame = d.pick([
+        null,
+        undefined,
+        0,
+        'frame',
+        {},
+        [],
+        true,
+        Symbol('frame'),
+        { data: null },
+        { devicePtr: 1n },
+        new ArrayBuffer(8),
+      ]);
   }
   return frame;
 }
@@ -335,18 +481,30 @@ export function checkNormalised(out, layout) {
   violated(typeof out === 'object' && out !== null, 'normaliseFrame returned a non-object');
   const pitchOk = (p) => Number.isInteger(p) && p >= layout.rowBytes && p % layout.elementSize === 0;
   if ('devicePtr' in out) {
-    violated(typeof out.devicePtr === 'bigint' && out.devicePtr > 0n && out.devicePtr < 2n ** 64n, `devicePtr ${String(out.devicePtr)} out of range`);
+    violated(
+      typeof out.devicePtr === 'bigint' && out.devicePtr > 0n && out.devicePtr < 2n ** 64n,
+      `devicePtr ${String(out.devicePtr)} out of range`,
+    );
     violated(pitchOk(out.pitch), `device pitch ${out.pitch} invalid for rows of ${layout.rowBytes} bytes`);
     return;
   }
   const data = out.data;
-  violated(data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array, `host data of type ${data?.constructor?.name}`);
+  violated(
+    data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array,
+    `host data of type ${data?.constructor?.name}`,
+  );
   violated(!(data instanceof Uint16Array) || layout.format === 'p010', 'Uint16Array accepted for an 8-bit format');
   if (out.pitch === undefined) {
-    violated(data.byteLength === layout.frameBytes, `tight frame of ${data.byteLength} bytes accepted, needs ${layout.frameBytes}`);
+    violated(
+      data.byteLength === layout.frameBytes,
+      `tight frame of ${data.byteLength} bytes accepted, needs ${layout.frameBytes}`,
+    );
   } else {
     violated(pitchOk(out.pitch), `host pitch ${out.pitch} invalid for rows of ${layout.rowBytes} bytes`);
-    violated(data.byteLength >= out.pitch * layout.rowsTotal, `host frame of ${data.byteLength} bytes accepted for pitch ${out.pitch} × ${layout.rowsTotal} rows`);
+    violated(
+      data.byteLength >= out.pitch * layout.rowsTotal,
+      `host frame of ${data.byteLength} bytes accepted for pitch ${out.pitch} × ${layout.rowsTotal} rows`,
+    );
   }
 }
 
@@ -354,7 +512,17 @@ const frameDescriptorTarget = {
   entries: [FRAME, NVENC_ERRORS],
   maxLen: 64,
   dictionary: [hex('00'), hex('01'), hex('02'), hex('03'), hex('04'), hex('05'), hex('ff')],
-  seeds: () => ['0000000000', '03030300', '000303010001', '0203020200', '0003030300020002', '04030304020200', '01050500', '02070705'].map(hex),
+  seeds: () =>
+    [
+      '0000000000',
+      '03030300',
+      '000303010001',
+      '0203020200',
+      '0003030300020002',
+      '04030304020200',
+      '01050500',
+      '02070705',
+    ].map(hex),
   async load(mod) {
     const { normaliseFrame, frameLayout } = await import(mod[FRAME]);
     const { InvalidFrameError } = await import(mod[NVENC_ERRORS]);

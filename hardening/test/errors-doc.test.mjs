@@ -27,18 +27,30 @@ test('every @nvenc-ts/nvenc code (errorDocs, typed-class defaults, fromNative ma
     ...matches(sources(join(repoRoot, 'packages', 'nvenc', 'src')), /code: '([A-Z][A-Z0-9_]+)'/g),
   ];
   assert.ok(codes.length > 20);
-  assert.deepEqual([...new Set(codes)].filter((c) => !documented(c)), []);
+  assert.deepEqual(
+    [...new Set(codes)].filter((c) => !documented(c)),
+    [],
+  );
 });
 
 test('every code the native binding throws itself is documented', () => {
-  const codes = matches(sources(join(repoRoot, 'packages', 'nvenc-native', 'src')), /NativeError\("([A-Z][A-Z0-9_]+)"/g);
+  const codes = matches(
+    sources(join(repoRoot, 'packages', 'nvenc-native', 'src')),
+    /NativeError\("([A-Z][A-Z0-9_]+)"/g,
+  );
   assert.ok(codes.includes('INVALID_FRAME'));
-  assert.deepEqual(codes.filter((c) => !documented(c)), []);
+  assert.deepEqual(
+    codes.filter((c) => !documented(c)),
+    [],
+  );
 });
 
 test('every @nvenc-ts/rfb-encoder-backend code is documented', () => {
   const src = readFileSync(join(repoRoot, 'packages', 'rfb-encoder-backend', 'src', 'errors.ts'), 'utf8');
   const codes = matches([src], /\| '([A-Z][A-Z0-9_]+)'/g);
   assert.ok(codes.includes('RFB_BAD_VERSION') && codes.includes('ENCODER_FAILED'));
-  assert.deepEqual(codes.filter((c) => !documented(c)), []);
+  assert.deepEqual(
+    codes.filter((c) => !documented(c)),
+    [],
+  );
 });

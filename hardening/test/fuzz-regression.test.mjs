@@ -15,7 +15,9 @@ const knownIssues = JSON.parse(readFileSync(join(corpusRoot, 'known-issues.json'
 
 function files(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => !f.endsWith('.txt') && statSync(join(dir, f)).isFile()).sort();
+  return readdirSync(dir)
+    .filter((f) => !f.endsWith('.txt') && statSync(join(dir, f)).isFile())
+    .sort();
 }
 
 /** Runs one input; returns null when it ended as the target allows, else what went wrong. */
@@ -47,10 +49,14 @@ for (const [name, definition] of Object.entries(targets)) {
 
   for (const file of files(join(dir, 'crashes'))) {
     const issue = knownIssues[`${name}/${file}`];
-    test(`${name}: crash reproducer ${file}${issue ? ' (known, not fixed yet)' : ''}`, { todo: issue || undefined }, async () => {
-      const target = await loaded;
-      const err = replay(target, readFileSync(join(dir, 'crashes', file)));
-      assert.equal(err, null, err?.stack);
-    });
+    test(
+      `${name}: crash reproducer ${file}${issue ? ' (known, not fixed yet)' : ''}`,
+      { todo: issue || undefined },
+      async () => {
+        const target = await loaded;
+        const err = replay(target, readFileSync(join(dir, 'crashes', file)));
+        assert.equal(err, null, err?.stack);
+      },
+    );
   }
 }

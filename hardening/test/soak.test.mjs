@@ -13,7 +13,16 @@ const sanitized = (process.env.LD_PRELOAD ?? '').includes('asan');
 const scale = sanitized ? 0.2 : 1;
 
 function soak(mode, count, size = '64x48') {
-  const args = ['--expose-gc', join(repoRoot, 'hardening', 'soak.mjs'), mode, '--count', String(Math.round(count * scale)), '--size', size, '--quiet'];
+  const args = [
+    '--expose-gc',
+    join(repoRoot, 'hardening', 'soak.mjs'),
+    mode,
+    '--count',
+    String(Math.round(count * scale)),
+    '--size',
+    size,
+    '--quiet',
+  ];
   if (sanitized) args.push('--no-rss-check');
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000 });
   const line = r.stdout.trim().split('\n').pop();

@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const require = createRequire(import.meta.url);
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const softLibDir = process.env.NVENC_SOFT_LIB_DIR ?? join(repoRoot, 'packages', 'nvenc-software-device', 'build', 'lib');
+export const softLibDir =
+  process.env.NVENC_SOFT_LIB_DIR ?? join(repoRoot, 'packages', 'nvenc-software-device', 'build', 'lib');
 export const libs = {
   cudaLibrary: join(softLibDir, 'libcuda.so.1'),
   nvencLibrary: join(softLibDir, 'libnvidia-encode.so.1'),
@@ -24,7 +25,8 @@ if (process.env.NVENC_NATIVE_BUILD_DIR && !process.env.NVENC_NATIVE_DIR) {
   symlinkSync(resolve(process.env.NVENC_NATIVE_BUILD_DIR), join(dir, 'build', 'Release'));
   process.env.NVENC_NATIVE_DIR = dir;
 }
-export const nativeBuildDir = process.env.NVENC_NATIVE_BUILD_DIR ?? join(repoRoot, 'packages', 'nvenc-native', 'build', 'Release');
+export const nativeBuildDir =
+  process.env.NVENC_NATIVE_BUILD_DIR ?? join(repoRoot, 'packages', 'nvenc-native', 'build', 'Release');
 const bindingFile = join(nativeBuildDir, 'nvenc_12_1.node');
 const apiFile = join(repoRoot, 'packages', 'nvenc', 'dist', 'index.js');
 
@@ -49,15 +51,43 @@ export function counters() {
 
 /** Options for a small, fast NvencEncoder on the software device; `extra` overrides any field. */
 export function encoderOptions(extra = {}) {
-  return { width: 64, height: 48, codec: 'h264', inputFormat: 'nv12', preset: 'p1', tuning: 'ull', fps: 30, device: libs, ...extra };
+  return {
+    width: 64,
+    height: 48,
+    codec: 'h264',
+    inputFormat: 'nv12',
+    preset: 'p1',
+    tuning: 'ull',
+    fps: 30,
+    device: libs,
+    ...extra,
+  };
 }
 
 /** Options for the raw native Encoder (see packages/nvenc-native/BINDING.md). */
 export function nativeOptions(extra = {}) {
   return {
-    ...libs, gpu: 0, width: 64, height: 48, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto', rateControl: 'cbr', bitrate: 500_000,
-    fpsNum: 30, fpsDen: 1, gop: 0xffffffff, idrPeriod: 0xffffffff, bFrames: 0, inputFormat: 'nv12',
-    extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, hostUpload: 'auto', ...extra,
+    ...libs,
+    gpu: 0,
+    width: 64,
+    height: 48,
+    codec: 'h264',
+    preset: 'p1',
+    tuning: 'll',
+    profile: 'auto',
+    rateControl: 'cbr',
+    bitrate: 500_000,
+    fpsNum: 30,
+    fpsDen: 1,
+    gop: 0xffffffff,
+    idrPeriod: 0xffffffff,
+    bFrames: 0,
+    inputFormat: 'nv12',
+    extraOutputDelay: 0,
+    repeatSpsPps: true,
+    zeroReorderDelay: false,
+    hostUpload: 'auto',
+    ...extra,
   };
 }
 

@@ -61,18 +61,26 @@ function possibleSolutions(attempts) {
   const text = attempts.map((a) => a.error).join('\n');
   const solutions = [];
   if (/GLIBC_|GLIBCXX_/.test(text)) {
-    solutions.push('The binary needs a newer glibc/libstdc++ than this system has: use a newer distribution or rebuild from source.');
+    solutions.push(
+      'The binary needs a newer glibc/libstdc++ than this system has: use a newer distribution or rebuild from source.',
+    );
   }
   if (/NODE_MODULE_VERSION|napi|Module did not self-register/i.test(text)) {
     solutions.push(`Rebuild for this Node.js (${process.version}): pnpm --filter ${PACKAGE} build`);
   }
-  solutions.push(`Build the binaries from source: pnpm --filter ${PACKAGE} build (needs cmake, a C++17 compiler and the NVENC headers: bash third_party/fetch-nvenc-headers.sh).`);
-  solutions.push(`Reinstall so the prebuilt binaries are present: rm -rf node_modules && pnpm install (prebuilds live in ${PACKAGE}/prebuilds/linux-x64).`);
+  solutions.push(
+    `Build the binaries from source: pnpm --filter ${PACKAGE} build (needs cmake, a C++17 compiler and the NVENC headers: bash third_party/fetch-nvenc-headers.sh).`,
+  );
+  solutions.push(
+    `Reinstall so the prebuilt binaries are present: rm -rf node_modules && pnpm install (prebuilds live in ${PACKAGE}/prebuilds/linux-x64).`,
+  );
   return solutions;
 }
 
 function notFound(what, dir, attempts) {
-  const lines = [`Could not load the ${PACKAGE} binary (${what}) on ${process.platform}-${process.arch}, Node ${process.version}.`];
+  const lines = [
+    `Could not load the ${PACKAGE} binary (${what}) on ${process.platform}-${process.arch}, Node ${process.version}.`,
+  ];
   lines.push(`Searched: ${searchDirs(dir).join(', ')}`);
   if (attempts.length > 0) {
     lines.push('Tried:');
@@ -95,7 +103,8 @@ function loadFile(entry) {
   if (typeof binding?.probe !== 'function' || typeof binding.abi !== 'string') {
     throw new Error('not an nvenc binding (no probe() / abi export)');
   }
-  if (binding.abi !== entry.abi) throw new Error(`file name says ABI ${entry.abi} but the binary reports ${binding.abi}`);
+  if (binding.abi !== entry.abi)
+    throw new Error(`file name says ABI ${entry.abi} but the binary reports ${binding.abi}`);
   const result = { abi: binding.abi, path: entry.path, binding };
   loaded.set(entry.path, result);
   return result;
@@ -122,7 +131,8 @@ function loadBinary(abi) {
     const name = abi === undefined ? 'nvenc_<abi>.node' : binaryName(abi);
     for (const d of searchDirs(dir)) attempts.push({ path: path.join(d, name), error: 'no such file' });
   }
-  const what = abi === undefined ? `any ABI; found ${all.length === 0 ? 'none' : all.map((b) => b.abi).join(', ')}` : `ABI ${abi}`;
+  const what =
+    abi === undefined ? `any ABI; found ${all.length === 0 ? 'none' : all.map((b) => b.abi).join(', ')}` : `ABI ${abi}`;
   throw notFound(what, dir, attempts);
 }
 

@@ -1,6 +1,14 @@
-export interface NativeBinaryEntry { abi: string; path: string }
-export interface LoadedNativeBinary extends NativeBinaryEntry { binding: any }
-export interface LoadAttempt { path: string; error: string }
+export interface NativeBinaryEntry {
+  abi: string;
+  path: string;
+}
+export interface LoadedNativeBinary extends NativeBinaryEntry {
+  binding: any;
+}
+export interface LoadAttempt {
+  path: string;
+  error: string;
+}
 /** This package's directory, or NVENC_NATIVE_DIR when set. */
 export function packageDir(): string;
 /** Directories searched for binaries, in order (local build first, then prebuilds/<platform>-<arch>). */

@@ -8,8 +8,7 @@ const candidates = [
   path.join(__dirname, 'build', 'lib'),
   path.join(__dirname, 'prebuilds', `${process.platform}-${process.arch}`),
 ];
-const libraryDir =
-  candidates.find((d) => fs.existsSync(path.join(d, 'libnvidia-encode.so.1'))) ?? candidates[0];
+const libraryDir = candidates.find((d) => fs.existsSync(path.join(d, 'libnvidia-encode.so.1'))) ?? candidates[0];
 
 /**
  * Shared libraries the prebuilt libnvidia-encode.so.1 needs from the system but does not ship
@@ -20,7 +19,8 @@ const libraryDir =
 function runtimeLibraries() {
   try {
     const report = JSON.parse(fs.readFileSync(path.join(libraryDir, 'requirements.json'), 'utf8'));
-    const needed = (report.files && report.files['libnvidia-encode.so.1'] && report.files['libnvidia-encode.so.1'].needed) || [];
+    const needed =
+      (report.files && report.files['libnvidia-encode.so.1'] && report.files['libnvidia-encode.so.1'].needed) || [];
     return needed.filter((soname) => /^lib(av|sw)[a-z]*\.so\.\d+$/.test(soname));
   } catch {
     return [];
@@ -42,7 +42,12 @@ function missingRuntimeLibraries() {
   if (needed.length === 0) return [];
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH || '').split(':').filter(Boolean),
-    '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+    '/usr/lib/x86_64-linux-gnu',
+    '/lib64',
+    '/usr/lib64',
+    '/lib',
+    '/usr/lib',
   ];
   let cache = '';
   try {
@@ -50,7 +55,9 @@ function missingRuntimeLibraries() {
   } catch {
     // no cache (some minimal images): the folders decide
   }
-  return needed.filter((soname) => !cache.includes(`${soname}\0`) && !dirs.some((d) => fs.existsSync(path.join(d, soname))));
+  return needed.filter(
+    (soname) => !cache.includes(`${soname}\0`) && !dirs.some((d) => fs.existsSync(path.join(d, soname))),
+  );
 }
 
 /** One sentence for an error message when FFmpeg's runtime is missing, or undefined. */
@@ -58,9 +65,11 @@ function runtimeProblem() {
   const missing = missingRuntimeLibraries();
   if (missing.length === 0) return undefined;
   const packages = runtimeLibraries().map(debianPackage).join(' ');
-  return 'the software device needs the FFmpeg runtime libraries it was built against (Debian 12: FFmpeg 5.1), ' +
+  return (
+    'the software device needs the FFmpeg runtime libraries it was built against (Debian 12: FFmpeg 5.1), ' +
     `missing here: ${missing.join(', ')}. Install them: apt-get install ${packages} ` +
-    '(other distributions: build the software device from source against their FFmpeg)';
+    '(other distributions: build the software device from source against their FFmpeg)'
+  );
 }
 
 module.exports = {
@@ -68,7 +77,10 @@ module.exports = {
   cudaLibrary: path.join(libraryDir, 'libcuda.so.1'),
   nvencLibrary: path.join(libraryDir, 'libnvidia-encode.so.1'),
   isBuilt() {
-    return fs.existsSync(path.join(libraryDir, 'libcuda.so.1')) && fs.existsSync(path.join(libraryDir, 'libnvidia-encode.so.1'));
+    return (
+      fs.existsSync(path.join(libraryDir, 'libcuda.so.1')) &&
+      fs.existsSync(path.join(libraryDir, 'libnvidia-encode.so.1'))
+    );
   },
   runtimeLibraries,
   missingRuntimeLibraries,

@@ -71,25 +71,44 @@ Options parse(int argc, char** argv) {
       if (!end || *end) usage(a + ": '" + v + "' is not a number");
       return static_cast<uint32_t>(n);
     };
-    if (a == "--cuda") o.cudaLibrary = value();
-    else if (a == "--nvenc") o.nvencLibrary = value();
-    else if (a == "--gpu") o.gpu = static_cast<int>(number());
-    else if (a == "--width") o.width = number();
-    else if (a == "--height") o.height = number();
-    else if (a == "--codec") o.codec = value();
-    else if (a == "--preset") o.preset = static_cast<int>(number());
-    else if (a == "--tuning") o.tuning = value();
-    else if (a == "--input") o.input = value();
-    else if (a == "--format") o.format = value();
-    else if (a == "--frames") o.frames = number();
-    else if (a == "--warmup") o.warmup = number();
-    else if (a == "--distinct") o.distinct = std::max(1u, number());
-    else if (a == "--bitrate") o.bitrate = number();
-    else if (a == "--fps") o.fps = number();
-    else if (a == "--copy-bench") o.copyBench = true;
-    else if (a == "--copies") o.copies = std::max(1u, number());
-    else if (a == "--buffers") o.buffers = std::max(1u, number());
-    else usage("unknown option " + a);
+    if (a == "--cuda")
+      o.cudaLibrary = value();
+    else if (a == "--nvenc")
+      o.nvencLibrary = value();
+    else if (a == "--gpu")
+      o.gpu = static_cast<int>(number());
+    else if (a == "--width")
+      o.width = number();
+    else if (a == "--height")
+      o.height = number();
+    else if (a == "--codec")
+      o.codec = value();
+    else if (a == "--preset")
+      o.preset = static_cast<int>(number());
+    else if (a == "--tuning")
+      o.tuning = value();
+    else if (a == "--input")
+      o.input = value();
+    else if (a == "--format")
+      o.format = value();
+    else if (a == "--frames")
+      o.frames = number();
+    else if (a == "--warmup")
+      o.warmup = number();
+    else if (a == "--distinct")
+      o.distinct = std::max(1u, number());
+    else if (a == "--bitrate")
+      o.bitrate = number();
+    else if (a == "--fps")
+      o.fps = number();
+    else if (a == "--copy-bench")
+      o.copyBench = true;
+    else if (a == "--copies")
+      o.copies = std::max(1u, number());
+    else if (a == "--buffers")
+      o.buffers = std::max(1u, number());
+    else
+      usage("unknown option " + a);
   }
   if (o.input != "device" && o.input != "pinned" && o.input != "host") usage("--input: device, pinned or host");
   if (o.format != "nv12" && o.format != "bgra" && o.format != "rgba") usage("--format: nv12, bgra or rgba");
@@ -186,8 +205,8 @@ Stats summarize(std::vector<double> v) {
 
 std::string statsJson(const Stats& s) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "{\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"min\":%.3f,\"max\":%.3f}", s.mean, s.p50,
-                s.p90, s.p99, s.min, s.max);
+  std::snprintf(buf, sizeof buf, "{\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"min\":%.3f,\"max\":%.3f}",
+                s.mean, s.p50, s.p90, s.p99, s.min, s.max);
   return buf;
 }
 
@@ -237,7 +256,8 @@ int copyBench(const Options& o, Cuda& cuda) {
   std::printf(
       "{\"mode\":\"copy-bench\",\"bytes\":%zu,\"copies\":%u,\"buffers\":%u,\"pinnedUs\":%s,\"pageableUs\":%s,"
       "\"pinnedGBps\":%.3f,\"pageableGBps\":%.3f}\n",
-      bytes, o.copies, o.buffers, statsJson(p).c_str(), statsJson(g).c_str(), bytes / (p.p50 * 1e3), bytes / (g.p50 * 1e3));
+      bytes, o.copies, o.buffers, statsJson(p).c_str(), statsJson(g).c_str(), bytes / (p.p50 * 1e3),
+      bytes / (g.p50 * 1e3));
   for (void* b : pinned) cuda.memFreeHost(b);
   cuda.memFree(dev);
   return 0;
@@ -273,18 +293,20 @@ int main(int argc, char** argv) {
   void* enc = nullptr;
   checkNvenc(nv.nvEncOpenEncodeSessionEx(&open, &enc), "nvEncOpenEncodeSessionEx");
 
-  static const GUID presets[] = {NV_ENC_PRESET_P1_GUID, NV_ENC_PRESET_P2_GUID, NV_ENC_PRESET_P3_GUID, NV_ENC_PRESET_P4_GUID,
-                                 NV_ENC_PRESET_P5_GUID, NV_ENC_PRESET_P6_GUID, NV_ENC_PRESET_P7_GUID};
+  static const GUID presets[] = {NV_ENC_PRESET_P1_GUID, NV_ENC_PRESET_P2_GUID, NV_ENC_PRESET_P3_GUID,
+                                 NV_ENC_PRESET_P4_GUID, NV_ENC_PRESET_P5_GUID, NV_ENC_PRESET_P6_GUID,
+                                 NV_ENC_PRESET_P7_GUID};
   const GUID codecGuid = o.codec == "hevc" ? NV_ENC_CODEC_HEVC_GUID : NV_ENC_CODEC_H264_GUID;
   const GUID presetGuid = presets[o.preset - 1];
-  NV_ENC_TUNING_INFO tuning = o.tuning == "ll"        ? NV_ENC_TUNING_INFO_LOW_LATENCY
+  NV_ENC_TUNING_INFO tuning = o.tuning == "ll"         ? NV_ENC_TUNING_INFO_LOW_LATENCY
                               : o.tuning == "hq"       ? NV_ENC_TUNING_INFO_HIGH_QUALITY
                               : o.tuning == "lossless" ? NV_ENC_TUNING_INFO_LOSSLESS
                                                        : NV_ENC_TUNING_INFO_ULTRA_LOW_LATENCY;
   NV_ENC_PRESET_CONFIG preset{};
   preset.version = NV_ENC_PRESET_CONFIG_VER;
   preset.presetCfg.version = NV_ENC_CONFIG_VER;
-  checkNvenc(nv.nvEncGetEncodePresetConfigEx(enc, codecGuid, presetGuid, tuning, &preset), "nvEncGetEncodePresetConfigEx");
+  checkNvenc(nv.nvEncGetEncodePresetConfigEx(enc, codecGuid, presetGuid, tuning, &preset),
+             "nvEncGetEncodePresetConfigEx");
   NV_ENC_CONFIG cfg = preset.presetCfg;
   cfg.version = NV_ENC_CONFIG_VER;
   cfg.gopLength = NVENC_INFINITE_GOPLENGTH;
@@ -423,7 +445,8 @@ int main(int argc, char** argv) {
     lock.outputBitstream = bs.bitstreamBuffer;
     checkNvenc(nv.nvEncLockBitstream(enc, &lock), "nvEncLockBitstream");
     // The addon copies each access unit into a JS Buffer; copy it out here too.
-    out.assign(static_cast<uint8_t*>(lock.bitstreamBufferPtr), static_cast<uint8_t*>(lock.bitstreamBufferPtr) + lock.bitstreamSizeInBytes);
+    out.assign(static_cast<uint8_t*>(lock.bitstreamBufferPtr),
+               static_cast<uint8_t*>(lock.bitstreamBufferPtr) + lock.bitstreamSizeInBytes);
     checkNvenc(nv.nvEncUnlockBitstream(enc, bs.bitstreamBuffer), "nvEncUnlockBitstream");
     checkNvenc(nv.nvEncUnmapInputResource(enc, map.mappedResource), "nvEncUnmapInputResource");
     if (i >= o.warmup) {
@@ -454,9 +477,10 @@ int main(int argc, char** argv) {
   cuda.primaryCtxRelease(device);
 
   std::printf(
-      "{\"mode\":\"encode\",\"abi\":\"%d.%d\",\"input\":\"%s\",\"format\":\"%s\",\"width\":%u,\"height\":%u,\"frames\":%u,"
+      "{\"mode\":\"encode\",\"abi\":\"%d.%d\",\"input\":\"%s\",\"format\":\"%s\",\"width\":%u,\"height\":%u,\"frames\":"
+      "%u,"
       "\"wallUs\":%.3f,\"perFrameUs\":%s,\"wallPerFrameUs\":%.3f,\"bytes\":%llu}\n",
-      NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION, o.input.c_str(), o.format.c_str(), o.width, o.height, o.frames, wallUs,
-      statsJson(summarize(perFrame)).c_str(), wallUs / o.frames, static_cast<unsigned long long>(bytesOut));
+      NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION, o.input.c_str(), o.format.c_str(), o.width, o.height, o.frames,
+      wallUs, statsJson(summarize(perFrame)).c_str(), wallUs / o.frames, static_cast<unsigned long long>(bytesOut));
   return 0;
 }

@@ -26,12 +26,26 @@ mkdirSync(outDir, { recursive: true });
 for (const entry of abis) {
   const includeDir = entry.headerDir ?? join(repoRoot, 'third_party', 'nvenc-headers', entry.abi, 'include');
   if (!existsSync(join(includeDir, 'ffnvcodec', 'nvEncodeAPI.h'))) {
-    console.warn(`build-harness: NVENC ${entry.abi} headers missing in ${includeDir} (run: bash third_party/fetch-nvenc-headers.sh); skipped`);
+    console.warn(
+      `build-harness: NVENC ${entry.abi} headers missing in ${includeDir} (run: bash third_party/fetch-nvenc-headers.sh); skipped`,
+    );
     continue;
   }
   const out = join(outDir, `nvenc_harness_${entry.abi.replace('.', '_')}`);
   if (!force && existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) continue;
-  const args = ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Werror', '-Wno-missing-field-initializers', `-I${includeDir}`, source, '-o', out, '-ldl'];
+  const args = [
+    '-std=c++17',
+    '-O2',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-Wno-missing-field-initializers',
+    `-I${includeDir}`,
+    source,
+    '-o',
+    out,
+    '-ldl',
+  ];
   try {
     execFileSync(cxx, args, { stdio: 'inherit' });
     console.log(`build-harness: built ${out}`);

@@ -72,7 +72,10 @@ function firstLine(text: string): string {
 
 /** Joins sentences and clauses with '; ' without leaving a '.;' where a sentence ended. */
 function joinReasons(...parts: string[]): string {
-  return parts.map((p) => p.trim().replace(/\.$/, '')).filter(Boolean).join('; ');
+  return parts
+    .map((p) => p.trim().replace(/\.$/, ''))
+    .filter(Boolean)
+    .join('; ');
 }
 
 /**
@@ -110,7 +113,9 @@ function softwareLibraries(): { libraryDir: string; cudaLibrary: string; nvencLi
 }
 
 function engineWords(engine: Engine): string {
-  return engine === 'null' ? "null engine: no encoding, measures the stack's overhead" : 'libavcodec/x264-class encoders';
+  return engine === 'null'
+    ? "null engine: no encoding, measures the stack's overhead"
+    : 'libavcodec/x264-class encoders';
 }
 
 /**
@@ -172,7 +177,9 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
       libs = softwareLibraries();
     } catch (err) {
       if (reason === undefined) throw err;
-      throw new DeviceUnavailableError(joinReasons(`no usable NVENC: NVIDIA driver: ${reason.full}`, (err as Error).message));
+      throw new DeviceUnavailableError(
+        joinReasons(`no usable NVENC: NVIDIA driver: ${reason.full}`, (err as Error).message),
+      );
     }
     process.env.NVENC_SOFT_ENGINE = softwareEngine;
     // The software device's libraries by path (what device: 'software' means), so that the
@@ -185,7 +192,14 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
     const libs = softwareLibraries();
     process.env.NVENC_SOFT_ENGINE = softwareEngine;
     const encoder = open({ gpu, nvencLibrary: libs.nvencLibrary });
-    return describe(encoder, 'hybrid', softwareEngine, { cudaLibrary: 'libcuda.so.1', nvencLibrary: libs.nvencLibrary, libraryDir: libs.libraryDir }, gpu, fallbackReason);
+    return describe(
+      encoder,
+      'hybrid',
+      softwareEngine,
+      { cudaLibrary: 'libcuda.so.1', nvencLibrary: libs.nvencLibrary, libraryDir: libs.libraryDir },
+      gpu,
+      fallbackReason,
+    );
   };
 
   const nvidiaLibs = { cudaLibrary: 'libcuda.so.1', nvencLibrary: 'libnvidia-encode.so.1' };
@@ -229,7 +243,10 @@ export function openEncoder(nvenc: NvencModule, o: BenchOptions): OpenedEncoder 
     try {
       return openHybrid(0, reason);
     } catch (err) {
-      reason = { short: reason.short, full: joinReasons(reason.full, `real CUDA + software engine failed too: ${firstLine((err as Error).message)}`) };
+      reason = {
+        short: reason.short,
+        full: joinReasons(reason.full, `real CUDA + software engine failed too: ${firstLine((err as Error).message)}`),
+      };
     }
   }
   return openSoftware(reason);

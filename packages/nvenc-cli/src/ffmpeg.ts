@@ -41,14 +41,38 @@ const pixFmt: Record<InputFormat, string> = {
 export function ffmpegArgs(o: BenchOptions, input: string, output: string, frames: number, gpu: number): string[] {
   const encoder = o.codec === 'hevc' ? 'hevc_nvenc' : 'h264_nvenc';
   const args = [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-benchmark',
-    '-f', 'rawvideo', '-pix_fmt', pixFmt[o.format], '-s', `${o.width}x${o.height}`, '-r', String(o.fps),
-    '-stream_loop', '-1', '-i', input,
-    '-frames:v', String(frames),
-    '-c:v', encoder, '-gpu', String(gpu),
-    '-preset', o.preset, '-tune', o.tuning,
-    '-bf', String(o.bFrames),
-    '-g', o.gop === 'infinite' ? '1000000' : String(o.gop),
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'info',
+    '-benchmark',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    pixFmt[o.format],
+    '-s',
+    `${o.width}x${o.height}`,
+    '-r',
+    String(o.fps),
+    '-stream_loop',
+    '-1',
+    '-i',
+    input,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    encoder,
+    '-gpu',
+    String(gpu),
+    '-preset',
+    o.preset,
+    '-tune',
+    o.tuning,
+    '-bf',
+    String(o.bFrames),
+    '-g',
+    o.gop === 'infinite' ? '1000000' : String(o.gop),
   ];
   if (o.rateControl === 'cqp') args.push('-rc', 'constqp', '-qp', String(o.qp ?? 28));
   else args.push('-rc', o.rateControl, '-b:v', String(o.bitrate));
@@ -77,7 +101,12 @@ export function ffmpegEnv(device: DeviceDescription, scratch: string): Record<st
   return env;
 }
 
-export async function runFfmpeg(o: BenchOptions, device: DeviceDescription, frames: number, ffmpeg = 'ffmpeg'): Promise<FfmpegResult> {
+export async function runFfmpeg(
+  o: BenchOptions,
+  device: DeviceDescription,
+  frames: number,
+  ffmpeg = 'ffmpeg',
+): Promise<FfmpegResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'nvenc-bench-ffmpeg-'));
   const encoder = o.codec === 'hevc' ? 'hevc_nvenc' : 'h264_nvenc';
   const fail = (error: string, extra: Partial<FfmpegResult> = {}): FfmpegResult => ({

@@ -52,7 +52,8 @@ export function fillFrame(out: Uint8Array, layout: FrameLayout, index: number): 
         const base = p * h * rowBytes;
         for (let y = 0; y < h; y++) {
           const o = base + y * rowBytes;
-          for (let x = 0; x < w; x++) out[o + x] = inBox(x, y) ? (p === 1 ? 60 : 200) : 128 + ((((p === 1 ? x : y) + shift) >> 3) & 31) - 16;
+          for (let x = 0; x < w; x++)
+            out[o + x] = inBox(x, y) ? (p === 1 ? 60 : 200) : 128 + ((((p === 1 ? x : y) + shift) >> 3) & 31) - 16;
         }
       }
     }

@@ -67,15 +67,41 @@ function runHarness(path: string, args: string[], env: Record<string, string>): 
 export function harnessEncode(
   abi: string,
   libs: HarnessLibraries,
-  o: { width: number; height: number; frames: number; warmup: number; input: 'device' | 'pinned' | 'host'; format: 'nv12' | 'bgra'; engine: string },
+  o: {
+    width: number;
+    height: number;
+    frames: number;
+    warmup: number;
+    input: 'device' | 'pinned' | 'host';
+    format: 'nv12' | 'bgra';
+    engine: string;
+  },
 ): Promise<HarnessEncodeResult> {
   const path = harnessPath(abi);
   if (!path) return Promise.reject(new Error(`harness for NVENC ${abi} not built (pnpm --filter @nvenc-ts/cli build)`));
   const args = [
-    '--cuda', libs.cudaLibrary, '--nvenc', libs.nvencLibrary, '--gpu', String(libs.gpu),
-    '--width', String(o.width), '--height', String(o.height),
-    '--frames', String(o.frames), '--warmup', String(o.warmup),
-    '--input', o.input, '--format', o.format, '--preset', '1', '--tuning', 'ull',
+    '--cuda',
+    libs.cudaLibrary,
+    '--nvenc',
+    libs.nvencLibrary,
+    '--gpu',
+    String(libs.gpu),
+    '--width',
+    String(o.width),
+    '--height',
+    String(o.height),
+    '--frames',
+    String(o.frames),
+    '--warmup',
+    String(o.warmup),
+    '--input',
+    o.input,
+    '--format',
+    o.format,
+    '--preset',
+    '1',
+    '--tuning',
+    'ull',
   ];
   return runHarness(path, args, { NVENC_SOFT_ENGINE: o.engine }) as Promise<HarnessEncodeResult>;
 }
@@ -92,8 +118,21 @@ export function harnessCopyBench(
   const path = harnessPath(abi);
   if (!path) return Promise.reject(new Error(`harness for NVENC ${abi} not built (pnpm --filter @nvenc-ts/cli build)`));
   const args = [
-    '--cuda', libs.cudaLibrary, '--gpu', String(libs.gpu), '--width', String(width), '--height', String(height),
-    '--copy-bench', '--copies', String(copies), '--buffers', String(buffers), '--format', format,
+    '--cuda',
+    libs.cudaLibrary,
+    '--gpu',
+    String(libs.gpu),
+    '--width',
+    String(width),
+    '--height',
+    String(height),
+    '--copy-bench',
+    '--copies',
+    String(copies),
+    '--buffers',
+    String(buffers),
+    '--format',
+    format,
   ];
   return runHarness(path, args, {}) as Promise<HarnessCopyResult>;
 }

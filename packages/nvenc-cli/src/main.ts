@@ -5,7 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { DeviceUnavailableError, openEncoder } from './device.js';
 import { runFfmpeg } from './ffmpeg.js';
 import { loadNvenc } from './nvenc-api.js';
-import { helpText, parseCommand, UsageError, type BenchOptions, type OutputTarget, type SuiteOptions } from './options.js';
+import {
+  helpText,
+  parseCommand,
+  UsageError,
+  type BenchOptions,
+  type OutputTarget,
+  type SuiteOptions,
+} from './options.js';
 import { ProgressBar } from './progress.js';
 import { renderHtml } from './report/html.js';
 import { buildReport, reportJson, type BenchReport } from './report/model.js';
@@ -110,7 +117,12 @@ async function run(o: BenchOptions, io: Io): Promise<number> {
   }
 
   const ffmpeg = o.compare === 'ffmpeg' ? await runFfmpeg(o, device, result.frames + o.warmup) : undefined;
-  const host = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' };
+  const host = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+  };
   const report: BenchReport = buildReport(version, o, device, result, host, ffmpeg);
 
   if (o.json) write(o.json, reportJson(report), io);

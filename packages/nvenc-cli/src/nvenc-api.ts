@@ -15,9 +15,18 @@ export type { DeviceOption, DriverReport, EncoderOptions, Frame, FrameTimings, P
  * script an encoder without a device.
  */
 export interface Encoder {
-  readonly info: Pick<NvencApi.EncoderInfo, 'abi' | 'device' | 'software' | 'width' | 'height' | 'codec' | 'inputFormat'>;
-  encode(frame: NvencApi.Frame, options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean }): NvencApi.Packet[];
-  encodeAsync(frame: NvencApi.Frame, options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean }): Promise<NvencApi.Packet[]>;
+  readonly info: Pick<
+    NvencApi.EncoderInfo,
+    'abi' | 'device' | 'software' | 'width' | 'height' | 'codec' | 'inputFormat'
+  >;
+  encode(
+    frame: NvencApi.Frame,
+    options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean },
+  ): NvencApi.Packet[];
+  encodeAsync(
+    frame: NvencApi.Frame,
+    options?: { seq?: number; timestamp?: number; forceKeyframe?: boolean },
+  ): Promise<NvencApi.Packet[]>;
   flush(): NvencApi.Packet[];
   flushAsync(): Promise<NvencApi.Packet[]>;
   allocateHostFrame(): Buffer;
@@ -58,7 +67,10 @@ export function softwareDevice(): SoftwareDeviceState {
   try {
     mod = requireHere('@nvenc-ts/software-device') as SoftwareDeviceModule;
   } catch (err) {
-    return { available: false, reason: `@nvenc-ts/software-device cannot be loaded: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      available: false,
+      reason: `@nvenc-ts/software-device cannot be loaded: ${(err as Error).message.split('\n')[0]}`,
+    };
   }
   let built = false;
   try {
@@ -67,7 +79,10 @@ export function softwareDevice(): SoftwareDeviceState {
     built = false;
   }
   if (!built) return { available: false, reason: `@nvenc-ts/software-device is not built (no ${mod.nvencLibrary})` };
-  return { available: true, libraries: { libraryDir: mod.libraryDir, cudaLibrary: mod.cudaLibrary, nvencLibrary: mod.nvencLibrary } };
+  return {
+    available: true,
+    libraries: { libraryDir: mod.libraryDir, cudaLibrary: mod.cudaLibrary, nvencLibrary: mod.nvencLibrary },
+  };
 }
 
 /**
@@ -97,17 +112,33 @@ interface NativeTestingExports {
 /** Row alignment of device frames; cuMemAllocPitch uses 512 bytes on current NVIDIA GPUs. */
 const DEVICE_PITCH_ALIGNMENT = 512;
 
-export function loadNativeTesting(abi: string, libs: LibraryChoice): { testing: CudaTesting | undefined; reason: string } {
+export function loadNativeTesting(
+  abi: string,
+  libs: LibraryChoice,
+): { testing: CudaTesting | undefined; reason: string } {
   let binding: { _testing?: Partial<NativeTestingExports> };
   try {
-    const native = requireHere('@nvenc-ts/native') as { load(abi: string): { _testing?: Partial<NativeTestingExports> } };
+    const native = requireHere('@nvenc-ts/native') as {
+      load(abi: string): { _testing?: Partial<NativeTestingExports> };
+    };
     binding = native.load(abi);
   } catch (err) {
-    return { testing: undefined, reason: `@nvenc-ts/native cannot be loaded: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      testing: undefined,
+      reason: `@nvenc-ts/native cannot be loaded: ${(err as Error).message.split('\n')[0]}`,
+    };
   }
   const t = binding._testing;
-  if (!t || typeof t.cudaMalloc !== 'function' || typeof t.cudaFree !== 'function' || typeof t.cudaCopyToDevice !== 'function') {
-    return { testing: undefined, reason: `the NVENC ${abi} binding has no _testing.cudaMalloc/cudaFree/cudaCopyToDevice` };
+  if (
+    !t ||
+    typeof t.cudaMalloc !== 'function' ||
+    typeof t.cudaFree !== 'function' ||
+    typeof t.cudaCopyToDevice !== 'function'
+  ) {
+    return {
+      testing: undefined,
+      reason: `the NVENC ${abi} binding has no _testing.cudaMalloc/cudaFree/cudaCopyToDevice`,
+    };
   }
   const { cudaMalloc, cudaFree, cudaCopyToDevice } = t as NativeTestingExports;
   const testing: CudaTesting = {

@@ -158,7 +158,7 @@ export function parseBitrate(text: string, flag = '--bitrate'): number {
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
   if (!m) throw new UsageError(`--duration: '${text}' is not a duration (e.g. 10s, 500ms, 2m)`);
-  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm']);
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm'];
   if (ms <= 0 || ms > 3_600_000) throw new UsageError(`--duration: ${text} is outside (0, 1h]`);
   return ms;
 }
@@ -183,7 +183,11 @@ function oneOf<T extends string>(text: string, flag: string, allowed: readonly T
   throw new UsageError(`${flag}: '${text}' is not one of ${allowed.join(', ')}`);
 }
 
-export type Command = { command: 'run'; options: BenchOptions } | { command: 'suite'; options: SuiteOptions } | { command: 'help' } | { command: 'version' };
+export type Command =
+  | { command: 'run'; options: BenchOptions }
+  | { command: 'suite'; options: SuiteOptions }
+  | { command: 'help' }
+  | { command: 'version' };
 
 export interface SuiteOptions {
   json: OutputTarget | undefined;
@@ -250,7 +254,10 @@ const runFlags: Record<string, FlagSpec> = {
   },
   '--bframes': { value: 'required', apply: (o, v, f) => (o.bFrames = parseInteger(v!, f, 0, 4)) },
   '--device': { value: 'required', apply: (o, v) => (o.device = parseDevice(v!)) },
-  '--engine': { value: 'required', apply: (o, v, f) => (o.engine = oneOf(v!, f, ['nvidia', 'libav', 'null'] as const)) },
+  '--engine': {
+    value: 'required',
+    apply: (o, v, f) => (o.engine = oneOf(v!, f, ['nvidia', 'libav', 'null'] as const)),
+  },
   '--json': { value: 'optional', apply: (o, v) => (o.json = outputTarget(v)) },
   '--csv': { value: 'optional', apply: (o, v) => (o.csv = outputTarget(v)) },
   '--report': { value: 'required', apply: (o, v) => (o.report = v) },
@@ -265,7 +272,10 @@ const runFlags: Record<string, FlagSpec> = {
 const suiteFlags: Record<string, FlagSpec> = {
   '--json': { value: 'optional', apply: (o, v) => (o.json = outputTarget(v)) },
   '--device': { value: 'required', apply: (o, v) => (o.device = parseDevice(v!)) },
-  '--overhead-frames': { value: 'required', apply: (o, v, f) => (o.overheadFrames = parseInteger(v!, f, 10, 10_000_000)) },
+  '--overhead-frames': {
+    value: 'required',
+    apply: (o, v, f) => (o.overheadFrames = parseInteger(v!, f, 10, 10_000_000)),
+  },
   '--lag-seconds': { value: 'required', apply: (o, v, f) => (o.lagSeconds = parseInteger(v!, f, 1, 600)) },
   '--depth-frames': { value: 'required', apply: (o, v, f) => (o.depthFrames = parseInteger(v!, f, 5, 1_000_000)) },
   '--size': {
@@ -305,7 +315,8 @@ function applyFlags(argv: readonly string[], flags: Record<string, FlagSpec>, ta
     if (spec.value === 'none' && value !== undefined) throw new UsageError(`${name} takes no value`);
     if (spec.value === 'required' && value === undefined) {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`${name} needs a value`);
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        throw new UsageError(`${name} needs a value`);
       value = next;
       i++;
     }
@@ -351,7 +362,8 @@ export function parseRunOptions(argv: readonly string[]): BenchOptions {
 function validateRun(o: BenchOptions, argv: readonly string[]): void {
   const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
   if (given('--frames') && given('--duration')) throw new UsageError('--frames and --duration exclude each other');
-  if (o.rateControl === 'cqp' && given('--bitrate')) throw new UsageError('--bitrate has no effect with --rc cqp (use --qp)');
+  if (o.rateControl === 'cqp' && given('--bitrate'))
+    throw new UsageError('--bitrate has no effect with --rc cqp (use --qp)');
   if (o.qp !== undefined && o.rateControl !== 'cqp') throw new UsageError('--qp needs --rc cqp');
   if (o.json && o.csv && o.json.to === 'stdout' && o.csv.to === 'stdout') {
     throw new UsageError('--json and --csv cannot both write to stdout (give one a file: --csv=out.csv)');
@@ -397,7 +409,8 @@ export function parseCommand(argv: readonly string[]): Command {
   if (argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
   if (first === 'suite') return { command: 'suite', options: parseSuiteOptions(rest) };
   if (first === 'run') return { command: 'run', options: parseRunOptions(rest) };
-  if (first !== undefined && !first.startsWith('-')) throw new UsageError(`unknown command '${first}' (commands: run, suite, help)`);
+  if (first !== undefined && !first.startsWith('-'))
+    throw new UsageError(`unknown command '${first}' (commands: run, suite, help)`);
   return { command: 'run', options: parseRunOptions(argv) };
 }
 

@@ -18,7 +18,8 @@ export class ProgressBar {
     const width = 30;
     const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
     const fps = elapsedMs > 0 ? (done / elapsedMs) * 1000 : 0;
-    const label = total !== undefined ? `${done}/${total} frames` : `${done} frames, ${(elapsedMs / 1000).toFixed(1)} s`;
+    const label =
+      total !== undefined ? `${done}/${total} frames` : `${done} frames, ${(elapsedMs / 1000).toFixed(1)} s`;
     this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${label}  ${fps.toFixed(1)} fps\x1b[K`);
     this.drawn = true;
   }

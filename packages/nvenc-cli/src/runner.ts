@@ -74,7 +74,12 @@ interface FrameSource {
   dispose(): void;
 }
 
-function makeSource(encoder: Encoder, o: BenchOptions, layout: FrameLayout, libraries: LibraryChoice | undefined): FrameSource {
+function makeSource(
+  encoder: Encoder,
+  o: BenchOptions,
+  layout: FrameLayout,
+  libraries: LibraryChoice | undefined,
+): FrameSource {
   const host = makeHostFrames(layout, o.distinctFrames);
   const count = host.length;
   if (o.input === 'host' && o.hostCopy === 'direct') {
@@ -101,9 +106,12 @@ function makeSource(encoder: Encoder, o: BenchOptions, layout: FrameLayout, libr
     });
     return { next: (i) => ({ frame: pinned[i % count]!, stagingUs: 0 }), dispose: () => {} };
   }
-  if (!libraries) throw new Error('--input device: the encoder\'s CUDA library is unknown');
+  if (!libraries) throw new Error("--input device: the encoder's CUDA library is unknown");
   const { testing, reason } = loadNativeTesting(encoder.info.abi, libraries);
-  if (!testing) throw new Error(`--input device needs CUDA device memory, which the benchmark allocates through the native binding's test helpers: ${reason}`);
+  if (!testing)
+    throw new Error(
+      `--input device needs CUDA device memory, which the benchmark allocates through the native binding's test helpers: ${reason}`,
+    );
   const device = host.map((h) => {
     const { ptr, pitch } = testing.uploadFrame(h, layout.rowBytes, layout.rowsTotal);
     return { devicePtr: ptr, pitch };
@@ -127,7 +135,12 @@ function makeSource(encoder: Encoder, o: BenchOptions, layout: FrameLayout, libr
  * Runs the benchmark on an open encoder. `openStartedAt` (performance.now() before the encoder was
  * constructed) gives the end-to-end time that an ffmpeg process run is compared with.
  */
-export async function runBenchmark(encoder: Encoder, o: BenchOptions, openStartedAt: number, hooks: RunHooks = {}): Promise<RunResult> {
+export async function runBenchmark(
+  encoder: Encoder,
+  o: BenchOptions,
+  openStartedAt: number,
+  hooks: RunHooks = {},
+): Promise<RunResult> {
   const openMs = performance.now() - openStartedAt;
   const layout = frameLayout(o.format, o.width, o.height);
   const source = makeSource(encoder, o, layout, hooks.libraries);

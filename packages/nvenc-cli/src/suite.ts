@@ -57,12 +57,21 @@ function deviceArg(d: DeviceChoice): string {
 
 /** Child side: runs each configuration in order on the engine the parent chose. */
 export async function runSuiteChild(payload: string): Promise<number> {
-  const { configs, engine, device } = JSON.parse(payload) as { configs: ChildConfig[]; engine: 'libav' | 'null'; device: string };
+  const { configs, engine, device } = JSON.parse(payload) as {
+    configs: ChildConfig[];
+    engine: 'libav' | 'null';
+    device: string;
+  };
   const nvenc = await loadNvenc();
   for (const c of configs) {
     const o: BenchOptions = {
       ...defaults,
-      device: device === 'software' ? { kind: 'software' } : device.startsWith('gpu:') ? { kind: 'gpu', index: Number(device.slice(4)) } : { kind: 'auto' },
+      device:
+        device === 'software'
+          ? { kind: 'software' }
+          : device.startsWith('gpu:')
+            ? { kind: 'gpu', index: Number(device.slice(4)) }
+            : { kind: 'auto' },
       engine,
       ...c.overrides,
     };
@@ -78,7 +87,16 @@ export async function runSuiteChild(payload: string): Promise<number> {
           label: c.label,
           ok: true,
           device: desc,
-          settings: { input: o.input, hostCopy: o.hostCopy, hostUpload: o.hostUpload, format: o.format, mode: o.mode, depth: o.depth, width: o.width, height: o.height },
+          settings: {
+            input: o.input,
+            hostCopy: o.hostCopy,
+            hostUpload: o.hostUpload,
+            format: o.format,
+            mode: o.mode,
+            depth: o.depth,
+            width: o.width,
+            height: o.height,
+          },
           ...(hostUploadOf(encoder) ? { hostUploadUsed: hostUploadOf(encoder) } : {}),
           frames: r.frames,
           wallPerFrameUs: (r.wallMs * 1000) / r.frames,
@@ -87,7 +105,12 @@ export async function runSuiteChild(payload: string): Promise<number> {
           ...(r.stages.staging ? { stagingP50Us: r.stages.staging.p50 } : {}),
           ...(r.stages.upload ? { nativeUploadP50Us: r.stages.upload.p50 } : {}),
           latencyUs: r.latencyUs,
-          lagMs: { p50: r.eventLoopLag.p50Ms, p99: r.eventLoopLag.p99Ms, max: r.eventLoopLag.maxMs, samples: r.eventLoopLag.samples },
+          lagMs: {
+            p50: r.eventLoopLag.p50Ms,
+            p99: r.eventLoopLag.p99Ms,
+            max: r.eventLoopLag.maxMs,
+            samples: r.eventLoopLag.samples,
+          },
         };
       } finally {
         encoder.close();
@@ -95,7 +118,9 @@ export async function runSuiteChild(payload: string): Promise<number> {
     } catch (err) {
       out = { label: c.label, ok: false, error: (err as Error).message.split('\n')[0] };
     }
-    process.stdout.write(`${RESULT_MARK}${JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    process.stdout.write(
+      `${RESULT_MARK}${JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+    );
   }
   return 0;
 }
@@ -124,7 +149,11 @@ function runChild(engine: 'libav' | 'null', device: DeviceChoice, configs: Child
         .map((l) => JSON.parse(l.slice(RESULT_MARK.length)) as ChildRun);
       // A crash loses the remaining configurations: report each as failed with the child's last words.
       for (const c of configs.slice(runs.length)) {
-        runs.push({ label: c.label, ok: false, error: `child process exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}` });
+        runs.push({
+          label: c.label,
+          ok: false,
+          error: `child process exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`,
+        });
       }
       resolve(runs);
     });
@@ -161,7 +190,19 @@ export interface SuiteReport {
     goal: 0.9;
   };
   sessions: SessionsReport | null;
-  lag: { rows: { engine: string; ok: boolean; error?: string; fps?: number; p50Ms?: number; p99Ms?: number; maxMs?: number; samples?: number }[]; goalMs: 1 };
+  lag: {
+    rows: {
+      engine: string;
+      ok: boolean;
+      error?: string;
+      fps?: number;
+      p50Ms?: number;
+      p99Ms?: number;
+      maxMs?: number;
+      samples?: number;
+    }[];
+    goalMs: 1;
+  };
   depth: {
     rows: {
       depth: number;
@@ -201,7 +242,13 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
   // 1: JS-side overhead, TS vs a C++ loop on the same session, in one process.
   if (parts.has('overhead')) {
     report.overhead = await measureOverhead(
-      { device: o.device, width: o.width, height: o.height, rounds: o.overheadRounds, framesPerRound: o.overheadFrames },
+      {
+        device: o.device,
+        width: o.width,
+        height: o.height,
+        rounds: o.overheadRounds,
+        framesPerRound: o.overheadFrames,
+      },
       log,
     );
     if (report.overhead.device && !report.device) {
@@ -213,7 +260,14 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
   // 2: host-frame upload, null engine.
   if (parts.has('upload')) {
     const uploadFrames = 300;
-    const nullBase: Partial<BenchOptions> = { ...size, mode: 'sync', depth: 0, warmup: 50, preset: 'p1', tuning: 'ull' };
+    const nullBase: Partial<BenchOptions> = {
+      ...size,
+      mode: 'sync',
+      depth: 0,
+      warmup: 50,
+      preset: 'p1',
+      tuning: 'ull',
+    };
     const configs: ChildConfig[] = [];
     for (const [label, input, hostUpload] of [
       ['device', 'device', 'auto'],
@@ -222,7 +276,10 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       ['pageable staged (pinned chunks, copy pool)', 'host', 'staged'],
       ['pageable auto (default)', 'host', 'auto'],
     ] as const) {
-      configs.push({ label: `upload:${label}`, overrides: { ...nullBase, format: 'bgra', input, hostCopy: 'direct', hostUpload, frames: uploadFrames } });
+      configs.push({
+        label: `upload:${label}`,
+        overrides: { ...nullBase, format: 'bgra', input, hostCopy: 'direct', hostUpload, frames: uploadFrames },
+      });
     }
     log(`suite: host-frame upload, null engine, ${configs.length} configurations …`);
     const runs = await runChild('null', o.device, configs);
@@ -246,7 +303,14 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       for (const r of runs.filter((x) => x.label.startsWith('upload:'))) {
         const label = r.label.slice('upload:'.length);
         if (!r.ok) {
-          report.upload.rows.push({ label, perFrameUs: null, uploadUs: null, efficiencyVsRawPinned: null, efficiencyVsRawPageable: null, error: r.error! });
+          report.upload.rows.push({
+            label,
+            perFrameUs: null,
+            uploadUs: null,
+            efficiencyVsRawPinned: null,
+            efficiencyVsRawPageable: null,
+            error: r.error!,
+          });
           continue;
         }
         // Medians, not means: on a shared machine other processes' bursts land in the mean.
@@ -254,8 +318,9 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
         // The addon times the copy itself (lastFrameTimings); a difference of two per-frame
         // medians is only the fallback, as it also carries the other stages' noise.
         const measured = r.nativeUploadP50Us !== undefined ? r.nativeUploadP50Us + (r.stagingP50Us ?? 0) : undefined;
-        const uploadUs = label === 'device' ? 0 : measured ?? (base?.ok ? perFrame(r) - perFrame(base) : null);
-        const eff = (rawUs: number | undefined) => (label !== 'device' && uploadUs !== null && uploadUs > 0 && rawUs ? rawUs / uploadUs : null);
+        const uploadUs = label === 'device' ? 0 : (measured ?? (base?.ok ? perFrame(r) - perFrame(base) : null));
+        const eff = (rawUs: number | undefined) =>
+          label !== 'device' && uploadUs !== null && uploadUs > 0 && rawUs ? rawUs / uploadUs : null;
         report.upload.rows.push({
           label,
           ...(label.startsWith('pageable auto') && r.hostUploadUsed ? { chose: r.hostUploadUsed } : {}),
@@ -265,11 +330,15 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
           efficiencyVsRawPageable: eff(raw?.pageableUs.p50),
         });
       }
-      const pageable = report.upload.rows.filter((r) => r.label.startsWith('pageable') && !r.label.startsWith('pageable auto') && r.uploadUs !== null);
+      const pageable = report.upload.rows.filter(
+        (r) => r.label.startsWith('pageable') && !r.label.startsWith('pageable auto') && r.uploadUs !== null,
+      );
       pageable.sort((a, b) => a.uploadUs! - b.uploadUs!);
       if (pageable[0]) report.upload.bestPageable = pageable[0].label;
-      report.upload.ok = !!raw && report.upload.rows.some((r) => r.label === 'pinned' && r.efficiencyVsRawPinned !== null);
-      if (!base?.ok && !report.upload.error) report.upload.error = `device-input baseline failed: ${base?.error ?? '?'}`;
+      report.upload.ok =
+        !!raw && report.upload.rows.some((r) => r.label === 'pinned' && r.efficiencyVsRawPinned !== null);
+      if (!base?.ok && !report.upload.error)
+        report.upload.error = `device-input baseline failed: ${base?.error ?? '?'}`;
     }
   }
 
@@ -280,13 +349,29 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       const [r] = await runChild(engine, o.device, [
         {
           label: `lag:${engine}`,
-          overrides: { ...size, format: 'bgra', input: 'host', mode: 'async', depth: 0, warmup: 5, durationMs: o.lagSeconds * 1000 },
+          overrides: {
+            ...size,
+            format: 'bgra',
+            input: 'host',
+            mode: 'async',
+            depth: 0,
+            warmup: 5,
+            durationMs: o.lagSeconds * 1000,
+          },
         },
       ]);
       setDevice(r ? [r] : []);
       report.lag.rows.push(
         r?.ok
-          ? { engine, ok: true, fps: r.fps!, p50Ms: r.lagMs!.p50, p99Ms: r.lagMs!.p99, maxMs: r.lagMs!.max, samples: r.lagMs!.samples }
+          ? {
+              engine,
+              ok: true,
+              fps: r.fps!,
+              p50Ms: r.lagMs!.p50,
+              p99Ms: r.lagMs!.p99,
+              maxMs: r.lagMs!.max,
+              samples: r.lagMs!.samples,
+            }
           : { engine, ok: false, error: r?.error ?? 'no result' },
       );
     }
@@ -296,7 +381,10 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
   if (parts.has('depth')) {
     // The first encoder of a process pays for loading the codec libraries: warm up, do not report.
     const configs: ChildConfig[] = [
-      { label: 'depth:warm-up', overrides: { ...size, format: 'bgra', input: 'pinned', mode: 'sync', depth: 0, warmup: 0, frames: 5 } },
+      {
+        label: 'depth:warm-up',
+        overrides: { ...size, format: 'bgra', input: 'pinned', mode: 'sync', depth: 0, warmup: 0, frames: 5 },
+      },
     ];
     for (let depth = 0; depth <= 4; depth++) {
       for (const mode of ['sync', 'async'] as const) {
@@ -313,7 +401,15 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
       const [, depth, mode] = r.label.split(':');
       report.depth.rows.push(
         r.ok
-          ? { depth: Number(depth), mode: mode!, ok: true, fps: r.fps!, latencyP50Us: r.latencyUs!.p50, latencyP99Us: r.latencyUs!.p99, callP50Us: r.callUs!.p50 }
+          ? {
+              depth: Number(depth),
+              mode: mode!,
+              ok: true,
+              fps: r.fps!,
+              latencyP50Us: r.latencyUs!.p50,
+              latencyP99Us: r.latencyUs!.p99,
+              callP50Us: r.callUs!.p50,
+            }
           : { depth: Number(depth), mode: mode!, ok: false, error: r.error! },
       );
     }
@@ -322,7 +418,14 @@ export async function runSuite(o: SuiteOptions, log: (line: string) => void): Pr
   // 5: many concurrent encodeAsync sessions.
   if (parts.has('sessions')) {
     report.sessions = await measureSessions(
-      { device: o.device, width: o.width, height: o.height, seconds: o.sessionsSeconds, counts: o.sessionCounts, engines: ['libav', 'null'] },
+      {
+        device: o.device,
+        width: o.width,
+        height: o.height,
+        seconds: o.sessionsSeconds,
+        counts: o.sessionCounts,
+        engines: ['libav', 'null'],
+      },
       log,
     );
     const d = report.sessions.device;
@@ -336,11 +439,13 @@ function suiteDeviceLine(d: DeviceDescription): string {
   if (d.kind === 'nvidia') return `device: ${d.deviceName} (NVIDIA driver, NVENC ABI ${d.abi}), hardware NVENC engine`;
   const engines = 'null engine for 1–2, libavcodec engine for 3–4, both for 5';
   const why = d.fallbackSummary ? `: ${d.fallbackSummary}` : '';
-  if (d.kind === 'hybrid') return `device: ${d.deviceName} real CUDA + software NVENC engine (${engines}), not NVIDIA's NVENC engine${why}`;
+  if (d.kind === 'hybrid')
+    return `device: ${d.deviceName} real CUDA + software NVENC engine (${engines}), not NVIDIA's NVENC engine${why}`;
   return `device: software NVENC device (software CUDA; ${engines}), not NVIDIA hardware${why}`;
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`;
 const us = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : formatUs(v));
 const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(3)} ms`);
 
@@ -352,7 +457,9 @@ export function renderSuiteText(r: SuiteReport): string {
   out.push(renderOverheadText(r.overhead));
   const up = r.upload;
   out.push('');
-  out.push(`2. Host-frame upload (null engine, BGRA; upload = the addon's timed host→surface copy, p50 (+ JS staging); goal pinned ≥ ${up.goal * 100} % of raw)`);
+  out.push(
+    `2. Host-frame upload (null engine, BGRA; upload = the addon's timed host→surface copy, p50 (+ JS staging); goal pinned ≥ ${up.goal * 100} % of raw)`,
+  );
   if (up.rawCopy) {
     out.push(
       `   raw cuMemcpyHtoD of one frame (${(up.rawCopy.bytes / 1e6).toFixed(2)} MB) from ${up.rawCopy.buffers ?? 1} buffers cycled, as the rows below: ` +
@@ -371,7 +478,13 @@ export function renderSuiteText(r: SuiteReport): string {
         up.rows.map((x) =>
           x.error
             ? [x.label, `failed: ${x.error}`, '', '', '']
-            : [x.label + (x.chose ? ` → ${x.chose}` : ''), us(x.perFrameUs), us(x.uploadUs), pct(x.efficiencyVsRawPinned), pct(x.efficiencyVsRawPageable)],
+            : [
+                x.label + (x.chose ? ` → ${x.chose}` : ''),
+                us(x.perFrameUs),
+                us(x.uploadUs),
+                pct(x.efficiencyVsRawPinned),
+                pct(x.efficiencyVsRawPageable),
+              ],
         ),
       ),
     );
@@ -383,7 +496,11 @@ export function renderSuiteText(r: SuiteReport): string {
     out.push(
       renderTable(
         ['engine', 'fps', 'lag p50', 'lag p99', 'lag max', 'samples'],
-        r.lag.rows.map((x) => (x.ok ? [x.engine, x.fps!.toFixed(1), ms(x.p50Ms), ms(x.p99Ms), ms(x.maxMs), String(x.samples)] : [x.engine, `failed: ${x.error}`, '', '', '', ''])),
+        r.lag.rows.map((x) =>
+          x.ok
+            ? [x.engine, x.fps!.toFixed(1), ms(x.p50Ms), ms(x.p99Ms), ms(x.maxMs), String(x.samples)]
+            : [x.engine, `failed: ${x.error}`, '', '', '', ''],
+        ),
       ),
     );
   } else out.push('   skipped');
@@ -393,7 +510,11 @@ export function renderSuiteText(r: SuiteReport): string {
     out.push(
       renderTable(
         ['depth', 'mode', 'fps', 'latency p50', 'latency p99', 'call p50'],
-        r.depth.rows.map((x) => (x.ok ? [String(x.depth), x.mode, x.fps!.toFixed(1), us(x.latencyP50Us), us(x.latencyP99Us), us(x.callP50Us)] : [String(x.depth), x.mode, `failed: ${x.error}`, '', '', ''])),
+        r.depth.rows.map((x) =>
+          x.ok
+            ? [String(x.depth), x.mode, x.fps!.toFixed(1), us(x.latencyP50Us), us(x.latencyP99Us), us(x.callP50Us)]
+            : [String(x.depth), x.mode, `failed: ${x.error}`, '', '', ''],
+        ),
       ),
     );
   } else out.push('   skipped');
@@ -436,7 +557,15 @@ export function renderOverheadText(ov: OverheadReport | null): string {
   }
   out.push(
     renderTable(
-      ['input', 'C++ loop p50', 'encode() p50 (plain / with seq+ts)', 'sync overhead [range over rounds]', 'with seq+timestamp', 'encodeAsync round trip', 'async JS-thread time / frame'],
+      [
+        'input',
+        'C++ loop p50',
+        'encode() p50 (plain / with seq+ts)',
+        'sync overhead [range over rounds]',
+        'with seq+timestamp',
+        'encodeAsync round trip',
+        'async JS-thread time / frame',
+      ],
       rows,
     ),
   );
@@ -450,7 +579,17 @@ export function renderSessionsText(r: SessionsReport): string {
   );
   out.push(
     renderTable(
-      ['engine', 'sessions', 'aggregate fps', 'scaling', 'per session fps (min…max)', 'lag p99', 'lag max', 'cores busy', 'JS thread busy'],
+      [
+        'engine',
+        'sessions',
+        'aggregate fps',
+        'scaling',
+        'per session fps (min…max)',
+        'lag p99',
+        'lag max',
+        'cores busy',
+        'JS thread busy',
+      ],
       r.rows.map((x) =>
         x.ok
           ? [

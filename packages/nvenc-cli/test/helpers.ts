@@ -36,7 +36,11 @@ export function softwareDeviceUnavailable(): string | null {
     enc.flush();
     enc.close();
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: packageDir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const lines = r.stderr.trim().split('\n');
   const why = lines.find((l) => /^\w*Error\b/.test(l.trim())) ?? lines.pop() ?? 'unknown';
   softwareReason = r.status === 0 ? null : `software device cannot encode yet: ${why.trim()}`;

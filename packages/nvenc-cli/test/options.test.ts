@@ -1,11 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { defaults, parseBitrate, parseCommand, parseDuration, parseRunOptions, parseSize, parseSuiteOptions, UsageError } from '../src/options.js';
+import {
+  defaults,
+  parseBitrate,
+  parseCommand,
+  parseDuration,
+  parseRunOptions,
+  parseSize,
+  parseSuiteOptions,
+  UsageError,
+} from '../src/options.js';
 import { runCli } from './helpers.js';
 
 describe('option parsing', () => {
   it('has defaults that finish quickly on the software device: 1280x720, 120 frames, h264 p1/ull', () => {
     const o = parseRunOptions([]);
-    expect(o).toMatchObject({ width: 1280, height: 720, frames: 120, codec: 'h264', preset: 'p1', tuning: 'ull', device: { kind: 'auto' } });
+    expect(o).toMatchObject({
+      width: 1280,
+      height: 720,
+      frames: 120,
+      codec: 'h264',
+      preset: 'p1',
+      tuning: 'ull',
+      device: { kind: 'auto' },
+    });
     expect(o).toEqual({ ...defaults, device: { kind: 'auto' } });
   });
 
@@ -26,16 +43,55 @@ describe('option parsing', () => {
   });
 
   it('accepts both --flag value and --flag=value', () => {
-    const o = parseRunOptions(['--codec=hevc', '--size', '720p', '--device', 'gpu:1', '--engine', 'null', '--async', '--depth=3']);
-    expect(o).toMatchObject({ codec: 'hevc', width: 1280, device: { kind: 'gpu', index: 1 }, engine: 'null', mode: 'async', depth: 3 });
+    const o = parseRunOptions([
+      '--codec=hevc',
+      '--size',
+      '720p',
+      '--device',
+      'gpu:1',
+      '--engine',
+      'null',
+      '--async',
+      '--depth=3',
+    ]);
+    expect(o).toMatchObject({
+      codec: 'hevc',
+      width: 1280,
+      device: { kind: 'gpu', index: 1 },
+      engine: 'null',
+      mode: 'async',
+      depth: 3,
+    });
   });
 
-  it('reads the suite\'s overhead rounds, session counts and report, and the run\'s host upload path', () => {
-    const o = parseSuiteOptions(['--only', 'overhead,sessions', '--rounds', '12', '--sessions', '1,4', '--sessions-seconds=2', '--report', 'x.html']);
-    expect(o).toMatchObject({ only: ['overhead', 'sessions'], overheadRounds: 12, sessionCounts: [1, 4], sessionsSeconds: 2, report: 'x.html' });
-    expect(parseSuiteOptions([])).toMatchObject({ overheadRounds: 30, overheadFrames: 500, sessionCounts: [1, 2, 4, 8] });
+  it("reads the suite's overhead rounds, session counts and report, and the run's host upload path", () => {
+    const o = parseSuiteOptions([
+      '--only',
+      'overhead,sessions',
+      '--rounds',
+      '12',
+      '--sessions',
+      '1,4',
+      '--sessions-seconds=2',
+      '--report',
+      'x.html',
+    ]);
+    expect(o).toMatchObject({
+      only: ['overhead', 'sessions'],
+      overheadRounds: 12,
+      sessionCounts: [1, 4],
+      sessionsSeconds: 2,
+      report: 'x.html',
+    });
+    expect(parseSuiteOptions([])).toMatchObject({
+      overheadRounds: 30,
+      overheadFrames: 500,
+      sessionCounts: [1, 2, 4, 8],
+    });
     expect(parseRunOptions(['--host-upload', 'staged']).hostUpload).toBe('staged');
-    expect(() => parseRunOptions(['--host-upload', 'dma'])).toThrow(/--host-upload: 'dma' is not one of auto, direct, staged/);
+    expect(() => parseRunOptions(['--host-upload', 'dma'])).toThrow(
+      /--host-upload: 'dma' is not one of auto, direct, staged/,
+    );
     expect(() => parseSuiteOptions(['--sessions', '1,x'])).toThrow(UsageError);
   });
 

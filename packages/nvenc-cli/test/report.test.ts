@@ -25,8 +25,14 @@ beforeAll(async () => {
     executablePath: chromium,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
 });
@@ -75,47 +81,106 @@ function syntheticReport(): BenchReport {
     version: 'test',
     createdAt: '2026-11-25T00:00:00.000Z',
     host: { node: process.version, platform: 'linux-x64', cpus: 2, cpuModel: 'test cpu' },
-    device: { line: 'device: software NVENC device (test fixture) — not NVIDIA hardware', kind: 'software', engine: 'libav', name: 'fixture', abi: '12.1', fallbackReason: null },
-    settings: { codec: 'h264', preset: 'p1', tuning: 'ull', width: 1280, height: 720, format: 'bgra', input: 'host', hostCopy: 'direct', mode: 'sync', depth: 0, rateControl: 'cbr', bitrate: 8e6, qp: null, fps: 60, gop: 'infinite', bFrames: 0, warmup: 10 },
-    results: {
-      frames: 200, wallMs: 4000, fps: 50, latencyUs: s, callUs: summarize(call),
-      stagesUs: { upload: null, submit: null, waitForOutput: null, jsOverhead: null, staging: null, note: 'fixture' },
-      bytes: 200 * 16000, bitrateBps: 7.68e6, keyframes: 1, warmupKeyframes: 0,
-      eventLoopLagMs: { p50: 0.1, p90: 0.2, p99: 0.4, max: 1.2, samples: 100 }, openMs: 20, endToEndMs: 4100,
+    device: {
+      line: 'device: software NVENC device (test fixture) — not NVIDIA hardware',
+      kind: 'software',
+      engine: 'libav',
+      name: 'fixture',
+      abi: '12.1',
+      fallbackReason: null,
     },
-    perFrame: { submitMs: latency.map((_, i) => i * 20), latencyUs: latency, callUs: call, bytes: latency.map((_, i) => (i === 0 ? 60000 : 15000 + (i % 7) * 300)) },
+    settings: {
+      codec: 'h264',
+      preset: 'p1',
+      tuning: 'ull',
+      width: 1280,
+      height: 720,
+      format: 'bgra',
+      input: 'host',
+      hostCopy: 'direct',
+      mode: 'sync',
+      depth: 0,
+      rateControl: 'cbr',
+      bitrate: 8e6,
+      qp: null,
+      fps: 60,
+      gop: 'infinite',
+      bFrames: 0,
+      warmup: 10,
+    },
+    results: {
+      frames: 200,
+      wallMs: 4000,
+      fps: 50,
+      latencyUs: s,
+      callUs: summarize(call),
+      stagesUs: { upload: null, submit: null, waitForOutput: null, jsOverhead: null, staging: null, note: 'fixture' },
+      bytes: 200 * 16000,
+      bitrateBps: 7.68e6,
+      keyframes: 1,
+      warmupKeyframes: 0,
+      eventLoopLagMs: { p50: 0.1, p90: 0.2, p99: 0.4, max: 1.2, samples: 100 },
+      openMs: 20,
+      endToEndMs: 4100,
+    },
+    perFrame: {
+      submitMs: latency.map((_, i) => i * 20),
+      latencyUs: latency,
+      callUs: call,
+      bytes: latency.map((_, i) => (i === 0 ? 60000 : 15000 + (i % 7) * 300)),
+    },
     compare: null,
   };
 }
 
-describe.skipIf(noChromium !== null)(`the HTML report in headless Chromium${noChromium ? ` (skipped: ${noChromium})` : ''}`, () => {
-  it('renders the latency histogram and the per-frame charts offline (fixture report)', async () => {
-    const file = join(scratch, 'fixture.html');
-    writeFileSync(file, renderHtml(syntheticReport()));
-    const check = await openReport(file);
-    expect(check.charts).toBe(3);
-    expect(check.chartJsInstances).toBe(3);
-    expect(check.nonBlank).toEqual([true, true, true]);
-    expect(check.requests).toEqual([]);
-  });
+describe.skipIf(noChromium !== null)(
+  `the HTML report in headless Chromium${noChromium ? ` (skipped: ${noChromium})` : ''}`,
+  () => {
+    it('renders the latency histogram and the per-frame charts offline (fixture report)', async () => {
+      const file = join(scratch, 'fixture.html');
+      writeFileSync(file, renderHtml(syntheticReport()));
+      const check = await openReport(file);
+      expect(check.charts).toBe(3);
+      expect(check.chartJsInstances).toBe(3);
+      expect(check.nonBlank).toEqual([true, true, true]);
+      expect(check.requests).toEqual([]);
+    });
 
-  const unavailable = softwareDeviceUnavailable();
-  it.skipIf(unavailable !== null)(`renders the report of a real run on the software device${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
-    const file = join(scratch, 'run.html');
-    const r = runCli(['--device', 'software', '--size', '320x240', '--frames', '30', '--warmup', '2', '--report', file, '--no-progress']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`report: ${file}`);
-    const check = await openReport(file);
-    expect(check.chartJsInstances).toBe(3);
-    expect(check.nonBlank).toEqual([true, true, true]);
-    expect(check.requests).toEqual([]);
-  });
-});
+    const unavailable = softwareDeviceUnavailable();
+    it.skipIf(unavailable !== null)(
+      `renders the report of a real run on the software device${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+      async () => {
+        const file = join(scratch, 'run.html');
+        const r = runCli([
+          '--device',
+          'software',
+          '--size',
+          '320x240',
+          '--frames',
+          '30',
+          '--warmup',
+          '2',
+          '--report',
+          file,
+          '--no-progress',
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain(`report: ${file}`);
+        const check = await openReport(file);
+        expect(check.chartJsInstances).toBe(3);
+        expect(check.nonBlank).toEqual([true, true, true]);
+        expect(check.requests).toEqual([]);
+      },
+    );
+  },
+);
 
 describe('JSON reports', () => {
   it('round fractional numbers (suite and run reports alike), keeping integers and small values readable', async () => {
     const { reportJson } = await import('../src/report/model.js');
-    const parsed = JSON.parse(reportJson({ a: 7017.898199999967, b: 0.000123456, c: 42, d: [1.23456789, -2.5], e: null, f: 'x' }));
+    const parsed = JSON.parse(
+      reportJson({ a: 7017.898199999967, b: 0.000123456, c: 42, d: [1.23456789, -2.5], e: null, f: 'x' }),
+    );
     expect(parsed).toEqual({ a: 7017.898, b: 0.0001235, c: 42, d: [1.235, -2.5], e: null, f: 'x' });
   });
 });

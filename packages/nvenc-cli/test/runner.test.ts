@@ -20,7 +20,15 @@ function scriptedEncoder(depth: number): Encoder & { calls: number } {
   });
   const enc = {
     calls: 0,
-    info: { abi: '12.1', device: 'scripted', software: true, width: 64, height: 64, codec: 'h264' as const, inputFormat: 'bgra' as const },
+    info: {
+      abi: '12.1',
+      device: 'scripted',
+      software: true,
+      width: 64,
+      height: 64,
+      codec: 'h264' as const,
+      inputFormat: 'bgra' as const,
+    },
     encode(_frame: Frame, o?: { seq?: number }) {
       enc.calls++;
       pending.push(packetFor(o!.seq!));
@@ -69,7 +77,11 @@ describe('runBenchmark', () => {
   });
 
   it('stages JS copies of pageable Buffers into a pinned frame with --host-copy staged', async () => {
-    const r = await runBenchmark(scriptedEncoder(0), { ...small, input: 'host', hostCopy: 'staged' }, performance.now());
+    const r = await runBenchmark(
+      scriptedEncoder(0),
+      { ...small, input: 'host', hostCopy: 'staged' },
+      performance.now(),
+    );
     expect(r.stages.staging?.count).toBe(20);
     expect(r.stages.note).toMatch(/native per-stage times/);
   });

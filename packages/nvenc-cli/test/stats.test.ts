@@ -29,7 +29,9 @@ describe('histogram', () => {
     const h = histogram(samples, 40);
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(1000);
     expect(h.edges).toHaveLength(h.counts.length + 1);
-    expect([1, 2, 5].some((m) => Math.abs(h.binWidth / 10 ** Math.floor(Math.log10(h.binWidth)) - m) < 1e-9)).toBe(true);
+    expect([1, 2, 5].some((m) => Math.abs(h.binWidth / 10 ** Math.floor(Math.log10(h.binWidth)) - m) < 1e-9)).toBe(
+      true,
+    );
   });
 
   it('puts identical samples into one bin', () => {

@@ -13,7 +13,9 @@ const libs = {};
 if (process.env.NVENC_CUDA_LIBRARY) libs.cudaLibrary = process.env.NVENC_CUDA_LIBRARY;
 if (process.env.NVENC_NVENC_LIBRARY) libs.nvencLibrary = process.env.NVENC_NVENC_LIBRARY;
 const results = [];
-for (const name of readdirSync(dir).filter((n) => /^nvenc_\d+_\d+\.node$/.test(n)).sort()) {
+for (const name of readdirSync(dir)
+  .filter((n) => /^nvenc_\d+_\d+\.node$/.test(n))
+  .sort()) {
   const b = require(join(dir, name));
   const probe = b.probe(libs);
   const sessions = {};

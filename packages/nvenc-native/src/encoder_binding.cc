@@ -20,24 +20,20 @@ namespace {
 class Encoder : public Napi::ObjectWrap<Encoder> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Encoder",
-                       {InstanceMethod<&Encoder::Encode>("encode"),
-                        InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
-                        InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
-                        InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"),
-                        InstanceMethod<&Encoder::Flush>("flush"),
-                        InstanceMethod<&Encoder::FlushAsync>("flushAsync"),
-                        InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
-                        InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
-                        InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
-                        InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
-                        InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
-                        InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"),
-                        InstanceMethod<&Encoder::Info>("info"),
-                        InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
-                        InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
-                        InstanceMethod<&Encoder::Close>("close"),
-                        InstanceAccessor<&Encoder::Closed>("closed")});
+    return DefineClass(
+        env, "Encoder",
+        {InstanceMethod<&Encoder::Encode>("encode"), InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
+         InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
+         InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"), InstanceMethod<&Encoder::Flush>("flush"),
+         InstanceMethod<&Encoder::FlushAsync>("flushAsync"), InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
+         InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
+         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
+         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
+         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
+         InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"), InstanceMethod<&Encoder::Info>("info"),
+         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
+         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"), InstanceMethod<&Encoder::Close>("close"),
+         InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
   explicit Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info), env_(info.Env()) {
@@ -181,8 +177,10 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       // Settled on the JS thread; `this` is alive there because callStarted() Ref()ed the wrapper.
       tsfn.BlockingCall(call, [this](Napi::Env env, Napi::Function, AsyncCall* done) {
         std::unique_ptr<AsyncCall> owned(done);
-        if (owned->error) owned->deferred.Reject(owned->error->toJs(env).Value());
-        else owned->deferred.Resolve(packetsToJs(env, owned->packets));
+        if (owned->error)
+          owned->deferred.Reject(owned->error->toJs(env).Value());
+        else
+          owned->deferred.Resolve(packetsToJs(env, owned->packets));
         owned->frame.Reset();
         callSettled(env);
       });
@@ -231,7 +229,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     return withJsRejection(env, [&] {
       requireOpen();
       std::shared_ptr<EncodeSession> session = session_;
-      return submit(env, [session]() { return session->flush(); }, Napi::Object());
+      return submit(
+          env, [session]() { return session->flush(); }, Napi::Object());
     });
   }
 
@@ -275,8 +274,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       requireOpen();
       std::unique_ptr<PinnedHostBuffer> pinned = session_->allocateHostFrame();
       PinnedHostBuffer* raw = pinned.release();
-      return Napi::Buffer<uint8_t>::New(env, static_cast<uint8_t*>(raw->data()), raw->size(),
-                                        [](Napi::Env, uint8_t*, PinnedHostBuffer* p) { delete p; }, raw);
+      return Napi::Buffer<uint8_t>::New(
+          env, static_cast<uint8_t*>(raw->data()), raw->size(),
+          [](Napi::Env, uint8_t*, PinnedHostBuffer* p) { delete p; }, raw);
     });
   }
 
@@ -295,7 +295,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&]() -> Napi::Value {
       requireOpen();
-      if (info.Length() < 1 || !info[0].IsArray()) throw invalidOption("invalidateReferences needs an array of timestamps", "encode");
+      if (info.Length() < 1 || !info[0].IsArray())
+        throw invalidOption("invalidateReferences needs an array of timestamps", "encode");
       Napi::Array list = info[0].As<Napi::Array>();
       std::vector<double> timestamps;
       for (uint32_t i = 0; i < list.Length(); ++i) {

@@ -38,7 +38,8 @@ void EncoderWorker::waitIdle() {
 namespace {
 std::chrono::microseconds spinTime() {
   static const std::chrono::microseconds spin = [] {
-    if (const char* v = std::getenv("NVENC_WORKER_SPIN_US")) return std::chrono::microseconds(std::strtoul(v, nullptr, 10));
+    if (const char* v = std::getenv("NVENC_WORKER_SPIN_US"))
+      return std::chrono::microseconds(std::strtoul(v, nullptr, 10));
     return std::chrono::microseconds(std::thread::hardware_concurrency() >= 4 ? 50 : 0);
   }();
   return spin;
@@ -51,7 +52,8 @@ void EncoderWorker::run() {
     if (jobs_.empty() && !stopping_ && spinTime().count() > 0) {
       lock.unlock();
       const auto until = std::chrono::steady_clock::now() + spinTime();
-      while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
       lock.lock();
     }
     wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });

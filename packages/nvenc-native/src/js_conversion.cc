@@ -32,7 +32,8 @@ namespace {
 // Reads required fields of one options object; errors name the field by its path ("qp.b").
 class Fields {
  public:
-  Fields(const Napi::Object& o, std::string prefix, const char* phase) : o_(o), prefix_(std::move(prefix)), phase_(phase) {}
+  Fields(const Napi::Object& o, std::string prefix, const char* phase)
+      : o_(o), prefix_(std::move(prefix)), phase_(phase) {}
 
   bool has(const char* key) const { return nvenc::has(o_, key); }
 
@@ -108,7 +109,8 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   s.libraries.cudaLibrary = o.string("cudaLibrary");
   s.libraries.nvencLibrary = o.string("nvencLibrary");
   s.gpu = static_cast<int>(o.uint32("gpu"));
-  if (o.has("cudaContext")) s.context = reinterpret_cast<CUcontext>(bigintValue(object.Get("cudaContext"), "cudaContext"));
+  if (o.has("cudaContext"))
+    s.context = reinterpret_cast<CUcontext>(bigintValue(object.Get("cudaContext"), "cudaContext"));
   s.width = o.uint32("width");
   s.height = o.uint32("height");
   s.codec = o.pick<Codec>("codec", kCodecs);
@@ -123,8 +125,8 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
                                           {"high", Profile::High},
                                           {"high444", Profile::High444},
                                           {"main10", Profile::Main10}});
-  s.rateControl =
-      o.pick<RateControl>("rateControl", {{"cbr", RateControl::Cbr}, {"vbr", RateControl::Vbr}, {"cqp", RateControl::Cqp}});
+  s.rateControl = o.pick<RateControl>(
+      "rateControl", {{"cbr", RateControl::Cbr}, {"vbr", RateControl::Vbr}, {"cqp", RateControl::Cqp}});
   s.bitrate = o.uint32("bitrate");
   // Optional by meaning, not by default: absent leaves the preset's value.
   if (o.has("maxBitrate")) s.maxBitrate = o.uint32("maxBitrate");
@@ -171,9 +173,9 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   if (o.has("slices")) {
     Fields slices = o.object("slices");
     s.sliceMode = slices.pick<SliceMode>("mode", {{"count", SliceMode::Count},
-                                                   {"maxBytes", SliceMode::MaxBytes},
-                                                   {"macroblocks", SliceMode::Macroblocks},
-                                                   {"rows", SliceMode::Rows}});
+                                                  {"maxBytes", SliceMode::MaxBytes},
+                                                  {"macroblocks", SliceMode::Macroblocks},
+                                                  {"rows", SliceMode::Rows}});
     s.sliceValue = slices.uint32("value");
   }
   if (o.has("spatialAq")) s.spatialAq = o.boolean("spatialAq");
@@ -187,18 +189,20 @@ SessionOptions parseSessionOptions(const Napi::Object& object) {
   if (o.has("weightedPrediction")) s.weightedPrediction = o.boolean("weightedPrediction");
   if (o.has("bFrameRefMode"))
     s.bFrameRefMode = o.pick<BFrameRefMode>(
-        "bFrameRefMode", {{"disabled", BFrameRefMode::Disabled}, {"each", BFrameRefMode::Each}, {"middle", BFrameRefMode::Middle}});
+        "bFrameRefMode",
+        {{"disabled", BFrameRefMode::Disabled}, {"each", BFrameRefMode::Each}, {"middle", BFrameRefMode::Middle}});
   if (o.has("maxReferenceFrames")) s.maxReferenceFrames = o.uint32("maxReferenceFrames");
   if (o.has("qpMap"))
-    s.qpMap = o.pick<QpMapMode>("qpMap", {{"off", QpMapMode::Off}, {"delta", QpMapMode::Delta}, {"emphasis", QpMapMode::Emphasis}});
+    s.qpMap = o.pick<QpMapMode>(
+        "qpMap", {{"off", QpMapMode::Off}, {"delta", QpMapMode::Delta}, {"emphasis", QpMapMode::Emphasis}});
   if (o.has("longTermReferences")) s.longTermReferences = o.uint32("longTermReferences");
   // Optional by meaning: absent, NVENC uses its own streams.
   if (o.has("cudaStream")) {
     s.hasCudaStream = true;
     s.cudaStream = reinterpret_cast<CUstream>(bigintValue(object.Get("cudaStream"), "cudaStream"));
   }
-  s.hostUpload = o.pick<HostUpload>("hostUpload",
-                                    {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
+  s.hostUpload = o.pick<HostUpload>(
+      "hostUpload", {{"auto", HostUpload::Auto}, {"direct", HostUpload::Direct}, {"staged", HostUpload::Staged}});
   return s;
 }
 
@@ -322,9 +326,11 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
   }
   if (has(o, "qpMap")) {
     Napi::Value m = o.Get("qpMap");
-    if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_int8_array) throw bad("qpMap must be an Int8Array");
+    if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_int8_array)
+      throw bad("qpMap must be an Int8Array");
     Napi::TypedArray t = m.As<Napi::TypedArray>();
-    const int8_t* v = reinterpret_cast<const int8_t*>(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+    const int8_t* v =
+        reinterpret_cast<const int8_t*>(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
     meta.qpMap.assign(v, v + t.ElementLength());
   }
   return meta;
@@ -394,7 +400,8 @@ Napi::Buffer<uint8_t> packetData(Napi::Env env, Packet& p, const JsPacketMemory*
 }
 }  // namespace
 
-Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory, Napi::Float64Array results) {
+Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory,
+                             Napi::Float64Array results) {
   if (packets.empty()) return env.Null();
   if (results.ElementLength() < packets.size() * kPacketFields) return packetsToJs(env, packets, memory);
   double* out = results.Data();

@@ -66,11 +66,13 @@ class JsPacketMemory : public PacketMemory {
 Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory = nullptr);
 
 // Fields of one packet in encodeFrame's results array, in this order.
-constexpr size_t kPacketFields = 6;  // keyframe (0/1), picture type (index in kPictureTypes), seq, timestamp, frameIndex, slices
+constexpr size_t kPacketFields =
+    6;  // keyframe (0/1), picture type (index in kPictureTypes), seq, timestamp, frameIndex, slices
 extern const char* const kPictureTypes[6];  // 'idr', 'i', 'p', 'b', 'bi', 'unknown' (types.ts PictureType)
 // encodeFrame's result: packet i's fields into results[kPacketFields*i ...], and as the value
 // null (no packet), the packet's Buffer (one), or an array of Buffers. When `results` is too small
 // for the packets, the value is packetsToJs()'s array of packet objects instead.
-Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory, Napi::Float64Array results);
+Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory,
+                             Napi::Float64Array results);
 
 }  // namespace nvenc

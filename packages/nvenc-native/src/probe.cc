@@ -115,20 +115,19 @@ Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
       driver->requireUsable();
     const CudaApi& cuda = driver->cuda();
     int gpu = options.Has("gpu") ? options.Get("gpu").As<Napi::Number>().Int32Value() : 0;
-    bool invalid = options.Has("structVersion") &&
-                   options.Get("structVersion").As<Napi::String>().Utf8Value() == "invalid";
+    bool invalid =
+        options.Has("structVersion") && options.Get("structVersion").As<Napi::String>().Utf8Value() == "invalid";
     CUdevice dev = 0;
     CUresult r = cuda.cuDeviceGet(&dev, gpu);
     if (r != CUDA_SUCCESS)
       throw NativeError(cuda.errorName(r), "cuDeviceGet(" + std::to_string(gpu) + ") failed", r, "device");
     CUcontext ctx = nullptr;
     r = cuda.cuDevicePrimaryCtxRetain(&ctx, dev);
-    if (r != CUDA_SUCCESS)
-      throw NativeError(cuda.errorName(r), "cuDevicePrimaryCtxRetain failed", r, "device");
+    if (r != CUDA_SUCCESS) throw NativeError(cuda.errorName(r), "cuDevicePrimaryCtxRetain failed", r, "device");
 
     NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS params{};
-    params.version = invalid ? (NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER ^ (0x5u << 16))
-                             : NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER;
+    params.version =
+        invalid ? (NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER ^ (0x5u << 16)) : NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER;
     params.deviceType = NV_ENC_DEVICE_TYPE_CUDA;
     params.device = ctx;
     params.apiVersion = NVENCAPI_VERSION;

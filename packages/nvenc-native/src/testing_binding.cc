@@ -25,7 +25,8 @@ std::shared_ptr<CudaContext> testingContext(const Napi::Object& o) {
   auto it = contexts.find(key);
   if (it != contexts.end()) return it->second;
   auto driver = Driver::get(choice);
-  if (!driver->cuda().ok() || driver->cudaInitStatus() != CUDA_SUCCESS) driver->requireUsable();  // throws the CUDA reason
+  if (!driver->cuda().ok() || driver->cudaInitStatus() != CUDA_SUCCESS)
+    driver->requireUsable();  // throws the CUDA reason
   auto ctx = CudaContext::primary(driver, gpu);
   contexts.emplace(key, ctx);
   return ctx;

@@ -2,7 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bgraFrame, decodeAnnexB, encoderOptions, hasFfprobe, loadBinding, nv12Frame, skipReason, software, thrown,
+  bgraFrame,
+  decodeAnnexB,
+  encoderOptions,
+  hasFfprobe,
+  loadBinding,
+  nv12Frame,
+  skipReason,
+  software,
+  thrown,
 } from './support/fixtures.mjs';
 
 const skip = skipReason('12.1');
@@ -47,7 +55,10 @@ test('30 NV12 host frames decode as 30 frames', { skip: noFfprobe }, () => {
   assert.equal(packets.length, 30);
   assert.equal(packets[0].keyframe, true);
   assert.equal(packets[0].pictureType, 'idr');
-  assert.deepEqual(packets.map((p) => p.seq), [...Array(30).keys()]);
+  assert.deepEqual(
+    packets.map((p) => p.seq),
+    [...Array(30).keys()],
+  );
   const decoded = decodeAnnexB(packets);
   assert.equal(decoded.frames, 30);
   assert.equal(decoded.width, W);
@@ -73,16 +84,38 @@ test('host frames with padded rows use the given pitch', { skip: noFfprobe }, ()
 
 const formatCases = [
   { name: 'RGBA host frames (h264)', options: { inputFormat: 'rgba' }, frame: () => Buffer.alloc(W * H * 4, 90) },
-  { name: 'YUV444 host frames (h264 high444)', options: { inputFormat: 'yuv444' }, frame: () => Buffer.alloc(W * H * 3, 100), pixFmt: /444/ },
-  { name: 'YUV444 host frames (hevc)', options: { inputFormat: 'yuv444', codec: 'hevc' }, frame: () => Buffer.alloc(W * H * 3, 100), pixFmt: /444/ },
-  { name: 'P010 host frames from a Uint16Array (hevc main10)', options: { inputFormat: 'p010', codec: 'hevc' }, frame: () => new Uint16Array(W * H * 1.5).fill(512 << 6), pixFmt: /10/ },
-  { name: 'constant QP', options: { rateControl: 'cqp', qp: { i: 20, p: 24, b: 26 } }, frame: () => Buffer.alloc(W * H * 1.5, 100) },
+  {
+    name: 'YUV444 host frames (h264 high444)',
+    options: { inputFormat: 'yuv444' },
+    frame: () => Buffer.alloc(W * H * 3, 100),
+    pixFmt: /444/,
+  },
+  {
+    name: 'YUV444 host frames (hevc)',
+    options: { inputFormat: 'yuv444', codec: 'hevc' },
+    frame: () => Buffer.alloc(W * H * 3, 100),
+    pixFmt: /444/,
+  },
+  {
+    name: 'P010 host frames from a Uint16Array (hevc main10)',
+    options: { inputFormat: 'p010', codec: 'hevc' },
+    frame: () => new Uint16Array(W * H * 1.5).fill(512 << 6),
+    pixFmt: /10/,
+  },
+  {
+    name: 'constant QP',
+    options: { rateControl: 'cqp', qp: { i: 20, p: 24, b: 26 } },
+    frame: () => Buffer.alloc(W * H * 1.5, 100),
+  },
   { name: 'lossless tuning', options: { tuning: 'lossless' }, frame: () => Buffer.alloc(W * H * 1.5, 100) },
 ];
 for (const c of formatCases) {
   test(`${c.name} decode`, { skip: noFfprobe }, () => {
     const enc = new b.Encoder(encoderOptions(c.options));
-    const packets = encodeAll(enc, Array.from({ length: 3 }, () => ({ data: c.frame() })));
+    const packets = encodeAll(
+      enc,
+      Array.from({ length: 3 }, () => ({ data: c.frame() })),
+    );
     enc.close();
     const d = decodeAnnexB(packets, c.options.codec ?? 'h264');
     assert.equal(d.frames, 3);
@@ -91,9 +124,13 @@ for (const c of formatCases) {
 }
 
 test('baseline, zeroReorderDelay and the colour description reach the bitstream', { skip: noFfprobe }, () => {
-  const enc = new b.Encoder(encoderOptions({
-    profile: 'baseline', zeroReorderDelay: true, colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: true },
-  }));
+  const enc = new b.Encoder(
+    encoderOptions({
+      profile: 'baseline',
+      zeroReorderDelay: true,
+      colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: true },
+    }),
+  );
   const packets = encodeAll(enc, nv12Frames(3));
   enc.close();
   const d = decodeAnnexB(packets);
@@ -137,7 +174,10 @@ test('CUDA device pointers are registered once and encode zero-copy', { skip: no
   assert.equal(enc.info().registeredResources, 1);
   enc.close();
   ptrs.forEach((p) => b._testing.cudaFree(software, p));
-  assert.deepEqual(packets.map((p) => p.seq), [...Array(30).keys()]);
+  assert.deepEqual(
+    packets.map((p) => p.seq),
+    [...Array(30).keys()],
+  );
   assert.equal(decodeAnnexB(packets).frames, 30);
 });
 
@@ -197,15 +237,26 @@ for (const delay of [0, 1, 2, 3, 4]) {
     for (let k = 0; k < 12; k++) {
       const out = enc.encode({ data: nv12Frame(W, H, k) }, { seq: 100 + k, timestamp: k * 33.3 });
       if (k < delay) assert.equal(out.length, 0, `frame ${k}`);
-      else assert.deepEqual(out.map((p) => p.seq), [100 + k - delay], `frame ${k}`);
+      else
+        assert.deepEqual(
+          out.map((p) => p.seq),
+          [100 + k - delay],
+          `frame ${k}`,
+        );
       seen.push(...out);
     }
     const rest = enc.flush();
     assert.equal(rest.length, delay);
     seen.push(...rest);
     enc.close();
-    assert.deepEqual(seen.map((p) => p.seq), Array.from({ length: 12 }, (_, k) => 100 + k));
-    assert.deepEqual(seen.map((p) => p.timestamp), Array.from({ length: 12 }, (_, k) => k * 33.3));
+    assert.deepEqual(
+      seen.map((p) => p.seq),
+      Array.from({ length: 12 }, (_, k) => 100 + k),
+    );
+    assert.deepEqual(
+      seen.map((p) => p.timestamp),
+      Array.from({ length: 12 }, (_, k) => k * 33.3),
+    );
   });
 }
 
@@ -215,7 +266,10 @@ test('with 2 B-frames every packet carries back its own seq and timestamp', { sk
   const packets = encodeAll(enc, nv12Frames(30), (i) => ({ seq: 1000 + i, timestamp: i * 10 }));
   enc.close();
   assert.equal(packets.length, 30);
-  assert.deepEqual(packets.map((p) => p.seq).sort((a, z) => a - z), Array.from({ length: 30 }, (_, i) => 1000 + i));
+  assert.deepEqual(
+    packets.map((p) => p.seq).sort((a, z) => a - z),
+    Array.from({ length: 30 }, (_, i) => 1000 + i),
+  );
   for (const p of packets) {
     assert.equal(p.timestamp, (p.seq - 1000) * 10);
     assert.equal(p.frameIndex, p.seq - 1000);
@@ -224,7 +278,10 @@ test('with 2 B-frames every packet carries back its own seq and timestamp', { sk
   assert.ok(types.has('b'), `expected B pictures, got ${[...types]}`);
   // Decode order differs from display order: some packet precedes one with a smaller seq.
   assert.ok(packets.some((p, i) => i > 0 && p.seq < packets[i - 1].seq));
-  assert.deepEqual(packets.filter((p) => p.pictureType === 'b').map((p) => p.keyframe), packets.filter((p) => p.pictureType === 'b').map(() => false));
+  assert.deepEqual(
+    packets.filter((p) => p.pictureType === 'b').map((p) => p.keyframe),
+    packets.filter((p) => p.pictureType === 'b').map(() => false),
+  );
   assert.equal(decodeAnnexB(packets).frames, 30);
 });
 
@@ -232,7 +289,10 @@ test('with B-frames and extraOutputDelay 0 each packet still maps to its own seq
   const enc = new b.Encoder(encoderOptions({ bFrames: 2 }));
   const packets = encodeAll(enc, nv12Frames(12), (i) => ({ seq: i, timestamp: i * 2 }));
   enc.close();
-  assert.deepEqual(packets.map((p) => p.seq).sort((a, z) => a - z), [...Array(12).keys()]);
+  assert.deepEqual(
+    packets.map((p) => p.seq).sort((a, z) => a - z),
+    [...Array(12).keys()],
+  );
   for (const p of packets) assert.equal(p.timestamp, p.seq * 2);
 });
 
@@ -361,7 +421,9 @@ test('encodeAsync resolves in submission order and keeps a 1 ms timer firing', {
   const seqs = [...results.flat(), ...tail].map((p) => p.seq);
   assert.deepEqual(seqs, [...Array(30).keys()]);
   assert.equal(results[0].length, 0);
-  console.log(`# encodeAsync: 30 frames ${w}x${h} in ${elapsed.toFixed(1)} ms, ${ticks} timer ticks, max gap ${maxGap.toFixed(2)} ms`);
+  console.log(
+    `# encodeAsync: 30 frames ${w}x${h} in ${elapsed.toFixed(1)} ms, ${ticks} timer ticks, max gap ${maxGap.toFixed(2)} ms`,
+  );
   assert.ok(maxGap < 50, `event loop blocked for ${maxGap.toFixed(1)} ms`);
 });
 
@@ -369,8 +431,14 @@ test('synchronous calls wait for queued async calls, keeping submission order', 
   const enc = new b.Encoder(encoderOptions());
   const a = enc.encodeAsync({ data: nv12Frame(W, H, 0) }, { seq: 0 });
   const sync = enc.encode({ data: nv12Frame(W, H, 1) }, { seq: 1 });
-  assert.deepEqual((await a).map((p) => p.seq), [0]);
-  assert.deepEqual(sync.map((p) => p.seq), [1]);
+  assert.deepEqual(
+    (await a).map((p) => p.seq),
+    [0],
+  );
+  assert.deepEqual(
+    sync.map((p) => p.seq),
+    [1],
+  );
   enc.close();
 });
 

@@ -37,7 +37,8 @@ test('exiting while async encodes are pending is clean', { skip }, () => {
 
 test('a forgotten encoder is closed by its finalizer', { skip }, () => {
   // 20 encoders against a device that allows 8 sessions: only works if the GC'd ones close.
-  const r = runChild(`
+  const r = runChild(
+    `
     (async () => {
       for (let i = 0; i < 20; i++) {
         (() => { const enc = new b.Encoder(options); enc.encode({ data: frame }); })();
@@ -46,7 +47,10 @@ test('a forgotten encoder is closed by its finalizer', { skip }, () => {
       }
       console.log('ok');
     })().catch((e) => { console.error(e.code, e.message); process.exit(1); });
-  `, ['--expose-gc'], { NVENC_SOFT_MAX_SESSIONS: '8' });
+  `,
+    ['--expose-gc'],
+    { NVENC_SOFT_MAX_SESSIONS: '8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /ok/);
 });

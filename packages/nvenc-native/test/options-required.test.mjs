@@ -15,8 +15,26 @@ const nested = {
 
 test('the fixture lists the fields the binding requires', () => {
   assert.deepEqual(required.sort(), [
-    'bFrames', 'bitrate', 'codec', 'cudaLibrary', 'extraOutputDelay', 'fpsDen', 'fpsNum', 'gop', 'gpu', 'height', 'hostUpload',
-    'idrPeriod', 'inputFormat', 'nvencLibrary', 'preset', 'profile', 'rateControl', 'repeatSpsPps', 'tuning', 'width',
+    'bFrames',
+    'bitrate',
+    'codec',
+    'cudaLibrary',
+    'extraOutputDelay',
+    'fpsDen',
+    'fpsNum',
+    'gop',
+    'gpu',
+    'height',
+    'hostUpload',
+    'idrPeriod',
+    'inputFormat',
+    'nvencLibrary',
+    'preset',
+    'profile',
+    'rateControl',
+    'repeatSpsPps',
+    'tuning',
+    'width',
     'zeroReorderDelay',
   ]);
 });
@@ -49,7 +67,12 @@ for (const [object, fields] of Object.entries(nested)) {
 
 test('types are checked, values are not: a wrong type names the field', { skip }, () => {
   const { Encoder } = loadBinding('12.1');
-  for (const [field, value] of [['width', '320'], ['bFrames', -1], ['repeatSpsPps', 1], ['tuning', 'fast']]) {
+  for (const [field, value] of [
+    ['width', '320'],
+    ['bFrames', -1],
+    ['repeatSpsPps', 1],
+    ['tuning', 'fast'],
+  ]) {
     const e = thrown(() => new Encoder(encoderOptions({ [field]: value })));
     assert.equal(e.code, 'INVALID_OPTION', `${field}: ${e.message}`);
     assert.equal(e.option, field);

@@ -10,20 +10,38 @@ for (const abi of abis) {
     assert.equal(typeof b.probe, 'function');
     assert.equal(typeof b.openSessionProbe, 'function');
     assert.equal(typeof b.Encoder, 'function');
-    for (const m of ['encode', 'encodeAsync', 'flush', 'flushAsync', 'reconfigure', 'getCapabilities',
-      'sequenceHeaders', 'allocateHostFrame', 'releaseDevicePointer', 'info', 'close']) {
+    for (const m of [
+      'encode',
+      'encodeAsync',
+      'flush',
+      'flushAsync',
+      'reconfigure',
+      'getCapabilities',
+      'sequenceHeaders',
+      'allocateHostFrame',
+      'releaseDevicePointer',
+      'info',
+      'close',
+    ]) {
       assert.equal(typeof b.Encoder.prototype[m], 'function', m);
     }
     assert.equal(typeof b._testing.cudaMalloc, 'function');
   });
 
-  test(`nvenc_${abi} probe() reports a missing driver without throwing`, { skip: bindingPath(abi) ? false : 'not built' }, () => {
-    const p = loadBinding(abi).probe({ cudaLibrary: '/nonexistent/libcuda.so.1', nvencLibrary: '/nonexistent/libnvidia-encode.so.1' });
-    assert.equal(p.abi, abi);
-    assert.equal(p.cuda.loaded, false);
-    assert.equal(typeof p.cuda.error, 'string');
-    assert.equal(p.nvenc.loaded, false);
-  });
+  test(
+    `nvenc_${abi} probe() reports a missing driver without throwing`,
+    { skip: bindingPath(abi) ? false : 'not built' },
+    () => {
+      const p = loadBinding(abi).probe({
+        cudaLibrary: '/nonexistent/libcuda.so.1',
+        nvencLibrary: '/nonexistent/libnvidia-encode.so.1',
+      });
+      assert.equal(p.abi, abi);
+      assert.equal(p.cuda.loaded, false);
+      assert.equal(typeof p.cuda.error, 'string');
+      assert.equal(p.nvenc.loaded, false);
+    },
+  );
 
   test(`nvenc_${abi} probe() describes the software device`, { skip: skipReason(abi) }, () => {
     const p = loadBinding(abi).probe(software);
@@ -37,13 +55,37 @@ for (const abi of abis) {
   });
 }
 
-test('an Encoder without a driver fails with DRIVER_NOT_FOUND', { skip: bindingPath('12.1') ? false : 'not built' }, () => {
-  const { Encoder } = loadBinding('12.1');
-  assert.throws(
-    () => new Encoder({ cudaLibrary: '/nonexistent/libcuda.so.1', nvencLibrary: 'libnvidia-encode.so.1', gpu: 0,
-      width: 64, height: 64, codec: 'h264', preset: 'p1', tuning: 'll', profile: 'auto', rateControl: 'cbr',
-      bitrate: 1_000_000, fpsNum: 30, fpsDen: 1, gop: 30, idrPeriod: 30, bFrames: 0, inputFormat: 'nv12',
-      extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: false, hostUpload: 'auto' }),
-    (e) => e.code === 'DRIVER_NOT_FOUND' && e.phase === 'load',
-  );
-});
+test(
+  'an Encoder without a driver fails with DRIVER_NOT_FOUND',
+  { skip: bindingPath('12.1') ? false : 'not built' },
+  () => {
+    const { Encoder } = loadBinding('12.1');
+    assert.throws(
+      () =>
+        new Encoder({
+          cudaLibrary: '/nonexistent/libcuda.so.1',
+          nvencLibrary: 'libnvidia-encode.so.1',
+          gpu: 0,
+          width: 64,
+          height: 64,
+          codec: 'h264',
+          preset: 'p1',
+          tuning: 'll',
+          profile: 'auto',
+          rateControl: 'cbr',
+          bitrate: 1_000_000,
+          fpsNum: 30,
+          fpsDen: 1,
+          gop: 30,
+          idrPeriod: 30,
+          bFrames: 0,
+          inputFormat: 'nv12',
+          extraOutputDelay: 0,
+          repeatSpsPps: true,
+          zeroReorderDelay: false,
+          hostUpload: 'auto',
+        }),
+      (e) => e.code === 'DRIVER_NOT_FOUND' && e.phase === 'load',
+    );
+  },
+);

@@ -36,8 +36,7 @@
 #include <vector>
 
 #define NVSOFT_API extern "C" __attribute__((visibility("default")))
-#define NVSOFT_ALIAS(ret, name, target, args) \
-  NVSOFT_API ret name args __attribute__((alias(#target)))
+#define NVSOFT_ALIAS(ret, name, target, args) NVSOFT_API ret name args __attribute__((alias(#target)))
 
 using namespace nvsoft;
 
@@ -87,10 +86,9 @@ size_t totalMemory() {
 
 size_t roundUp(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
-#define REQUIRE_INIT()                                         \
-  do {                                                         \
-    if (!g_initialized.load(std::memory_order_acquire))        \
-      return R(kErrNotInitialized);                            \
+#define REQUIRE_INIT()                                                                \
+  do {                                                                                \
+    if (!g_initialized.load(std::memory_order_acquire)) return R(kErrNotInitialized); \
   } while (0)
 
 // ---- context helpers (registry lock held by caller) ----
@@ -197,8 +195,7 @@ CUresult allocBlock(CUdeviceptr* dptr, void** hptr, size_t bytes, MemKind kind, 
   if (int injected = injectedAllocFault()) return R(injected);
   if (bytes > totalMemory()) return R(kErrOutOfMemory);
   void* mem = nullptr;
-  if (posix_memalign(&mem, kAllocAlign, roundUp(bytes, kAllocAlign)) != 0 || !mem)
-    return R(kErrOutOfMemory);
+  if (posix_memalign(&mem, kAllocAlign, roundUp(bytes, kAllocAlign)) != 0 || !mem) return R(kErrOutOfMemory);
   std::memset(mem, 0, bytes);
   Alloc a;
   a.base = reinterpret_cast<uintptr_t>(mem);
@@ -223,8 +220,7 @@ CUresult freeBlock(uintptr_t p, bool host) {
   auto it = r.allocs.find(p);
   if (it == r.allocs.end()) return R(kErrInvalidValue);
   MemKind k = it->second.kind;
-  if (host ? k != MemKind::PinnedHost : (k != MemKind::Device && k != MemKind::Managed))
-    return R(kErrInvalidValue);
+  if (host ? k != MemKind::PinnedHost : (k != MemKind::Device && k != MemKind::Managed)) return R(kErrInvalidValue);
   r.allocs.erase(it);
   return R(kSuccess);
 }
@@ -235,10 +231,8 @@ enum class Side { Host, Device, Unified };
 
 CUresult checkSide(const Registry& r, Side s, uintptr_t p, size_t n) {
   switch (s) {
-    case Side::Device:
-      return checkDeviceRange(r, p, n);
-    case Side::Host:
-      return checkHostRange(r, p, n);
+    case Side::Device: return checkDeviceRange(r, p, n);
+    case Side::Host: return checkHostRange(r, p, n);
     case Side::Unified:
       // cuMemcpy / CU_MEMORYTYPE_UNIFIED: a recorded block is device memory
       // and must contain the range, anything else is host memory.
@@ -247,8 +241,7 @@ CUresult checkSide(const Registry& r, Side s, uintptr_t p, size_t n) {
   return R(kErrInvalidValue);
 }
 
-CUresult copy1D(uintptr_t dst, Side ds, uintptr_t src, Side ss, size_t n, CUstream stream,
-                bool checkStreamHandle) {
+CUresult copy1D(uintptr_t dst, Side ds, uintptr_t src, Side ss, size_t n, CUstream stream, bool checkStreamHandle) {
   REQUIRE_INIT();
   Registry& r = registry();
   Shared lock(r.mu);
@@ -277,8 +270,8 @@ struct Plane {
   Side side = Side::Host;
 };
 
-CUresult resolvePlane(unsigned type, const void* host, CUdeviceptr dev, CUarray arr, size_t x,
-                      size_t y, size_t pitch, size_t width, size_t height, Plane* out) {
+CUresult resolvePlane(unsigned type, const void* host, CUdeviceptr dev, CUarray arr, size_t x, size_t y, size_t pitch,
+                      size_t width, size_t height, Plane* out) {
   uintptr_t base = 0;
   switch (type) {
     case kMemTypeHost:
@@ -293,11 +286,8 @@ CUresult resolvePlane(unsigned type, const void* host, CUdeviceptr dev, CUarray 
       base = static_cast<uintptr_t>(dev);
       out->side = Side::Unified;
       break;
-    case kMemTypeArray:
-      (void)arr;
-      return R(kErrNotSupported);
-    default:
-      return R(kErrInvalidValue);
+    case kMemTypeArray: (void)arr; return R(kErrNotSupported);
+    default: return R(kErrInvalidValue);
   }
   if (base == 0) return R(kErrInvalidValue);
   if (height > 1 && pitch < width) return R(kErrInvalidValue);
@@ -322,11 +312,11 @@ CUresult copy2D(const CUDA_MEMCPY2D* c, CUstream stream, bool checkStreamHandle)
   const size_t w = c->WidthInBytes, h = c->Height;
   if (w == 0 || h == 0) return R(kSuccess);
   Plane src, dst;
-  if (CUresult e = resolvePlane(readMemType(&c->srcMemoryType), c->srcHost, c->srcDevice,
-                                c->srcArray, c->srcXInBytes, c->srcY, c->srcPitch, w, h, &src))
+  if (CUresult e = resolvePlane(readMemType(&c->srcMemoryType), c->srcHost, c->srcDevice, c->srcArray, c->srcXInBytes,
+                                c->srcY, c->srcPitch, w, h, &src))
     return e;
-  if (CUresult e = resolvePlane(readMemType(&c->dstMemoryType), c->dstHost, c->dstDevice,
-                                c->dstArray, c->dstXInBytes, c->dstY, c->dstPitch, w, h, &dst))
+  if (CUresult e = resolvePlane(readMemType(&c->dstMemoryType), c->dstHost, c->dstDevice, c->dstArray, c->dstXInBytes,
+                                c->dstY, c->dstPitch, w, h, &dst))
     return e;
   // The rows are evenly spaced, so checking the span from the first byte of
   // the first row to the last byte of the last row checks every row.
@@ -335,8 +325,7 @@ CUresult copy2D(const CUDA_MEMCPY2D* c, CUstream stream, bool checkStreamHandle)
   if (CUresult e = checkSide(r, src.side, src.start, srcSpan)) return e;
   if (CUresult e = checkSide(r, dst.side, dst.start, dstSpan)) return e;
   if (src.pitch == w && dst.pitch == w) {
-    std::memmove(reinterpret_cast<void*>(dst.start), reinterpret_cast<const void*>(src.start),
-                 w * h);
+    std::memmove(reinterpret_cast<void*>(dst.start), reinterpret_cast<const void*>(src.start), w * h);
   } else {
     for (size_t row = 0; row < h; ++row)
       std::memmove(reinterpret_cast<void*>(dst.start + row * dst.pitch),
@@ -348,8 +337,8 @@ CUresult copy2D(const CUDA_MEMCPY2D* c, CUstream stream, bool checkStreamHandle)
 // ---- memset ----
 
 template <typename T>
-CUresult memset2D(CUdeviceptr dst, size_t pitch, T value, size_t width, size_t height,
-                  CUstream stream, bool checkStreamHandle) {
+CUresult memset2D(CUdeviceptr dst, size_t pitch, T value, size_t width, size_t height, CUstream stream,
+                  bool checkStreamHandle) {
   REQUIRE_INIT();
   Registry& r = registry();
   Shared lock(r.mu);
@@ -459,85 +448,97 @@ const char* errorNameOf(int code) {
 bool deviceAttribute(int attr, int* out) {
   int v = 0;
   switch (attr) {
-    case 1: v = 1024; break;            // MAX_THREADS_PER_BLOCK
-    case 2: v = 1024; break;            // MAX_BLOCK_DIM_X
-    case 3: v = 1024; break;            // MAX_BLOCK_DIM_Y
-    case 4: v = 64; break;              // MAX_BLOCK_DIM_Z
-    case 5: v = 2147483647; break;      // MAX_GRID_DIM_X
-    case 6: v = 65535; break;           // MAX_GRID_DIM_Y
-    case 7: v = 65535; break;           // MAX_GRID_DIM_Z
-    case 8: v = 49152; break;           // MAX_SHARED_MEMORY_PER_BLOCK
-    case 9: v = 65536; break;           // TOTAL_CONSTANT_MEMORY
-    case 10: v = 32; break;             // WARP_SIZE
-    case 11: v = 2147483647; break;     // MAX_PITCH
-    case 12: v = 65536; break;          // MAX_REGISTERS_PER_BLOCK
-    case 13: v = 2520000; break;        // CLOCK_RATE (kHz)
-    case 14: v = 512; break;            // TEXTURE_ALIGNMENT
-    case 15: v = 1; break;              // GPU_OVERLAP
-    case 16: v = 8; break;              // MULTIPROCESSOR_COUNT
-    case 17: v = 0; break;              // KERNEL_EXEC_TIMEOUT
-    case 18: v = 0; break;              // INTEGRATED (behaves as a discrete GPU)
-    case 19: v = 1; break;              // CAN_MAP_HOST_MEMORY
-    case 20: v = 0; break;              // COMPUTE_MODE (default)
-    case 21: v = 131072; break;         // MAXIMUM_TEXTURE1D_WIDTH
-    case 22: v = 131072; break;         // MAXIMUM_TEXTURE2D_WIDTH
-    case 23: v = 65536; break;          // MAXIMUM_TEXTURE2D_HEIGHT
-    case 24: case 25: case 26: v = 16384; break;  // MAXIMUM_TEXTURE3D_*
-    case 27: case 28: v = 32768; break; // MAXIMUM_TEXTURE2D_LAYERED_WIDTH/HEIGHT
-    case 29: v = 2048; break;           // MAXIMUM_TEXTURE2D_LAYERED_LAYERS
-    case 30: v = 512; break;            // SURFACE_ALIGNMENT
-    case 31: v = 1; break;              // CONCURRENT_KERNELS
-    case 32: v = 0; break;              // ECC_ENABLED
-    case 33: v = 1; break;              // PCI_BUS_ID
-    case 34: v = 0; break;              // PCI_DEVICE_ID
-    case 35: v = 0; break;              // TCC_DRIVER
-    case 36: v = 10501000; break;       // MEMORY_CLOCK_RATE (kHz)
-    case 37: v = 192; break;            // GLOBAL_MEMORY_BUS_WIDTH
-    case 38: v = 33554432; break;       // L2_CACHE_SIZE
-    case 39: v = 1536; break;           // MAX_THREADS_PER_MULTIPROCESSOR
-    case 40: v = 2; break;              // ASYNC_ENGINE_COUNT
-    case 41: v = 1; break;              // UNIFIED_ADDRESSING
-    case 42: v = 32768; break;          // MAXIMUM_TEXTURE1D_LAYERED_WIDTH
-    case 43: v = 2048; break;           // MAXIMUM_TEXTURE1D_LAYERED_LAYERS
-    case 45: case 46: v = 32768; break; // MAXIMUM_TEXTURE2D_GATHER_WIDTH/HEIGHT
-    case 47: case 48: v = 8192; break;  // MAXIMUM_TEXTURE3D_*_ALTERNATE
-    case 49: v = 32768; break;          // MAXIMUM_TEXTURE3D_DEPTH_ALTERNATE
-    case 50: v = 0; break;              // PCI_DOMAIN_ID
-    case 51: v = 32; break;             // TEXTURE_PITCH_ALIGNMENT
-    case 52: case 53: v = 32768; break; // MAXIMUM_TEXTURECUBEMAP_(LAYERED_)WIDTH
-    case 54: v = 2046; break;           // MAXIMUM_TEXTURECUBEMAP_LAYERED_LAYERS
-    case 55: case 56: v = 32768; break; // MAXIMUM_SURFACE1D_WIDTH, SURFACE2D_WIDTH
-    case 57: v = 65536; break;          // MAXIMUM_SURFACE2D_HEIGHT
-    case 58: case 59: case 60: v = 16384; break;  // MAXIMUM_SURFACE3D_*
-    case 61: v = 32768; break;          // MAXIMUM_SURFACE1D_LAYERED_WIDTH
-    case 62: v = 2048; break;           // MAXIMUM_SURFACE1D_LAYERED_LAYERS
-    case 63: case 64: v = 32768; break; // MAXIMUM_SURFACE2D_LAYERED_WIDTH/HEIGHT
-    case 65: v = 2048; break;           // MAXIMUM_SURFACE2D_LAYERED_LAYERS
-    case 66: case 67: v = 32768; break; // MAXIMUM_SURFACECUBEMAP_(LAYERED_)WIDTH
-    case 68: v = 2046; break;           // MAXIMUM_SURFACECUBEMAP_LAYERED_LAYERS
-    case 69: v = 268435456; break;      // MAXIMUM_TEXTURE1D_LINEAR_WIDTH
-    case 70: v = 131072; break;         // MAXIMUM_TEXTURE2D_LINEAR_WIDTH
-    case 71: v = 65000; break;          // MAXIMUM_TEXTURE2D_LINEAR_HEIGHT
-    case 72: v = 2097120; break;        // MAXIMUM_TEXTURE2D_LINEAR_PITCH
-    case 73: v = 32768; break;          // MAXIMUM_TEXTURE2D_MIPMAPPED_WIDTH
-    case 74: v = 32768; break;          // MAXIMUM_TEXTURE2D_MIPMAPPED_HEIGHT
-    case 75: v = kCcMajor; break;       // COMPUTE_CAPABILITY_MAJOR
-    case 76: v = kCcMinor; break;       // COMPUTE_CAPABILITY_MINOR
-    case 77: v = 32768; break;          // MAXIMUM_TEXTURE1D_MIPMAPPED_WIDTH
-    case 78: v = 1; break;              // STREAM_PRIORITIES_SUPPORTED
-    case 79: case 80: v = 1; break;     // GLOBAL/LOCAL_L1_CACHE_SUPPORTED
-    case 81: v = 102400; break;         // MAX_SHARED_MEMORY_PER_MULTIPROCESSOR
-    case 82: v = 65536; break;          // MAX_REGISTERS_PER_MULTIPROCESSOR
-    case 83: v = 1; break;              // MANAGED_MEMORY
-    case 84: v = 0; break;              // MULTI_GPU_BOARD
-    case 85: v = 0; break;              // MULTI_GPU_BOARD_GROUP_ID
-    case 87: v = 64; break;             // SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO
-    case 89: v = 1; break;              // CONCURRENT_MANAGED_ACCESS
-    case 90: v = 1; break;              // COMPUTE_PREEMPTION_SUPPORTED
-    case 95: v = 1; break;              // COOPERATIVE_LAUNCH
-    case 97: v = 101376; break;         // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
-    case 99: v = 1; break;              // HOST_REGISTER_SUPPORTED
-    case 106: v = 24; break;            // MAX_BLOCKS_PER_MULTIPROCESSOR
+    case 1: v = 1024; break;         // MAX_THREADS_PER_BLOCK
+    case 2: v = 1024; break;         // MAX_BLOCK_DIM_X
+    case 3: v = 1024; break;         // MAX_BLOCK_DIM_Y
+    case 4: v = 64; break;           // MAX_BLOCK_DIM_Z
+    case 5: v = 2147483647; break;   // MAX_GRID_DIM_X
+    case 6: v = 65535; break;        // MAX_GRID_DIM_Y
+    case 7: v = 65535; break;        // MAX_GRID_DIM_Z
+    case 8: v = 49152; break;        // MAX_SHARED_MEMORY_PER_BLOCK
+    case 9: v = 65536; break;        // TOTAL_CONSTANT_MEMORY
+    case 10: v = 32; break;          // WARP_SIZE
+    case 11: v = 2147483647; break;  // MAX_PITCH
+    case 12: v = 65536; break;       // MAX_REGISTERS_PER_BLOCK
+    case 13: v = 2520000; break;     // CLOCK_RATE (kHz)
+    case 14: v = 512; break;         // TEXTURE_ALIGNMENT
+    case 15: v = 1; break;           // GPU_OVERLAP
+    case 16: v = 8; break;           // MULTIPROCESSOR_COUNT
+    case 17: v = 0; break;           // KERNEL_EXEC_TIMEOUT
+    case 18: v = 0; break;           // INTEGRATED (behaves as a discrete GPU)
+    case 19: v = 1; break;           // CAN_MAP_HOST_MEMORY
+    case 20: v = 0; break;           // COMPUTE_MODE (default)
+    case 21: v = 131072; break;      // MAXIMUM_TEXTURE1D_WIDTH
+    case 22: v = 131072; break;      // MAXIMUM_TEXTURE2D_WIDTH
+    case 23: v = 65536; break;       // MAXIMUM_TEXTURE2D_HEIGHT
+    case 24:
+    case 25:
+    case 26: v = 16384; break;  // MAXIMUM_TEXTURE3D_*
+    case 27:
+    case 28: v = 32768; break;     // MAXIMUM_TEXTURE2D_LAYERED_WIDTH/HEIGHT
+    case 29: v = 2048; break;      // MAXIMUM_TEXTURE2D_LAYERED_LAYERS
+    case 30: v = 512; break;       // SURFACE_ALIGNMENT
+    case 31: v = 1; break;         // CONCURRENT_KERNELS
+    case 32: v = 0; break;         // ECC_ENABLED
+    case 33: v = 1; break;         // PCI_BUS_ID
+    case 34: v = 0; break;         // PCI_DEVICE_ID
+    case 35: v = 0; break;         // TCC_DRIVER
+    case 36: v = 10501000; break;  // MEMORY_CLOCK_RATE (kHz)
+    case 37: v = 192; break;       // GLOBAL_MEMORY_BUS_WIDTH
+    case 38: v = 33554432; break;  // L2_CACHE_SIZE
+    case 39: v = 1536; break;      // MAX_THREADS_PER_MULTIPROCESSOR
+    case 40: v = 2; break;         // ASYNC_ENGINE_COUNT
+    case 41: v = 1; break;         // UNIFIED_ADDRESSING
+    case 42: v = 32768; break;     // MAXIMUM_TEXTURE1D_LAYERED_WIDTH
+    case 43: v = 2048; break;      // MAXIMUM_TEXTURE1D_LAYERED_LAYERS
+    case 45:
+    case 46: v = 32768; break;  // MAXIMUM_TEXTURE2D_GATHER_WIDTH/HEIGHT
+    case 47:
+    case 48: v = 8192; break;   // MAXIMUM_TEXTURE3D_*_ALTERNATE
+    case 49: v = 32768; break;  // MAXIMUM_TEXTURE3D_DEPTH_ALTERNATE
+    case 50: v = 0; break;      // PCI_DOMAIN_ID
+    case 51: v = 32; break;     // TEXTURE_PITCH_ALIGNMENT
+    case 52:
+    case 53: v = 32768; break;  // MAXIMUM_TEXTURECUBEMAP_(LAYERED_)WIDTH
+    case 54: v = 2046; break;   // MAXIMUM_TEXTURECUBEMAP_LAYERED_LAYERS
+    case 55:
+    case 56: v = 32768; break;  // MAXIMUM_SURFACE1D_WIDTH, SURFACE2D_WIDTH
+    case 57: v = 65536; break;  // MAXIMUM_SURFACE2D_HEIGHT
+    case 58:
+    case 59:
+    case 60: v = 16384; break;  // MAXIMUM_SURFACE3D_*
+    case 61: v = 32768; break;  // MAXIMUM_SURFACE1D_LAYERED_WIDTH
+    case 62: v = 2048; break;   // MAXIMUM_SURFACE1D_LAYERED_LAYERS
+    case 63:
+    case 64: v = 32768; break;  // MAXIMUM_SURFACE2D_LAYERED_WIDTH/HEIGHT
+    case 65: v = 2048; break;   // MAXIMUM_SURFACE2D_LAYERED_LAYERS
+    case 66:
+    case 67: v = 32768; break;      // MAXIMUM_SURFACECUBEMAP_(LAYERED_)WIDTH
+    case 68: v = 2046; break;       // MAXIMUM_SURFACECUBEMAP_LAYERED_LAYERS
+    case 69: v = 268435456; break;  // MAXIMUM_TEXTURE1D_LINEAR_WIDTH
+    case 70: v = 131072; break;     // MAXIMUM_TEXTURE2D_LINEAR_WIDTH
+    case 71: v = 65000; break;      // MAXIMUM_TEXTURE2D_LINEAR_HEIGHT
+    case 72: v = 2097120; break;    // MAXIMUM_TEXTURE2D_LINEAR_PITCH
+    case 73: v = 32768; break;      // MAXIMUM_TEXTURE2D_MIPMAPPED_WIDTH
+    case 74: v = 32768; break;      // MAXIMUM_TEXTURE2D_MIPMAPPED_HEIGHT
+    case 75: v = kCcMajor; break;   // COMPUTE_CAPABILITY_MAJOR
+    case 76: v = kCcMinor; break;   // COMPUTE_CAPABILITY_MINOR
+    case 77: v = 32768; break;      // MAXIMUM_TEXTURE1D_MIPMAPPED_WIDTH
+    case 78: v = 1; break;          // STREAM_PRIORITIES_SUPPORTED
+    case 79:
+    case 80: v = 1; break;       // GLOBAL/LOCAL_L1_CACHE_SUPPORTED
+    case 81: v = 102400; break;  // MAX_SHARED_MEMORY_PER_MULTIPROCESSOR
+    case 82: v = 65536; break;   // MAX_REGISTERS_PER_MULTIPROCESSOR
+    case 83: v = 1; break;       // MANAGED_MEMORY
+    case 84: v = 0; break;       // MULTI_GPU_BOARD
+    case 85: v = 0; break;       // MULTI_GPU_BOARD_GROUP_ID
+    case 87: v = 64; break;      // SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO
+    case 89: v = 1; break;       // CONCURRENT_MANAGED_ACCESS
+    case 90: v = 1; break;       // COMPUTE_PREEMPTION_SUPPORTED
+    case 95: v = 1; break;       // COOPERATIVE_LAUNCH
+    case 97: v = 101376; break;  // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+    case 99: v = 1; break;       // HOST_REGISTER_SUPPORTED
+    case 106: v = 24; break;     // MAX_BLOCKS_PER_MULTIPROCESSOR
     default:
       // Anything else up to CU_DEVICE_ATTRIBUTE_MAX (about 150 in CUDA 12.x):
       // a feature this device does not have.
@@ -701,8 +702,7 @@ NVSOFT_API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned int fla
   ensurePrimary(r);
   return R(kSuccess);
 }
-NVSOFT_ALIAS(CUresult, cuDevicePrimaryCtxSetFlags, cuDevicePrimaryCtxSetFlags_v2,
-             (CUdevice, unsigned int));
+NVSOFT_ALIAS(CUresult, cuDevicePrimaryCtxSetFlags, cuDevicePrimaryCtxSetFlags_v2, (CUdevice, unsigned int));
 
 NVSOFT_API CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned int* flags, int* active) {
   REQUIRE_INIT();
@@ -884,20 +884,18 @@ NVSOFT_API CUresult cuMemAlloc_v2(CUdeviceptr* dptr, size_t bytesize) {
 }
 NVSOFT_ALIAS(CUresult, cuMemAlloc, cuMemAlloc_v2, (CUdeviceptr*, size_t));
 
-NVSOFT_API CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pPitch, size_t WidthInBytes,
-                                       size_t Height, unsigned int ElementSizeBytes) {
+NVSOFT_API CUresult cuMemAllocPitch_v2(CUdeviceptr* dptr, size_t* pPitch, size_t WidthInBytes, size_t Height,
+                                       unsigned int ElementSizeBytes) {
   REQUIRE_INIT();
   if (!dptr || !pPitch || WidthInBytes == 0 || Height == 0) return R(kErrInvalidValue);
-  if (ElementSizeBytes != 4 && ElementSizeBytes != 8 && ElementSizeBytes != 16)
-    return R(kErrInvalidValue);
+  if (ElementSizeBytes != 4 && ElementSizeBytes != 8 && ElementSizeBytes != 16) return R(kErrInvalidValue);
   const size_t pitch = roundUp(WidthInBytes, kPitchAlign);
   if (pitch < WidthInBytes || Height > SIZE_MAX / pitch) return R(kErrOutOfMemory);
   CUresult e = allocBlock(dptr, nullptr, pitch * Height, MemKind::Device, 0);
   if (e == R(kSuccess)) *pPitch = pitch;
   return e;
 }
-NVSOFT_ALIAS(CUresult, cuMemAllocPitch, cuMemAllocPitch_v2,
-             (CUdeviceptr*, size_t*, size_t, size_t, unsigned int));
+NVSOFT_ALIAS(CUresult, cuMemAllocPitch, cuMemAllocPitch_v2, (CUdeviceptr*, size_t*, size_t, size_t, unsigned int));
 
 NVSOFT_API CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsigned int flags) {
   REQUIRE_INIT();
@@ -906,16 +904,13 @@ NVSOFT_API CUresult cuMemAllocManaged(CUdeviceptr* dptr, size_t bytesize, unsign
   return allocBlock(dptr, nullptr, bytesize, MemKind::Managed, flags);
 }
 
-NVSOFT_API CUresult cuMemFree_v2(CUdeviceptr dptr) {
-  return freeBlock(static_cast<uintptr_t>(dptr), false);
-}
+NVSOFT_API CUresult cuMemFree_v2(CUdeviceptr dptr) { return freeBlock(static_cast<uintptr_t>(dptr), false); }
 NVSOFT_ALIAS(CUresult, cuMemFree, cuMemFree_v2, (CUdeviceptr));
 
 NVSOFT_API CUresult cuMemHostAlloc(void** pp, size_t bytesize, unsigned int Flags) {
   REQUIRE_INIT();
   if (!pp) return R(kErrInvalidValue);
-  if (Flags & ~(kHostAllocPortable | kHostAllocDeviceMap | kHostAllocWriteCombined))
-    return R(kErrInvalidValue);
+  if (Flags & ~(kHostAllocPortable | kHostAllocDeviceMap | kHostAllocWriteCombined)) return R(kErrInvalidValue);
   return allocBlock(nullptr, pp, bytesize, MemKind::PinnedHost, Flags);
 }
 
@@ -926,15 +921,12 @@ NVSOFT_API CUresult cuMemAllocHost_v2(void** pp, size_t bytesize) {
 }
 NVSOFT_ALIAS(CUresult, cuMemAllocHost, cuMemAllocHost_v2, (void**, size_t));
 
-NVSOFT_API CUresult cuMemFreeHost(void* p) {
-  return freeBlock(reinterpret_cast<uintptr_t>(p), true);
-}
+NVSOFT_API CUresult cuMemFreeHost(void* p) { return freeBlock(reinterpret_cast<uintptr_t>(p), true); }
 
 NVSOFT_API CUresult cuMemHostRegister_v2(void* p, size_t bytesize, unsigned int Flags) {
   REQUIRE_INIT();
   if (!p || bytesize == 0) return R(kErrInvalidValue);
-  if (Flags & ~(kHostRegisterPortable | kHostRegisterDeviceMap | kHostRegisterIoMemory |
-                kHostRegisterReadOnly))
+  if (Flags & ~(kHostRegisterPortable | kHostRegisterDeviceMap | kHostRegisterIoMemory | kHostRegisterReadOnly))
     return R(kErrInvalidValue);
   if (Flags & kHostRegisterIoMemory) return R(kErrNotSupported);
   const uintptr_t base = reinterpret_cast<uintptr_t>(p);
@@ -963,8 +955,7 @@ NVSOFT_API CUresult cuMemHostUnregister(void* p) {
   Exclusive lock(r.mu);
   if (CUresult e = currentCtx(r, nullptr)) return e;
   auto it = r.allocs.find(reinterpret_cast<uintptr_t>(p));
-  if (it == r.allocs.end() || it->second.kind != MemKind::Registered)
-    return R(kErrHostMemoryNotRegistered);
+  if (it == r.allocs.end() || it->second.kind != MemKind::Registered) return R(kErrHostMemoryNotRegistered);
   r.allocs.erase(it);
   return R(kSuccess);
 }
@@ -976,13 +967,11 @@ NVSOFT_API CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr* pdptr, void* p, un
   Shared lock(r.mu);
   if (CUresult e = currentCtx(r, nullptr)) return e;
   const Alloc* a = r.find(reinterpret_cast<uintptr_t>(p));
-  if (!a || (a->kind != MemKind::PinnedHost && a->kind != MemKind::Registered))
-    return R(kErrInvalidValue);
+  if (!a || (a->kind != MemKind::PinnedHost && a->kind != MemKind::Registered)) return R(kErrInvalidValue);
   *pdptr = static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));  // unified addressing
   return R(kSuccess);
 }
-NVSOFT_ALIAS(CUresult, cuMemHostGetDevicePointer, cuMemHostGetDevicePointer_v2,
-             (CUdeviceptr*, void*, unsigned int));
+NVSOFT_ALIAS(CUresult, cuMemHostGetDevicePointer, cuMemHostGetDevicePointer_v2, (CUdeviceptr*, void*, unsigned int));
 
 NVSOFT_API CUresult cuMemHostGetFlags(unsigned int* pFlags, void* p) {
   REQUIRE_INIT();
@@ -1004,8 +993,7 @@ NVSOFT_API CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* totalBytes) {
   if (CUresult e = currentCtx(r, nullptr)) return e;
   size_t used = 0;
   for (const auto& kv : r.allocs)
-    if (kv.second.kind == MemKind::Device || kv.second.kind == MemKind::Managed)
-      used += kv.second.size;
+    if (kv.second.kind == MemKind::Device || kv.second.kind == MemKind::Managed) used += kv.second.size;
   const size_t total = totalMemory();
   *totalBytes = total;
   *freeBytes = used >= total ? 0 : total - used;
@@ -1019,73 +1007,63 @@ NVSOFT_API CUresult cuMemGetAddressRange_v2(CUdeviceptr* pbase, size_t* psize, C
   Shared lock(r.mu);
   if (CUresult e = currentCtx(r, nullptr)) return e;
   const Alloc* a = r.find(static_cast<uintptr_t>(dptr));
-  if (!a || a->kind == MemKind::Registered || a->kind == MemKind::PinnedHost)
-    return R(kErrNotFound);
+  if (!a || a->kind == MemKind::Registered || a->kind == MemKind::PinnedHost) return R(kErrNotFound);
   if (pbase) *pbase = static_cast<CUdeviceptr>(a->base);
   if (psize) *psize = a->size;
   return R(kSuccess);
 }
-NVSOFT_ALIAS(CUresult, cuMemGetAddressRange, cuMemGetAddressRange_v2,
-             (CUdeviceptr*, size_t*, CUdeviceptr));
+NVSOFT_ALIAS(CUresult, cuMemGetAddressRange, cuMemGetAddressRange_v2, (CUdeviceptr*, size_t*, CUdeviceptr));
 
 // ---- memory: copies (all synchronous; *Async variants complete before returning) ----
 
 NVSOFT_API CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount) {
-  return copy1D(static_cast<uintptr_t>(dst), Side::Unified, static_cast<uintptr_t>(src),
-                Side::Unified, ByteCount, nullptr, false);
+  return copy1D(static_cast<uintptr_t>(dst), Side::Unified, static_cast<uintptr_t>(src), Side::Unified, ByteCount,
+                nullptr, false);
 }
-NVSOFT_API CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount,
-                                  CUstream hStream) {
-  return copy1D(static_cast<uintptr_t>(dst), Side::Unified, static_cast<uintptr_t>(src),
-                Side::Unified, ByteCount, hStream, true);
+NVSOFT_API CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount, CUstream hStream) {
+  return copy1D(static_cast<uintptr_t>(dst), Side::Unified, static_cast<uintptr_t>(src), Side::Unified, ByteCount,
+                hStream, true);
 }
 
 NVSOFT_API CUresult cuMemcpyHtoD_v2(CUdeviceptr dstDevice, const void* srcHost, size_t ByteCount) {
-  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device,
-                reinterpret_cast<uintptr_t>(srcHost), Side::Host, ByteCount, nullptr, false);
+  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device, reinterpret_cast<uintptr_t>(srcHost), Side::Host,
+                ByteCount, nullptr, false);
 }
 NVSOFT_ALIAS(CUresult, cuMemcpyHtoD, cuMemcpyHtoD_v2, (CUdeviceptr, const void*, size_t));
 
-NVSOFT_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void* srcHost,
-                                         size_t ByteCount, CUstream hStream) {
-  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device,
-                reinterpret_cast<uintptr_t>(srcHost), Side::Host, ByteCount, hStream, true);
+NVSOFT_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void* srcHost, size_t ByteCount,
+                                         CUstream hStream) {
+  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device, reinterpret_cast<uintptr_t>(srcHost), Side::Host,
+                ByteCount, hStream, true);
 }
-NVSOFT_ALIAS(CUresult, cuMemcpyHtoDAsync, cuMemcpyHtoDAsync_v2,
-             (CUdeviceptr, const void*, size_t, CUstream));
+NVSOFT_ALIAS(CUresult, cuMemcpyHtoDAsync, cuMemcpyHtoDAsync_v2, (CUdeviceptr, const void*, size_t, CUstream));
 
 NVSOFT_API CUresult cuMemcpyDtoH_v2(void* dstHost, CUdeviceptr srcDevice, size_t ByteCount) {
-  return copy1D(reinterpret_cast<uintptr_t>(dstHost), Side::Host,
-                static_cast<uintptr_t>(srcDevice), Side::Device, ByteCount, nullptr, false);
+  return copy1D(reinterpret_cast<uintptr_t>(dstHost), Side::Host, static_cast<uintptr_t>(srcDevice), Side::Device,
+                ByteCount, nullptr, false);
 }
 NVSOFT_ALIAS(CUresult, cuMemcpyDtoH, cuMemcpyDtoH_v2, (void*, CUdeviceptr, size_t));
 
-NVSOFT_API CUresult cuMemcpyDtoHAsync_v2(void* dstHost, CUdeviceptr srcDevice, size_t ByteCount,
-                                         CUstream hStream) {
-  return copy1D(reinterpret_cast<uintptr_t>(dstHost), Side::Host,
-                static_cast<uintptr_t>(srcDevice), Side::Device, ByteCount, hStream, true);
+NVSOFT_API CUresult cuMemcpyDtoHAsync_v2(void* dstHost, CUdeviceptr srcDevice, size_t ByteCount, CUstream hStream) {
+  return copy1D(reinterpret_cast<uintptr_t>(dstHost), Side::Host, static_cast<uintptr_t>(srcDevice), Side::Device,
+                ByteCount, hStream, true);
 }
-NVSOFT_ALIAS(CUresult, cuMemcpyDtoHAsync, cuMemcpyDtoHAsync_v2,
-             (void*, CUdeviceptr, size_t, CUstream));
+NVSOFT_ALIAS(CUresult, cuMemcpyDtoHAsync, cuMemcpyDtoHAsync_v2, (void*, CUdeviceptr, size_t, CUstream));
 
-NVSOFT_API CUresult cuMemcpyDtoD_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice,
-                                    size_t ByteCount) {
-  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device,
-                static_cast<uintptr_t>(srcDevice), Side::Device, ByteCount, nullptr, false);
+NVSOFT_API CUresult cuMemcpyDtoD_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount) {
+  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device, static_cast<uintptr_t>(srcDevice), Side::Device,
+                ByteCount, nullptr, false);
 }
 NVSOFT_ALIAS(CUresult, cuMemcpyDtoD, cuMemcpyDtoD_v2, (CUdeviceptr, CUdeviceptr, size_t));
 
-NVSOFT_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice,
-                                         size_t ByteCount, CUstream hStream) {
-  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device,
-                static_cast<uintptr_t>(srcDevice), Side::Device, ByteCount, hStream, true);
+NVSOFT_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dstDevice, CUdeviceptr srcDevice, size_t ByteCount,
+                                         CUstream hStream) {
+  return copy1D(static_cast<uintptr_t>(dstDevice), Side::Device, static_cast<uintptr_t>(srcDevice), Side::Device,
+                ByteCount, hStream, true);
 }
-NVSOFT_ALIAS(CUresult, cuMemcpyDtoDAsync, cuMemcpyDtoDAsync_v2,
-             (CUdeviceptr, CUdeviceptr, size_t, CUstream));
+NVSOFT_ALIAS(CUresult, cuMemcpyDtoDAsync, cuMemcpyDtoDAsync_v2, (CUdeviceptr, CUdeviceptr, size_t, CUstream));
 
-NVSOFT_API CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D* pCopy) {
-  return copy2D(pCopy, nullptr, false);
-}
+NVSOFT_API CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D* pCopy) { return copy2D(pCopy, nullptr, false); }
 NVSOFT_ALIAS(CUresult, cuMemcpy2D, cuMemcpy2D_v2, (const CUDA_MEMCPY2D*));
 NVSOFT_ALIAS(CUresult, cuMemcpy2DUnaligned_v2, cuMemcpy2D_v2, (const CUDA_MEMCPY2D*));
 NVSOFT_ALIAS(CUresult, cuMemcpy2DUnaligned, cuMemcpy2D_v2, (const CUDA_MEMCPY2D*));
@@ -1102,8 +1080,7 @@ NVSOFT_API CUresult cuMemsetD8_v2(CUdeviceptr dstDevice, unsigned char uc, size_
 }
 NVSOFT_ALIAS(CUresult, cuMemsetD8, cuMemsetD8_v2, (CUdeviceptr, unsigned char, size_t));
 
-NVSOFT_API CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N,
-                                    CUstream hStream) {
+NVSOFT_API CUresult cuMemsetD8Async(CUdeviceptr dstDevice, unsigned char uc, size_t N, CUstream hStream) {
   return memset2D<unsigned char>(dstDevice, N, uc, N, 1, hStream, true);
 }
 
@@ -1117,51 +1094,46 @@ NVSOFT_API CUresult cuMemsetD32_v2(CUdeviceptr dstDevice, unsigned int ui, size_
 }
 NVSOFT_ALIAS(CUresult, cuMemsetD32, cuMemsetD32_v2, (CUdeviceptr, unsigned int, size_t));
 
-NVSOFT_API CUresult cuMemsetD2D8_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned char uc,
-                                    size_t Width, size_t Height) {
+NVSOFT_API CUresult cuMemsetD2D8_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned char uc, size_t Width,
+                                    size_t Height) {
   return memset2D<unsigned char>(dstDevice, dstPitch, uc, Width, Height, nullptr, false);
 }
-NVSOFT_ALIAS(CUresult, cuMemsetD2D8, cuMemsetD2D8_v2,
-             (CUdeviceptr, size_t, unsigned char, size_t, size_t));
+NVSOFT_ALIAS(CUresult, cuMemsetD2D8, cuMemsetD2D8_v2, (CUdeviceptr, size_t, unsigned char, size_t, size_t));
 
-NVSOFT_API CUresult cuMemsetD2D8Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned char uc,
-                                      size_t Width, size_t Height, CUstream hStream) {
+NVSOFT_API CUresult cuMemsetD2D8Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned char uc, size_t Width,
+                                      size_t Height, CUstream hStream) {
   return memset2D<unsigned char>(dstDevice, dstPitch, uc, Width, Height, hStream, true);
 }
 
-NVSOFT_API CUresult cuMemsetD2D32_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned int ui,
-                                     size_t Width, size_t Height) {
+NVSOFT_API CUresult cuMemsetD2D32_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned int ui, size_t Width,
+                                     size_t Height) {
   return memset2D<unsigned int>(dstDevice, dstPitch, ui, Width, Height, nullptr, false);
 }
-NVSOFT_ALIAS(CUresult, cuMemsetD2D32, cuMemsetD2D32_v2,
-             (CUdeviceptr, size_t, unsigned int, size_t, size_t));
+NVSOFT_ALIAS(CUresult, cuMemsetD2D32, cuMemsetD2D32_v2, (CUdeviceptr, size_t, unsigned int, size_t, size_t));
 
 // Loaded by FFmpeg 8 (nv-codec-headers 13): the 16- and 32-bit memsets in every form. Like every
 // *Async call here they run before returning, so they complete in stream order.
-NVSOFT_API CUresult cuMemsetD16Async(CUdeviceptr dstDevice, unsigned short us, size_t N,
-                                     CUstream hStream) {
+NVSOFT_API CUresult cuMemsetD16Async(CUdeviceptr dstDevice, unsigned short us, size_t N, CUstream hStream) {
   return memset2D<unsigned short>(dstDevice, N * 2, us, N, 1, hStream, true);
 }
 
-NVSOFT_API CUresult cuMemsetD32Async(CUdeviceptr dstDevice, unsigned int ui, size_t N,
-                                     CUstream hStream) {
+NVSOFT_API CUresult cuMemsetD32Async(CUdeviceptr dstDevice, unsigned int ui, size_t N, CUstream hStream) {
   return memset2D<unsigned int>(dstDevice, N * 4, ui, N, 1, hStream, true);
 }
 
-NVSOFT_API CUresult cuMemsetD2D16_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned short us,
-                                     size_t Width, size_t Height) {
+NVSOFT_API CUresult cuMemsetD2D16_v2(CUdeviceptr dstDevice, size_t dstPitch, unsigned short us, size_t Width,
+                                     size_t Height) {
   return memset2D<unsigned short>(dstDevice, dstPitch, us, Width, Height, nullptr, false);
 }
-NVSOFT_ALIAS(CUresult, cuMemsetD2D16, cuMemsetD2D16_v2,
-             (CUdeviceptr, size_t, unsigned short, size_t, size_t));
+NVSOFT_ALIAS(CUresult, cuMemsetD2D16, cuMemsetD2D16_v2, (CUdeviceptr, size_t, unsigned short, size_t, size_t));
 
-NVSOFT_API CUresult cuMemsetD2D16Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned short us,
-                                       size_t Width, size_t Height, CUstream hStream) {
+NVSOFT_API CUresult cuMemsetD2D16Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned short us, size_t Width,
+                                       size_t Height, CUstream hStream) {
   return memset2D<unsigned short>(dstDevice, dstPitch, us, Width, Height, hStream, true);
 }
 
-NVSOFT_API CUresult cuMemsetD2D32Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned int ui,
-                                       size_t Width, size_t Height, CUstream hStream) {
+NVSOFT_API CUresult cuMemsetD2D32Async(CUdeviceptr dstDevice, size_t dstPitch, unsigned int ui, size_t Width,
+                                       size_t Height, CUstream hStream) {
   return memset2D<unsigned int>(dstDevice, dstPitch, ui, Width, Height, hStream, true);
 }
 
@@ -1213,42 +1185,25 @@ NVSOFT_API CUresult cuPointerGetAttribute(void* data, int attribute, CUdeviceptr
   if (!a) return R(kErrInvalidValue);  // not memory this driver knows
   const bool hostSide = a->kind == MemKind::PinnedHost || a->kind == MemKind::Registered;
   switch (attribute) {
-    case kPtrAttrContext:
-      *static_cast<CUcontext*>(data) = a->ctx;
-      return R(kSuccess);
+    case kPtrAttrContext: *static_cast<CUcontext*>(data) = a->ctx; return R(kSuccess);
     case kPtrAttrMemoryType:
       *static_cast<unsigned*>(data) = hostSide ? kMemTypeHost : kMemTypeDevice;
       return R(kSuccess);
-    case kPtrAttrDevicePointer:
-      *static_cast<CUdeviceptr*>(data) = ptr;
-      return R(kSuccess);
+    case kPtrAttrDevicePointer: *static_cast<CUdeviceptr*>(data) = ptr; return R(kSuccess);
     case kPtrAttrHostPointer:
       if (!hostSide && a->kind != MemKind::Managed) return R(kErrInvalidValue);
       *static_cast<void**>(data) = reinterpret_cast<void*>(static_cast<uintptr_t>(ptr));
       return R(kSuccess);
-    case kPtrAttrSyncMemops:
-      *static_cast<int*>(data) = 1;
-      return R(kSuccess);
-    case kPtrAttrBufferId:
-      *static_cast<unsigned long long*>(data) = a->id;
-      return R(kSuccess);
-    case kPtrAttrIsManaged:
-      *static_cast<int*>(data) = a->kind == MemKind::Managed ? 1 : 0;
-      return R(kSuccess);
-    case kPtrAttrDeviceOrdinal:
-      *static_cast<int*>(data) = 0;
-      return R(kSuccess);
+    case kPtrAttrSyncMemops: *static_cast<int*>(data) = 1; return R(kSuccess);
+    case kPtrAttrBufferId: *static_cast<unsigned long long*>(data) = a->id; return R(kSuccess);
+    case kPtrAttrIsManaged: *static_cast<int*>(data) = a->kind == MemKind::Managed ? 1 : 0; return R(kSuccess);
+    case kPtrAttrDeviceOrdinal: *static_cast<int*>(data) = 0; return R(kSuccess);
     case kPtrAttrRangeStartAddr:
       *static_cast<CUdeviceptr*>(data) = static_cast<CUdeviceptr>(a->base);
       return R(kSuccess);
-    case kPtrAttrRangeSize:
-      *static_cast<size_t*>(data) = a->size;
-      return R(kSuccess);
-    case kPtrAttrMapped:
-      *static_cast<int*>(data) = 1;
-      return R(kSuccess);
-    default:
-      return R(kErrInvalidValue);
+    case kPtrAttrRangeSize: *static_cast<size_t*>(data) = a->size; return R(kSuccess);
+    case kPtrAttrMapped: *static_cast<int*>(data) = 1; return R(kSuccess);
+    default: return R(kErrInvalidValue);
   }
 }
 
@@ -1270,8 +1225,7 @@ NVSOFT_API CUresult cuStreamCreate(CUstream* phStream, unsigned int Flags) {
   return R(kSuccess);
 }
 
-NVSOFT_API CUresult cuStreamCreateWithPriority(CUstream* phStream, unsigned int flags,
-                                               int priority) {
+NVSOFT_API CUresult cuStreamCreateWithPriority(CUstream* phStream, unsigned int flags, int priority) {
   CUresult e = cuStreamCreate(phStream, flags);
   if (e == R(kSuccess)) {
     Registry& r = registry();
@@ -1298,8 +1252,7 @@ NVSOFT_API CUresult cuStreamSynchronize(CUstream hStream) {
   Registry& r = registry();
   Shared lock(r.mu);
   if (CUresult e = checkStream(r, hStream)) return e;
-  if (!hStream || hStream == streamLegacy() || hStream == streamPerThread())
-    return currentCtx(r, nullptr);
+  if (!hStream || hStream == streamLegacy() || hStream == streamPerThread()) return currentCtx(r, nullptr);
   return R(kSuccess);
 }
 
@@ -1317,8 +1270,8 @@ NVSOFT_API CUresult cuStreamWaitEvent(CUstream hStream, CUevent hEvent, unsigned
   return R(kSuccess);
 }
 
-NVSOFT_API CUresult cuStreamAddCallback(CUstream hStream, CUstreamCallback* callback,
-                                        void* userData, unsigned int flags) {
+NVSOFT_API CUresult cuStreamAddCallback(CUstream hStream, CUstreamCallback* callback, void* userData,
+                                        unsigned int flags) {
   REQUIRE_INIT();
   if (!callback || flags != 0) return R(kErrInvalidValue);
   {
@@ -1405,8 +1358,7 @@ NVSOFT_API CUresult cuEventSynchronize(CUevent hEvent) {
   REQUIRE_INIT();
   Registry& r = registry();
   Shared lock(r.mu);
-  return r.events.count(reinterpret_cast<uintptr_t>(hEvent)) ? R(kSuccess)
-                                                             : R(kErrInvalidHandle);
+  return r.events.count(reinterpret_cast<uintptr_t>(hEvent)) ? R(kSuccess) : R(kErrInvalidHandle);
 }
 
 NVSOFT_API CUresult cuEventQuery(CUevent hEvent) { return cuEventSynchronize(hEvent); }
@@ -1480,17 +1432,14 @@ NVSOFT_API CUresult cuCtxDisablePeerAccess(CUcontext peerContext) {
     return R(kErrNotSupported);        \
   }
 
-NVSOFT_UNSUPPORTED(cuLaunchKernel, (CUfunction, unsigned int, unsigned int, unsigned int,
-                                    unsigned int, unsigned int, unsigned int, unsigned int,
-                                    CUstream, void**, void**))
+NVSOFT_UNSUPPORTED(cuLaunchKernel, (CUfunction, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int,
+                                    unsigned int, unsigned int, CUstream, void**, void**))
 NVSOFT_UNSUPPORTED(cuLinkCreate_v2, (unsigned int, CUjit_option*, void**, CUlinkState*))
-NVSOFT_ALIAS(CUresult, cuLinkCreate, cuLinkCreate_v2,
-             (unsigned int, CUjit_option*, void**, CUlinkState*));
-NVSOFT_UNSUPPORTED(cuLinkAddData_v2, (CUlinkState, CUjitInputType, void*, size_t, const char*,
-                                      unsigned int, CUjit_option*, void**))
+NVSOFT_ALIAS(CUresult, cuLinkCreate, cuLinkCreate_v2, (unsigned int, CUjit_option*, void**, CUlinkState*));
+NVSOFT_UNSUPPORTED(cuLinkAddData_v2,
+                   (CUlinkState, CUjitInputType, void*, size_t, const char*, unsigned int, CUjit_option*, void**))
 NVSOFT_ALIAS(CUresult, cuLinkAddData, cuLinkAddData_v2,
-             (CUlinkState, CUjitInputType, void*, size_t, const char*, unsigned int,
-              CUjit_option*, void**));
+             (CUlinkState, CUjitInputType, void*, size_t, const char*, unsigned int, CUjit_option*, void**));
 NVSOFT_UNSUPPORTED(cuLinkComplete, (CUlinkState, void**, size_t*))
 NVSOFT_UNSUPPORTED(cuLinkDestroy, (CUlinkState))
 NVSOFT_UNSUPPORTED(cuModuleLoadData, (CUmodule*, const void*))
@@ -1498,25 +1447,21 @@ NVSOFT_UNSUPPORTED(cuModuleLoad, (CUmodule*, const char*))
 NVSOFT_UNSUPPORTED(cuModuleUnload, (CUmodule))
 NVSOFT_UNSUPPORTED(cuModuleGetFunction, (CUfunction*, CUmodule, const char*))
 NVSOFT_UNSUPPORTED(cuModuleGetGlobal_v2, (CUdeviceptr*, size_t*, CUmodule, const char*))
-NVSOFT_ALIAS(CUresult, cuModuleGetGlobal, cuModuleGetGlobal_v2,
-             (CUdeviceptr*, size_t*, CUmodule, const char*));
-NVSOFT_UNSUPPORTED(cuTexObjectCreate, (CUtexObject*, const CUDA_RESOURCE_DESC*,
-                                       const CUDA_TEXTURE_DESC*, const CUDA_RESOURCE_VIEW_DESC*))
+NVSOFT_ALIAS(CUresult, cuModuleGetGlobal, cuModuleGetGlobal_v2, (CUdeviceptr*, size_t*, CUmodule, const char*));
+NVSOFT_UNSUPPORTED(cuTexObjectCreate,
+                   (CUtexObject*, const CUDA_RESOURCE_DESC*, const CUDA_TEXTURE_DESC*, const CUDA_RESOURCE_VIEW_DESC*))
 NVSOFT_UNSUPPORTED(cuTexObjectDestroy, (CUtexObject))
 NVSOFT_UNSUPPORTED(cuArrayCreate_v2, (CUarray*, const CUDA_ARRAY_DESCRIPTOR*))
 NVSOFT_ALIAS(CUresult, cuArrayCreate, cuArrayCreate_v2, (CUarray*, const CUDA_ARRAY_DESCRIPTOR*));
 NVSOFT_UNSUPPORTED(cuArray3DCreate_v2, (CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*))
-NVSOFT_ALIAS(CUresult, cuArray3DCreate, cuArray3DCreate_v2,
-             (CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*));
+NVSOFT_ALIAS(CUresult, cuArray3DCreate, cuArray3DCreate_v2, (CUarray*, const CUDA_ARRAY3D_DESCRIPTOR*));
 NVSOFT_UNSUPPORTED(cuArrayDestroy, (CUarray))
 // FFmpeg 8 loads these; no CUarray can exist here (cuArrayCreate is not supported).
 NVSOFT_UNSUPPORTED(cuArrayGetPlane, (CUarray*, CUarray, unsigned int))
 NVSOFT_UNSUPPORTED(cuArray3DGetDescriptor_v2, (CUDA_ARRAY3D_DESCRIPTOR*, CUarray))
-NVSOFT_ALIAS(CUresult, cuArray3DGetDescriptor, cuArray3DGetDescriptor_v2,
-             (CUDA_ARRAY3D_DESCRIPTOR*, CUarray));
+NVSOFT_ALIAS(CUresult, cuArray3DGetDescriptor, cuArray3DGetDescriptor_v2, (CUDA_ARRAY3D_DESCRIPTOR*, CUarray));
 NVSOFT_UNSUPPORTED(cuGLGetDevices_v2, (unsigned int*, CUdevice*, unsigned int, CUGLDeviceList))
-NVSOFT_ALIAS(CUresult, cuGLGetDevices, cuGLGetDevices_v2,
-             (unsigned int*, CUdevice*, unsigned int, CUGLDeviceList));
+NVSOFT_ALIAS(CUresult, cuGLGetDevices, cuGLGetDevices_v2, (unsigned int*, CUdevice*, unsigned int, CUGLDeviceList));
 NVSOFT_UNSUPPORTED(cuGraphicsGLRegisterImage, (CUgraphicsResource*, GLuint, GLenum, unsigned int))
 NVSOFT_UNSUPPORTED(cuGraphicsGLRegisterBuffer, (CUgraphicsResource*, GLuint, unsigned int))
 NVSOFT_UNSUPPORTED(cuGraphicsUnregisterResource, (CUgraphicsResource))
@@ -1525,42 +1470,31 @@ NVSOFT_ALIAS(CUresult, cuGraphicsResourceSetMapFlags, cuGraphicsResourceSetMapFl
              (CUgraphicsResource, unsigned int));
 NVSOFT_UNSUPPORTED(cuGraphicsMapResources, (unsigned int, CUgraphicsResource*, CUstream))
 NVSOFT_UNSUPPORTED(cuGraphicsUnmapResources, (unsigned int, CUgraphicsResource*, CUstream))
-NVSOFT_UNSUPPORTED(cuGraphicsSubResourceGetMappedArray,
-                   (CUarray*, CUgraphicsResource, unsigned int, unsigned int))
-NVSOFT_UNSUPPORTED(cuGraphicsResourceGetMappedPointer_v2,
-                   (CUdeviceptr*, size_t*, CUgraphicsResource))
+NVSOFT_UNSUPPORTED(cuGraphicsSubResourceGetMappedArray, (CUarray*, CUgraphicsResource, unsigned int, unsigned int))
+NVSOFT_UNSUPPORTED(cuGraphicsResourceGetMappedPointer_v2, (CUdeviceptr*, size_t*, CUgraphicsResource))
 NVSOFT_ALIAS(CUresult, cuGraphicsResourceGetMappedPointer, cuGraphicsResourceGetMappedPointer_v2,
              (CUdeviceptr*, size_t*, CUgraphicsResource));
-NVSOFT_UNSUPPORTED(cuImportExternalMemory,
-                   (CUexternalMemory*, const CUDA_EXTERNAL_MEMORY_HANDLE_DESC*))
+NVSOFT_UNSUPPORTED(cuImportExternalMemory, (CUexternalMemory*, const CUDA_EXTERNAL_MEMORY_HANDLE_DESC*))
 NVSOFT_UNSUPPORTED(cuDestroyExternalMemory, (CUexternalMemory))
 NVSOFT_UNSUPPORTED(cuExternalMemoryGetMappedBuffer,
                    (CUdeviceptr*, CUexternalMemory, const CUDA_EXTERNAL_MEMORY_BUFFER_DESC*))
 NVSOFT_UNSUPPORTED(cuExternalMemoryGetMappedMipmappedArray,
-                   (CUmipmappedArray*, CUexternalMemory,
-                    const CUDA_EXTERNAL_MEMORY_MIPMAPPED_ARRAY_DESC*))
+                   (CUmipmappedArray*, CUexternalMemory, const CUDA_EXTERNAL_MEMORY_MIPMAPPED_ARRAY_DESC*))
 NVSOFT_UNSUPPORTED(cuMipmappedArrayGetLevel, (CUarray*, CUmipmappedArray, unsigned int))
 NVSOFT_UNSUPPORTED(cuMipmappedArrayDestroy, (CUmipmappedArray))
-NVSOFT_UNSUPPORTED(cuImportExternalSemaphore,
-                   (CUexternalSemaphore*, const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC*))
+NVSOFT_UNSUPPORTED(cuImportExternalSemaphore, (CUexternalSemaphore*, const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC*))
 NVSOFT_UNSUPPORTED(cuDestroyExternalSemaphore, (CUexternalSemaphore))
 NVSOFT_UNSUPPORTED(cuSignalExternalSemaphoresAsync,
-                   (const CUexternalSemaphore*, const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS*,
-                    unsigned int, CUstream))
+                   (const CUexternalSemaphore*, const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS*, unsigned int, CUstream))
 NVSOFT_UNSUPPORTED(cuWaitExternalSemaphoresAsync,
-                   (const CUexternalSemaphore*, const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS*,
-                    unsigned int, CUstream))
-NVSOFT_UNSUPPORTED(cuEGLStreamProducerConnect,
-                   (CUeglStreamConnection*, ffnv_EGLStreamKHR, ffnv_EGLint, ffnv_EGLint))
+                   (const CUexternalSemaphore*, const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS*, unsigned int, CUstream))
+NVSOFT_UNSUPPORTED(cuEGLStreamProducerConnect, (CUeglStreamConnection*, ffnv_EGLStreamKHR, ffnv_EGLint, ffnv_EGLint))
 NVSOFT_UNSUPPORTED(cuEGLStreamProducerDisconnect, (CUeglStreamConnection*))
 NVSOFT_UNSUPPORTED(cuEGLStreamConsumerDisconnect, (CUeglStreamConnection*))
-NVSOFT_UNSUPPORTED(cuEGLStreamProducerPresentFrame,
-                   (CUeglStreamConnection*, CUeglFrame, CUstream*))
-NVSOFT_UNSUPPORTED(cuEGLStreamProducerReturnFrame,
-                   (CUeglStreamConnection*, CUeglFrame*, CUstream*))
+NVSOFT_UNSUPPORTED(cuEGLStreamProducerPresentFrame, (CUeglStreamConnection*, CUeglFrame, CUstream*))
+NVSOFT_UNSUPPORTED(cuEGLStreamProducerReturnFrame, (CUeglStreamConnection*, CUeglFrame*, CUstream*))
 NVSOFT_UNSUPPORTED(cuD3D11GetDevice, (CUdevice*, void*))
-NVSOFT_UNSUPPORTED(cuD3D11GetDevices,
-                   (unsigned int*, CUdevice*, unsigned int, void*, CUd3d11DeviceList))
+NVSOFT_UNSUPPORTED(cuD3D11GetDevices, (unsigned int*, CUdevice*, unsigned int, void*, CUd3d11DeviceList))
 NVSOFT_UNSUPPORTED(cuGraphicsD3D11RegisterResource, (CUgraphicsResource*, void*, unsigned int))
 
 // ---- cuGetProcAddress ----
@@ -1591,22 +1525,29 @@ void* selfSymbol(const std::string& name) {
 // CUDA version from which cuGetProcAddress("<base>") answers "<base>_v2".
 int v2Since(const std::string& base) {
   static const std::pair<const char*, int> kTable[] = {
-      {"cuGetProcAddress", 12000},           {"cuDeviceGetUuid", 11040},
-      {"cuDevicePrimaryCtxRelease", 11000},  {"cuDevicePrimaryCtxSetFlags", 11000},
-      {"cuDevicePrimaryCtxReset", 11000},    {"cuCtxDestroy", 4000},
-      {"cuCtxPushCurrent", 4000},            {"cuCtxPopCurrent", 4000},
-      {"cuStreamDestroy", 4000},             {"cuEventDestroy", 4000},
-      {"cuMemHostRegister", 6050},           {"cuLinkCreate", 6050},
-      {"cuLinkAddData", 6050},               {"cuGLGetDevices", 6050},
-      {"cuGraphicsResourceGetMappedPointer", 3000}, {"cuGraphicsResourceSetMapFlags", 6050},
+      {"cuGetProcAddress", 12000},
+      {"cuDeviceGetUuid", 11040},
+      {"cuDevicePrimaryCtxRelease", 11000},
+      {"cuDevicePrimaryCtxSetFlags", 11000},
+      {"cuDevicePrimaryCtxReset", 11000},
+      {"cuCtxDestroy", 4000},
+      {"cuCtxPushCurrent", 4000},
+      {"cuCtxPopCurrent", 4000},
+      {"cuStreamDestroy", 4000},
+      {"cuEventDestroy", 4000},
+      {"cuMemHostRegister", 6050},
+      {"cuLinkCreate", 6050},
+      {"cuLinkAddData", 6050},
+      {"cuGLGetDevices", 6050},
+      {"cuGraphicsResourceGetMappedPointer", 3000},
+      {"cuGraphicsResourceSetMapFlags", 6050},
   };
   for (const auto& e : kTable)
     if (base == e.first) return e.second;
   return 3020;  // the 64-bit device pointer _v2 functions arrived with CUDA 3.2
 }
 
-CUresult procAddress(const char* symbol, void** pfn, int cudaVersion, unsigned long long flags,
-                     int* status) {
+CUresult procAddress(const char* symbol, void** pfn, int cudaVersion, unsigned long long flags, int* status) {
   if (!symbol || !pfn) return R(kErrInvalidValue);
   *pfn = nullptr;
   if (flags > kGetProcAddressPerThreadDefaultStream) return R(kErrInvalidValue);
@@ -1624,13 +1565,12 @@ CUresult procAddress(const char* symbol, void** pfn, int cudaVersion, unsigned l
 
 }  // namespace
 
-NVSOFT_API CUresult cuGetProcAddress(const char* symbol, void** pfn, int cudaVersion,
-                                     unsigned long long flags) {
+NVSOFT_API CUresult cuGetProcAddress(const char* symbol, void** pfn, int cudaVersion, unsigned long long flags) {
   return procAddress(symbol, pfn, cudaVersion, flags, nullptr);
 }
 
-NVSOFT_API CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int cudaVersion,
-                                        unsigned long long flags, int* symbolStatus) {
+NVSOFT_API CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int cudaVersion, unsigned long long flags,
+                                        int* symbolStatus) {
   return procAddress(symbol, pfn, cudaVersion, flags, symbolStatus);
 }
 

@@ -60,7 +60,7 @@ struct Event {
 
 struct Registry {
   std::shared_mutex mu;
-  std::map<uintptr_t, Alloc> allocs;  // keyed by base address
+  std::map<uintptr_t, Alloc> allocs;                // keyed by base address
   std::unordered_map<uintptr_t, Context> contexts;  // keyed by handle value
   std::unordered_map<uintptr_t, Stream> streams;
   std::unordered_map<uintptr_t, Event> events;

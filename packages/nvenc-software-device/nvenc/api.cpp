@@ -19,7 +19,8 @@ std::mutex gErrMu;
 std::string& gLastError = *new std::string("no error");
 thread_local std::string tlsErrCopy;
 std::mutex gDeadMu;
-std::set<void*>& gDestroyed = *new std::set<void*>();  // handles of destroyed sessions (addresses only, never dereferenced)
+std::set<void*>& gDestroyed =
+    *new std::set<void*>();  // handles of destroyed sessions (addresses only, never dereferenced)
 }  // namespace
 
 void setGlobalError(const std::string& msg) {
@@ -38,12 +39,17 @@ struct Guard {
   int st = ST_SUCCESS;
   std::unique_lock<std::recursive_mutex> lock;
   Guard(void* enc, const char* fn) {
-    if (!enc) { st = ST_INVALID_PTR; setGlobalError(std::string(fn) + ": encoder handle is NULL"); return; }
+    if (!enc) {
+      st = ST_INVALID_PTR;
+      setGlobalError(std::string(fn) + ": encoder handle is NULL");
+      return;
+    }
     Session* cand = (Session*)enc;
     if (!sessionKnown(cand)) {
       st = ST_INVALID_ENCODERDEVICE;
-      setGlobalError(std::string(fn) + (wasDestroyed(enc) ? ": encoder was destroyed with nvEncDestroyEncoder"
-                                                         : ": encoder handle was not returned by nvEncOpenEncodeSessionEx"));
+      setGlobalError(std::string(fn) + (wasDestroyed(enc)
+                                            ? ": encoder was destroyed with nvEncDestroyEncoder"
+                                            : ": encoder handle was not returned by nvEncOpenEncodeSessionEx"));
       return;
     }
     s = cand;
@@ -51,10 +57,10 @@ struct Guard {
   }
 };
 
-#define SESSION(fn)            \
-  Guard guard_(enc, fn);       \
+#define SESSION(fn)                \
+  Guard guard_(enc, fn);           \
   if (!guard_.s) return guard_.st; \
-  Session* s = guard_.s;       \
+  Session* s = guard_.s;           \
   (void)s
 
 // NVENC_SOFT_FAULT's `lost` and `buffer` points (fault_injection.hpp). After a device loss the
@@ -72,11 +78,11 @@ static int injectedStatus(const char* point, int fallback) {
 static std::string lostText(const char* fn) {
   return std::string(fn) + ": the device was lost (fault injected by NVENC_SOFT_FAULT lost)";
 }
-#define SESSION_ALIVE(fn)                                                   \
-  SESSION(fn);                                                              \
+#define SESSION_ALIVE(fn) \
+  SESSION(fn);            \
   if (int lost_ = deviceLostStatus()) return s->fail((Status)lost_, lostText(fn))
-#define BUFFER_FAULT(fn)                                                    \
-  if (int f_ = injectedStatus("buffer", ST_OUT_OF_MEMORY))                  \
+#define BUFFER_FAULT(fn)                                   \
+  if (int f_ = injectedStatus("buffer", ST_OUT_OF_MEMORY)) \
   return s->fail((Status)f_, std::string(fn) + ": fault injected by NVENC_SOFT_FAULT (buffer): " + statusName(f_))
 
 // Which struct layouts serve a client's NVENC API version. A client puts its version
@@ -103,9 +109,9 @@ std::string unsupportedApiText(uint32_t api) {
   if (key(api) > key(maxApi))
     return v + " is newer than the driver's maximum " + std::to_string(maxApi & 0xffff) + "." +
            std::to_string((maxApi >> 24) & 0xf) + " (NVENC_SOFT_MAX_API)";
-  std::string why = major == 12 && minor == 0
-                        ? ": its struct layouts differ from 12.1 (NV_ENC_INITIALIZE_PARAMS revision 5, NV_ENC_LOCK_BITSTREAM revision 2)"
-                        : "";
+  std::string why = major == 12 && minor == 0 ? ": its struct layouts differ from 12.1 (NV_ENC_INITIALIZE_PARAMS "
+                                                "revision 5, NV_ENC_LOCK_BITSTREAM revision 2)"
+                                              : "";
   return v + " is not implemented by the software device" + why +
          "; it serves clients built against NVENC API 11.0, 11.1 and 12.1";
 }
@@ -116,7 +122,10 @@ int openEncodeSession(void*, uint32_t, void**) {
   return ST_UNIMPLEMENTED;
 }
 int openEncodeSessionEx(void* params, void** encoder) {
-  if (!params || !encoder) { setGlobalError("nvEncOpenEncodeSessionEx: params or encoder pointer is NULL"); return ST_INVALID_PTR; }
+  if (!params || !encoder) {
+    setGlobalError("nvEncOpenEncodeSessionEx: params or encoder pointer is NULL");
+    return ST_INVALID_PTR;
+  }
   uint32_t ver;
   memcpy(&ver, params, 4);
   uint32_t api = (ver & 0xffff) | (ver & 0x0f000000);
@@ -124,7 +133,10 @@ int openEncodeSessionEx(void* params, void** encoder) {
     setGlobalError("nvEncOpenEncodeSessionEx: params->version is not NV_ENC_OPEN_ENCODE_SESSION_EX_PARAMS_VER");
     return ST_INVALID_VERSION;
   }
-  if (int lost = deviceLostStatus()) { setGlobalError(lostText("nvEncOpenEncodeSessionEx")); return lost; }
+  if (int lost = deviceLostStatus()) {
+    setGlobalError(lostText("nvEncOpenEncodeSessionEx"));
+    return lost;
+  }
   const AbiOps* abi = abiForApi(api);
   if (!abi) {
     setGlobalError("nvEncOpenEncodeSessionEx: " + unsupportedApiText(api));
@@ -137,47 +149,122 @@ int openEncodeSessionEx(void* params, void** encoder) {
   }
   return st;
 }
-int getEncodeGUIDCount(void* enc, uint32_t* count) { SESSION("nvEncGetEncodeGUIDCount"); return s->abi->getEncodeGUIDCount(s, count); }
-int getEncodeGUIDs(void* enc, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodeGUIDs"); return s->abi->getEncodeGUIDs(s, g, size, count); }
-int getProfileGUIDCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetEncodeProfileGUIDCount"); return s->abi->getProfileGUIDCount(s, &codec, count); }
-int getProfileGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodeProfileGUIDs"); return s->abi->getProfileGUIDs(s, &codec, g, size, count); }
-int getInputFormatCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetInputFormatCount"); return s->abi->getInputFormatCount(s, &codec, count); }
-int getInputFormats(void* enc, Guid codec, uint32_t* f, uint32_t size, uint32_t* count) { SESSION("nvEncGetInputFormats"); return s->abi->getInputFormats(s, &codec, f, size, count); }
-int getEncodeCaps(void* enc, Guid codec, void* caps, int* val) { SESSION("nvEncGetEncodeCaps"); return s->abi->getEncodeCaps(s, &codec, caps, val); }
-int getPresetCount(void* enc, Guid codec, uint32_t* count) { SESSION("nvEncGetEncodePresetCount"); return s->abi->getPresetCount(s, &codec, count); }
-int getPresetGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) { SESSION("nvEncGetEncodePresetGUIDs"); return s->abi->getPresetGUIDs(s, &codec, g, size, count); }
-int getPresetConfig(void* enc, Guid codec, Guid preset, void* cfg) { SESSION("nvEncGetEncodePresetConfig"); return s->abi->getPresetConfig(s, &codec, &preset, cfg); }
-int getPresetConfigEx(void* enc, Guid codec, Guid preset, int tuning, void* cfg) { SESSION("nvEncGetEncodePresetConfigEx"); return s->abi->getPresetConfigEx(s, &codec, &preset, tuning, cfg); }
-int initializeEncoder(void* enc, void* p) { SESSION_ALIVE("nvEncInitializeEncoder"); return s->abi->initialize(s, p); }
-int createInputBuffer(void* enc, void* p) { SESSION_ALIVE("nvEncCreateInputBuffer"); BUFFER_FAULT("nvEncCreateInputBuffer"); return s->abi->createInputBuffer(s, p); }
-int destroyInputBuffer(void* enc, void* b) { SESSION("nvEncDestroyInputBuffer"); return coreDestroyInputBuffer(s, b); }
-int createBitstreamBuffer(void* enc, void* p) { SESSION_ALIVE("nvEncCreateBitstreamBuffer"); BUFFER_FAULT("nvEncCreateBitstreamBuffer"); return s->abi->createBitstreamBuffer(s, p); }
-int destroyBitstreamBuffer(void* enc, void* b) { SESSION("nvEncDestroyBitstreamBuffer"); return coreDestroyBitstreamBuffer(s, b); }
+int getEncodeGUIDCount(void* enc, uint32_t* count) {
+  SESSION("nvEncGetEncodeGUIDCount");
+  return s->abi->getEncodeGUIDCount(s, count);
+}
+int getEncodeGUIDs(void* enc, Guid* g, uint32_t size, uint32_t* count) {
+  SESSION("nvEncGetEncodeGUIDs");
+  return s->abi->getEncodeGUIDs(s, g, size, count);
+}
+int getProfileGUIDCount(void* enc, Guid codec, uint32_t* count) {
+  SESSION("nvEncGetEncodeProfileGUIDCount");
+  return s->abi->getProfileGUIDCount(s, &codec, count);
+}
+int getProfileGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) {
+  SESSION("nvEncGetEncodeProfileGUIDs");
+  return s->abi->getProfileGUIDs(s, &codec, g, size, count);
+}
+int getInputFormatCount(void* enc, Guid codec, uint32_t* count) {
+  SESSION("nvEncGetInputFormatCount");
+  return s->abi->getInputFormatCount(s, &codec, count);
+}
+int getInputFormats(void* enc, Guid codec, uint32_t* f, uint32_t size, uint32_t* count) {
+  SESSION("nvEncGetInputFormats");
+  return s->abi->getInputFormats(s, &codec, f, size, count);
+}
+int getEncodeCaps(void* enc, Guid codec, void* caps, int* val) {
+  SESSION("nvEncGetEncodeCaps");
+  return s->abi->getEncodeCaps(s, &codec, caps, val);
+}
+int getPresetCount(void* enc, Guid codec, uint32_t* count) {
+  SESSION("nvEncGetEncodePresetCount");
+  return s->abi->getPresetCount(s, &codec, count);
+}
+int getPresetGUIDs(void* enc, Guid codec, Guid* g, uint32_t size, uint32_t* count) {
+  SESSION("nvEncGetEncodePresetGUIDs");
+  return s->abi->getPresetGUIDs(s, &codec, g, size, count);
+}
+int getPresetConfig(void* enc, Guid codec, Guid preset, void* cfg) {
+  SESSION("nvEncGetEncodePresetConfig");
+  return s->abi->getPresetConfig(s, &codec, &preset, cfg);
+}
+int getPresetConfigEx(void* enc, Guid codec, Guid preset, int tuning, void* cfg) {
+  SESSION("nvEncGetEncodePresetConfigEx");
+  return s->abi->getPresetConfigEx(s, &codec, &preset, tuning, cfg);
+}
+int initializeEncoder(void* enc, void* p) {
+  SESSION_ALIVE("nvEncInitializeEncoder");
+  return s->abi->initialize(s, p);
+}
+int createInputBuffer(void* enc, void* p) {
+  SESSION_ALIVE("nvEncCreateInputBuffer");
+  BUFFER_FAULT("nvEncCreateInputBuffer");
+  return s->abi->createInputBuffer(s, p);
+}
+int destroyInputBuffer(void* enc, void* b) {
+  SESSION("nvEncDestroyInputBuffer");
+  return coreDestroyInputBuffer(s, b);
+}
+int createBitstreamBuffer(void* enc, void* p) {
+  SESSION_ALIVE("nvEncCreateBitstreamBuffer");
+  BUFFER_FAULT("nvEncCreateBitstreamBuffer");
+  return s->abi->createBitstreamBuffer(s, p);
+}
+int destroyBitstreamBuffer(void* enc, void* b) {
+  SESSION("nvEncDestroyBitstreamBuffer");
+  return coreDestroyBitstreamBuffer(s, b);
+}
 int encodePicture(void* enc, void* p) {
   SESSION("nvEncEncodePicture");
   if (int st = injectedStatus("lost", ST_DEVICE_NOT_EXIST)) fault::markLost(st);
   if (int lost = deviceLostStatus()) return s->fail((Status)lost, lostText("nvEncEncodePicture"));
-  return s->abi->encodePicture(s, p); }
-int lockBitstream(void* enc, void* p) { SESSION_ALIVE("nvEncLockBitstream"); return s->abi->lockBitstream(s, p); }
-int unlockBitstream(void* enc, void* b) { SESSION("nvEncUnlockBitstream"); return coreUnlockBitstream(s, b); }
-int lockInputBuffer(void* enc, void* p) { SESSION_ALIVE("nvEncLockInputBuffer"); return s->abi->lockInputBuffer(s, p); }
-int unlockInputBuffer(void* enc, void* b) { SESSION("nvEncUnlockInputBuffer"); return coreUnlockInputBuffer(s, b); }
-int getEncodeStats(void* enc, void* p) { SESSION("nvEncGetEncodeStats"); return s->abi->getEncodeStats(s, p); }
-int getSequenceParams(void* enc, void* p) { SESSION_ALIVE("nvEncGetSequenceParams"); return s->abi->getSequenceParams(s, p); }
+  return s->abi->encodePicture(s, p);
+}
+int lockBitstream(void* enc, void* p) {
+  SESSION_ALIVE("nvEncLockBitstream");
+  return s->abi->lockBitstream(s, p);
+}
+int unlockBitstream(void* enc, void* b) {
+  SESSION("nvEncUnlockBitstream");
+  return coreUnlockBitstream(s, b);
+}
+int lockInputBuffer(void* enc, void* p) {
+  SESSION_ALIVE("nvEncLockInputBuffer");
+  return s->abi->lockInputBuffer(s, p);
+}
+int unlockInputBuffer(void* enc, void* b) {
+  SESSION("nvEncUnlockInputBuffer");
+  return coreUnlockInputBuffer(s, b);
+}
+int getEncodeStats(void* enc, void* p) {
+  SESSION("nvEncGetEncodeStats");
+  return s->abi->getEncodeStats(s, p);
+}
+int getSequenceParams(void* enc, void* p) {
+  SESSION_ALIVE("nvEncGetSequenceParams");
+  return s->abi->getSequenceParams(s, p);
+}
 int registerAsyncEvent(void* enc, void*) {
   SESSION("nvEncRegisterAsyncEvent");
-  return s->fail(ST_UNIMPLEMENTED, "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
 }
 int unregisterAsyncEvent(void* enc, void*) {
   SESSION("nvEncUnregisterAsyncEvent");
-  return s->fail(ST_UNIMPLEMENTED, "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
 }
-int mapInputResource(void* enc, void* p) { SESSION_ALIVE("nvEncMapInputResource"); return s->abi->mapInputResource(s, p); }
-int unmapInputResource(void* enc, void* m) { SESSION("nvEncUnmapInputResource"); return coreUnmap(s, m); }
+int mapInputResource(void* enc, void* p) {
+  SESSION_ALIVE("nvEncMapInputResource");
+  return s->abi->mapInputResource(s, p);
+}
+int unmapInputResource(void* enc, void* m) {
+  SESSION("nvEncUnmapInputResource");
+  return coreUnmap(s, m);
+}
 int destroyEncoder(void* enc) {
-  {
-    SESSION("nvEncDestroyEncoder");
-  }
+  { SESSION("nvEncDestroyEncoder"); }
   Session* s = (Session*)enc;
   {
     std::lock_guard<std::mutex> l(gDeadMu);
@@ -190,12 +277,33 @@ int invalidateRefFrames(void* enc, uint64_t ts) {
   SESSION_ALIVE("nvEncInvalidateRefFrames");
   return coreInvalidateRefFrames(s, ts);
 }
-int registerResource(void* enc, void* p) { SESSION_ALIVE("nvEncRegisterResource"); return s->abi->registerResource(s, p); }
-int unregisterResource(void* enc, void* r) { SESSION("nvEncUnregisterResource"); return coreUnregister(s, r); }
-int reconfigureEncoder(void* enc, void* p) { SESSION_ALIVE("nvEncReconfigureEncoder"); return s->abi->reconfigure(s, p); }
-int createMVBuffer(void* enc, void*) { SESSION("nvEncCreateMVBuffer"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
-int destroyMVBuffer(void* enc, void*) { SESSION("nvEncDestroyMVBuffer"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
-int runMotionEstimationOnly(void* enc, void*) { SESSION("nvEncRunMotionEstimationOnly"); return s->fail(ST_UNIMPLEMENTED, "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)"); }
+int registerResource(void* enc, void* p) {
+  SESSION_ALIVE("nvEncRegisterResource");
+  return s->abi->registerResource(s, p);
+}
+int unregisterResource(void* enc, void* r) {
+  SESSION("nvEncUnregisterResource");
+  return coreUnregister(s, r);
+}
+int reconfigureEncoder(void* enc, void* p) {
+  SESSION_ALIVE("nvEncReconfigureEncoder");
+  return s->abi->reconfigure(s, p);
+}
+int createMVBuffer(void* enc, void*) {
+  SESSION("nvEncCreateMVBuffer");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)");
+}
+int destroyMVBuffer(void* enc, void*) {
+  SESSION("nvEncDestroyMVBuffer");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)");
+}
+int runMotionEstimationOnly(void* enc, void*) {
+  SESSION("nvEncRunMotionEstimationOnly");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)");
+}
 const char* getLastErrorString(void* enc) {
   if (enc && sessionKnown((Session*)enc)) {
     Session* s = (Session*)enc;
@@ -220,23 +328,37 @@ int setIOCudaStreams(void* enc, void* in, void* out) {
 }
 int getSequenceParamEx(void* enc, void*, void*) {
   SESSION("nvEncGetSequenceParamEx");
-  return s->fail(ST_UNIMPLEMENTED, "nvEncGetSequenceParamEx is not implemented: initialize the encoder and use nvEncGetSequenceParams");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "nvEncGetSequenceParamEx is not implemented: initialize the encoder and use nvEncGetSequenceParams");
 }
-int restoreEncoderState(void* enc, void*) { SESSION("nvEncRestoreEncoderState"); return s->fail(ST_UNIMPLEMENTED, "encoder state save/restore is not supported (NV_ENC_CAPS_DISABLE_ENC_STATE_ADVANCE = 0)"); }
-int lookaheadPicture(void* enc, void*) { SESSION("nvEncLookaheadPicture"); return s->fail(ST_UNIMPLEMENTED, "external lookahead is not supported"); }
+int restoreEncoderState(void* enc, void*) {
+  SESSION("nvEncRestoreEncoderState");
+  return s->fail(ST_UNIMPLEMENTED,
+                 "encoder state save/restore is not supported (NV_ENC_CAPS_DISABLE_ENC_STATE_ADVANCE = 0)");
+}
+int lookaheadPicture(void* enc, void*) {
+  SESSION("nvEncLookaheadPicture");
+  return s->fail(ST_UNIMPLEMENTED, "external lookahead is not supported");
+}
 }  // namespace tramp
 }  // namespace nvsoft
 
 using namespace nvsoft;
 
 NVSOFT_EXPORT int NvEncodeAPIGetMaxSupportedVersion(uint32_t* version) {
-  if (!version) { setGlobalError("NvEncodeAPIGetMaxSupportedVersion: version is NULL"); return ST_INVALID_PTR; }
+  if (!version) {
+    setGlobalError("NvEncodeAPIGetMaxSupportedVersion: version is NULL");
+    return ST_INVALID_PTR;
+  }
   *version = ((uint32_t)maxApiMajor() << 4) | (uint32_t)maxApiMinor();
   return ST_SUCCESS;
 }
 
 NVSOFT_EXPORT int NvEncodeAPICreateInstance(void* functionList) {
-  if (!functionList) { setGlobalError("NvEncodeAPICreateInstance: functionList is NULL"); return ST_INVALID_PTR; }
+  if (!functionList) {
+    setGlobalError("NvEncodeAPICreateInstance: functionList is NULL");
+    return ST_INVALID_PTR;
+  }
   uint32_t ver;
   memcpy(&ver, functionList, 4);
   if (((ver >> 28) & 0x7) != 7 || ((ver >> 16) & 0xff) != 2) {
@@ -251,8 +373,10 @@ NVSOFT_EXPORT int NvEncodeAPICreateInstance(void* functionList) {
                    " (NVENC_SOFT_MAX_API)");
     return ST_INVALID_VERSION;
   }
-  if (major >= 12) fillFunctionList_12_1(functionList);
-  else fillFunctionList_11_1(functionList);
+  if (major >= 12)
+    fillFunctionList_12_1(functionList);
+  else
+    fillFunctionList_11_1(functionList);
   return ST_SUCCESS;
 }
 
@@ -260,9 +384,11 @@ NVSOFT_EXPORT const char* nvsoft_nvenc_identify(void) {
   static std::string id;
   static std::once_flag once;
   std::call_once(once, [] {
-    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 (API 11.0, 11.1) and 12.1; "
-         "max API " + std::to_string(maxApiMajor()) + "." + std::to_string(maxApiMinor()) +
-         ", engine " + (nullEngineSelected() ? "null" : "libav") + ") - not NVIDIA hardware";
+    id = "nvenc-ts software NVENC device 0.1.0 (libavcodec engine: libx264/libx265/libsvtav1; struct layouts 11.1 (API "
+         "11.0, 11.1) and 12.1; "
+         "max API " +
+         std::to_string(maxApiMajor()) + "." + std::to_string(maxApiMinor()) + ", engine " +
+         (nullEngineSelected() ? "null" : "libav") + ") - not NVIDIA hardware";
   });
   return id.c_str();
 }
@@ -270,7 +396,8 @@ NVSOFT_EXPORT const char* nvsoft_nvenc_identify(void) {
 NVSOFT_EXPORT int nvsoft_nvenc_live_sessions(void) { return liveSessionCount(); }
 // Objects still owned by open sessions, for leak tests (hardening/): input and bitstream buffers,
 // registered resources and mapped resources, summed over every live session.
-NVSOFT_EXPORT int nvsoft_nvenc_live_objects(int* inputBuffers, int* bitstreamBuffers, int* registrations, int* mappings) {
+NVSOFT_EXPORT int nvsoft_nvenc_live_objects(int* inputBuffers, int* bitstreamBuffers, int* registrations,
+                                            int* mappings) {
   int counts[4];
   liveObjectCounts(counts);
   if (inputBuffers) *inputBuffers = counts[0];

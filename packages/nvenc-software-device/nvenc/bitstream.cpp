@@ -30,7 +30,9 @@ int nalType(Codec c, const uint8_t* nal) {
 
 void appendStartCode(std::vector<uint8_t>& out, bool four) {
   if (four) out.push_back(0);
-  out.push_back(0); out.push_back(0); out.push_back(1);
+  out.push_back(0);
+  out.push_back(0);
+  out.push_back(1);
 }
 
 std::vector<uint8_t> escapeRbsp(const std::vector<uint8_t>& rbsp) {
@@ -38,7 +40,10 @@ std::vector<uint8_t> escapeRbsp(const std::vector<uint8_t>& rbsp) {
   out.reserve(rbsp.size() + rbsp.size() / 64 + 4);
   int zeros = 0;
   for (uint8_t b : rbsp) {
-    if (zeros >= 2 && b <= 3) { out.push_back(3); zeros = 0; }
+    if (zeros >= 2 && b <= 3) {
+      out.push_back(3);
+      zeros = 0;
+    }
     out.push_back(b);
     zeros = (b == 0) ? zeros + 1 : 0;
   }
@@ -50,7 +55,10 @@ std::vector<uint8_t> unescapeRbsp(const uint8_t* d, size_t n) {
   out.reserve(n);
   int zeros = 0;
   for (size_t i = 0; i < n; i++) {
-    if (zeros >= 2 && d[i] == 3) { zeros = 0; continue; }
+    if (zeros >= 2 && d[i] == 3) {
+      zeros = 0;
+      continue;
+    }
     out.push_back(d[i]);
     zeros = (d[i] == 0) ? zeros + 1 : 0;
   }
@@ -92,10 +100,16 @@ std::vector<uint8_t> buildSei(Codec c, const std::vector<SeiPayload>& sei) {
   std::vector<uint8_t> rbsp;
   for (auto& p : sei) {
     uint32_t t = p.type;
-    while (t >= 255) { rbsp.push_back(255); t -= 255; }
+    while (t >= 255) {
+      rbsp.push_back(255);
+      t -= 255;
+    }
     rbsp.push_back((uint8_t)t);
     size_t s = p.data.size();
-    while (s >= 255) { rbsp.push_back(255); s -= 255; }
+    while (s >= 255) {
+      rbsp.push_back(255);
+      s -= 255;
+    }
     rbsp.push_back((uint8_t)s);
     rbsp.insert(rbsp.end(), p.data.begin(), p.data.end());
   }
@@ -134,7 +148,10 @@ std::vector<uint8_t> buildAud(Codec c, int picType) {
 uint32_t BitReader::u(int bits) {
   uint32_t v = 0;
   for (int i = 0; i < bits; i++) {
-    if (pos_ >= n_ * 8) { over_ = true; return v << (bits - i); }
+    if (pos_ >= n_ * 8) {
+      over_ = true;
+      return v << (bits - i);
+    }
     v = (v << 1) | ((d_[pos_ >> 3] >> (7 - (pos_ & 7))) & 1);
     pos_++;
   }
@@ -142,7 +159,12 @@ uint32_t BitReader::u(int bits) {
 }
 uint32_t BitReader::ue() {
   int lz = 0;
-  while (u(1) == 0) { if (over_ || ++lz > 31) { over_ = true; return 0; } }
+  while (u(1) == 0) {
+    if (over_ || ++lz > 31) {
+      over_ = true;
+      return 0;
+    }
+  }
   if (!lz) return 0;
   return ((1u << lz) - 1) + u(lz);
 }
@@ -166,7 +188,12 @@ void BitWriter::ue(uint32_t v) {
   u(len + 1, (uint32_t)x);
 }
 void BitWriter::se(int32_t v) { ue(v > 0 ? (uint32_t)(2 * v - 1) : (uint32_t)(-2 * (int64_t)v)); }
-void BitWriter::trailing() { u(1, 1); align0(); }
-void BitWriter::align0() { while (bits_ & 7) u(1, 0); }
+void BitWriter::trailing() {
+  u(1, 1);
+  align0();
+}
+void BitWriter::align0() {
+  while (bits_ & 7) u(1, 0);
+}
 
 }  // namespace nvsoft

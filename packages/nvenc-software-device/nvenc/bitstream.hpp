@@ -7,7 +7,10 @@
 #include "core.hpp"
 
 namespace nvsoft {
-struct NalRef { size_t offset; size_t size; };  // payload (after the start code)
+struct NalRef {
+  size_t offset;
+  size_t size;
+};  // payload (after the start code)
 std::vector<NalRef> splitAnnexB(const uint8_t* d, size_t n);
 int nalType(Codec c, const uint8_t* nal);
 void appendStartCode(std::vector<uint8_t>& out, bool four = true);
@@ -27,8 +30,12 @@ class BitReader {
   int32_t se();
   size_t pos() const { return pos_; }
   bool overrun() const { return over_; }
+
  private:
-  const uint8_t* d_; size_t n_; size_t pos_ = 0; bool over_ = false;
+  const uint8_t* d_;
+  size_t n_;
+  size_t pos_ = 0;
+  bool over_ = false;
 };
 class BitWriter {
  public:
@@ -39,7 +46,9 @@ class BitWriter {
   void align0();
   size_t bits() const { return bits_; }
   std::vector<uint8_t>& bytes() { return b_; }
+
  private:
-  std::vector<uint8_t> b_; size_t bits_ = 0;
+  std::vector<uint8_t> b_;
+  size_t bits_ = 0;
 };
 }  // namespace nvsoft

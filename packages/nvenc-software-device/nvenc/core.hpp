@@ -16,13 +16,32 @@ namespace nvsoft {
 // Status values: numerically identical to NVENCSTATUS in every supported header
 // (the adapters static_assert this).
 enum Status : int {
-  ST_SUCCESS = 0, ST_NO_ENCODE_DEVICE = 1, ST_UNSUPPORTED_DEVICE = 2, ST_INVALID_ENCODERDEVICE = 3,
-  ST_INVALID_DEVICE = 4, ST_DEVICE_NOT_EXIST = 5, ST_INVALID_PTR = 6, ST_INVALID_EVENT = 7,
-  ST_INVALID_PARAM = 8, ST_INVALID_CALL = 9, ST_OUT_OF_MEMORY = 10, ST_ENCODER_NOT_INITIALIZED = 11,
-  ST_UNSUPPORTED_PARAM = 12, ST_LOCK_BUSY = 13, ST_NOT_ENOUGH_BUFFER = 14, ST_INVALID_VERSION = 15,
-  ST_MAP_FAILED = 16, ST_NEED_MORE_INPUT = 17, ST_ENCODER_BUSY = 18, ST_EVENT_NOT_REGISTERD = 19,
-  ST_GENERIC = 20, ST_INCOMPATIBLE_CLIENT_KEY = 21, ST_UNIMPLEMENTED = 22,
-  ST_RESOURCE_REGISTER_FAILED = 23, ST_RESOURCE_NOT_REGISTERED = 24, ST_RESOURCE_NOT_MAPPED = 25,
+  ST_SUCCESS = 0,
+  ST_NO_ENCODE_DEVICE = 1,
+  ST_UNSUPPORTED_DEVICE = 2,
+  ST_INVALID_ENCODERDEVICE = 3,
+  ST_INVALID_DEVICE = 4,
+  ST_DEVICE_NOT_EXIST = 5,
+  ST_INVALID_PTR = 6,
+  ST_INVALID_EVENT = 7,
+  ST_INVALID_PARAM = 8,
+  ST_INVALID_CALL = 9,
+  ST_OUT_OF_MEMORY = 10,
+  ST_ENCODER_NOT_INITIALIZED = 11,
+  ST_UNSUPPORTED_PARAM = 12,
+  ST_LOCK_BUSY = 13,
+  ST_NOT_ENOUGH_BUFFER = 14,
+  ST_INVALID_VERSION = 15,
+  ST_MAP_FAILED = 16,
+  ST_NEED_MORE_INPUT = 17,
+  ST_ENCODER_BUSY = 18,
+  ST_EVENT_NOT_REGISTERD = 19,
+  ST_GENERIC = 20,
+  ST_INCOMPATIBLE_CLIENT_KEY = 21,
+  ST_UNIMPLEMENTED = 22,
+  ST_RESOURCE_REGISTER_FAILED = 23,
+  ST_RESOURCE_NOT_REGISTERED = 24,
+  ST_RESOURCE_NOT_MAPPED = 25,
 };
 const char* statusName(int st);
 
@@ -30,20 +49,44 @@ enum class Codec { None, H264, HEVC, AV1 };
 enum class Profile { Auto, H264Baseline, H264Main, H264High, H264High444, HEVCMain, HEVCMain10, HEVCFrext, AV1Main };
 enum Tuning { TUNE_UNDEFINED = 0, TUNE_HQ = 1, TUNE_LL = 2, TUNE_ULL = 3, TUNE_LOSSLESS = 4 };
 // Rate control modes: NV_ENC_PARAMS_RC_MODE values.
-enum RcMode { RC_CONSTQP = 0, RC_VBR = 1, RC_CBR = 2, RC_VBR_MINQP = 4, RC_CBR_LOWDELAY_HQ = 8, RC_CBR_HQ = 0x10, RC_VBR_HQ = 0x20 };
+enum RcMode {
+  RC_CONSTQP = 0,
+  RC_VBR = 1,
+  RC_CBR = 2,
+  RC_VBR_MINQP = 4,
+  RC_CBR_LOWDELAY_HQ = 8,
+  RC_CBR_HQ = 0x10,
+  RC_VBR_HQ = 0x20
+};
 // Picture types: NV_ENC_PIC_TYPE values.
 enum PicType { PIC_P = 0, PIC_B = 1, PIC_I = 2, PIC_IDR = 3, PIC_UNKNOWN = 0xFF };
 // Picture flags: NV_ENC_PIC_FLAGS values.
 enum PicFlag { PF_FORCEINTRA = 1, PF_FORCEIDR = 2, PF_OUTPUT_SPSPPS = 4, PF_EOS = 8 };
 // Buffer formats: NV_ENC_BUFFER_FORMAT values.
 enum BufFmt : uint32_t {
-  BF_UNDEFINED = 0, BF_NV12 = 0x1, BF_YV12 = 0x10, BF_IYUV = 0x100, BF_YUV444 = 0x1000,
-  BF_YUV420_10BIT = 0x10000, BF_YUV444_10BIT = 0x100000, BF_ARGB = 0x1000000, BF_ARGB10 = 0x2000000,
-  BF_AYUV = 0x4000000, BF_ABGR = 0x10000000, BF_ABGR10 = 0x20000000,
+  BF_UNDEFINED = 0,
+  BF_NV12 = 0x1,
+  BF_YV12 = 0x10,
+  BF_IYUV = 0x100,
+  BF_YUV444 = 0x1000,
+  BF_YUV420_10BIT = 0x10000,
+  BF_YUV444_10BIT = 0x100000,
+  BF_ARGB = 0x1000000,
+  BF_ARGB10 = 0x2000000,
+  BF_AYUV = 0x4000000,
+  BF_ABGR = 0x10000000,
+  BF_ABGR10 = 0x20000000,
 };
 bool bufFmtSupported(uint32_t fmt);
 const char* bufFmtName(uint32_t fmt);
-struct PlaneLayout { int count = 0; size_t offset[3]{}; size_t pitch[3]{}; size_t rowBytes[3]{}; size_t rows[3]{}; size_t total = 0; };
+struct PlaneLayout {
+  int count = 0;
+  size_t offset[3]{};
+  size_t pitch[3]{};
+  size_t rowBytes[3]{};
+  size_t rows[3]{};
+  size_t total = 0;
+};
 // Layout of a (pitched, contiguous) frame of format fmt as NVENC defines it.
 bool planeLayout(uint32_t fmt, uint32_t width, uint32_t height, size_t pitch, PlaneLayout* out);
 size_t minPitch(uint32_t fmt, uint32_t width);
@@ -67,11 +110,11 @@ struct RcParams {
   bool enableAQ = false, enableLookahead = false, zeroReorderDelay = false, strictGOPTarget = false;
   uint32_t lookaheadDepth = 0;
   uint32_t targetQuality = 0;
-  int multiPass = 0;             // 0 disabled, 1 quarter-resolution first pass, 2 full-resolution
-  uint32_t aqStrength = 0;       // 0 = auto (8), 1..15
+  int multiPass = 0;        // 0 disabled, 1 quarter-resolution first pass, 2 full-resolution
+  uint32_t aqStrength = 0;  // 0 = auto (8), 1..15
   bool enableTemporalAQ = false;
   bool disableIadapt = false, disableBadapt = false;
-  int qpMapMode = 0;             // NV_ENC_QP_MAP_MODE: 0 disabled, 1 emphasis, 2 delta, 3 QP map
+  int qpMapMode = 0;  // NV_ENC_QP_MAP_MODE: 0 disabled, 1 emphasis, 2 delta, 3 QP map
 };
 
 // Everything the engine needs, independent of the header that carried it.
@@ -105,12 +148,21 @@ struct EncodeConfig {
 };
 
 struct PresetDefaults {  // what nvEncGetEncodePresetConfig(Ex) reports
-  uint32_t gopLength; int frameIntervalP; int rcMode; uint32_t qpP, qpB, qpI; int multiPass;
-  bool zeroReorderDelay; bool lookahead; uint32_t lookaheadDepth;
+  uint32_t gopLength;
+  int frameIntervalP;
+  int rcMode;
+  uint32_t qpP, qpB, qpI;
+  int multiPass;
+  bool zeroReorderDelay;
+  bool lookahead;
+  uint32_t lookaheadDepth;
 };
 PresetDefaults presetDefaults(Codec codec, int preset, int tuning);
 
-struct SeiPayload { uint32_t type; std::vector<uint8_t> data; };
+struct SeiPayload {
+  uint32_t type;
+  std::vector<uint8_t> data;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Engine: turns input pictures into Annex B access units (no parameter sets: the core inserts
@@ -123,7 +175,7 @@ struct EngineFrame {
   int64_t serial = 0;
   bool forceIDR = false;
   bool startIntraRefresh = false;  // begin a new refresh wave with this (P) picture
-  int typeHint = PIC_UNKNOWN;  // PIC_P / PIC_B / PIC_IDR (the NVENC GOP pattern)
+  int typeHint = PIC_UNKNOWN;      // PIC_P / PIC_B / PIC_IDR (the NVENC GOP pattern)
   // QP delta per macroblock (H.264) / CTB (HEVC) in raster order, already in QP units; empty = none
   std::vector<int8_t> qpDelta;
   uint32_t qpDeltaCols = 0, qpDeltaRows = 0, qpBlock = 16;
@@ -145,7 +197,10 @@ class Engine {
   // Applies a rate-control / frame-rate change to the running sequence, as NVENC does for a
   // reconfigure without resetEncoder/forceIDR: no new sequence, no IDR. Returns false when this
   // engine cannot (the core then restarts the encoder, which begins with an IDR).
-  virtual bool reconfigureInPlace(const EncodeConfig& next) { (void)next; return false; }
+  virtual bool reconfigureInPlace(const EncodeConfig& next) {
+    (void)next;
+    return false;
+  }
   // Parameter sets (Annex B) of the current sequence.
   virtual std::vector<uint8_t> paramSets() = 0;
   virtual const char* name() const = 0;
@@ -185,7 +240,12 @@ struct BitstreamBuffer {
   int picType = PIC_UNKNOWN;
 };
 
-struct FrameMeta { uint64_t ts, duration; uint32_t frameIdx; uint32_t flags; std::vector<SeiPayload> sei; };
+struct FrameMeta {
+  uint64_t ts, duration;
+  uint32_t frameIdx;
+  uint32_t flags;
+  std::vector<SeiPayload> sei;
+};
 
 struct AbiOps;
 
@@ -207,13 +267,13 @@ struct Session {
   std::deque<BitstreamBuffer*> queue;  // submitted, not yet unlocked, in submission order
   std::map<int64_t, FrameMeta> meta;   // serial -> per-frame data
   int64_t nextSerial = 0;
-  uint64_t framesSinceIDR = 0;  // for the GOP pattern
+  uint64_t framesSinceIDR = 0;    // for the GOP pattern
   std::deque<uint64_t> recentTs;  // input timestamps still in the DPB window (reference invalidation)
   bool invalidatePending = false;
   void* inputStream = nullptr;  // nvEncSetIOCudaStreams
   void* outputStream = nullptr;
   bool streamsSet = false;
-  uint64_t streamSyncs = 0;     // reads that waited for inputStream (tests)
+  uint64_t streamSyncs = 0;  // reads that waited for inputStream (tests)
   uint64_t framesSinceAnchor = 0;
   bool sentParamSets = false;
   std::vector<uint8_t> lastParamSets;  // the SPS/PPS (VPS, sequence header) last put in the stream
@@ -231,7 +291,8 @@ struct Session {
 uint32_t maxApiVersion();  // major | minor << 24
 int maxApiMajor();
 int maxApiMinor();
-Status sessionOpen(const AbiOps* abi, uint32_t apiVersion, int deviceType, void* device, Session** out, std::string& err);
+Status sessionOpen(const AbiOps* abi, uint32_t apiVersion, int deviceType, void* device, Session** out,
+                   std::string& err);
 void sessionDestroy(Session* s);
 Status coreInitialize(Session* s, const EncodeConfig& cfg);
 Status coreReconfigure(Session* s, const EncodeConfig& cfg, bool resetEncoder, bool forceIDR);
@@ -242,24 +303,33 @@ Status coreUnlockInputBuffer(Session* s, void* buf);
 Status coreCreateBitstreamBuffer(Session* s, BitstreamBuffer** out);
 Status coreDestroyBitstreamBuffer(Session* s, void* buf);
 struct PicIn {
-  void* inputBuffer = nullptr; void* outputBitstream = nullptr;
+  void* inputBuffer = nullptr;
+  void* outputBitstream = nullptr;
   uint32_t inputWidth = 0, inputHeight = 0, inputPitch = 0, bufferFmt = 0, pictureStruct = 1;
-  uint32_t flags = 0; uint32_t frameIdx = 0; uint64_t ts = 0, duration = 0;
+  uint32_t flags = 0;
+  uint32_t frameIdx = 0;
+  uint64_t ts = 0, duration = 0;
   std::vector<SeiPayload> sei;
   uint32_t forceIntraRefreshCnt = 0;  // H.264/HEVC pic params forceIntraRefreshWithFrameCnt
-  const int8_t* qpDeltaMap = nullptr; uint32_t qpDeltaMapSize = 0;
+  const int8_t* qpDeltaMap = nullptr;
+  uint32_t qpDeltaMapSize = 0;
   bool ltrMark = false, ltrUse = false;
 };
 Status coreEncodePicture(Session* s, PicIn& pic);
 struct LockOut {
-  void* data = nullptr; uint32_t size = 0; int picType = PIC_UNKNOWN; uint32_t frameIdx = 0;
-  uint64_t ts = 0, duration = 0; uint32_t avgQP = 0;
+  void* data = nullptr;
+  uint32_t size = 0;
+  int picType = PIC_UNKNOWN;
+  uint32_t frameIdx = 0;
+  uint64_t ts = 0, duration = 0;
+  uint32_t avgQP = 0;
   uint32_t numSlices = 1;
   std::vector<uint32_t> sliceOffsets;  // byte offset of each slice NAL unit's start code
 };
 Status coreLockBitstream(Session* s, void* buf, bool doNotWait, LockOut* out);
 Status coreUnlockBitstream(Session* s, void* buf);
-Status coreRegister(Session* s, int resourceType, void* resource, uint32_t w, uint32_t h, uint32_t pitch, uint32_t fmt, int usage, Registration** out);
+Status coreRegister(Session* s, int resourceType, void* resource, uint32_t w, uint32_t h, uint32_t pitch, uint32_t fmt,
+                    int usage, Registration** out);
 Status coreUnregister(Session* s, void* reg);
 Status coreMap(Session* s, void* reg, Mapping** out, uint32_t* fmt);
 Status coreUnmap(Session* s, void* mapped);
@@ -269,8 +339,8 @@ Status coreInvalidateRefFrames(Session* s, uint64_t ts);
 // NV_ENC_CAPS_* to these so one table says what the engine honours. NVENC_SOFT_CAPS_DENY lets a
 // test make any of them read 0 (see README).
 struct FeatureCaps {
-  int intraRefresh, refPicInvalidation, lookahead, temporalAQ, weightedPrediction, bframeRefMode,
-      emphasisLevelMap, dynamicSliceMode, ltrFrames, multipleRefFrames, customVbv;
+  int intraRefresh, refPicInvalidation, lookahead, temporalAQ, weightedPrediction, bframeRefMode, emphasisLevelMap,
+      dynamicSliceMode, ltrFrames, multipleRefFrames, customVbv;
 };
 FeatureCaps featureCaps(Codec c);
 bool capDenied(const char* name);
@@ -312,7 +382,11 @@ void fillFunctionList_12_1(void* fl);
 
 // Trampolines (api.cpp), referenced by the adapters when filling the function list.
 namespace tramp {
-struct Guid { uint32_t d1; uint16_t d2, d3; uint8_t d4[8]; };
+struct Guid {
+  uint32_t d1;
+  uint16_t d2, d3;
+  uint8_t d4[8];
+};
 int openEncodeSession(void* device, uint32_t deviceType, void** encoder);
 int getEncodeGUIDCount(void* enc, uint32_t* count);
 int getEncodeGUIDs(void* enc, Guid* guids, uint32_t size, uint32_t* count);

@@ -36,7 +36,11 @@ Api& api() {
     // glibc returns the libcuda already loaded in the process (soname match), so the software
     // device always talks to the same CUDA as its client.
     a.lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!a.lib) { const char* e = dlerror(); a.err = std::string("cannot load libcuda.so.1: ") + (e ? e : "?"); return; }
+    if (!a.lib) {
+      const char* e = dlerror();
+      a.err = std::string("cannot load libcuda.so.1: ") + (e ? e : "?");
+      return;
+    }
     a.push = (PushFn*)dlsym(a.lib, "cuCtxPushCurrent_v2");
     a.pop = (PopFn*)dlsym(a.lib, "cuCtxPopCurrent_v2");
     a.memcpy2D = (Memcpy2DFn*)dlsym(a.lib, "cuMemcpy2D_v2");
@@ -44,15 +48,24 @@ Api& api() {
     a.getDevice = (GetDeviceFn*)dlsym(a.lib, "cuCtxGetDevice");
     a.errStr = (ErrStrFn*)dlsym(a.lib, "cuGetErrorString");
     a.streamSync = (StreamSyncFn*)dlsym(a.lib, "cuStreamSynchronize");
-    if (!a.push || !a.pop || !a.memcpy2D) { a.err = "libcuda.so.1 lacks cuCtxPushCurrent_v2/cuCtxPopCurrent_v2/cuMemcpy2D_v2"; return; }
+    if (!a.push || !a.pop || !a.memcpy2D) {
+      a.err = "libcuda.so.1 lacks cuCtxPushCurrent_v2/cuCtxPopCurrent_v2/cuMemcpy2D_v2";
+      return;
+    }
     a.ok = true;
   });
   return a;
 }
 struct Scope {
-  Api& a; int res;
+  Api& a;
+  int res;
   Scope(Api& a_, void* ctx) : a(a_) { res = a.push((CUcontext)ctx); }
-  ~Scope() { if (res == CUDA_SUCCESS) { CUcontext c; a.pop(&c); } }
+  ~Scope() {
+    if (res == CUDA_SUCCESS) {
+      CUcontext c;
+      a.pop(&c);
+    }
+  }
 };
 }  // namespace
 
@@ -67,7 +80,10 @@ int checkContext(void* ctx) {
   if (!a.ok) return -1;
   Scope s(a, ctx);
   if (s.res != CUDA_SUCCESS) return s.res;
-  if (a.getDevice) { CUdevice d; return a.getDevice(&d); }
+  if (a.getDevice) {
+    CUdevice d;
+    return a.getDevice(&d);
+  }
   return 0;
 }
 
@@ -77,9 +93,13 @@ int addressRange(void* ctx, uint64_t dptr, uint64_t* base, size_t* size) {
   if (!a.range) return -2;
   Scope s(a, ctx);
   if (s.res != CUDA_SUCCESS) return s.res;
-  CUdeviceptr b = 0; size_t n = 0;
+  CUdeviceptr b = 0;
+  size_t n = 0;
   CUresult r = a.range(&b, &n, (CUdeviceptr)dptr);
-  if (r == CUDA_SUCCESS) { *base = b; *size = n; }
+  if (r == CUDA_SUCCESS) {
+    *base = b;
+    *size = n;
+  }
   return r;
 }
 

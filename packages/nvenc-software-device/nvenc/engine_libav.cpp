@@ -42,15 +42,16 @@ const char* encoderName(Codec c) {
 AVPixelFormat srcPixFmt(uint32_t fmt) {
   switch (fmt) {
     case BF_NV12: return AV_PIX_FMT_NV12;
-    case BF_YV12: case BF_IYUV: return AV_PIX_FMT_YUV420P;
+    case BF_YV12:
+    case BF_IYUV: return AV_PIX_FMT_YUV420P;
     case BF_YUV444: return AV_PIX_FMT_YUV444P;
     case BF_YUV420_10BIT: return AV_PIX_FMT_P010LE;
     case BF_YUV444_10BIT: return AV_PIX_FMT_YUV444P16LE;
-    case BF_ARGB: return AV_PIX_FMT_BGRA;  // NVENC ARGB: B,G,R,A bytes in memory
-    case BF_ABGR: return AV_PIX_FMT_RGBA;  // NVENC ABGR: R,G,B,A bytes in memory
+    case BF_ARGB: return AV_PIX_FMT_BGRA;         // NVENC ARGB: B,G,R,A bytes in memory
+    case BF_ABGR: return AV_PIX_FMT_RGBA;         // NVENC ABGR: R,G,B,A bytes in memory
     case BF_ARGB10: return AV_PIX_FMT_X2RGB10LE;  // 32-bit words: B in bits 0-9, G 10-19, R 20-29, A 30-31
     case BF_ABGR10: return AV_PIX_FMT_X2BGR10LE;  // 32-bit words: R in bits 0-9, G 10-19, B 20-29, A 30-31
-    case BF_AYUV: return AV_PIX_FMT_YUV444P;  // bytes V,U,Y,A; split into planes first (FFmpeg 5.1 has no VUYA)
+    case BF_AYUV: return AV_PIX_FMT_YUV444P;      // bytes V,U,Y,A; split into planes first (FFmpeg 5.1 has no VUYA)
     default: return AV_PIX_FMT_NONE;
   }
 }
@@ -65,7 +66,8 @@ AVPixelFormat encPixFmt(const EncodeConfig& c) {
 // pass per picture) has no libx264/libx265 equivalent; the engine spends the extra analysis the
 // same way NVENC's slower presets do: one (quarter) or two (full resolution) presets slower.
 const char* x264Preset(int p, int multiPass = 0) {
-  static const char* n[] = {"ultrafast", "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"};
+  static const char* n[] = {"ultrafast", "ultrafast", "superfast", "veryfast", "faster",
+                            "fast",      "medium",    "slow",      "slower",   "veryslow"};
   return n[std::min(std::max(p, 1), 7) + std::min(std::max(multiPass, 0), 2)];
 }
 
@@ -79,7 +81,8 @@ std::string aqStrengthText(uint32_t s) {
 int swsMatrix(uint32_t m) {
   switch (m) {
     case 1: return SWS_CS_ITU709;
-    case 9: case 10: return SWS_CS_BT2020;
+    case 9:
+    case 10: return SWS_CS_BT2020;
     case 7: return SWS_CS_SMPTE240M;
     case 4: return SWS_CS_FCC;
     default: return SWS_CS_ITU601;
@@ -108,8 +111,8 @@ bool onlyRateDiffers(const EncodeConfig& a, const EncodeConfig& b) {
          a.entropy == b.entropy && a.sliceMode == b.sliceMode && a.sliceModeData == b.sliceModeData &&
          a.vui.videoSignalTypePresent == b.vui.videoSignalTypePresent && a.vui.videoFormat == b.vui.videoFormat &&
          a.vui.fullRange == b.vui.fullRange && a.vui.colourDescriptionPresent == b.vui.colourDescriptionPresent &&
-         a.vui.colourPrimaries == b.vui.colourPrimaries && a.vui.transferCharacteristics == b.vui.transferCharacteristics &&
-         a.vui.colourMatrix == b.vui.colourMatrix;
+         a.vui.colourPrimaries == b.vui.colourPrimaries &&
+         a.vui.transferCharacteristics == b.vui.transferCharacteristics && a.vui.colourMatrix == b.vui.colourMatrix;
 }
 
 const char* videoFormatName(uint32_t v) {
@@ -119,40 +122,68 @@ const char* videoFormatName(uint32_t v) {
 
 class LibavEngine : public Engine {
  public:
-  ~LibavEngine() override { closeCtx(); if (sws_) sws_freeContext(sws_); av_frame_free(&frame_); av_packet_free(&pkt_); }
+  ~LibavEngine() override {
+    closeCtx();
+    if (sws_) sws_freeContext(sws_);
+    av_frame_free(&frame_);
+    av_packet_free(&pkt_);
+  }
   const char* name() const override { return encoderName(cfg_.codec); }
 
   Status open(const EncodeConfig& cfg, std::string& err) override {
     cfg_ = cfg;
     if (!pkt_) pkt_ = av_packet_alloc();
     if (!frame_) frame_ = av_frame_alloc();
-    if (codecInitTakesLock(cfg.codec) && insideAvcodecOpen()) { deferred_ = true; return ST_SUCCESS; }
+    if (codecInitTakesLock(cfg.codec) && insideAvcodecOpen()) {
+      deferred_ = true;
+      return ST_SUCCESS;
+    }
     return openCtx(err);
   }
 
   Status submit(const EngineFrame& f, std::string& err) override {
-    if (!ctx_) { Status st = openCtx(err); if (st != ST_SUCCESS) return st; }
+    if (!ctx_) {
+      Status st = openCtx(err);
+      if (st != ST_SUCCESS) return st;
+    }
     AVPixelFormat sf = srcPixFmt(f.fmt);
-    if (sf == AV_PIX_FMT_NONE) { err = "unsupported input buffer format"; return ST_INVALID_PARAM; }
-    if (av_frame_make_writable(frame_) < 0) { err = "out of memory (frame)"; return ST_OUT_OF_MEMORY; }
+    if (sf == AV_PIX_FMT_NONE) {
+      err = "unsupported input buffer format";
+      return ST_INVALID_PARAM;
+    }
+    if (av_frame_make_writable(frame_) < 0) {
+      err = "out of memory (frame)";
+      return ST_OUT_OF_MEMORY;
+    }
     const uint8_t* src[4] = {f.planes[0], f.planes[1], f.planes[2], nullptr};
     int srcStride[4] = {(int)f.pitch[0], (int)f.pitch[1], (int)f.pitch[2], 0};
-    if (f.fmt == BF_YV12) { std::swap(src[1], src[2]); std::swap(srcStride[1], srcStride[2]); }
+    if (f.fmt == BF_YV12) {
+      std::swap(src[1], src[2]);
+      std::swap(srcStride[1], srcStride[2]);
+    }
     if (f.fmt == BF_AYUV) splitAyuv(f, src, srcStride);
     sws_ = sws_getCachedContext(sws_, (int)f.width, (int)f.height, sf, ctx_->width, ctx_->height, ctx_->pix_fmt,
                                 SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
-    if (!sws_) { err = "libswscale cannot convert this input format"; return ST_INVALID_PARAM; }
+    if (!sws_) {
+      err = "libswscale cannot convert this input format";
+      return ST_INVALID_PARAM;
+    }
     if (f.fmt == BF_ARGB || f.fmt == BF_ABGR || f.fmt == BF_ARGB10 || f.fmt == BF_ABGR10) {
       int m = cfg_.vui.colourDescriptionPresent ? swsMatrix(cfg_.vui.colourMatrix) : SWS_CS_ITU601;
-      sws_setColorspaceDetails(sws_, sws_getCoefficients(m), 1, sws_getCoefficients(m), cfg_.vui.fullRange ? 1 : 0, 0, 1 << 16, 1 << 16);
+      sws_setColorspaceDetails(sws_, sws_getCoefficients(m), 1, sws_getCoefficients(m), cfg_.vui.fullRange ? 1 : 0, 0,
+                               1 << 16, 1 << 16);
     }
     sws_scale(sws_, src, srcStride, 0, (int)f.height, frame_->data, frame_->linesize);
     frame_->pts = f.serial;
     frame_->pict_type = AV_PICTURE_TYPE_NONE;
-    if (f.forceIDR || f.typeHint == PIC_IDR) frame_->pict_type = AV_PICTURE_TYPE_I;
-    else if (f.typeHint == PIC_I) frame_->pict_type = AV_PICTURE_TYPE_I;
-    else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_P) frame_->pict_type = AV_PICTURE_TYPE_P;
-    else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_B) frame_->pict_type = AV_PICTURE_TYPE_B;
+    if (f.forceIDR || f.typeHint == PIC_IDR)
+      frame_->pict_type = AV_PICTURE_TYPE_I;
+    else if (f.typeHint == PIC_I)
+      frame_->pict_type = AV_PICTURE_TYPE_I;
+    else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_P)
+      frame_->pict_type = AV_PICTURE_TYPE_P;
+    else if (cfg_.codec != Codec::AV1 && f.typeHint == PIC_B)
+      frame_->pict_type = AV_PICTURE_TYPE_B;
     av_frame_remove_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST);
     if (!f.qpDelta.empty()) {
       Status st = attachQpDelta(f, err);
@@ -161,18 +192,23 @@ class LibavEngine : public Engine {
     // IDR vs non-IDR intra for forced key frames (libx265 honours this per frame).
     av_opt_set_int(ctx_->priv_data, "forced-idr", (f.typeHint == PIC_I && !f.forceIDR) ? 0 : 1, 0);
     int r = avcodec_send_frame(ctx_, frame_);
-    if (r < 0) { err = std::string("encoder rejected the frame: ") + errStr(r); return ST_GENERIC; }
+    if (r < 0) {
+      err = std::string("encoder rejected the frame: ") + errStr(r);
+      return ST_GENERIC;
+    }
     picturesSent_++;
     return receive(err);
   }
-
 
   Status drain(std::string& err) override {
     // Nothing sent since the context opened: nothing to drain, and the context still starts a new
     // sequence (SVT-AV1 would wait forever on an end of stream with no picture before it).
     if (!ctx_ || picturesSent_ == 0) return ST_SUCCESS;
     int r = avcodec_send_frame(ctx_, nullptr);
-    if (r < 0 && r != AVERROR_EOF) { err = std::string("flush failed: ") + errStr(r); return ST_GENERIC; }
+    if (r < 0 && r != AVERROR_EOF) {
+      err = std::string("flush failed: ") + errStr(r);
+      return ST_GENERIC;
+    }
     endOfStreamSent_ = true;
     Status st = receive(err);
     closeCtx();  // next submit re-opens: a new coded video sequence starting with an IDR
@@ -218,8 +254,10 @@ class LibavEngine : public Engine {
   std::vector<uint8_t> paramSets() override {
     if (!ctx_ && ps_.empty()) {
       std::string err;
-      if (deferred_ && insideAvcodecOpen()) helperParamSets(cfg_, false, ps_, err);
-      else openCtx(err);
+      if (deferred_ && insideAvcodecOpen())
+        helperParamSets(cfg_, false, ps_, err);
+      else
+        openCtx(err);
     }
     return ps_;
   }
@@ -246,7 +284,8 @@ class LibavEngine : public Engine {
     if (picturesSent_ == 0) {
       if (av_frame_make_writable(frame_) < 0) return false;
       ptrdiff_t linesize[4] = {frame_->linesize[0], frame_->linesize[1], frame_->linesize[2], frame_->linesize[3]};
-      av_image_fill_black(frame_->data, linesize, (AVPixelFormat)frame_->format, ctx_->color_range, frame_->width, frame_->height);
+      av_image_fill_black(frame_->data, linesize, (AVPixelFormat)frame_->format, ctx_->color_range, frame_->width,
+                          frame_->height);
       frame_->pts = 0;
       frame_->pict_type = AV_PICTURE_TYPE_NONE;
       av_frame_remove_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST);
@@ -272,7 +311,9 @@ class LibavEngine : public Engine {
         y[row * w + x] = p[2];
       }
     }
-    src[0] = y; src[1] = u; src[2] = v;
+    src[0] = y;
+    src[1] = u;
+    src[2] = v;
     stride[0] = stride[1] = stride[2] = (int)w;
   }
   std::vector<uint8_t> ayuv_;
@@ -292,8 +333,10 @@ class LibavEngine : public Engine {
         if (v != 0) {
           AVRegionOfInterest r{};
           r.self_size = sizeof(AVRegionOfInterest);
-          r.top = (int)(y * f.qpBlock); r.bottom = (int)((y + 1) * f.qpBlock);
-          r.left = (int)(x * f.qpBlock); r.right = (int)(x1 * f.qpBlock);
+          r.top = (int)(y * f.qpBlock);
+          r.bottom = (int)((y + 1) * f.qpBlock);
+          r.left = (int)(x * f.qpBlock);
+          r.right = (int)(x1 * f.qpBlock);
           r.qoffset = AVRational{std::max(-51, std::min(51, (int)v)), 51};
           rois.push_back(r);
         }
@@ -301,8 +344,12 @@ class LibavEngine : public Engine {
       }
     }
     if (rois.empty()) return ST_SUCCESS;
-    AVFrameSideData* sd = av_frame_new_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST, rois.size() * sizeof(AVRegionOfInterest));
-    if (!sd) { err = "out of memory (regions of interest)"; return ST_OUT_OF_MEMORY; }
+    AVFrameSideData* sd =
+        av_frame_new_side_data(frame_, AV_FRAME_DATA_REGIONS_OF_INTEREST, rois.size() * sizeof(AVRegionOfInterest));
+    if (!sd) {
+      err = "out of memory (regions of interest)";
+      return ST_OUT_OF_MEMORY;
+    }
     memcpy(sd->data, rois.data(), rois.size() * sizeof(AVRegionOfInterest));
     return ST_SUCCESS;
   }
@@ -311,27 +358,40 @@ class LibavEngine : public Engine {
     for (;;) {
       int r = avcodec_receive_packet(ctx_, pkt_);
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return ST_SUCCESS;
-      if (r < 0) { err = std::string("encode failed: ") + errStr(r); return ST_GENERIC; }
+      if (r < 0) {
+        err = std::string("encode failed: ") + errStr(r);
+        return ST_GENERIC;
+      }
       EnginePacket p;
       p.serial = pkt_->pts;
-      if (cfg_.codec == Codec::AV1) p.data.assign(pkt_->data, pkt_->data + pkt_->size);
-      else p.data = removeParamSets(cfg_.codec, pkt_->data, pkt_->size);
-      if (!infoSei_.empty()) { p.data.insert(p.data.begin(), infoSei_.begin(), infoSei_.end()); infoSei_.clear(); }
+      if (cfg_.codec == Codec::AV1)
+        p.data.assign(pkt_->data, pkt_->data + pkt_->size);
+      else
+        p.data = removeParamSets(cfg_.codec, pkt_->data, pkt_->size);
+      if (!infoSei_.empty()) {
+        p.data.insert(p.data.begin(), infoSei_.begin(), infoSei_.end());
+        infoSei_.clear();
+      }
       size_t sdSize = 0;
       uint8_t* sd = av_packet_get_side_data(pkt_, AV_PKT_DATA_QUALITY_STATS, &sdSize);
       int pt = AV_PICTURE_TYPE_NONE;
       if (sd && sdSize >= 5) {
-        int32_t q; memcpy(&q, sd, 4);
+        int32_t q;
+        memcpy(&q, sd, 4);
         p.avgQP = (uint32_t)std::max(0, (q + FF_QP2LAMBDA / 2) / FF_QP2LAMBDA);
         pt = sd[4];
       }
       bool key = pkt_->flags & AV_PKT_FLAG_KEY;
       // x264/x265 flag the first picture of an intra refresh wave as a key frame too, but it is
       // a P picture (a recovery point), not an IDR.
-      if (key && pt != AV_PICTURE_TYPE_P && pt != AV_PICTURE_TYPE_B) p.picType = PIC_IDR;
-      else if (pt == AV_PICTURE_TYPE_I) p.picType = PIC_I;
-      else if (pt == AV_PICTURE_TYPE_B) p.picType = PIC_B;
-      else p.picType = PIC_P;
+      if (key && pt != AV_PICTURE_TYPE_P && pt != AV_PICTURE_TYPE_B)
+        p.picType = PIC_IDR;
+      else if (pt == AV_PICTURE_TYPE_I)
+        p.picType = PIC_I;
+      else if (pt == AV_PICTURE_TYPE_B)
+        p.picType = PIC_B;
+      else
+        p.picType = PIC_P;
       out_.push_back(std::move(p));
       av_packet_unref(pkt_);
     }
@@ -340,9 +400,16 @@ class LibavEngine : public Engine {
   Status openCtx(std::string& err) {
     closeCtx();
     const AVCodec* codec = avcodec_find_encoder_by_name(encoderName(cfg_.codec));
-    if (!codec) { err = std::string(encoderName(cfg_.codec) ? encoderName(cfg_.codec) : "?") + " is not available in this libavcodec"; return ST_UNSUPPORTED_PARAM; }
+    if (!codec) {
+      err =
+          std::string(encoderName(cfg_.codec) ? encoderName(cfg_.codec) : "?") + " is not available in this libavcodec";
+      return ST_UNSUPPORTED_PARAM;
+    }
     ctx_ = avcodec_alloc_context3(codec);
-    if (!ctx_) { err = "out of memory"; return ST_OUT_OF_MEMORY; }
+    if (!ctx_) {
+      err = "out of memory";
+      return ST_OUT_OF_MEMORY;
+    }
     const EncodeConfig& c = cfg_;
     ctx_->log_level_offset = 16;  // keep the client's console quiet: encoder chatter only at -v debug
     ctx_->width = (int)c.width;
@@ -367,8 +434,8 @@ class LibavEngine : public Engine {
     else
       ctx_->thread_count = (int)std::min(4u, hw);
     if (c.darW && c.darH) {
-      av_reduce(&ctx_->sample_aspect_ratio.num, &ctx_->sample_aspect_ratio.den,
-                (int64_t)c.darW * c.height, (int64_t)c.darH * c.width, 1 << 30);
+      av_reduce(&ctx_->sample_aspect_ratio.num, &ctx_->sample_aspect_ratio.den, (int64_t)c.darW * c.height,
+                (int64_t)c.darH * c.width, 1 << 30);
     }
     if (c.vui.colourDescriptionPresent) {
       ctx_->color_primaries = (AVColorPrimaries)c.vui.colourPrimaries;
@@ -382,7 +449,10 @@ class LibavEngine : public Engine {
     const RcParams& rc = c.rc;
     bool cqp = rc.mode == RC_CONSTQP || c.lossless;
     std::string params;
-    auto add = [&](const std::string& kv) { if (!params.empty()) params += ":"; params += kv; };
+    auto add = [&](const std::string& kv) {
+      if (!params.empty()) params += ":";
+      params += kv;
+    };
     if (!cqp) {
       bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
       if (rc.averageBitRate) {
@@ -439,15 +509,20 @@ class LibavEngine : public Engine {
       add(rc.enableTemporalAQ ? "mbtree=1" : "mbtree=0");
       // Spatial AQ: x264's variance AQ. A QP delta map needs x264's AQ path switched on (libx264
       // ignores regions of interest without it), at a strength too small to move any QP.
-      if (rc.enableAQ) add("aq-mode=1:aq-strength=" + aqStrengthText(rc.aqStrength));
-      else if (rc.qpMapMode == 2) add("aq-mode=1:aq-strength=0.0001");
-      else add("aq-mode=0");
+      if (rc.enableAQ)
+        add("aq-mode=1:aq-strength=" + aqStrengthText(rc.aqStrength));
+      else if (rc.qpMapMode == 2)
+        add("aq-mode=1:aq-strength=0.0001");
+      else
+        add("aq-mode=0");
       add(c.weightedPrediction ? "weightp=2" : "weightp=0");
       // Intra refresh: a column of intra macroblocks sweeps the picture in intraRefreshCnt + 1
       // pictures, starting again every intraRefreshCnt + 1 pictures (never later than NVENC's
       // intraRefreshPeriod); x264 writes a recovery point SEI at each wave's start.
-      if (c.intraRefresh) add("intra-refresh=1:keyint=" + std::to_string(c.intraRefreshCnt + 1));
-      else add("keyint=infinite");
+      if (c.intraRefresh)
+        add("intra-refresh=1:keyint=" + std::to_string(c.intraRefreshCnt + 1));
+      else
+        add("keyint=infinite");
       if (c.vui.videoSignalTypePresent) add(std::string("videoformat=") + videoFormatName(c.vui.videoFormat));
       if (multiSlice) add("slices=" + std::to_string(c.sliceModeData));
       uint32_t mbw = (c.width + 15) / 16;
@@ -459,12 +534,16 @@ class LibavEngine : public Engine {
     } else if (c.codec == Codec::HEVC) {
       av_opt_set(ctx_->priv_data, "preset", x264Preset(c.preset, rc.multiPass), 0);
       const char* prof = nullptr;
-      if (c.chromaFormatIDC == 3) prof = c.bitDepth > 8 ? "main444-10" : "main444-8";
-      else if (c.bitDepth > 8) prof = "main10";
-      else if (c.profile == Profile::HEVCMain) prof = "main";
+      if (c.chromaFormatIDC == 3)
+        prof = c.bitDepth > 8 ? "main444-10" : "main444-8";
+      else if (c.bitDepth > 8)
+        prof = "main10";
+      else if (c.profile == Profile::HEVCMain)
+        prof = "main";
       if (prof) av_opt_set(ctx_->priv_data, "profile", prof, 0);
       add("log-level=error:annexb=1:repeat-headers=0:open-gop=0:scenecut=0:b-adapt=0:frame-threads=1");
-      add(c.intraRefresh ? "intra-refresh=1:keyint=" + std::to_string(c.intraRefreshCnt + 1) : std::string("keyint=-1"));
+      add(c.intraRefresh ? "intra-refresh=1:keyint=" + std::to_string(c.intraRefreshCnt + 1)
+                         : std::string("keyint=-1"));
       add("bframes=" + std::to_string(bframes));
       add(c.bframeRefMode ? "b-pyramid=1" : "b-pyramid=0");
       uint32_t la = std::max<uint32_t>(rc.enableLookahead ? rc.lookaheadDepth : 0, bframes ? bframes + 1 : 0);
@@ -476,7 +555,8 @@ class LibavEngine : public Engine {
       if (c.sliceMode == 3 && c.sliceModeData > 1) add("slices=" + std::to_string(c.sliceModeData));
       if (c.maxNumRefFrames) add("ref=" + std::to_string(std::min<uint32_t>(c.maxNumRefFrames, 16)));
       if (c.level) add("level-idc=" + std::to_string(c.level / 3));
-      if (c.lossless) add("lossless=1");
+      if (c.lossless)
+        add("lossless=1");
       else if (cqp) {
         add("qp=" + std::to_string(rc.qpP));
         if (rc.qpI < rc.qpP) add("ipratio=" + std::to_string(std::pow(2.0, ((double)rc.qpP - rc.qpI) / 6.0)));
@@ -488,13 +568,17 @@ class LibavEngine : public Engine {
     } else if (c.codec == Codec::AV1) {
       quietSvtAv1();
       static const int svtPreset[] = {10, 12, 11, 10, 9, 8, 7, 6};
-      av_opt_set_int(ctx_->priv_data, "preset", std::max(0, svtPreset[std::min(std::max(c.preset, 1), 7)] - std::min(std::max(rc.multiPass, 0), 2)), 0);
+      av_opt_set_int(
+          ctx_->priv_data, "preset",
+          std::max(0, svtPreset[std::min(std::max(c.preset, 1), 7)] - std::min(std::max(rc.multiPass, 0), 2)), 0);
       av_opt_set_int(ctx_->priv_data, "la_depth", 0, 0);
       // Low-delay prediction (no hidden frames) keeps SVT-AV1 close to NVENC's 1-in-1-out model.
       std::string svt = "pred-struct=1";
       bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
-      if (cqp) svt += ":rc=0:qp=" + std::to_string(std::min(63u, rc.qpP));
-      else if (cbr && rc.averageBitRate) svt += ":rc=2";
+      if (cqp)
+        svt += ":rc=0:qp=" + std::to_string(std::min(63u, rc.qpP));
+      else if (cbr && rc.averageBitRate)
+        svt += ":rc=2";
       av_opt_set(ctx_->priv_data, "svtav1-params", svt.c_str(), 0);
       ctx_->gop_size = -1;
     }
@@ -505,8 +589,10 @@ class LibavEngine : public Engine {
       closeCtx();
       return ST_INVALID_PARAM;
     }
-    if (cfg_.codec == Codec::AV1) ps_.assign(ctx_->extradata, ctx_->extradata + ctx_->extradata_size);
-    else ps_ = extractParamSets(cfg_.codec, ctx_->extradata, (size_t)ctx_->extradata_size);
+    if (cfg_.codec == Codec::AV1)
+      ps_.assign(ctx_->extradata, ctx_->extradata + ctx_->extradata_size);
+    else
+      ps_ = extractParamSets(cfg_.codec, ctx_->extradata, (size_t)ctx_->extradata_size);
     // libx265 puts its settings SEI (user data, the options it encodes with) in the global
     // header, libx264 in the first picture: pass x265's on with the first picture too, so a
     // stream shows the encoder settings each NVENC control turned into.
@@ -521,7 +607,10 @@ class LibavEngine : public Engine {
     frame_->format = ctx_->pix_fmt;
     frame_->width = ctx_->width;
     frame_->height = ctx_->height;
-    if (av_frame_get_buffer(frame_, 0) < 0) { err = "out of memory (frame)"; return ST_OUT_OF_MEMORY; }
+    if (av_frame_get_buffer(frame_, 0) < 0) {
+      err = "out of memory (frame)";
+      return ST_OUT_OF_MEMORY;
+    }
     return ST_SUCCESS;
   }
 

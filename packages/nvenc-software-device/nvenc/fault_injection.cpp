@@ -10,7 +10,7 @@ namespace fault {
 namespace {
 
 std::mutex gMu;
-std::atomic<bool> gActive{false};  // a non-empty spec was seen (so an unset variable must reset)
+std::atomic<bool> gActive{false};         // a non-empty spec was seen (so an unset variable must reset)
 std::string& gSpec = *new std::string();  // the value the counts belong to (never destroyed: see core.cpp gLive)
 // Call counts per point. A plain table, not std::map: libcuda exports only cu* symbols, and
 // std:: template instances would be exported (libstdc++ declares namespace std visible).
@@ -64,7 +64,10 @@ bool matches(const std::string& spec, const char* point, unsigned long long n, s
     pos = end + 1;
     std::string lhs = item, rhs;
     size_t eq = item.find('=');
-    if (eq != std::string::npos) { lhs = item.substr(0, eq); rhs = item.substr(eq + 1); }
+    if (eq != std::string::npos) {
+      lhs = item.substr(0, eq);
+      rhs = item.substr(eq + 1);
+    }
     unsigned long long at = 0;
     bool onward = false;
     size_t atp = lhs.find('@');

@@ -11,7 +11,12 @@ int main(int argc, char** argv) {
   nvsoft::EncodeConfig cfg;
   char* p = (char*)&cfg;
   size_t left = sizeof cfg;
-  while (left) { ssize_t r = read(0, p, left); if (r <= 0) return 2; p += r; left -= (size_t)r; }
+  while (left) {
+    ssize_t r = read(0, p, left);
+    if (r <= 0) return 2;
+    p += r;
+    left -= (size_t)r;
+  }
   bool nul = argc > 1 && strcmp(argv[1], "null") == 0;
   auto e = nul ? nvsoft::makeNullEngine() : nvsoft::makeLibavEngine();
   std::string err;

@@ -13,7 +13,7 @@
 #include "core.hpp"
 
 namespace nvsoft {
-bool codecInitTakesLock(Codec c);   // libavcodec encoder is not init-thread-safe
-bool insideAvcodecOpen();           // a caller frame is avcodec_open2()
+bool codecInitTakesLock(Codec c);  // libavcodec encoder is not init-thread-safe
+bool insideAvcodecOpen();          // a caller frame is avcodec_open2()
 bool helperParamSets(const EncodeConfig& cfg, bool nullEngine, std::vector<uint8_t>& out, std::string& err);
 }  // namespace nvsoft

@@ -44,7 +44,8 @@ export class BitReader {
   ue(): number {
     let zeros = 0;
     while (this.u(1) === 0) {
-      if (++zeros > 31) throw new BitstreamParseError('Exp-Golomb code longer than 32 bits', { code: 'MALFORMED_BITSTREAM' });
+      if (++zeros > 31)
+        throw new BitstreamParseError('Exp-Golomb code longer than 32 bits', { code: 'MALFORMED_BITSTREAM' });
     }
     return zeros === 0 ? 0 : 2 ** zeros - 1 + this.u(zeros);
   }
@@ -126,9 +127,13 @@ function malformed(message: string): BitstreamParseError {
 }
 
 /** profile_idc values H.264 (2021, Annex A, G, H, I) defines; everything else is reserved. */
-const AVC_PROFILE_IDCS: ReadonlySet<number> = new Set([44, 66, 77, 83, 86, 88, 100, 110, 118, 122, 128, 134, 135, 138, 139, 144, 244]);
+const AVC_PROFILE_IDCS: ReadonlySet<number> = new Set([
+  44, 66, 77, 83, 86, 88, 100, 110, 118, 122, 128, 134, 135, 138, 139, 144, 244,
+]);
 /** level_idc values of H.264 Table A-1 (9 = level 1b in the High profiles). */
-const AVC_LEVEL_IDCS: ReadonlySet<number> = new Set([9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62]);
+const AVC_LEVEL_IDCS: ReadonlySet<number> = new Set([
+  9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62,
+]);
 
 /** profile_idc, constraint_set flags byte and level_idc of the first H.264 SPS. */
 export function parseAvcSps(accessUnit: Uint8Array): AvcProfileLevel {
@@ -136,13 +141,18 @@ export function parseAvcSps(accessUnit: Uint8Array): AvcProfileLevel {
     if (nal.length === 0 || ((nal[0] as number) & 0x1f) !== 7) continue;
     const header = nal[0] as number;
     if (header & 0x80) throw malformed('H.264 SPS NAL unit has forbidden_zero_bit set: not an H.264 Annex B stream');
-    if ((header & 0x60) === 0) throw malformed('H.264 SPS NAL unit has nal_ref_idc 0, which the standard forbids for an SPS: not an H.264 Annex B stream');
+    if ((header & 0x60) === 0)
+      throw malformed(
+        'H.264 SPS NAL unit has nal_ref_idc 0, which the standard forbids for an SPS: not an H.264 Annex B stream',
+      );
     const rbsp = unescapeRbsp(nal.subarray(1));
     const r = new BitReader(rbsp);
     const sps = { profileIdc: r.u(8), constraintFlags: r.u(8), levelIdc: r.u(8) };
-    if (!AVC_PROFILE_IDCS.has(sps.profileIdc)) throw malformed(`H.264 SPS has profile_idc ${sps.profileIdc}, which no H.264 profile uses`);
+    if (!AVC_PROFILE_IDCS.has(sps.profileIdc))
+      throw malformed(`H.264 SPS has profile_idc ${sps.profileIdc}, which no H.264 profile uses`);
     if ((sps.constraintFlags & 0x03) !== 0) throw malformed('H.264 SPS has reserved_zero_2bits set');
-    if (!AVC_LEVEL_IDCS.has(sps.levelIdc)) throw malformed(`H.264 SPS has level_idc ${sps.levelIdc}, which is not a level of H.264 Table A-1`);
+    if (!AVC_LEVEL_IDCS.has(sps.levelIdc))
+      throw malformed(`H.264 SPS has level_idc ${sps.levelIdc}, which is not a level of H.264 Table A-1`);
     return sps;
   }
   throw noParameterSet('H.264', 'SPS (NAL type 7)');
@@ -161,7 +171,9 @@ export interface HevcProfileTierLevel {
 }
 
 /** general_level_idc values of H.265 Table A.8 (30 × level; 255 is level 8.5, unconstrained). */
-const HEVC_LEVEL_IDCS: ReadonlySet<number> = new Set([30, 60, 63, 90, 93, 120, 123, 150, 153, 156, 180, 183, 186, 189, 255]);
+const HEVC_LEVEL_IDCS: ReadonlySet<number> = new Set([
+  30, 60, 63, 90, 93, 120, 123, 150, 153, 156, 180, 183, 186, 189, 255,
+]);
 
 function readGeneralPtl(r: BitReader): HevcProfileTierLevel {
   const profileSpace = r.u(2);
@@ -172,10 +184,15 @@ function readGeneralPtl(r: BitReader): HevcProfileTierLevel {
   for (let i = 0; i < 6; i++) constraintBytes.push(r.u(8));
   const levelIdc = r.u(8);
   // H.265 requires general_profile_space 0; 1–3 are reserved for future use.
-  if (profileSpace !== 0) throw malformed(`HEVC profile_tier_level has general_profile_space ${profileSpace}, which H.265 reserves`);
+  if (profileSpace !== 0)
+    throw malformed(`HEVC profile_tier_level has general_profile_space ${profileSpace}, which H.265 reserves`);
   // 1 Main … 11 High Throughput SCC (H.265 Annex A, F, G, H, I); 0 and 12–31 are reserved.
-  if (profileIdc < 1 || profileIdc > 11) throw malformed(`HEVC profile_tier_level has general_profile_idc ${profileIdc}, which no HEVC profile uses`);
-  if (!HEVC_LEVEL_IDCS.has(levelIdc)) throw malformed(`HEVC profile_tier_level has general_level_idc ${levelIdc}, which is not a level of H.265 Table A.8`);
+  if (profileIdc < 1 || profileIdc > 11)
+    throw malformed(`HEVC profile_tier_level has general_profile_idc ${profileIdc}, which no HEVC profile uses`);
+  if (!HEVC_LEVEL_IDCS.has(levelIdc))
+    throw malformed(
+      `HEVC profile_tier_level has general_level_idc ${levelIdc}, which is not a level of H.265 Table A.8`,
+    );
   return { profileSpace, tierFlag, profileIdc, compatibilityFlags, constraintBytes, levelIdc };
 }
 
@@ -184,7 +201,10 @@ function checkHevcNalHeader(nal: Uint8Array, what: string): void {
   const b0 = nal[0] as number;
   const b1 = nal[1] as number;
   if (b0 & 0x80) throw malformed(`HEVC ${what} NAL unit has forbidden_zero_bit set: not an HEVC Annex B stream`);
-  if ((b1 & 0x07) === 0) throw malformed(`HEVC ${what} NAL unit has nuh_temporal_id_plus1 0, which H.265 forbids: not an HEVC Annex B stream`);
+  if ((b1 & 0x07) === 0)
+    throw malformed(
+      `HEVC ${what} NAL unit has nuh_temporal_id_plus1 0, which H.265 forbids: not an HEVC Annex B stream`,
+    );
 }
 
 /** The general profile_tier_level of the first HEVC SPS (or VPS when no SPS is present). */
@@ -213,7 +233,8 @@ export function parseHevcProfileTierLevel(accessUnit: Uint8Array): HevcProfileTi
     if (r.u(3) === 7) throw malformed('HEVC VPS has vps_max_sub_layers_minus1 7, which H.265 forbids');
     r.u(1); // vps_temporal_id_nesting_flag
     // A fixed 0xffff in every valid VPS: anything else means the bytes are not an HEVC VPS.
-    if (r.u(16) !== 0xffff) throw malformed('HEVC VPS has vps_reserved_0xffff_16bits other than 0xffff: not an HEVC VPS');
+    if (r.u(16) !== 0xffff)
+      throw malformed('HEVC VPS has vps_reserved_0xffff_16bits other than 0xffff: not an HEVC VPS');
     return readGeneralPtl(r);
   }
   throw noParameterSet('HEVC', 'SPS or VPS (NAL type 33 / 32)');
@@ -301,7 +322,8 @@ function parseAv1SequenceHeaderObu(payload: Uint8Array): Av1SequenceHeader {
     }
   }
   // seq_level_idx 0–23 are levels 2.0–7.3 and 31 means "no level constraints"; 24–30 are reserved.
-  if (seqLevelIdx > 23 && seqLevelIdx !== 31) throw malformed(`AV1 sequence header has seq_level_idx ${seqLevelIdx}, which AV1 reserves`);
+  if (seqLevelIdx > 23 && seqLevelIdx !== 31)
+    throw malformed(`AV1 sequence header has seq_level_idx ${seqLevelIdx}, which AV1 reserves`);
   const widthBits = r.u(4) + 1;
   const heightBits = r.u(4) + 1;
   r.skip(widthBits);
@@ -396,7 +418,10 @@ export function parseAv1SequenceHeader(temporalUnit: Uint8Array): Av1SequenceHea
   let pos = 0;
   while (pos < temporalUnit.length) {
     const header = temporalUnit[pos] as number;
-    if (header & 0x80) throw new BitstreamParseError('AV1 OBU forbidden bit is set: not a low-overhead AV1 bitstream', { code: 'MALFORMED_BITSTREAM' });
+    if (header & 0x80)
+      throw new BitstreamParseError('AV1 OBU forbidden bit is set: not a low-overhead AV1 bitstream', {
+        code: 'MALFORMED_BITSTREAM',
+      });
     const type = (header >> 3) & 0x0f;
     const hasExtension = (header & 0x04) !== 0;
     const hasSize = (header & 0x02) !== 0;
@@ -409,7 +434,8 @@ export function parseAv1SequenceHeader(temporalUnit: Uint8Array): Av1SequenceHea
     } else {
       size = temporalUnit.length - p;
     }
-    if (p + size > temporalUnit.length) throw new BitstreamParseError('AV1 OBU extends past the end of the data', { code: 'MALFORMED_BITSTREAM' });
+    if (p + size > temporalUnit.length)
+      throw new BitstreamParseError('AV1 OBU extends past the end of the data', { code: 'MALFORMED_BITSTREAM' });
     if (type === 1) return parseAv1SequenceHeaderObu(temporalUnit.subarray(p, p + size));
     pos = p + size;
   }
@@ -445,7 +471,11 @@ function looksLengthPrefixed(data: Uint8Array): boolean {
   let pos = 0;
   let units = 0;
   while (pos + 4 <= data.length) {
-    const n = (((data[pos] as number) << 24) >>> 0) + ((data[pos + 1] as number) << 16) + ((data[pos + 2] as number) << 8) + (data[pos + 3] as number);
+    const n =
+      (((data[pos] as number) << 24) >>> 0) +
+      ((data[pos + 1] as number) << 16) +
+      ((data[pos + 2] as number) << 8) +
+      (data[pos + 3] as number);
     if (n === 0 || pos + 4 + n > data.length || ((data[pos + 4] as number) & 0x80) !== 0) return false;
     pos += 4 + n;
     units++;
@@ -465,7 +495,9 @@ function checkAnnexB(data: Uint8Array, codec: 'H.264' | 'HEVC'): void {
     );
   }
   if (!startsWithStartCode(data)) {
-    throw malformed(`The ${codec} data does not begin with a start code: codecString() expects Annex B, where each NAL unit starts with 00 00 01, as encoder packets do.`);
+    throw malformed(
+      `The ${codec} data does not begin with a start code: codecString() expects Annex B, where each NAL unit starts with 00 00 01, as encoder packets do.`,
+    );
   }
 }
 
@@ -501,16 +533,25 @@ function describeValue(value: unknown): string {
  */
 export function codecString(accessUnit: Uint8Array, codec: Codec, options: CodecStringOptions = {}): string {
   if (codec !== 'h264' && codec !== 'hevc' && codec !== 'av1') {
-    throw new InvalidOptionError(`Invalid option codec: ${JSON.stringify(codec) ?? String(codec)}; expected 'h264', 'hevc' or 'av1'`, { option: 'codec' });
+    throw new InvalidOptionError(
+      `Invalid option codec: ${JSON.stringify(codec) ?? String(codec)}; expected 'h264', 'hevc' or 'av1'`,
+      { option: 'codec' },
+    );
   }
   if (!(accessUnit instanceof Uint8Array)) {
-    throw new InvalidOptionError(`Invalid accessUnit: expected a Uint8Array (or Buffer) holding an encoded access unit, got ${describeValue(accessUnit)}`, {
-      option: 'accessUnit',
-    });
+    throw new InvalidOptionError(
+      `Invalid accessUnit: expected a Uint8Array (or Buffer) holding an encoded access unit, got ${describeValue(accessUnit)}`,
+      {
+        option: 'accessUnit',
+      },
+    );
   }
   const entry = options.hevcSampleEntry ?? 'hvc1';
   if (entry !== 'hvc1' && entry !== 'hev1') {
-    throw new InvalidOptionError(`Invalid option hevcSampleEntry: ${JSON.stringify(entry)}; expected 'hvc1' or 'hev1'`, { option: 'hevcSampleEntry' });
+    throw new InvalidOptionError(
+      `Invalid option hevcSampleEntry: ${JSON.stringify(entry)}; expected 'hvc1' or 'hev1'`,
+      { option: 'hevcSampleEntry' },
+    );
   }
   switch (codec) {
     case 'h264': {

@@ -24,9 +24,12 @@ export interface DeviceTarget {
 function checkGpu(gpu: unknown): number {
   if (gpu === undefined) return 0;
   if (typeof gpu !== 'number' || !Number.isInteger(gpu) || gpu < 0) {
-    throw new InvalidOptionError(`Invalid option device.gpu: ${String(gpu)}; expected a CUDA device ordinal (integer ≥ 0)`, {
-      option: 'device.gpu',
-    });
+    throw new InvalidOptionError(
+      `Invalid option device.gpu: ${String(gpu)}; expected a CUDA device ordinal (integer ≥ 0)`,
+      {
+        option: 'device.gpu',
+      },
+    );
   }
   return gpu;
 }

@@ -3,11 +3,23 @@
  * the driver probe, and maps every native failure to a typed error.
  */
 import { codecString } from './codec-string.js';
-import { BinaryNotFoundError, EncoderClosedError, fromNative, InvalidFrameError, InvalidOptionError } from './errors.js';
+import {
+  BinaryNotFoundError,
+  EncoderClosedError,
+  fromNative,
+  InvalidFrameError,
+  InvalidOptionError,
+} from './errors.js';
 import { frameLayout, normaliseFrame } from './frame.js';
 import { loadBinary } from './native-binary.js';
 import type { NativeEncodeOptions, NativeEncoder } from './native-types.js';
-import { qpMapLength, resolveEncodeOptions, resolveEncoderOptions, resolveReconfigure, toNativeOptions } from './options.js';
+import {
+  qpMapLength,
+  resolveEncodeOptions,
+  resolveEncoderOptions,
+  resolveReconfigure,
+  toNativeOptions,
+} from './options.js';
 import { inspect } from './probe.js';
 import type {
   Codec,
@@ -52,7 +64,9 @@ const PACKET_FIELDS = 6;
 
 /** Whether per-frame options fit encodeFrame's scalars (seq, timestamp, forceKeyframe); the rest take encode(). */
 function fastPathOptions(meta: NativeEncodeOptions): boolean {
-  return meta.sei === undefined && meta.startIntraRefresh === undefined && meta.ltr === undefined && meta.qpMap === undefined;
+  return (
+    meta.sei === undefined && meta.startIntraRefresh === undefined && meta.ltr === undefined && meta.qpMap === undefined
+  );
 }
 
 /** One NVENC encode session: frames in, Annex B packets out. Close it (or `using`) to free the session. */
@@ -87,7 +101,8 @@ export class NvencEncoder implements Disposable {
    */
   constructor(options: EncoderOptions) {
     const resolved = resolveEncoderOptions(options);
-    const probeOptions = resolved.abi === undefined ? { device: resolved.device } : { device: resolved.device, abi: resolved.abi };
+    const probeOptions =
+      resolved.abi === undefined ? { device: resolved.device } : { device: resolved.device, abi: resolved.abi };
     const { report, target } = inspect(probeOptions);
     if (report.error) throw report.error;
     if (!target || !report.abi) throw new BinaryNotFoundError('No native binary could be chosen'); // unreachable when report.error is unset
@@ -183,10 +198,13 @@ export class NvencEncoder implements Disposable {
     try {
       const input = normaliseFrame(frame, this.#layout);
       const pixels = 'devicePtr' in input ? input.devicePtr : input.data;
-      if (options === undefined) return this.#packets(native.encodeFrame(pixels, input.pitch, undefined, undefined, false, this.#results));
+      if (options === undefined)
+        return this.#packets(native.encodeFrame(pixels, input.pitch, undefined, undefined, false, this.#results));
       const meta = resolveEncodeOptions(options, this.#options)!;
       if (!fastPathOptions(meta)) return native.encode(input, meta);
-      return this.#packets(native.encodeFrame(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true, this.#results));
+      return this.#packets(
+        native.encodeFrame(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true, this.#results),
+      );
     } catch (err) {
       throw fromNative(err, { gpuName: this.#gpuName });
     }
@@ -197,12 +215,30 @@ export class NvencEncoder implements Disposable {
     if (value === null) return [];
     const r = this.#results;
     if (!Array.isArray(value)) {
-      return [{ data: value, keyframe: r[0] === 1, pictureType: PICTURE_TYPES[r[1]!]!, seq: r[2]!, timestamp: r[3]!, frameIndex: r[4]!, slices: r[5]! }];
+      return [
+        {
+          data: value,
+          keyframe: r[0] === 1,
+          pictureType: PICTURE_TYPES[r[1]!]!,
+          seq: r[2]!,
+          timestamp: r[3]!,
+          frameIndex: r[4]!,
+          slices: r[5]!,
+        },
+      ];
     }
     if (value.length > 0 && !Buffer.isBuffer(value[0])) return value as Packet[]; // more packets than #results holds
     return (value as Buffer[]).map((data, i) => {
       const f = i * PACKET_FIELDS;
-      return { data, keyframe: r[f] === 1, pictureType: PICTURE_TYPES[r[f + 1]!]!, seq: r[f + 2]!, timestamp: r[f + 3]!, frameIndex: r[f + 4]!, slices: r[f + 5]! };
+      return {
+        data,
+        keyframe: r[f] === 1,
+        pictureType: PICTURE_TYPES[r[f + 1]!]!,
+        seq: r[f + 2]!,
+        timestamp: r[f + 3]!,
+        frameIndex: r[f + 4]!,
+        slices: r[f + 5]!,
+      };
     });
   }
 
@@ -227,7 +263,8 @@ export class NvencEncoder implements Disposable {
       const meta = resolveEncodeOptions(options, this.#options);
       if (meta === undefined) pending = native.encodeFrameAsync(pixels, input.pitch, undefined, undefined, false);
       else if (!fastPathOptions(meta)) pending = native.encodeAsync(input, meta);
-      else pending = native.encodeFrameAsync(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true);
+      else
+        pending = native.encodeFrameAsync(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true);
     } catch (err) {
       return Promise.reject(fromNative(err, { gpuName: this.#gpuName }));
     }
@@ -249,7 +286,9 @@ export class NvencEncoder implements Disposable {
   invalidateReferences(timestamps: readonly number[]): number {
     const list: unknown = timestamps;
     if (!Array.isArray(list) || list.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
-      throw new InvalidOptionError('Invalid argument to invalidateReferences: expected an array of finite timestamps', { option: 'timestamps' });
+      throw new InvalidOptionError('Invalid argument to invalidateReferences: expected an array of finite timestamps', {
+        option: 'timestamps',
+      });
     }
     return this.#call((native) => native.invalidateReferences(list.slice() as number[]));
   }
@@ -312,7 +351,9 @@ export class NvencEncoder implements Disposable {
   getCapabilities(codec: Codec = this.#options.codec): NvencCapabilities {
     this.#open();
     if (codec !== 'h264' && codec !== 'hevc' && codec !== 'av1') {
-      throw new InvalidOptionError(`Invalid codec ${String(codec)}; expected 'h264', 'hevc' or 'av1'`, { option: 'codec' });
+      throw new InvalidOptionError(`Invalid codec ${String(codec)}; expected 'h264', 'hevc' or 'av1'`, {
+        option: 'codec',
+      });
     }
     // The binding reports `supported` always and each other NV_ENC_CAPS answer it got.
     return this.#call((native) => native.getCapabilities(codec)) as unknown as NvencCapabilities;
@@ -337,7 +378,9 @@ export class NvencEncoder implements Disposable {
    * Forgets the cached NVENC registration of a device pointer (call before freeing that memory).
    * Returns whether one was cached. Accepts the pointer, a { devicePtr } frame or a CUDA array.
    */
-  releaseDeviceFrame(frame: bigint | number | { devicePtr: bigint | number } | { __cuda_array_interface__: CudaArrayInterface }): boolean {
+  releaseDeviceFrame(
+    frame: bigint | number | { devicePtr: bigint | number } | { __cuda_array_interface__: CudaArrayInterface },
+  ): boolean {
     this.#open();
     let ptr: unknown = frame;
     if (typeof frame === 'object' && frame !== null) {
@@ -345,7 +388,9 @@ export class NvencEncoder implements Disposable {
     }
     if (typeof ptr === 'number' && Number.isSafeInteger(ptr) && ptr > 0) ptr = BigInt(ptr);
     if (typeof ptr !== 'bigint' || ptr <= 0n) {
-      throw new InvalidFrameError(`releaseDeviceFrame needs a CUDA device pointer (bigint), got ${String(ptr)}`, { phase: 'input' });
+      throw new InvalidFrameError(`releaseDeviceFrame needs a CUDA device pointer (bigint), got ${String(ptr)}`, {
+        phase: 'input',
+      });
     }
     const devicePtr = ptr;
     return this.#call((native) => native.releaseDevicePointer(devicePtr));

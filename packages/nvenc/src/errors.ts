@@ -218,14 +218,31 @@ export interface NativeErrorLike {
 }
 
 const PACKAGE_CODES: ReadonlySet<string> = new Set<NvencPackageErrorCode>([
-  'DRIVER_NOT_FOUND', 'NVENC_LIBRARY_NOT_FOUND', 'SOFTWARE_DEVICE_NOT_BUILT', 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', 'ABI_UNSUPPORTED',
-  'SESSION_LIMIT', 'INVALID_FRAME', 'INVALID_OPTION', 'CAPABILITY_UNSUPPORTED', 'ENCODER_CLOSED', 'BINARY_NOT_FOUND', 'UNSUPPORTED_PLATFORM',
-  'NO_PARAMETER_SETS', 'MALFORMED_BITSTREAM', 'NATIVE_ERROR',
+  'DRIVER_NOT_FOUND',
+  'NVENC_LIBRARY_NOT_FOUND',
+  'SOFTWARE_DEVICE_NOT_BUILT',
+  'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME',
+  'ABI_UNSUPPORTED',
+  'SESSION_LIMIT',
+  'INVALID_FRAME',
+  'INVALID_OPTION',
+  'CAPABILITY_UNSUPPORTED',
+  'ENCODER_CLOSED',
+  'BINARY_NOT_FOUND',
+  'UNSUPPORTED_PLATFORM',
+  'NO_PARAMETER_SETS',
+  'MALFORMED_BITSTREAM',
+  'NATIVE_ERROR',
 ]);
 
 /** Whether a string is one of the codes `NvencErrorCode` describes. */
 export function isErrorCode(code: string): code is NvencErrorCode {
-  return PACKAGE_CODES.has(code) || (NVENC_STATUS_CODES as readonly string[]).includes(code) || /^NV_ENC_STATUS_\d+$/.test(code) || /^CUDA_ERROR_[A-Z0-9_]+$/.test(code);
+  return (
+    PACKAGE_CODES.has(code) ||
+    (NVENC_STATUS_CODES as readonly string[]).includes(code) ||
+    /^NV_ENC_STATUS_\d+$/.test(code) ||
+    /^CUDA_ERROR_[A-Z0-9_]+$/.test(code)
+  );
 }
 
 function isPhase(value: unknown): value is NvencPhase {
@@ -273,7 +290,9 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
     case 'CUDA_ERROR_NO_DEVICE': {
       // At session open both NVENC codes mean "this GPU has no NVENC engine": the H100's driver
       // answers NV_ENC_ERR_UNSUPPORTED_DEVICE (2). Say so, naming the GPU.
-      const noEngine = code === 'NV_ENC_ERR_NO_ENCODE_DEVICE' || (code === 'NV_ENC_ERR_UNSUPPORTED_DEVICE' && (phase === 'open' || phase === undefined));
+      const noEngine =
+        code === 'NV_ENC_ERR_NO_ENCODE_DEVICE' ||
+        (code === 'NV_ENC_ERR_UNSUPPORTED_DEVICE' && (phase === 'open' || phase === undefined));
       const gpu = context.gpuName ?? 'This GPU';
       const text = noEngine && !/no NVENC engine/i.test(message) ? `${gpu} has no NVENC engine (${message})` : message;
       return new NoEncodeDeviceError(text, base);
@@ -290,7 +309,11 @@ export function fromNative(err: unknown, context: FromNativeContext = {}): Nvenc
     case 'INVALID_FRAME':
       return new InvalidFrameError(message, base);
     case 'CAPABILITY_UNSUPPORTED':
-      return new CapabilityError(message, typeof err.capability === 'string' ? err.capability : 'unknown', typeof err.option === 'string' ? { ...base, option: err.option } : base);
+      return new CapabilityError(
+        message,
+        typeof err.capability === 'string' ? err.capability : 'unknown',
+        typeof err.option === 'string' ? { ...base, option: err.option } : base,
+      );
     case 'INVALID_OPTION':
     case 'NV_ENC_ERR_UNSUPPORTED_PARAM':
       return new InvalidOptionError(message, typeof err.option === 'string' ? { ...base, option: err.option } : base);
@@ -322,7 +345,7 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   DRIVER_NOT_FOUND: {
     className: 'DriverNotFoundError',
     meaning: 'The CUDA driver library (libcuda.so.1) could not be loaded or initialised.',
-    fix: 'Install the NVIDIA driver (R470 or newer) and check that libcuda.so.1 is on the loader path (ldconfig -p | grep libcuda). In containers, run with the NVIDIA container toolkit (--gpus all, NVIDIA_DRIVER_CAPABILITIES=video,compute). For tests without a GPU use device: \'software\'.',
+    fix: "Install the NVIDIA driver (R470 or newer) and check that libcuda.so.1 is on the loader path (ldconfig -p | grep libcuda). In containers, run with the NVIDIA container toolkit (--gpus all, NVIDIA_DRIVER_CAPABILITIES=video,compute). For tests without a GPU use device: 'software'.",
   },
   NVENC_LIBRARY_NOT_FOUND: {
     className: 'DriverNotFoundError',
@@ -332,7 +355,7 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   NV_ENC_ERR_NO_ENCODE_DEVICE: {
     className: 'NoEncodeDeviceError',
     meaning: 'The selected GPU has no NVENC engine (data-centre GPUs such as H100 and A100 have none).',
-    fix: 'Pick a GPU with NVENC (device: { gpu: n }), or use device: \'software\' for testing.',
+    fix: "Pick a GPU with NVENC (device: { gpu: n }), or use device: 'software' for testing.",
   },
   NV_ENC_ERR_UNSUPPORTED_DEVICE: {
     className: 'NoEncodeDeviceError',
@@ -346,7 +369,8 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   },
   ABI_UNSUPPORTED: {
     className: 'AbiUnsupportedError',
-    meaning: 'The driver\'s NVENC API is older than every ABI this package ships, or a forced ABI (option abi / NVENC_ABI) is not built.',
+    meaning:
+      "The driver's NVENC API is older than every ABI this package ships, or a forced ABI (option abi / NVENC_ABI) is not built.",
     fix: 'Update the NVIDIA driver (NVENC API 11.1 needs R470+, 12.1 needs R530+, 13.0 needs R570+), or unset NVENC_ABI / pick a built ABI.',
   },
   NV_ENC_ERR_INVALID_VERSION: {
@@ -361,7 +385,8 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   },
   NV_ENC_ERR_OUT_OF_MEMORY: {
     className: 'SessionLimitError (at open) / NvencError',
-    meaning: 'At session open this usually means the concurrent-session limit was reached; elsewhere, GPU memory ran out.',
+    meaning:
+      'At session open this usually means the concurrent-session limit was reached; elsewhere, GPU memory ran out.',
     fix: 'Close unused encoders; reduce resolution or pipeline depth (extraOutputDelay).',
   },
   NV_ENC_ERR_INCOMPATIBLE_CLIENT_KEY: {
@@ -371,8 +396,8 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   },
   INVALID_FRAME: {
     className: 'InvalidFrameError',
-    meaning: 'A frame\'s size, pitch, element type or memory kind does not match the encoder.',
-    fix: 'Pass width×height frames in the encoder\'s inputFormat; see the message for the expected byte size and pitch. The encoder stays usable.',
+    meaning: "A frame's size, pitch, element type or memory kind does not match the encoder.",
+    fix: "Pass width×height frames in the encoder's inputFormat; see the message for the expected byte size and pitch. The encoder stays usable.",
   },
   INVALID_OPTION: {
     className: 'InvalidOptionError',
@@ -381,7 +406,8 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   },
   CAPABILITY_UNSUPPORTED: {
     className: 'CapabilityError',
-    meaning: 'The device\'s capabilities (nvEncGetEncodeCaps) say it cannot do what an option asks (intra refresh, lookahead, temporal AQ, weighted prediction, B-frame references, byte-limited slices, LTR, emphasis maps, multiple references). Checked before the session is initialised.',
+    meaning:
+      "The device's capabilities (nvEncGetEncodeCaps) say it cannot do what an option asks (intra refresh, lookahead, temporal AQ, weighted prediction, B-frame references, byte-limited slices, LTR, emphasis maps, multiple references). Checked before the session is initialised.",
     fix: 'The error names the option and the capability (`error.capability`, as in getCapabilities()); turn the option off or pick a GPU whose capabilities include it.',
   },
   NV_ENC_ERR_UNSUPPORTED_PARAM: {
@@ -411,14 +437,14 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
   },
   SOFTWARE_DEVICE_NOT_BUILT: {
     className: 'DriverNotFoundError',
-    meaning: 'device: \'software\' was asked for but @nvenc-ts/software-device is missing or not built.',
+    meaning: "device: 'software' was asked for but @nvenc-ts/software-device is missing or not built.",
     fix: 'pnpm --filter @nvenc-ts/software-device build (the software device is for tests and CI).',
   },
   SOFTWARE_DEVICE_HOLDS_DRIVER_NAME: {
     className: 'DriverNotFoundError',
     meaning:
-      'NVIDIA\'s driver was asked for by name (device \'auto\' or { gpu }), but in this process libcuda.so.1 / libnvidia-encode.so.1 already are the software device (loaded by an earlier device: \'software\' encoder or probe, or found through LD_LIBRARY_PATH); the dynamic loader hands back a loaded library for its soname, so the driver cannot be loaded beside it.',
-    fix: 'Use device: \'software\' explicitly for this encoder, or run NVIDIA and software encoders in separate processes (worker threads share the process); remove the software device from LD_LIBRARY_PATH.',
+      "NVIDIA's driver was asked for by name (device 'auto' or { gpu }), but in this process libcuda.so.1 / libnvidia-encode.so.1 already are the software device (loaded by an earlier device: 'software' encoder or probe, or found through LD_LIBRARY_PATH); the dynamic loader hands back a loaded library for its soname, so the driver cannot be loaded beside it.",
+    fix: "Use device: 'software' explicitly for this encoder, or run NVIDIA and software encoders in separate processes (worker threads share the process); remove the software device from LD_LIBRARY_PATH.",
   },
   NO_PARAMETER_SETS: {
     className: 'BitstreamParseError',
@@ -439,7 +465,12 @@ export const errorDocs: Readonly<Record<string, ErrorDoc>> = Object.freeze({
 
 /** docs/errors.md content: one section per code, from `errorDocs`. */
 export function renderErrorDocs(): string {
-  const lines = ['# Errors', '', 'Every error thrown by `@nvenc-ts/nvenc` is an `NvencError` with a stable `code`.', ''];
+  const lines = [
+    '# Errors',
+    '',
+    'Every error thrown by `@nvenc-ts/nvenc` is an `NvencError` with a stable `code`.',
+    '',
+  ];
   for (const [code, doc] of Object.entries(errorDocs)) {
     lines.push(`## \`${code}\``, '', `Class: \`${doc.className}\``, '', doc.meaning, '', `**Fix:** ${doc.fix}`, '');
   }

@@ -68,7 +68,9 @@ function frameError(message: string): InvalidFrameError {
 
 function checkPitch(layout: FrameLayout, pitch: unknown, what: string): number {
   if (typeof pitch !== 'number' || !Number.isInteger(pitch) || pitch <= 0) {
-    throw frameError(`Invalid ${what} pitch ${String(pitch)}: expected a positive integer number of bytes ≥ ${layout.rowBytes} for ${describe(layout)}`);
+    throw frameError(
+      `Invalid ${what} pitch ${String(pitch)}: expected a positive integer number of bytes ≥ ${layout.rowBytes} for ${describe(layout)}`,
+    );
   }
   if (pitch < layout.rowBytes) {
     throw frameError(
@@ -76,7 +78,9 @@ function checkPitch(layout: FrameLayout, pitch: unknown, what: string): number {
     );
   }
   if (pitch % layout.elementSize !== 0) {
-    throw frameError(`Invalid ${what} pitch ${pitch}: ${layout.format} samples are ${layout.elementSize} bytes, so the pitch must be a multiple of ${layout.elementSize}`);
+    throw frameError(
+      `Invalid ${what} pitch ${pitch}: ${layout.format} samples are ${layout.elementSize} bytes, so the pitch must be a multiple of ${layout.elementSize}`,
+    );
   }
   return pitch;
 }
@@ -88,10 +92,14 @@ function isHostPixels(value: unknown): value is HostPixels {
 function hostFrame(layout: FrameLayout, data: unknown, pitch: unknown): NativeFrame {
   if (!isHostPixels(data)) {
     const kind = ArrayBuffer.isView(data) ? data.constructor.name : data === null ? 'null' : typeof data;
-    throw frameError(`Invalid frame data: got ${kind}; expected a Buffer, Uint8Array${layout.format === 'p010' ? ' or Uint16Array' : ''} holding a ${describe(layout)} frame`);
+    throw frameError(
+      `Invalid frame data: got ${kind}; expected a Buffer, Uint8Array${layout.format === 'p010' ? ' or Uint16Array' : ''} holding a ${describe(layout)} frame`,
+    );
   }
   if (data instanceof Uint16Array && layout.format !== 'p010') {
-    throw frameError(`Invalid frame data: a Uint16Array holds 16-bit samples, but inputFormat '${layout.format}' has 8-bit samples; pass a Buffer or Uint8Array`);
+    throw frameError(
+      `Invalid frame data: a Uint16Array holds 16-bit samples, but inputFormat '${layout.format}' has 8-bit samples; pass a Buffer or Uint8Array`,
+    );
   }
   if (pitch === undefined) {
     if (data.byteLength !== layout.frameBytes) {
@@ -118,7 +126,9 @@ function devicePointer(value: unknown, what: string): bigint {
   } else if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) {
     return BigInt(value);
   }
-  throw frameError(`Invalid ${what}: ${String(value)}; expected a non-zero CUDA device pointer (bigint, or a number below 2^53)`);
+  throw frameError(
+    `Invalid ${what}: ${String(value)}; expected a non-zero CUDA device pointer (bigint, or a number below 2^53)`,
+  );
 }
 
 function sameShape(actual: readonly number[], expected: readonly number[]): boolean {
@@ -136,7 +146,9 @@ function cudaArrayFrame(layout: FrameLayout, cai: unknown): NativeFrame {
   const wantType = layout.elementSize === 2 ? 'u2' : 'u1';
   const okTypes = layout.elementSize === 2 ? ['<u2', '=u2'] : ['|u1', '<u1', '=u1'];
   if (typeof typestr !== 'string' || !okTypes.includes(typestr)) {
-    throw frameError(`Invalid __cuda_array_interface__.typestr ${String(typestr)}: inputFormat '${layout.format}' needs ${wantType} (${okTypes.join(' / ')})`);
+    throw frameError(
+      `Invalid __cuda_array_interface__.typestr ${String(typestr)}: inputFormat '${layout.format}' needs ${wantType} (${okTypes.join(' / ')})`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every((n) => typeof n === 'number' && Number.isInteger(n))) {
     throw frameError('Invalid __cuda_array_interface__.shape: expected an array of integers');
@@ -148,10 +160,16 @@ function cudaArrayFrame(layout: FrameLayout, cai: unknown): NativeFrame {
   switch (layout.format) {
     case 'bgra':
     case 'rgba':
-      accepted = [[h, w, 4], [h, w * 4]];
+      accepted = [
+        [h, w, 4],
+        [h, w * 4],
+      ];
       break;
     case 'yuv444':
-      accepted = [[3, h, w], [3 * h, w]];
+      accepted = [
+        [3, h, w],
+        [3 * h, w],
+      ];
       break;
     default:
       accepted = [[h + h / 2, w]];
@@ -170,7 +188,9 @@ function cudaArrayFrame(layout: FrameLayout, cai: unknown): NativeFrame {
     acc *= match[i] ?? 1;
   }
   if (strides !== undefined && strides !== null && !Array.isArray(strides)) {
-    throw frameError(`Invalid __cuda_array_interface__.strides (${typeof strides}): expected ${match.length} integers or null`);
+    throw frameError(
+      `Invalid __cuda_array_interface__.strides (${typeof strides}): expected ${match.length} integers or null`,
+    );
   }
   const st: unknown[] = strides === undefined || strides === null ? cStrides : [...(strides as unknown[])];
   if (st.length !== match.length || !st.every((n) => typeof n === 'number' && Number.isInteger(n))) {
@@ -200,7 +220,9 @@ function cudaArrayFrame(layout: FrameLayout, cai: unknown): NativeFrame {
 export function normaliseFrame(frame: Frame, layout: FrameLayout): NativeFrame {
   if (isHostPixels(frame)) return hostFrame(layout, frame, undefined);
   if (typeof frame !== 'object' || frame === null) {
-    throw frameError(`Invalid frame: got ${frame === null ? 'null' : typeof frame}; expected a Buffer, { data, pitch }, { devicePtr, pitch } or a CUDA array`);
+    throw frameError(
+      `Invalid frame: got ${frame === null ? 'null' : typeof frame}; expected a Buffer, { data, pitch }, { devicePtr, pitch } or a CUDA array`,
+    );
   }
   if (ArrayBuffer.isView(frame)) return hostFrame(layout, frame, undefined);
   const f = frame as Record<string, unknown>;
@@ -208,11 +230,15 @@ export function normaliseFrame(frame: Frame, layout: FrameLayout): NativeFrame {
   if ('devicePtr' in f) {
     const ptr = devicePointer(f['devicePtr'], 'devicePtr');
     if (f['pitch'] === undefined) {
-      throw frameError(`Invalid device frame: pitch is required with devicePtr (bytes per row, ≥ ${layout.rowBytes} for ${describe(layout)})`);
+      throw frameError(
+        `Invalid device frame: pitch is required with devicePtr (bytes per row, ≥ ${layout.rowBytes} for ${describe(layout)})`,
+      );
     }
     return { devicePtr: ptr, pitch: checkPitch(layout, f['pitch'], 'device') };
   }
   if ('shape' in f && 'typestr' in f) return cudaArrayFrame(layout, f);
   if ('data' in f) return hostFrame(layout, f['data'], f['pitch']);
-  throw frameError('Invalid frame: expected a Buffer, { data, pitch }, { devicePtr, pitch } or a CUDA array (__cuda_array_interface__)');
+  throw frameError(
+    'Invalid frame: expected a Buffer, { data, pitch }, { devicePtr, pitch } or a CUDA array (__cuda_array_interface__)',
+  );
 }

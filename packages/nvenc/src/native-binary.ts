@@ -44,7 +44,7 @@ export function checkPlatform(facts: PlatformFacts = currentPlatform()): void {
   if (facts.platform !== 'linux' || facts.arch !== 'x64') {
     throw new UnsupportedPlatformError(
       `@nvenc-ts/nvenc has no native binary for ${name}; supported: ${SUPPORTED_PLATFORMS.join(', ')}. ` +
-        'NVENC on Linux needs the NVIDIA driver\'s libnvidia-encode.so.1.',
+        "NVENC on Linux needs the NVIDIA driver's libnvidia-encode.so.1.",
     );
   }
   if (!facts.glibcVersion) {

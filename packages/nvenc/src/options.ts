@@ -112,7 +112,8 @@ const REFERENCE_BITRATE = 5_000_000;
 function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
+    return String(value);
   try {
     return JSON.stringify(value);
   } catch {
@@ -181,14 +182,24 @@ function frameCount(option: string, value: unknown, fallback: number): number {
   throw invalid(option, value, "'infinite' or a number of frames (integer ≥ 1)");
 }
 
-function colourCode<K extends string>(option: string, value: unknown, names: Readonly<Record<K, number>>): number | undefined {
+function colourCode<K extends string>(
+  option: string,
+  value: unknown,
+  names: Readonly<Record<K, number>>,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 0 && value <= 255) return value;
   } else if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(names, value)) {
     return names[value as K];
   }
-  throw invalid(option, value, `one of ${Object.keys(names).map((n) => `'${n}'`).join(', ')} or an H.273 code (integer 0–255)`);
+  throw invalid(
+    option,
+    value,
+    `one of ${Object.keys(names)
+      .map((n) => `'${n}'`)
+      .join(', ')} or an H.273 code (integer 0–255)`,
+  );
 }
 
 function resolveColour(value: unknown): ResolvedEncoderOptions['colour'] {
@@ -244,16 +255,49 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   }
   const o = options as EncoderOptions & Record<string, unknown>;
   const known = new Set([
-    'width', 'height', 'codec', 'preset', 'tuning', 'profile', 'rateControl', 'bitrate', 'maxBitrate',
-    'vbvBufferSize', 'qp', 'fps', 'gop', 'idrPeriod', 'bFrames', 'inputFormat', 'colour', 'extraOutputDelay',
-    'repeatSpsPps', 'zeroReorderDelay', 'intraRefresh', 'slices', 'spatialAq', 'temporalAq', 'lookahead',
-    'multipass', 'weightedPrediction', 'bFrameRefMode', 'maxReferenceFrames', 'qpMap', 'longTermReferences',
-    'cudaStream', 'hostUpload', 'device', 'abi',
+    'width',
+    'height',
+    'codec',
+    'preset',
+    'tuning',
+    'profile',
+    'rateControl',
+    'bitrate',
+    'maxBitrate',
+    'vbvBufferSize',
+    'qp',
+    'fps',
+    'gop',
+    'idrPeriod',
+    'bFrames',
+    'inputFormat',
+    'colour',
+    'extraOutputDelay',
+    'repeatSpsPps',
+    'zeroReorderDelay',
+    'intraRefresh',
+    'slices',
+    'spatialAq',
+    'temporalAq',
+    'lookahead',
+    'multipass',
+    'weightedPrediction',
+    'bFrameRefMode',
+    'maxReferenceFrames',
+    'qpMap',
+    'longTermReferences',
+    'cudaStream',
+    'hostUpload',
+    'device',
+    'abi',
   ]);
   for (const key of Object.keys(o)) {
     if (!known.has(key)) {
-      const hint = key === 'color' ? " (did you mean 'colour'?)" : key === 'format' ? " (did you mean 'inputFormat'?)" : '';
-      throw new InvalidOptionError(`Unknown option ${key}${hint}; known options: ${[...known].join(', ')}`, { option: key });
+      const hint =
+        key === 'color' ? " (did you mean 'colour'?)" : key === 'format' ? " (did you mean 'inputFormat'?)" : '';
+      throw new InvalidOptionError(`Unknown option ${key}${hint}; known options: ${[...known].join(', ')}`, {
+        option: key,
+      });
     }
   }
 
@@ -270,19 +314,37 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
     );
   }
   if (inputFormat === 'p010' && codec === 'h264') {
-    throw invalid('inputFormat', inputFormat, "an 8-bit format for codec 'h264' (NVENC has no 10-bit H.264); use codec 'hevc' or 'av1' for p010");
+    throw invalid(
+      'inputFormat',
+      inputFormat,
+      "an 8-bit format for codec 'h264' (NVENC has no 10-bit H.264); use codec 'hevc' or 'av1' for p010",
+    );
   }
   if (inputFormat === 'yuv444' && codec === 'av1') {
-    throw invalid('inputFormat', inputFormat, "'nv12', 'p010', 'bgra' or 'rgba' for codec 'av1' (NVENC AV1 encodes 4:2:0 only)");
+    throw invalid(
+      'inputFormat',
+      inputFormat,
+      "'nv12', 'p010', 'bgra' or 'rgba' for codec 'av1' (NVENC AV1 encodes 4:2:0 only)",
+    );
   }
   const preset = oneOf('preset', o.preset, PRESETS, 'p4');
   const tuning = oneOf('tuning', o.tuning, TUNINGS, 'ull');
   const profile = oneOf('profile', o.profile, PROFILES, 'auto');
   if (!PROFILE_CODECS[profile].includes(codec)) {
-    throw invalid('profile', profile, `a profile of ${codec}: ${PROFILES.filter((p) => PROFILE_CODECS[p].includes(codec)).map((p) => `'${p}'`).join(', ')}`);
+    throw invalid(
+      'profile',
+      profile,
+      `a profile of ${codec}: ${PROFILES.filter((p) => PROFILE_CODECS[p].includes(codec))
+        .map((p) => `'${p}'`)
+        .join(', ')}`,
+    );
   }
   if (profile === 'baseline' && (inputFormat === 'yuv444' || inputFormat === 'p010')) {
-    throw invalid('profile', profile, `a profile that can carry inputFormat '${inputFormat}' ('auto'${inputFormat === 'yuv444' ? " or 'high444'" : ''})`);
+    throw invalid(
+      'profile',
+      profile,
+      `a profile that can carry inputFormat '${inputFormat}' ('auto'${inputFormat === 'yuv444' ? " or 'high444'" : ''})`,
+    );
   }
   const rateControl = oneOf('rateControl', o.rateControl, RATE_CONTROLS, tuning === 'lossless' ? 'cqp' : 'cbr');
 
@@ -346,7 +408,8 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
   const colour = resolveColour(o.colour);
   if (colour !== undefined) resolved.colour = colour;
   if (o.abi !== undefined) {
-    if (typeof o.abi !== 'string' || !/^\d+\.\d+$/.test(o.abi)) throw invalid('abi', o.abi, "an NVENC API version such as '12.1'");
+    if (typeof o.abi !== 'string' || !/^\d+\.\d+$/.test(o.abi))
+      throw invalid('abi', o.abi, "an NVENC API version such as '12.1'");
     resolved.abi = o.abi;
   }
   // Validates the device option's shape now (library resolution happens when the encoder opens).
@@ -357,8 +420,19 @@ export function resolveEncoderOptions(options: EncoderOptions): ResolvedEncoderO
 /** The encoder controls streamers use (intra refresh, slices, AQ, lookahead, ...), into `resolved`. */
 type Controls = Pick<
   ResolvedEncoderOptions,
-  | 'intraRefresh' | 'slices' | 'spatialAq' | 'aqStrength' | 'temporalAq' | 'lookahead' | 'multipass'
-  | 'weightedPrediction' | 'bFrameRefMode' | 'maxReferenceFrames' | 'qpMap' | 'longTermReferences' | 'cudaStream'
+  | 'intraRefresh'
+  | 'slices'
+  | 'spatialAq'
+  | 'aqStrength'
+  | 'temporalAq'
+  | 'lookahead'
+  | 'multipass'
+  | 'weightedPrediction'
+  | 'bFrameRefMode'
+  | 'maxReferenceFrames'
+  | 'qpMap'
+  | 'longTermReferences'
+  | 'cudaStream'
 >;
 
 function resolveControls(o: EncoderOptions, codec: Codec, bFrames: number): Controls {
@@ -375,7 +449,8 @@ function resolveControls(o: EncoderOptions, codec: Codec, bFrames: number): Cont
     longTermReferences: integer('longTermReferences', o.longTermReferences, 0, MAX_LTR_FRAMES, 0),
   };
   const notAv1 = (option: string, value: unknown) => {
-    if (codec === 'av1') throw invalid(option, value, "off for codec 'av1' (this control is wired for H.264 and HEVC only)");
+    if (codec === 'av1')
+      throw invalid(option, value, "off for codec 'av1' (this control is wired for H.264 and HEVC only)");
   };
   if (o.intraRefresh !== undefined && o.intraRefresh !== false) {
     const ir = o.intraRefresh as unknown;
@@ -383,7 +458,8 @@ function resolveControls(o: EncoderOptions, codec: Codec, bFrames: number): Cont
     notAv1('intraRefresh', ir);
     const period = integer('intraRefresh.period', (ir as { period?: unknown }).period, 2, MAX_INTRA_REFRESH_PICTURES);
     const count = integer('intraRefresh.count', (ir as { count?: unknown }).count, 1, period - 1);
-    if (bFrames > 0) throw invalid('intraRefresh', ir, 'off with bFrames > 0 (NVENC ignores intra refresh when the GOP has B-frames)');
+    if (bFrames > 0)
+      throw invalid('intraRefresh', ir, 'off with bFrames > 0 (NVENC ignores intra refresh when the GOP has B-frames)');
     resolved.intraRefresh = { period, count };
   }
   if (resolved.slices.mode !== 'count' || resolved.slices.value !== 1) notAv1('slices', o.slices);
@@ -399,16 +475,28 @@ function resolveControls(o: EncoderOptions, codec: Codec, bFrames: number): Cont
   }
   if (o.multipass !== undefined) resolved.multipass = oneOf('multipass', o.multipass, MULTIPASS_MODES, 'disabled');
   if (resolved.weightedPrediction && bFrames > 0) {
-    throw invalid('weightedPrediction', true, 'false with bFrames > 0 (NVENC does not support weighted prediction with B-frames)');
+    throw invalid(
+      'weightedPrediction',
+      true,
+      'false with bFrames > 0 (NVENC does not support weighted prediction with B-frames)',
+    );
   }
-  if (resolved.bFrameRefMode !== 'disabled' && bFrames === 0) throw invalid('bFrameRefMode', o.bFrameRefMode, "'disabled' with bFrames: 0 (there are no B-frames to reference)");
+  if (resolved.bFrameRefMode !== 'disabled' && bFrames === 0)
+    throw invalid('bFrameRefMode', o.bFrameRefMode, "'disabled' with bFrames: 0 (there are no B-frames to reference)");
   if (resolved.qpMap !== 'off' && codec !== 'h264') {
-    throw invalid('qpMap', o.qpMap, "'off' for codec '" + codec + "' (HEVC maps are per CTB of a size the driver picks; per-macroblock maps are H.264's)");
+    throw invalid(
+      'qpMap',
+      o.qpMap,
+      "'off' for codec '" +
+        codec +
+        "' (HEVC maps are per CTB of a size the driver picks; per-macroblock maps are H.264's)",
+    );
   }
   if (resolved.longTermReferences > 0) notAv1('longTermReferences', o.longTermReferences);
   if (resolved.weightedPrediction) notAv1('weightedPrediction', true);
   if (o.cudaStream !== undefined) {
-    if (typeof o.cudaStream !== 'bigint' || o.cudaStream < 0n || o.cudaStream >= 1n << 64n) throw invalid('cudaStream', o.cudaStream, 'a CUstream handle as a bigint');
+    if (typeof o.cudaStream !== 'bigint' || o.cudaStream < 0n || o.cudaStream >= 1n << 64n)
+      throw invalid('cudaStream', o.cudaStream, 'a CUstream handle as a bigint');
     resolved.cudaStream = o.cudaStream;
   }
   return resolved;
@@ -423,10 +511,14 @@ function resolveSlices(value: unknown): { mode: SliceMode; value: number } {
   if (keys.length !== 1) throw invalid('slices', value, allowed);
   const v = (value as Record<string, unknown>)[keys[0] as string];
   switch (keys[0]) {
-    case 'maxBytes': return { mode: 'maxBytes', value: integer('slices.maxBytes', v, SLICE_BYTES.min, SLICE_BYTES.max) };
-    case 'macroblocks': return { mode: 'macroblocks', value: integer('slices.macroblocks', v, 1, (MAX_DIMENSION / 16) ** 2) };
-    case 'rows': return { mode: 'rows', value: integer('slices.rows', v, 1, MAX_DIMENSION / 16) };
-    default: throw invalid('slices', value, allowed);
+    case 'maxBytes':
+      return { mode: 'maxBytes', value: integer('slices.maxBytes', v, SLICE_BYTES.min, SLICE_BYTES.max) };
+    case 'macroblocks':
+      return { mode: 'macroblocks', value: integer('slices.macroblocks', v, 1, (MAX_DIMENSION / 16) ** 2) };
+    case 'rows':
+      return { mode: 'rows', value: integer('slices.rows', v, 1, MAX_DIMENSION / 16) };
+    default:
+      throw invalid('slices', value, allowed);
   }
 }
 
@@ -493,11 +585,18 @@ export function toNativeOptions(
 }
 
 /** Validates reconfigure() options against the current resolved options. */
-export function resolveReconfigure(current: ResolvedEncoderOptions, options: ReconfigureOptions): NativeReconfigureOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('reconfigure options', options, '{ bitrate?, maxBitrate?, fps?, width?, height?, forceKeyframe? }');
+export function resolveReconfigure(
+  current: ResolvedEncoderOptions,
+  options: ReconfigureOptions,
+): NativeReconfigureOptions {
+  if (typeof options !== 'object' || options === null)
+    throw invalid('reconfigure options', options, '{ bitrate?, maxBitrate?, fps?, width?, height?, forceKeyframe? }');
   const known = new Set(['bitrate', 'maxBitrate', 'fps', 'width', 'height', 'forceKeyframe']);
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new InvalidOptionError(`Unknown reconfigure option ${key}; known: ${[...known].join(', ')}`, { option: key });
+    if (!known.has(key))
+      throw new InvalidOptionError(`Unknown reconfigure option ${key}; known: ${[...known].join(', ')}`, {
+        option: key,
+      });
   }
   const out: NativeReconfigureOptions = {};
   if (options.bitrate !== undefined) out.bitrate = bitrateOption('bitrate', options.bitrate);
@@ -512,21 +611,30 @@ export function resolveReconfigure(current: ResolvedEncoderOptions, options: Rec
   const w = out.width ?? current.width;
   const h = out.height ?? current.height;
   if (w % 2 !== 0 || h % 2 !== 0) {
-    throw invalid(w % 2 !== 0 ? 'width' : 'height', w % 2 !== 0 ? w : h, `an even number (${evenSizeReason(current.inputFormat)})`);
+    throw invalid(
+      w % 2 !== 0 ? 'width' : 'height',
+      w % 2 !== 0 ? w : h,
+      `an even number (${evenSizeReason(current.inputFormat)})`,
+    );
   }
   if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
   return out;
 }
 
 /** Validates per-frame options (against the encoder's options where a control needs one). */
-export function resolveEncodeOptions(options: EncodeOptions | undefined, current?: ResolvedEncoderOptions): NativeEncodeOptions | undefined {
+export function resolveEncodeOptions(
+  options: EncodeOptions | undefined,
+  current?: ResolvedEncoderOptions,
+): NativeEncodeOptions | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw invalid('encode options', options, '{ forceKeyframe?, seq?, timestamp?, sei? }');
+  if (typeof options !== 'object' || options === null)
+    throw invalid('encode options', options, '{ forceKeyframe?, seq?, timestamp?, sei? }');
   const out: NativeEncodeOptions = {};
   if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
   if (options.seq !== undefined) out.seq = integer('seq', options.seq, 0, Number.MAX_SAFE_INTEGER);
   if (options.timestamp !== undefined) {
-    if (typeof options.timestamp !== 'number' || !Number.isFinite(options.timestamp)) throw invalid('timestamp', options.timestamp, 'a finite number');
+    if (typeof options.timestamp !== 'number' || !Number.isFinite(options.timestamp))
+      throw invalid('timestamp', options.timestamp, 'a finite number');
     out.timestamp = options.timestamp;
   }
   if (options.sei !== undefined) {
@@ -540,7 +648,12 @@ export function resolveEncodeOptions(options: EncodeOptions | undefined, current
   }
   if (options.startIntraRefresh !== undefined) {
     out.startIntraRefresh = integer('startIntraRefresh', options.startIntraRefresh, 1, MAX_INTRA_REFRESH_PICTURES);
-    if (current && current.bFrames > 0) throw invalid('startIntraRefresh', options.startIntraRefresh, 'unset with bFrames > 0 (NVENC cannot refresh with B-frames)');
+    if (current && current.bFrames > 0)
+      throw invalid(
+        'startIntraRefresh',
+        options.startIntraRefresh,
+        'unset with bFrames > 0 (NVENC cannot refresh with B-frames)',
+      );
   }
   if (options.ltr !== undefined) {
     const slots = current?.longTermReferences ?? MAX_LTR_FRAMES;
@@ -553,7 +666,10 @@ export function resolveEncodeOptions(options: EncodeOptions | undefined, current
     if (use !== undefined) {
       if (!Array.isArray(use)) throw invalid('ltr.use', use, 'an array of LTR slots');
       // NVENC takes the slots as a bitmap (ltrUseFrameBitmap).
-      resolvedLtr.use = use.reduce((bits: number, slot: unknown, i) => bits | (1 << integer(`ltr.use[${i}]`, slot, 0, slots - 1)), 0);
+      resolvedLtr.use = use.reduce(
+        (bits: number, slot: unknown, i) => bits | (1 << integer(`ltr.use[${i}]`, slot, 0, slots - 1)),
+        0,
+      );
     }
     out.ltr = resolvedLtr;
   }
@@ -561,10 +677,19 @@ export function resolveEncodeOptions(options: EncodeOptions | undefined, current
     const map = options.qpMap as unknown;
     if (!(map instanceof Int8Array)) throw invalid('qpMap', map, 'an Int8Array with one value per 16×16 macroblock');
     if (current) {
-      if (current.qpMap === 'off') throw invalid('qpMap', 'Int8Array', "unset: the encoder was opened with qpMap: 'off' (open it with 'delta' or 'emphasis')");
+      if (current.qpMap === 'off')
+        throw invalid(
+          'qpMap',
+          'Int8Array',
+          "unset: the encoder was opened with qpMap: 'off' (open it with 'delta' or 'emphasis')",
+        );
       const want = qpMapLength(current.width, current.height);
       if (map.length !== want) {
-        throw invalid('qpMap', `Int8Array(${map.length})`, `${want} values (ceil(${current.width}/16) × ceil(${current.height}/16) macroblocks)`);
+        throw invalid(
+          'qpMap',
+          `Int8Array(${map.length})`,
+          `${want} values (ceil(${current.width}/16) × ceil(${current.height}/16) macroblocks)`,
+        );
       }
       const [lo, hi] = current.qpMap === 'delta' ? [-QP_DELTA_LIMIT, QP_DELTA_LIMIT] : [0, MAX_EMPHASIS_LEVEL];
       const bad = map.findIndex((v) => v < lo || v > hi);

@@ -15,7 +15,12 @@ import {
 } from './errors.js';
 import { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY, deviceTarget, type DeviceTarget } from './device.js';
 import { abiCompare, availableAbis, loadBinary, type LoadedBinary } from './native-binary.js';
-import type { LibraryOptions, NativeCudaDevice, NativeOpenSessionProbeResult, NativeProbeResult } from './native-types.js';
+import type {
+  LibraryOptions,
+  NativeCudaDevice,
+  NativeOpenSessionProbeResult,
+  NativeProbeResult,
+} from './native-types.js';
 import type { DeviceKind, DeviceOption } from './types.js';
 
 /** Minimum Linux driver per NVENC API version (NVIDIA Video Codec SDK release notes). */
@@ -127,7 +132,9 @@ function forcedAbi(options: ProbeOptions): { abi?: string; by: string } {
 }
 
 function asNvencError(err: unknown): NvencError {
-  return err instanceof NvencError ? err : new NvencError(String((err as Error)?.message ?? err), { code: 'NATIVE_ERROR', cause: err });
+  return err instanceof NvencError
+    ? err
+    : new NvencError(String((err as Error)?.message ?? err), { code: 'NATIVE_ERROR', cause: err });
 }
 
 /** @internal */
@@ -205,7 +212,7 @@ export function inspect(options: ProbeOptions = {}): Inspection {
       new DriverNotFoundError(
         `No CUDA driver: could not load ${cuda.library} (${cuda.error ?? 'unknown reason'}). ` +
           (target.kind === 'software'
-            ? 'The software device\'s libcuda did not load; rebuild it: pnpm --filter @nvenc-ts/software-device build.'
+            ? "The software device's libcuda did not load; rebuild it: pnpm --filter @nvenc-ts/software-device build."
             : "Install the NVIDIA driver (R470 or newer; in containers use the NVIDIA container toolkit), or use device: 'software' for tests."),
         { code: 'DRIVER_NOT_FOUND', phase: 'load' },
       ),
@@ -213,19 +220,32 @@ export function inspect(options: ProbeOptions = {}): Inspection {
   } else if (result.softwareHoldsDriverName) {
     // The native loader identified the software device under NVIDIA's sonames: 'auto' is refused,
     // never reported as the NVIDIA driver (see Driver in nvenc-native/src/driver/driver.cc).
-    fail(new DriverNotFoundError(result.softwareHoldsDriverName, { code: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', phase: 'load' }));
+    fail(
+      new DriverNotFoundError(result.softwareHoldsDriverName, {
+        code: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME',
+        phase: 'load',
+      }),
+    );
   } else if (cuda.initStatus && cuda.initStatus !== 'CUDA_SUCCESS') {
     const message = `CUDA driver ${cuda.path ?? cuda.library} loaded but cuInit failed with ${cuda.initStatus}${cuda.error ? ` (${cuda.error})` : ''}.`;
     fail(
       cuda.initStatus === 'CUDA_ERROR_NO_DEVICE'
-        ? new NoEncodeDeviceError(`${message} No GPU is visible (check nvidia-smi / --gpus all).`, { code: cuda.initStatus, phase: 'device' })
+        ? new NoEncodeDeviceError(`${message} No GPU is visible (check nvidia-smi / --gpus all).`, {
+            code: cuda.initStatus,
+            phase: 'device',
+          })
         : new DriverNotFoundError(`${message} Check that the driver matches its kernel module (nvidia-smi).`, {
             code: isErrorCode(cuda.initStatus) ? cuda.initStatus : 'DRIVER_NOT_FOUND',
             phase: 'device',
           }),
     );
   } else if (report.devices.length === 0) {
-    fail(new NoEncodeDeviceError('The CUDA driver loaded but reports no GPU.', { code: 'CUDA_ERROR_NO_DEVICE', phase: 'device' }));
+    fail(
+      new NoEncodeDeviceError('The CUDA driver loaded but reports no GPU.', {
+        code: 'CUDA_ERROR_NO_DEVICE',
+        phase: 'device',
+      }),
+    );
   } else if (target.gpu >= report.devices.length) {
     fail(
       new InvalidOptionError(
@@ -247,10 +267,13 @@ export function inspect(options: ProbeOptions = {}): Inspection {
     );
   } else if (!nvenc.maxApiVersion) {
     fail(
-      new DriverNotFoundError(`${nvenc.path ?? nvenc.library} loaded but reports no NVENC API version (${nvenc.error ?? 'unknown reason'}).`, {
-        code: 'NVENC_LIBRARY_NOT_FOUND',
-        phase: 'load',
-      }),
+      new DriverNotFoundError(
+        `${nvenc.path ?? nvenc.library} loaded but reports no NVENC API version (${nvenc.error ?? 'unknown reason'}).`,
+        {
+          code: 'NVENC_LIBRARY_NOT_FOUND',
+          phase: 'load',
+        },
+      ),
     );
   }
 
@@ -310,18 +333,24 @@ export interface ResolveDeviceOptions extends Omit<ProbeOptions, 'device'> {
 function sessionError(result: NativeOpenSessionProbeResult): NvencError {
   const noEngine = result.status === 1 || result.status === 2; // NO_ENCODE_DEVICE / UNSUPPORTED_DEVICE
   if (noEngine) {
-    return new NoEncodeDeviceError(`${result.device} has no NVENC engine (NVENC status ${result.status}, ${result.statusName})`, {
-      code: 'NV_ENC_ERR_NO_ENCODE_DEVICE',
-      status: result.status,
-      phase: 'open',
-    });
+    return new NoEncodeDeviceError(
+      `${result.device} has no NVENC engine (NVENC status ${result.status}, ${result.statusName})`,
+      {
+        code: 'NV_ENC_ERR_NO_ENCODE_DEVICE',
+        status: result.status,
+        phase: 'open',
+      },
+    );
   }
   return fromNative(
-    Object.assign(new Error(`nvEncOpenEncodeSessionEx on ${result.device} failed: ${result.statusName} (${result.meaning})`), {
-      code: result.statusName,
-      status: result.status,
-      phase: 'open',
-    }),
+    Object.assign(
+      new Error(`nvEncOpenEncodeSessionEx on ${result.device} failed: ${result.statusName} (${result.meaning})`),
+      {
+        code: result.statusName,
+        status: result.status,
+        phase: 'open',
+      },
+    ),
     { gpuName: result.device },
   );
 }
@@ -352,7 +381,11 @@ export function resolveDevice(device: DeviceOption = 'auto', options: ResolveDev
   if (report.ok && checkSession && target && report.abi) {
     try {
       const binding = loadBinary(report.abi).binding;
-      const result = binding.openSessionProbe({ cudaLibrary: target.cudaLibrary, nvencLibrary: target.nvencLibrary, gpu: target.gpu });
+      const result = binding.openSessionProbe({
+        cudaLibrary: target.cudaLibrary,
+        nvencLibrary: target.nvencLibrary,
+        gpu: target.gpu,
+      });
       resolution.session = { status: result.status, statusName: result.statusName, device: result.device };
       if (result.status !== 0) resolution.error = sessionError(result);
     } catch (err) {

@@ -26,10 +26,12 @@ export type InputFormat = 'nv12' | 'yuv444' | 'bgra' | 'rgba' | 'p010';
 export type HostUpload = 'auto' | 'direct' | 'staged';
 
 /** Named colour primaries (H.273 codes in `COLOUR_PRIMARIES`). */
-export type ColourPrimariesName = 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
+export type ColourPrimariesName =
+  'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'srgb' | 'display-p3' | 'unspecified';
 
 /** Named transfer characteristics (H.273 codes in `TRANSFER_CHARACTERISTICS`). */
-export type TransferName = 'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' | 'linear' | 'pq' | 'hlg' | 'unspecified';
+export type TransferName =
+  'bt709' | 'bt601' | 'smpte170m' | 'bt2020' | 'srgb' | 'linear' | 'pq' | 'hlg' | 'unspecified';
 
 /** Named matrix coefficients (H.273 codes in `MATRIX_COEFFICIENTS`). */
 export type MatrixName = 'rgb' | 'bt709' | 'bt601' | 'smpte170m' | 'bt470bg' | 'bt2020' | 'unspecified';

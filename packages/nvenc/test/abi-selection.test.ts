@@ -40,10 +40,14 @@ describe('forcing an ABI', () => {
   it('a forced built ABI wins over the newest', () => expect(selectAbi('13.0', BUILT, '11.1')).toBe('11.1'));
   it('a forced ABI not built → AbiUnsupportedError listing the built ones', () => {
     expect(() => selectAbi('13.0', BUILT, '13.0', 'env NVENC_ABI')).toThrow(AbiUnsupportedError);
-    expect(() => selectAbi('13.0', BUILT, '13.0', 'env NVENC_ABI')).toThrow(/13\.0 was forced \(env NVENC_ABI\) but is not built; built ABIs: 11\.1, 12\.1/);
+    expect(() => selectAbi('13.0', BUILT, '13.0', 'env NVENC_ABI')).toThrow(
+      /13\.0 was forced \(env NVENC_ABI\) but is not built; built ABIs: 11\.1, 12\.1/,
+    );
   });
   it('a forced ABI newer than the driver → AbiUnsupportedError naming the needed driver', () => {
-    expect(() => selectAbi('11.1', BUILT, '12.1')).toThrow(/supports NVENC API 11\.1; ABI 12\.1 needs driver R530 or newer/);
+    expect(() => selectAbi('11.1', BUILT, '12.1')).toThrow(
+      /supports NVENC API 11\.1; ABI 12\.1 needs driver R530 or newer/,
+    );
   });
   it('a forced ABI with no driver known is accepted', () => expect(selectAbi(null, BUILT, '11.1')).toBe('11.1'));
 });

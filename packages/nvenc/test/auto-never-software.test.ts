@@ -45,33 +45,48 @@ soft.close();
 console.log(JSON.stringify(out));
 `;
 
-describe.skipIf(!hasSoftwareDevice)(`'auto' after a software encoder in the same process${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`, () => {
-  let o: Outcome;
-  beforeAll(() => {
-    ensureBuilt();
-    o = runNode<Outcome>(scenario, { NVENC_ABI: undefined });
-  }, 120_000);
+describe.skipIf(!hasSoftwareDevice)(
+  `'auto' after a software encoder in the same process${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
+  () => {
+    let o: Outcome;
+    beforeAll(() => {
+      ensureBuilt();
+      o = runNode<Outcome>(scenario, { NVENC_ABI: undefined });
+    }, 120_000);
 
-  it('the software encoder says it is software', () => {
-    expect(o.softwareInfo).toEqual({ deviceKind: 'software', software: true });
-  });
+    it('the software encoder says it is software', () => {
+      expect(o.softwareInfo).toEqual({ deviceKind: 'software', software: true });
+    });
 
-  it('probeDriver() reports not ok with SOFTWARE_DEVICE_HOLDS_DRIVER_NAME, explaining that the software device holds the name', () => {
-    expect(o.probe).toMatchObject({ ok: false, errorName: 'DriverNotFoundError', errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME', phase: 'load' });
-    expect(o.probe.message).toMatch(/libcuda\.so\.1 .* is the software NVENC device/);
-    expect(o.probe.message).toMatch(/device: 'software'/);
-  });
+    it('probeDriver() reports not ok with SOFTWARE_DEVICE_HOLDS_DRIVER_NAME, explaining that the software device holds the name', () => {
+      expect(o.probe).toMatchObject({
+        ok: false,
+        errorName: 'DriverNotFoundError',
+        errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME',
+        phase: 'load',
+      });
+      expect(o.probe.message).toMatch(/libcuda\.so\.1 .* is the software NVENC device/);
+      expect(o.probe.message).toMatch(/device: 'software'/);
+    });
 
-  it("resolveDevice('auto') is not usable, with the same code", () => {
-    expect(o.resolve).toMatchObject({ usable: false, device: 'nvidia', errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME' });
-  });
+    it("resolveDevice('auto') is not usable, with the same code", () => {
+      expect(o.resolve).toMatchObject({
+        usable: false,
+        device: 'nvidia',
+        errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME',
+      });
+    });
 
-  it("new NvencEncoder() with device 'auto' throws the typed refusal instead of opening on software as 'nvidia'", () => {
-    expect(o.open).toMatchObject({ errorName: 'DriverNotFoundError', errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME' });
-    expect(o.open.deviceKind).toBeUndefined();
-  });
+    it("new NvencEncoder() with device 'auto' throws the typed refusal instead of opening on software as 'nvidia'", () => {
+      expect(o.open).toMatchObject({
+        errorName: 'DriverNotFoundError',
+        errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME',
+      });
+      expect(o.open.deviceKind).toBeUndefined();
+    });
 
-  it('the native loader itself refuses the driver sonames when they resolve to the software device', () => {
-    expect(o.native, o.native.message).toMatchObject({ errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME' });
-  });
-});
+    it('the native loader itself refuses the driver sonames when they resolve to the software device', () => {
+      expect(o.native, o.native.message).toMatchObject({ errorCode: 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME' });
+    });
+  },
+);

@@ -20,12 +20,33 @@ describe.skipIf(!hasSoftwareDevice || !hasCompiler)(
     it('a second CUDA user’s primary-context and own-context memory encode in place; close() leaves its context alive', () => {
       using tmp = makeTempDir();
       const addon = path.join(tmp.dir, 'cuda_peer.node');
-      const cc = spawnSync('gcc', ['-shared', '-fPIC', '-O2', '-DNODE_GYP_MODULE_NAME=cuda_peer', `-I${path.join(path.dirname(process.execPath), '..', 'include', 'node')}`, '-I/usr/include/node', peerSource, '-o', addon, '-ldl'], { encoding: 'utf8' });
+      const cc = spawnSync(
+        'gcc',
+        [
+          '-shared',
+          '-fPIC',
+          '-O2',
+          '-DNODE_GYP_MODULE_NAME=cuda_peer',
+          `-I${path.join(path.dirname(process.execPath), '..', 'include', 'node')}`,
+          '-I/usr/include/node',
+          peerSource,
+          '-o',
+          addon,
+          '-ldl',
+        ],
+        { encoding: 'utf8' },
+      );
       expect(cc.status, cc.stderr).toBe(0);
       const libs = softwareLibraries!;
       const r = spawnSync(process.execPath, ['--test', script], {
         encoding: 'utf8',
-        env: { ...process.env, NVENC_SOFT_NVENC: libs.nvencLibrary, NVENC_TEST_CUDA_LIBRARY: libs.cudaLibrary, CUDA_PEER_LIBRARY: libs.cudaLibrary, CUDA_PEER_ADDON: addon },
+        env: {
+          ...process.env,
+          NVENC_SOFT_NVENC: libs.nvencLibrary,
+          NVENC_TEST_CUDA_LIBRARY: libs.cudaLibrary,
+          CUDA_PEER_LIBRARY: libs.cudaLibrary,
+          CUDA_PEER_ADDON: addon,
+        },
       });
       expect(r.status, r.stdout + r.stderr).toBe(0);
       const report = JSON.parse(/CONTEXT-REPORT (.*)/.exec(r.stdout)![1]!);

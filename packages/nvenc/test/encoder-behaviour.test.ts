@@ -18,7 +18,14 @@ const H = 240;
 const EXTENSION: Record<Codec, string> = { h264: 'h264', hevc: 'hevc', av1: 'obu' };
 
 function software(options: Partial<ConstructorParameters<typeof NvencEncoder>[0]> = {}): NvencEncoder {
-  return new NvencEncoder({ width: W, height: H, inputFormat: 'nv12', bitrate: 2_000_000, device: 'software', ...options });
+  return new NvencEncoder({
+    width: W,
+    height: H,
+    inputFormat: 'nv12',
+    bitrate: 2_000_000,
+    device: 'software',
+    ...options,
+  });
 }
 
 function codecSupported(codec: Codec): boolean {
@@ -44,11 +51,18 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
       expect(info.software).toBe(true);
       expect(info.deviceKind).toBe('software');
       expect(['11.1', '12.1']).toContain(info.abi);
-      expect(info).toMatchObject({ width: W, height: H, codec: 'h264', inputFormat: 'bgra', pitch: W * 4, frameBytes: W * H * 4 });
+      expect(info).toMatchObject({
+        width: W,
+        height: H,
+        codec: 'h264',
+        inputFormat: 'bgra',
+        pitch: W * 4,
+        frameBytes: W * H * 4,
+      });
       expect(info.device.length).toBeGreaterThan(0);
     });
 
-    it('codecString of the first packet equals the session\'s and names the requested profile', () => {
+    it("codecString of the first packet equals the session's and names the requested profile", () => {
       using enc = software({ profile: 'baseline' });
       const [first] = enc.encode(patternFrame('nv12', W, H, 0));
       expect(first?.keyframe).toBe(true);
@@ -69,7 +83,8 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
         using enc = software({ codec });
         const forced = new Set([4, 9]);
         const packets: Packet[] = [];
-        for (let i = 0; i < 12; i++) packets.push(...enc.encode(patternFrame('nv12', W, H, i), { forceKeyframe: forced.has(i) }));
+        for (let i = 0; i < 12; i++)
+          packets.push(...enc.encode(patternFrame('nv12', W, H, i), { forceKeyframe: forced.has(i) }));
         packets.push(...enc.flush());
         expect(packets.length).toBe(12);
         expect(packets.filter((p) => p.keyframe).map((p) => p.frameIndex)).toEqual([0, 4, 9]);
@@ -113,7 +128,8 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
     // A resize drains the frames in flight; the next call returns them together.
     using enc = software({ extraOutputDelay: 2 });
     const first: Packet[] = [];
-    for (let i = 0; i < 4; i++) first.push(...enc.encode(patternFrame('nv12', W, H, i), { seq: 500 + i, timestamp: i * 10 }));
+    for (let i = 0; i < 4; i++)
+      first.push(...enc.encode(patternFrame('nv12', W, H, i), { seq: 500 + i, timestamp: i * 10 }));
     enc.reconfigure({ width: W / 2, height: H / 2 });
     const several = enc.encode(patternFrame('nv12', W / 2, H / 2, 4), { seq: 504, timestamp: 40 });
     expect(several.length).toBeGreaterThan(1);
@@ -125,7 +141,15 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
       expect(p.keyframe).toBe(p.pictureType === 'idr');
     }
     expect(all[4]!.keyframe).toBe(true); // a new size starts with an IDR
-    expect(Object.keys(several[0]!)).toEqual(['data', 'keyframe', 'pictureType', 'seq', 'timestamp', 'frameIndex', 'slices']);
+    expect(Object.keys(several[0]!)).toEqual([
+      'data',
+      'keyframe',
+      'pictureType',
+      'seq',
+      'timestamp',
+      'frameIndex',
+      'slices',
+    ]);
   });
 
   it('reconfigure changes the output bitrate', () => {
@@ -140,7 +164,9 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
     const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
     const before = mean(sizes.slice(5, 20));
     const after = mean(sizes.slice(25, 40));
-    console.log(`reconfigure: ${Math.round(before)} bytes/frame at 150 kbit/s → ${Math.round(after)} bytes/frame at 1.5 Mbit/s`);
+    console.log(
+      `reconfigure: ${Math.round(before)} bytes/frame at 150 kbit/s → ${Math.round(after)} bytes/frame at 1.5 Mbit/s`,
+    );
     expect(after / before).toBeGreaterThan(3);
     expect(enc.info.bitrate).toBe(1_500_000);
   });

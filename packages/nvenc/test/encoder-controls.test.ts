@@ -21,7 +21,14 @@ const FRAMES = 30;
 const MIN_PSNR = 35;
 
 function software(options: Partial<EncoderOptions> = {}): NvencEncoder {
-  return new NvencEncoder({ width: W, height: H, inputFormat: 'nv12', bitrate: 3_000_000, device: 'software', ...options });
+  return new NvencEncoder({
+    width: W,
+    height: H,
+    inputFormat: 'nv12',
+    bitrate: 3_000_000,
+    device: 'software',
+    ...options,
+  });
 }
 
 const source = Array.from({ length: FRAMES }, (_, t) => patternFrame('nv12', W, H, t));
@@ -54,7 +61,10 @@ function sliceSizes(au: Buffer): number[] {
   const starts: number[] = [];
   for (let i = 0; i + 2 < au.length; i++) if (au[i] === 0 && au[i + 1] === 0 && au[i + 2] === 1) starts.push(i + 3);
   return starts
-    .map((s, k) => ({ type: (au[s] ?? 0) & 0x1f, size: (k + 1 < starts.length ? (starts[k + 1] as number) - 3 : au.length) - s }))
+    .map((s, k) => ({
+      type: (au[s] ?? 0) & 0x1f,
+      size: (k + 1 < starts.length ? (starts[k + 1] as number) - 3 : au.length) - s,
+    }))
     .filter((n) => n.type === 1 || n.type === 5)
     .map((n) => (n.size > 0 && au[n.size - 1] === 0 ? n.size - 1 : n.size));
 }
@@ -88,7 +98,14 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
   });
 
   it('slices: { maxBytes: 1200 } → no slice NAL unit over 1200 bytes; packet.slices counts them', () => {
-    using enc = new NvencEncoder({ width: 640, height: 360, inputFormat: 'nv12', bitrate: 20_000_000, device: 'software', slices: { maxBytes: 1200 } });
+    using enc = new NvencEncoder({
+      width: 640,
+      height: 360,
+      inputFormat: 'nv12',
+      bitrate: 20_000_000,
+      device: 'software',
+      slices: { maxBytes: 1200 },
+    });
     const packets: Packet[] = [];
     for (let t = 0; t < 4; t++) packets.push(...enc.encode(noiseFrame(enc.info.frameBytes, t)));
     packets.push(...enc.flush());
@@ -142,7 +159,9 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
     using quarter = software({ multipass: 'quarter-resolution' });
     const subme = (s: string) => Number(/subme=(\d+)/.exec(s)?.[1]);
     const q = encodeSource(quarter, tmp.dir, 'mp');
-    expect(subme(encoderSettings(q.packets))).toBeGreaterThan(subme(encoderSettings(encodeSource(single, tmp.dir, 'sp').packets)));
+    expect(subme(encoderSettings(q.packets))).toBeGreaterThan(
+      subme(encoderSettings(encodeSource(single, tmp.dir, 'sp').packets)),
+    );
     expect(q.psnr).toBeGreaterThanOrEqual(MIN_PSNR);
   });
 
@@ -153,11 +172,15 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
     expect(fields(a.file).find((x) => x.name === 'weighted_pred_flag')?.value).toBe(1);
     expect(a.psnr).toBeGreaterThanOrEqual(MIN_PSNR);
     using plain = software();
-    expect(fields(encodeSource(plain, tmp.dir, 'nowp').file).find((x) => x.name === 'weighted_pred_flag')?.value).toBe(0);
+    expect(fields(encodeSource(plain, tmp.dir, 'nowp').file).find((x) => x.name === 'weighted_pred_flag')?.value).toBe(
+      0,
+    );
   });
 
   it('weightedPrediction with B-frames is an InvalidOptionError (NVENC does not support it)', () => {
-    expect(() => software({ weightedPrediction: true, bFrames: 2, zeroReorderDelay: false })).toThrow(InvalidOptionError);
+    expect(() => software({ weightedPrediction: true, bFrames: 2, zeroReorderDelay: false })).toThrow(
+      InvalidOptionError,
+    );
   });
 
   it("bFrameRefMode 'middle' → some B slices are references (none without)", () => {
@@ -199,7 +222,8 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
     const bytes = (withMap: boolean): number => {
       using e = software({ qpMap: 'delta', rateControl: 'vbr' });
       let n = 0;
-      for (let t = 0; t < 3; t++) for (const k of e.encode(noiseFrame(e.info.frameBytes, t), withMap ? { qpMap: map } : {})) n += k.data.length;
+      for (let t = 0; t < 3; t++)
+        for (const k of e.encode(noiseFrame(e.info.frameBytes, t), withMap ? { qpMap: map } : {})) n += k.data.length;
       return n;
     };
     expect(bytes(true)).toBeLessThan(bytes(false) * 0.85);
@@ -233,7 +257,12 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
     ['temporalAq', { temporalAq: true, lookahead: 4 }, 'SUPPORT_TEMPORAL_AQ', 'supportTemporalAq'],
     ['lookahead', { lookahead: 4 }, 'SUPPORT_LOOKAHEAD', 'supportLookahead'],
     ['weightedPrediction', { weightedPrediction: true }, 'SUPPORT_WEIGHTED_PREDICTION', 'supportWeightedPrediction'],
-    ['bFrameRefMode', { bFrames: 2, zeroReorderDelay: false, bFrameRefMode: 'middle' }, 'SUPPORT_BFRAME_REF_MODE', 'supportBframeRefMode'],
+    [
+      'bFrameRefMode',
+      { bFrames: 2, zeroReorderDelay: false, bFrameRefMode: 'middle' },
+      'SUPPORT_BFRAME_REF_MODE',
+      'supportBframeRefMode',
+    ],
     ['maxReferenceFrames', { maxReferenceFrames: 4 }, 'SUPPORT_MULTIPLE_REF_FRAMES', 'supportMultipleRefFrames'],
   ];
   for (const [option, opts, deny, capability] of gated) {
@@ -255,8 +284,12 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
     expect(() => software({ bFrames: 2, zeroReorderDelay: false, bFrameRefMode: 'each' })).toThrow(
       expect.objectContaining({ capability: 'supportBframeRefMode', option: 'bFrameRefMode' }),
     );
-    expect(() => software({ qpMap: 'emphasis' })).toThrow(expect.objectContaining({ capability: 'supportEmphasisLevelMap' }));
-    expect(() => software({ longTermReferences: 2 })).toThrow(expect.objectContaining({ capability: 'numMaxLtrFrames', option: 'longTermReferences' }));
+    expect(() => software({ qpMap: 'emphasis' })).toThrow(
+      expect.objectContaining({ capability: 'supportEmphasisLevelMap' }),
+    );
+    expect(() => software({ longTermReferences: 2 })).toThrow(
+      expect.objectContaining({ capability: 'numMaxLtrFrames', option: 'longTermReferences' }),
+    );
   });
 
   it('invalidateReferences: caps say no (SUPPORT_REF_PIC_INVALIDATION) → CapabilityError', () => {
@@ -269,8 +302,15 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`encoder controls on the sof
   it('getCapabilities reports what the software device honours', () => {
     using enc = software();
     expect(enc.getCapabilities('h264')).toMatchObject({
-      supportIntraRefresh: 1, supportDynamicSliceMode: 1, supportLookahead: 1, supportTemporalAq: 1, supportWeightedPrediction: 1,
-      supportBframeRefMode: 2, supportRefPicInvalidation: 1, supportEmphasisLevelMap: 0, numMaxLtrFrames: 0,
+      supportIntraRefresh: 1,
+      supportDynamicSliceMode: 1,
+      supportLookahead: 1,
+      supportTemporalAq: 1,
+      supportWeightedPrediction: 1,
+      supportBframeRefMode: 2,
+      supportRefPicInvalidation: 1,
+      supportEmphasisLevelMap: 0,
+      numMaxLtrFrames: 0,
     });
   });
 });
@@ -291,7 +331,9 @@ describe('encoder control options are validated before anything opens', () => {
   ];
   for (const [opts, option] of bad) {
     it(`${JSON.stringify(opts)} → InvalidOptionError naming ${option}`, () => {
-      expect(() => new NvencEncoder({ width: 64, height: 64, device: 'software', ...opts })).toThrow(expect.objectContaining({ option }));
+      expect(() => new NvencEncoder({ width: 64, height: 64, device: 'software', ...opts })).toThrow(
+        expect.objectContaining({ option }),
+      );
     });
   }
 });

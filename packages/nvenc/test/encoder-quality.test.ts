@@ -31,7 +31,11 @@ const EXTENSION: Record<Codec, string> = { h264: 'h264', hevc: 'hevc', av1: 'obu
  * The software device encodes AV1 with SVT-AV1 1.4, which refuses CBR with maxBitrate = bitrate
  * (encoder-behaviour.test.ts has the CBR test); VBR keeps these quality runs about quality.
  */
-const RATE: Record<Codec, { rateControl?: 'vbr'; maxBitrate?: number }> = { h264: {}, hevc: {}, av1: { rateControl: 'vbr', maxBitrate: 2 * BITRATE } };
+const RATE: Record<Codec, { rateControl?: 'vbr'; maxBitrate?: number }> = {
+  h264: {},
+  hevc: {},
+  av1: { rateControl: 'vbr', maxBitrate: 2 * BITRATE },
+};
 /** Combinations NVENC cannot encode at all: the options check refuses them up front. */
 const IMPOSSIBLE: Partial<Record<`${Codec}/${InputFormat}`, RegExp>> = {
   'h264/p010': /no 10-bit H\.264/,
@@ -65,7 +69,10 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
 
     afterAll(() => {
       if (results.length === 0) return;
-      const lines = results.map((r) => `${r.kind.padEnd(26)} ${r.codec.padEnd(5)} ${r.format.padEnd(7)} ${r.psnr.toFixed(2).padStart(6)} dB  ${r.bytes} bytes`);
+      const lines = results.map(
+        (r) =>
+          `${r.kind.padEnd(26)} ${r.codec.padEnd(5)} ${r.format.padEnd(7)} ${r.psnr.toFixed(2).padStart(6)} dB  ${r.bytes} bytes`,
+      );
       console.log(`PSNR (${W}x${H}, ${FRAMES} frames, ${BITRATE / 1e6} Mbit/s):\n${lines.join('\n')}`);
     });
 
@@ -74,8 +81,12 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
         const impossible = IMPOSSIBLE[`${codec}/${format}`];
         if (impossible) {
           it(`${codec} × ${format} is refused with InvalidOptionError`, () => {
-            expect(() => new NvencEncoder({ width: W, height: H, codec, inputFormat: format, device: 'software' })).toThrow(InvalidOptionError);
-            expect(() => new NvencEncoder({ width: W, height: H, codec, inputFormat: format, device: 'software' })).toThrow(impossible);
+            expect(
+              () => new NvencEncoder({ width: W, height: H, codec, inputFormat: format, device: 'software' }),
+            ).toThrow(InvalidOptionError);
+            expect(
+              () => new NvencEncoder({ width: W, height: H, codec, inputFormat: format, device: 'software' }),
+            ).toThrow(impossible);
           });
           continue;
         }
@@ -87,7 +98,15 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
             if (format === 'yuv444' && !c['supportYuv444Encode']) return ctx.skip(`no 4:4:4 ${codec} encode`);
 
             using tmp = makeTempDir();
-            using enc = new NvencEncoder({ width: W, height: H, codec, inputFormat: format, bitrate: BITRATE, ...RATE[codec], device: 'software' });
+            using enc = new NvencEncoder({
+              width: W,
+              height: H,
+              codec,
+              inputFormat: format,
+              bitrate: BITRATE,
+              ...RATE[codec],
+              device: 'software',
+            });
             const layout = frameLayout(format, W, H);
             expect(enc.info.frameBytes).toBe(layout.frameBytes);
             const source = sourceFrames(format);
@@ -140,21 +159,41 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
       const chunks: Buffer[] = [];
       for (const f of source) {
         mem.upload(f);
-        const cupyLike = { __cuda_array_interface__: { shape: [H, W, 4], typestr: '|u1', data: [mem.ptr, false] as const, version: 3, strides: null } };
+        const cupyLike = {
+          __cuda_array_interface__: {
+            shape: [H, W, 4],
+            typestr: '|u1',
+            data: [mem.ptr, false] as const,
+            version: 3,
+            strides: null,
+          },
+        };
         for (const p of enc.encode(cupyLike)) chunks.push(p.data);
       }
       for (const p of enc.flush()) chunks.push(p.data);
       enc.releaseDeviceFrame(mem.ptr);
       writeFileSync(path.join(tmp.dir, 'o.h264'), Buffer.concat(chunks));
       writeFileSync(path.join(tmp.dir, 's.raw'), Buffer.concat(source));
-      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 's.raw'), 'bgra', W, H)).toBeGreaterThanOrEqual(MIN_PSNR);
+      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 's.raw'), 'bgra', W, H)).toBeGreaterThanOrEqual(
+        MIN_PSNR,
+      );
 
       // Control: the same stream against the source one frame later, and with R and B swapped,
       // scores far below the bar, so the bar does detect a wrong frame or channel order.
-      writeFileSync(path.join(tmp.dir, 'late.raw'), Buffer.concat(source.map((_, t) => patternFrame('bgra', W, H, t + 1))));
-      writeFileSync(path.join(tmp.dir, 'swapped.raw'), Buffer.concat(source.map((_, t) => patternFrame('rgba', W, H, t))));
-      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 'late.raw'), 'bgra', W, H)).toBeLessThan(MIN_PSNR - 5);
-      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 'swapped.raw'), 'bgra', W, H)).toBeLessThan(MIN_PSNR - 5);
+      writeFileSync(
+        path.join(tmp.dir, 'late.raw'),
+        Buffer.concat(source.map((_, t) => patternFrame('bgra', W, H, t + 1))),
+      );
+      writeFileSync(
+        path.join(tmp.dir, 'swapped.raw'),
+        Buffer.concat(source.map((_, t) => patternFrame('rgba', W, H, t))),
+      );
+      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 'late.raw'), 'bgra', W, H)).toBeLessThan(
+        MIN_PSNR - 5,
+      );
+      expect(psnr(path.join(tmp.dir, 'o.h264'), path.join(tmp.dir, 'swapped.raw'), 'bgra', W, H)).toBeLessThan(
+        MIN_PSNR - 5,
+      );
     });
   },
 );

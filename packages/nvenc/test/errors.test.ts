@@ -13,7 +13,11 @@ import {
   SessionLimitError,
 } from '../src/errors.js';
 
-function nativeError(code: string, message: string, extra: { status?: number; phase?: string; option?: string } = {}): Error {
+function nativeError(
+  code: string,
+  message: string,
+  extra: { status?: number; phase?: string; option?: string } = {},
+): Error {
   return Object.assign(new Error(message), { code, ...extra });
 }
 
@@ -72,20 +76,29 @@ describe('fromNative maps native error codes to typed classes', () => {
   });
 
   it('NV_ENC_ERR_NO_ENCODE_DEVICE names the GPU when the native message does not', () => {
-    const err = fromNative(nativeError('NV_ENC_ERR_NO_ENCODE_DEVICE', 'nvEncOpenEncodeSessionEx failed', { status: 2, phase: 'open' }), {
-      gpuName: 'NVIDIA H100 80GB HBM3',
-    });
+    const err = fromNative(
+      nativeError('NV_ENC_ERR_NO_ENCODE_DEVICE', 'nvEncOpenEncodeSessionEx failed', { status: 2, phase: 'open' }),
+      {
+        gpuName: 'NVIDIA H100 80GB HBM3',
+      },
+    );
     expect(err.message).toBe('NVIDIA H100 80GB HBM3 has no NVENC engine (nvEncOpenEncodeSessionEx failed)');
-    const already = fromNative(nativeError('NV_ENC_ERR_NO_ENCODE_DEVICE', 'NVIDIA H100 80GB HBM3 has no NVENC engine (NVENC status 2)'), {
-      gpuName: 'NVIDIA H100 80GB HBM3',
-    });
+    const already = fromNative(
+      nativeError('NV_ENC_ERR_NO_ENCODE_DEVICE', 'NVIDIA H100 80GB HBM3 has no NVENC engine (NVENC status 2)'),
+      {
+        gpuName: 'NVIDIA H100 80GB HBM3',
+      },
+    );
     expect(already.message).toBe('NVIDIA H100 80GB HBM3 has no NVENC engine (NVENC status 2)');
   });
 
   it('NV_ENC_ERR_UNSUPPORTED_DEVICE at open (what the H100 driver answers) also says "has no NVENC engine"', () => {
     // The message the native Encoder gave on the H100 (driver 580.159.04), 2026-11-25.
-    const native = 'nvEncOpenEncodeSessionEx on NVIDIA H100 80GB HBM3 failed: NV_ENC_ERR_UNSUPPORTED_DEVICE (the device passed to the API is not supported)';
-    const err = fromNative(nativeError('NV_ENC_ERR_UNSUPPORTED_DEVICE', native, { status: 2, phase: 'open' }), { gpuName: 'NVIDIA H100 80GB HBM3' });
+    const native =
+      'nvEncOpenEncodeSessionEx on NVIDIA H100 80GB HBM3 failed: NV_ENC_ERR_UNSUPPORTED_DEVICE (the device passed to the API is not supported)';
+    const err = fromNative(nativeError('NV_ENC_ERR_UNSUPPORTED_DEVICE', native, { status: 2, phase: 'open' }), {
+      gpuName: 'NVIDIA H100 80GB HBM3',
+    });
     expect(err).toBeInstanceOf(NoEncodeDeviceError);
     expect(err.message).toBe(`NVIDIA H100 80GB HBM3 has no NVENC engine (${native})`);
     expect(err.status).toBe(2);
@@ -94,8 +107,19 @@ describe('fromNative maps native error codes to typed classes', () => {
 
 describe('error reference text', () => {
   it('documents every code fromNative produces a class for, with a meaning and a fix', () => {
-    for (const code of ['DRIVER_NOT_FOUND', 'NVENC_LIBRARY_NOT_FOUND', 'NV_ENC_ERR_NO_ENCODE_DEVICE', 'ABI_UNSUPPORTED', 'SESSION_LIMIT',
-      'INVALID_FRAME', 'INVALID_OPTION', 'ENCODER_CLOSED', 'BINARY_NOT_FOUND', 'UNSUPPORTED_PLATFORM', 'NO_PARAMETER_SETS']) {
+    for (const code of [
+      'DRIVER_NOT_FOUND',
+      'NVENC_LIBRARY_NOT_FOUND',
+      'NV_ENC_ERR_NO_ENCODE_DEVICE',
+      'ABI_UNSUPPORTED',
+      'SESSION_LIMIT',
+      'INVALID_FRAME',
+      'INVALID_OPTION',
+      'ENCODER_CLOSED',
+      'BINARY_NOT_FOUND',
+      'UNSUPPORTED_PLATFORM',
+      'NO_PARAMETER_SETS',
+    ]) {
       const doc = errorDocs[code];
       expect(doc, code).toBeDefined();
       expect(doc!.meaning.length).toBeGreaterThan(10);

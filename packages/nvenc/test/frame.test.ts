@@ -20,7 +20,10 @@ function frameError(frame: unknown, format: InputFormat = 'nv12'): InvalidFrameE
 /** Shallow equality by identity: deep-comparing 300 KB typed arrays is slow. */
 function sameObjects(a: object, b: object): boolean {
   const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+  );
 }
 
 describe('frame layouts', () => {
@@ -57,12 +60,17 @@ describe('accepted frames', () => {
   });
   it('{ devicePtr, pitch } with a bigint or a safe-integer number', () => {
     const l = frameLayout('nv12', W, H);
-    expect(normaliseFrame({ devicePtr: 0x7f0000001000n, pitch: 512 }, l)).toEqual({ devicePtr: 0x7f0000001000n, pitch: 512 });
+    expect(normaliseFrame({ devicePtr: 0x7f0000001000n, pitch: 512 }, l)).toEqual({
+      devicePtr: 0x7f0000001000n,
+      pitch: 512,
+    });
     expect(normaliseFrame({ devicePtr: 0x1000, pitch: 320 }, l)).toEqual({ devicePtr: 0x1000n, pitch: 320 });
   });
   it('a __cuda_array_interface__ holder (CuPy/PyTorch style), C-contiguous', () => {
     const l = frameLayout('bgra', W, H);
-    const frame = { __cuda_array_interface__: { data: [0xdead000n, false] as const, shape: [H, W, 4], typestr: '|u1', version: 3 } };
+    const frame = {
+      __cuda_array_interface__: { data: [0xdead000n, false] as const, shape: [H, W, 4], typestr: '|u1', version: 3 },
+    };
     expect(normaliseFrame(frame, l)).toEqual({ devicePtr: 0xdead000n, pitch: W * 4 });
   });
   it('a CUDA array interface object itself, with a padded row stride', () => {
@@ -71,11 +79,21 @@ describe('accepted frames', () => {
     expect(normaliseFrame(cai, l)).toEqual({ devicePtr: 0x10000n, pitch: 512 });
   });
   it('p010 as <u2 and yuv444 as three planes', () => {
-    expect(normaliseFrame({ __cuda_array_interface__: { data: [0x2000n, false], shape: [H * 1.5, W], typestr: '<u2' } }, frameLayout('p010', W, H))).toEqual({
+    expect(
+      normaliseFrame(
+        { __cuda_array_interface__: { data: [0x2000n, false], shape: [H * 1.5, W], typestr: '<u2' } },
+        frameLayout('p010', W, H),
+      ),
+    ).toEqual({
       devicePtr: 0x2000n,
       pitch: W * 2,
     });
-    expect(normaliseFrame({ data: [0x3000n, false], shape: [3, H, W], strides: [H * 384, 384, 1], typestr: '|u1' }, frameLayout('yuv444', W, H))).toEqual({
+    expect(
+      normaliseFrame(
+        { data: [0x3000n, false], shape: [3, H, W], strides: [H * 384, 384, 1], typestr: '|u1' },
+        frameLayout('yuv444', W, H),
+      ),
+    ).toEqual({
       devicePtr: 0x3000n,
       pitch: 384,
     });
@@ -94,10 +112,14 @@ describe('rejected frames name the expected and actual sizes', () => {
     expect(err.message).toMatch(/pitch 384 needs 138240 bytes .* got 115200 bytes/);
   });
   it('a pitch smaller than a row', () => {
-    expect(frameError({ data: new Uint8Array(W * H * 4), pitch: 100 }, 'bgra').message).toMatch(/pitch 100.*row is 1280 bytes/);
+    expect(frameError({ data: new Uint8Array(W * H * 4), pitch: 100 }, 'bgra').message).toMatch(
+      /pitch 100.*row is 1280 bytes/,
+    );
   });
   it('an odd pitch for 16-bit p010', () => {
-    expect(frameError({ data: new Uint8Array(642 * H * 1.5 + 10), pitch: 641 }, 'p010').message).toMatch(/multiple of 2/);
+    expect(frameError({ data: new Uint8Array(642 * H * 1.5 + 10), pitch: 641 }, 'p010').message).toMatch(
+      /multiple of 2/,
+    );
   });
   it('a Uint16Array for an 8-bit format', () => {
     expect(frameError(new Uint16Array(W * H), 'bgra').message).toMatch(/Uint16Array.*8-bit/);
@@ -110,10 +132,17 @@ describe('rejected frames name the expected and actual sizes', () => {
     expect(frameError({ devicePtr: 0n, pitch: 320 }).message).toMatch(/non-zero CUDA device pointer/);
   });
   it('a CUDA array of the wrong dtype, shape or strides', () => {
-    expect(frameError({ __cuda_array_interface__: { data: [1n, false], shape: [H * 1.5, W], typestr: '<f4' } }).message).toMatch(/typestr <f4.*u1/);
-    expect(frameError({ __cuda_array_interface__: { data: [1n, false], shape: [H, W], typestr: '|u1' } }).message).toMatch(/shape \[240, 320\].*\[360, 320\]/);
     expect(
-      frameError({ __cuda_array_interface__: { data: [1n, false], shape: [H, W, 4], strides: [W * 4, 8, 1], typestr: '|u1' } }, 'bgra').message,
+      frameError({ __cuda_array_interface__: { data: [1n, false], shape: [H * 1.5, W], typestr: '<f4' } }).message,
+    ).toMatch(/typestr <f4.*u1/);
+    expect(
+      frameError({ __cuda_array_interface__: { data: [1n, false], shape: [H, W], typestr: '|u1' } }).message,
+    ).toMatch(/shape \[240, 320\].*\[360, 320\]/);
+    expect(
+      frameError(
+        { __cuda_array_interface__: { data: [1n, false], shape: [H, W, 4], strides: [W * 4, 8, 1], typestr: '|u1' } },
+        'bgra',
+      ).message,
     ).toMatch(/contiguous/);
   });
   it('null, numbers and plain objects', () => {

@@ -70,7 +70,9 @@ describe('platform check', () => {
     expect(() => checkPlatform({ platform: 'linux', arch: 'x64', glibcVersion: '2.36' })).not.toThrow();
   });
   it('names the platform and what is supported', () => {
-    expect(() => checkPlatform({ platform: 'darwin', arch: 'arm64', glibcVersion: undefined })).toThrow(UnsupportedPlatformError);
+    expect(() => checkPlatform({ platform: 'darwin', arch: 'arm64', glibcVersion: undefined })).toThrow(
+      UnsupportedPlatformError,
+    );
     expect(() => checkPlatform({ platform: 'darwin', arch: 'arm64', glibcVersion: undefined })).toThrow(
       /no native binary for darwin-arm64; supported: linux-x64 \(glibc\)/,
     );
@@ -88,7 +90,9 @@ describe.skipIf(hasNvidiaDriver)('probe on a machine without an NVIDIA driver', 
     expect(report.device).toBe('nvidia');
     expect(report.cuda?.loaded).toBe(false);
     expect(report.nvenc?.loaded).toBe(false);
-    expect(report.problems[0]).toMatch(/^No CUDA driver: could not load libcuda\.so\.1 \(libcuda\.so\.1: cannot open shared object file/);
+    expect(report.problems[0]).toMatch(
+      /^No CUDA driver: could not load libcuda\.so\.1 \(libcuda\.so\.1: cannot open shared object file/,
+    );
     expect(report.problems.some((p) => /No NVENC library: could not load libnvidia-encode\.so\.1/.test(p))).toBe(true);
     expect(report.error).toBeInstanceOf(DriverNotFoundError);
     expect(report.error?.code).toBe('DRIVER_NOT_FOUND');
@@ -133,7 +137,9 @@ describe.skipIf(hasNvidiaDriver)('probe on a machine without an NVIDIA driver', 
   });
 
   it('custom library paths are tried as given', () => {
-    const report = probeDriver({ device: { cudaLibrary: '/nonexistent/libcuda.so.1', nvencLibrary: '/nonexistent/libnvidia-encode.so.1' } });
+    const report = probeDriver({
+      device: { cudaLibrary: '/nonexistent/libcuda.so.1', nvencLibrary: '/nonexistent/libnvidia-encode.so.1' },
+    });
     expect(report.device).toBe('custom');
     expect(report.problems[0]).toMatch(/could not load \/nonexistent\/libcuda\.so\.1/);
   });

@@ -13,67 +13,96 @@ const H = 240;
 
 function run(enc: NvencEncoder, from: number, count: number, size: [number, number] = [W, H]): Packet[] {
   const out: Packet[] = [];
-  for (let i = from; i < from + count; i++) out.push(...enc.encode(noiseFrame(frameLayout('nv12', size[0], size[1]).frameBytes, i + 1), { seq: i }));
+  for (let i = from; i < from + count; i++)
+    out.push(...enc.encode(noiseFrame(frameLayout('nv12', size[0], size[1]).frameBytes, i + 1), { seq: i }));
   return out;
 }
 
 const keyframeSeqs = (packets: Packet[]): number[] => packets.filter((p) => p.keyframe).map((p) => p.seq);
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
 
-describe.skipIf(!hasSoftwareDevice)(`reconfigure without an IDR${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`, () => {
-  const open = (): NvencEncoder =>
-    new NvencEncoder({ width: W, height: H, inputFormat: 'nv12', codec: 'h264', bitrate: 150_000, fps: 30, device: 'software' });
+describe.skipIf(!hasSoftwareDevice)(
+  `reconfigure without an IDR${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
+  () => {
+    const open = (): NvencEncoder =>
+      new NvencEncoder({
+        width: W,
+        height: H,
+        inputFormat: 'nv12',
+        codec: 'h264',
+        bitrate: 150_000,
+        fps: 30,
+        device: 'software',
+      });
 
-  it('a bitrate-only change takes effect with no new IDR', () => {
-    using enc = open();
-    const before = run(enc, 0, 20);
-    enc.reconfigure({ bitrate: 1_500_000 });
-    const after = [...run(enc, 20, 20), ...enc.flush()];
-    expect(keyframeSeqs([...before, ...after])).toEqual([0]);
-    const ratio = mean(after.slice(5).map((p) => p.data.length)) / mean(before.slice(5).map((p) => p.data.length));
-    console.log(`bitrate-only reconfigure: bytes/frame ×${ratio.toFixed(2)} for ×10 bitrate, keyframes at ${keyframeSeqs([...before, ...after])}`);
-    expect(ratio).toBeGreaterThan(3);
-  });
+    it('a bitrate-only change takes effect with no new IDR', () => {
+      using enc = open();
+      const before = run(enc, 0, 20);
+      enc.reconfigure({ bitrate: 1_500_000 });
+      const after = [...run(enc, 20, 20), ...enc.flush()];
+      expect(keyframeSeqs([...before, ...after])).toEqual([0]);
+      const ratio = mean(after.slice(5).map((p) => p.data.length)) / mean(before.slice(5).map((p) => p.data.length));
+      console.log(
+        `bitrate-only reconfigure: bytes/frame ×${ratio.toFixed(2)} for ×10 bitrate, keyframes at ${keyframeSeqs([...before, ...after])}`,
+      );
+      expect(ratio).toBeGreaterThan(3);
+    });
 
-  it('an fps-only change (including 29.97 and { num, den }) keeps the stream going with no new IDR', () => {
-    using enc = open();
-    const packets = run(enc, 0, 10);
-    enc.reconfigure({ fps: 15 });
-    packets.push(...run(enc, 10, 10));
-    enc.reconfigure({ fps: 29.97 });
-    packets.push(...run(enc, 20, 5));
-    enc.reconfigure({ fps: { num: 60, den: 1 }, bitrate: 300_000 });
-    packets.push(...run(enc, 25, 5), ...enc.flush());
-    expect(packets.map((p) => p.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
-    expect(keyframeSeqs(packets)).toEqual([0]);
-  });
+    it('an fps-only change (including 29.97 and { num, den }) keeps the stream going with no new IDR', () => {
+      using enc = open();
+      const packets = run(enc, 0, 10);
+      enc.reconfigure({ fps: 15 });
+      packets.push(...run(enc, 10, 10));
+      enc.reconfigure({ fps: 29.97 });
+      packets.push(...run(enc, 20, 5));
+      enc.reconfigure({ fps: { num: 60, den: 1 }, bitrate: 300_000 });
+      packets.push(...run(enc, 25, 5), ...enc.flush());
+      expect(packets.map((p) => p.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      expect(keyframeSeqs(packets)).toEqual([0]);
+    });
 
-  it('at half the frame rate the same bitrate buys about twice the bytes per frame', () => {
-    // 2 Mbit/s: well above what even noise needs at the coarsest quantiser, so rate control decides.
-    using enc = new NvencEncoder({ width: W, height: H, inputFormat: 'nv12', codec: 'h264', bitrate: 2_000_000, fps: 30, device: 'software' });
-    const at30 = run(enc, 0, 20);
-    enc.reconfigure({ fps: 15 });
-    const at15 = run(enc, 20, 20);
-    const ratio = mean(at15.slice(5).map((p) => p.data.length)) / mean(at30.slice(5).map((p) => p.data.length));
-    console.log(`fps-only reconfigure 30 → 15: bytes/frame ×${ratio.toFixed(2)}`);
-    expect(keyframeSeqs([...at30, ...at15])).toEqual([0]);
-    expect(ratio).toBeGreaterThan(1.5);
-    expect(ratio).toBeLessThan(3);
-  });
+    it('at half the frame rate the same bitrate buys about twice the bytes per frame', () => {
+      // 2 Mbit/s: well above what even noise needs at the coarsest quantiser, so rate control decides.
+      using enc = new NvencEncoder({
+        width: W,
+        height: H,
+        inputFormat: 'nv12',
+        codec: 'h264',
+        bitrate: 2_000_000,
+        fps: 30,
+        device: 'software',
+      });
+      const at30 = run(enc, 0, 20);
+      enc.reconfigure({ fps: 15 });
+      const at15 = run(enc, 20, 20);
+      const ratio = mean(at15.slice(5).map((p) => p.data.length)) / mean(at30.slice(5).map((p) => p.data.length));
+      console.log(`fps-only reconfigure 30 → 15: bytes/frame ×${ratio.toFixed(2)}`);
+      expect(keyframeSeqs([...at30, ...at15])).toEqual([0]);
+      expect(ratio).toBeGreaterThan(1.5);
+      expect(ratio).toBeLessThan(3);
+    });
 
-  it('a size change starts with an IDR, as on NVENC', () => {
-    using enc = new NvencEncoder({ width: W, height: H, inputFormat: 'nv12', codec: 'h264', bitrate: 500_000, device: 'software' });
-    const packets = run(enc, 0, 5);
-    enc.reconfigure({ width: 160, height: 120 });
-    packets.push(...run(enc, 5, 5, [160, 120]), ...enc.flush());
-    expect(keyframeSeqs(packets)).toEqual([0, 5]);
-  });
+    it('a size change starts with an IDR, as on NVENC', () => {
+      using enc = new NvencEncoder({
+        width: W,
+        height: H,
+        inputFormat: 'nv12',
+        codec: 'h264',
+        bitrate: 500_000,
+        device: 'software',
+      });
+      const packets = run(enc, 0, 5);
+      enc.reconfigure({ width: 160, height: 120 });
+      packets.push(...run(enc, 5, 5, [160, 120]), ...enc.flush());
+      expect(keyframeSeqs(packets)).toEqual([0, 5]);
+    });
 
-  it('forceKeyframe asks for one: the next frame is an IDR', () => {
-    using enc = open();
-    const packets = run(enc, 0, 5);
-    enc.reconfigure({ bitrate: 300_000, forceKeyframe: true });
-    packets.push(...run(enc, 5, 5), ...enc.flush());
-    expect(keyframeSeqs(packets)).toEqual([0, 5]);
-  });
-});
+    it('forceKeyframe asks for one: the next frame is an IDR', () => {
+      using enc = open();
+      const packets = run(enc, 0, 5);
+      enc.reconfigure({ bitrate: 300_000, forceKeyframe: true });
+      packets.push(...run(enc, 5, 5), ...enc.flush());
+      expect(keyframeSeqs(packets)).toEqual([0, 5]);
+    });
+  },
+);

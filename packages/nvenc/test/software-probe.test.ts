@@ -21,33 +21,57 @@ function probeInChild(env: Record<string, string | undefined>, format: 'esm' | '
   return runNode<Summary>(code, { NVENC_ABI: undefined, ...env }, format);
 }
 
-describe.skipIf(!hasSoftwareDevice)(`ABI selection against the software device${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`, () => {
-  beforeAll(() => ensureBuilt(), 120_000);
+describe.skipIf(!hasSoftwareDevice)(
+  `ABI selection against the software device${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
+  () => {
+    beforeAll(() => ensureBuilt(), 120_000);
 
-  it('NVENC_SOFT_MAX_API=11.1 → ABI 11.1', () => {
-    const r = probeInChild({ NVENC_SOFT_MAX_API: '11.1' });
-    expect(r).toMatchObject({ ok: true, abi: '11.1', software: true, device: 'software', maxApiVersion: '11.1', problems: [] });
-  });
+    it('NVENC_SOFT_MAX_API=11.1 → ABI 11.1', () => {
+      const r = probeInChild({ NVENC_SOFT_MAX_API: '11.1' });
+      expect(r).toMatchObject({
+        ok: true,
+        abi: '11.1',
+        software: true,
+        device: 'software',
+        maxApiVersion: '11.1',
+        problems: [],
+      });
+    });
 
-  it('NVENC_SOFT_MAX_API=12.1 → ABI 12.1', () => {
-    expect(probeInChild({ NVENC_SOFT_MAX_API: '12.1' })).toMatchObject({ ok: true, abi: '12.1', maxApiVersion: '12.1' });
-  });
+    it('NVENC_SOFT_MAX_API=12.1 → ABI 12.1', () => {
+      expect(probeInChild({ NVENC_SOFT_MAX_API: '12.1' })).toMatchObject({
+        ok: true,
+        abi: '12.1',
+        maxApiVersion: '12.1',
+      });
+    });
 
-  it('NVENC_SOFT_MAX_API=13.0 → ABI 12.1, the newest built', () => {
-    expect(probeInChild({ NVENC_SOFT_MAX_API: '13.0' })).toMatchObject({ ok: true, abi: '12.1', maxApiVersion: '13.0' });
-  });
+    it('NVENC_SOFT_MAX_API=13.0 → ABI 12.1, the newest built', () => {
+      expect(probeInChild({ NVENC_SOFT_MAX_API: '13.0' })).toMatchObject({
+        ok: true,
+        abi: '12.1',
+        maxApiVersion: '13.0',
+      });
+    });
 
-  it('NVENC_SOFT_MAX_API=10.0 → AbiUnsupportedError text naming R470', () => {
-    const r = probeInChild({ NVENC_SOFT_MAX_API: '10.0' });
-    expect(r).toMatchObject({ ok: false, abi: null, errorName: 'AbiUnsupportedError', errorCode: 'ABI_UNSUPPORTED' });
-    expect(r.problems).toContain('The driver supports NVENC API 10.0; this package needs ≥ 11.1, i.e. driver R470 or newer. Update the NVIDIA driver.');
-  });
+    it('NVENC_SOFT_MAX_API=10.0 → AbiUnsupportedError text naming R470', () => {
+      const r = probeInChild({ NVENC_SOFT_MAX_API: '10.0' });
+      expect(r).toMatchObject({ ok: false, abi: null, errorName: 'AbiUnsupportedError', errorCode: 'ABI_UNSUPPORTED' });
+      expect(r.problems).toContain(
+        'The driver supports NVENC API 10.0; this package needs ≥ 11.1, i.e. driver R470 or newer. Update the NVIDIA driver.',
+      );
+    });
 
-  it('NVENC_ABI=11.1 forces 11.1 on a 12.1 driver', () => {
-    expect(probeInChild({ NVENC_SOFT_MAX_API: '12.1', NVENC_ABI: '11.1' })).toMatchObject({ ok: true, abi: '11.1' });
-  });
+    it('NVENC_ABI=11.1 forces 11.1 on a 12.1 driver', () => {
+      expect(probeInChild({ NVENC_SOFT_MAX_API: '12.1', NVENC_ABI: '11.1' })).toMatchObject({ ok: true, abi: '11.1' });
+    });
 
-  it('the CommonJS build finds the binary and the software device the same way', () => {
-    expect(probeInChild({ NVENC_SOFT_MAX_API: '11.1' }, 'cjs')).toMatchObject({ ok: true, abi: '11.1', software: true });
-  });
-});
+    it('the CommonJS build finds the binary and the software device the same way', () => {
+      expect(probeInChild({ NVENC_SOFT_MAX_API: '11.1' }, 'cjs')).toMatchObject({
+        ok: true,
+        abi: '11.1',
+        software: true,
+      });
+    });
+  },
+);

@@ -16,21 +16,28 @@ console.log('DONE');
 `;
 
 function run(env: Record<string, string | undefined>): string {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', encodeAv1], { cwd: PACKAGE_DIR, encoding: 'utf8', env: { ...process.env, SVT_LOG: undefined, ...env } });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', encodeAv1], {
+    cwd: PACKAGE_DIR,
+    encoding: 'utf8',
+    env: { ...process.env, SVT_LOG: undefined, ...env },
+  });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout + r.stderr;
 }
 
-describe.skipIf(!hasSoftwareDevice)(`SVT-AV1 stays quiet${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`, () => {
-  beforeAll(() => ensureBuilt(), 120_000);
+describe.skipIf(!hasSoftwareDevice)(
+  `SVT-AV1 stays quiet${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
+  () => {
+    beforeAll(() => ensureBuilt(), 120_000);
 
-  it('an AV1 session prints no Svt[...] lines by default, and does when SVT_LOG asks', (ctx) => {
-    const quiet = run({});
-    if (quiet.includes('NO_AV1')) return ctx.skip('this software device has no AV1 engine (libsvtav1)');
-    expect(quiet).toMatch(/DONE/);
-    expect(quiet.split('\n').filter((l) => /Svt\[/.test(l))).toEqual([]);
-    // The same run with SVT's own info level: the lines exist, so the check above can fail.
-    const loud = run({ SVT_LOG: '3' });
-    expect(loud.split('\n').filter((l) => /Svt\[info\]/.test(l)).length).toBeGreaterThan(3);
-  });
-});
+    it('an AV1 session prints no Svt[...] lines by default, and does when SVT_LOG asks', (ctx) => {
+      const quiet = run({});
+      if (quiet.includes('NO_AV1')) return ctx.skip('this software device has no AV1 engine (libsvtav1)');
+      expect(quiet).toMatch(/DONE/);
+      expect(quiet.split('\n').filter((l) => /Svt\[/.test(l))).toEqual([]);
+      // The same run with SVT's own info level: the lines exist, so the check above can fail.
+      const loud = run({ SVT_LOG: '3' });
+      expect(loud.split('\n').filter((l) => /Svt\[info\]/.test(l)).length).toBeGreaterThan(3);
+    });
+  },
+);

@@ -34,7 +34,7 @@ class DesktopScene {
     readonly height: number,
   ) {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     // 400 lines of "text": runs of 2-9 glyph cells (7 px + 1 gap) with word gaps, each glyph a few strokes.
     for (let l = 0; l < 400; l++) {
       const line = Buffer.alloc(600 * 16, 0); // 600×16 mask: 1 = ink
@@ -74,15 +74,25 @@ class DesktopScene {
     fill(620, 80, 1240, 660, 0x9a9a9a);
     fill(622, 82, 1238, 106, 0x4e9a06);
     fill(622, 108, 1238, 658, 0xfdfdf0);
-    for (let l = 0; l < 34; l++) this.text(words, 630, 112 + l * 16, this.lines[(this.index + l) % this.lines.length]!, 600);
+    for (let l = 0; l < 34; l++)
+      this.text(words, 630, 112 + l * 16, this.lines[(this.index + l) % this.lines.length]!, 600);
     // A blinking caret.
     if (this.index % 2 === 0) fill(630, 640, 632, 654, 0x000000);
     this.index++;
-    return { seq: this.index, width, height, timestampUs: this.index * 33_333, pixelFormat: 'bgra8', memory: 'cpu', data };
+    return {
+      seq: this.index,
+      width,
+      height,
+      timestampUs: this.index * 33_333,
+      pixelFormat: 'bgra8',
+      memory: 'cpu',
+      data,
+    };
   }
 
   private text(words: Uint32Array, x0: number, y0: number, mask: Buffer, w: number): void {
-    for (let y = 0; y < 16; y++) for (let x = 0; x < w; x++) if (mask[y * 600 + x]) words[(y0 + y) * this.width + x0 + x] = 0xff101010;
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < w; x++) if (mask[y * 600 + x]) words[(y0 + y) * this.width + x0 + x] = 0xff101010;
   }
 }
 
@@ -156,7 +166,10 @@ async function measureH264(sceneName: string, frames: RawFrame[]): Promise<Row |
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--');
-  const { values } = parseArgs({ args, options: { write: { type: 'boolean', default: false }, frames: { type: 'string', default: '60' } } });
+  const { values } = parseArgs({
+    args,
+    options: { write: { type: 'boolean', default: false }, frames: { type: 'string', default: '60' } },
+  });
   const count = Number(values.frames);
   const pattern = new TestPattern({ width: WIDTH, height: HEIGHT });
   const desktop = new DesktopScene(WIDTH, HEIGHT);
@@ -170,7 +183,13 @@ async function main(): Promise<void> {
     rows.push(measureImage(name, frames, 'ZRLE', [Encoding.ZRLE]));
     rows.push(measureImage(name, frames, 'ZRLE + CopyRect', [Encoding.ZRLE, Encoding.CopyRect]));
     rows.push(measureImage(name, frames, 'Tight (no JPEG)', [Encoding.Tight]));
-    rows.push(measureImage(name, frames, 'Tight + JPEG q6 + CopyRect (noVNC)', [Encoding.CopyRect, Encoding.Tight, Encoding.QualityLevel0 + 6]));
+    rows.push(
+      measureImage(name, frames, 'Tight + JPEG q6 + CopyRect (noVNC)', [
+        Encoding.CopyRect,
+        Encoding.Tight,
+        Encoding.QualityLevel0 + 6,
+      ]),
+    );
     const h264 = await measureH264(name, frames);
     if (h264) rows.push(h264);
   }
@@ -178,7 +197,10 @@ async function main(): Promise<void> {
   const table = [
     '| scene | encoding | first update (KiB) | bytes per frame after (KiB) | server CPU per frame (ms) |',
     '|---|---|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.scene} | ${r.encoding} | ${kib(r.firstBytes)} | ${kib(r.bytesPerFrame)} | ${r.cpuMsPerFrame.toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.scene} | ${r.encoding} | ${kib(r.firstBytes)} | ${kib(r.bytesPerFrame)} | ${r.cpuMsPerFrame.toFixed(2)} |`,
+    ),
   ].join('\n');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
   const doc = `# RFB encodings: bytes and server CPU per frame

@@ -14,18 +14,31 @@ function scene(t) {
   const data = new Uint8Array(W * H * 4);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const text = (y % 16 < 10 && ((x * 7 + y * 3) >> 3) % 5 !== 0) ? 40 : 230;
+      const text = y % 16 < 10 && ((x * 7 + y * 3) >> 3) % 5 !== 0 ? 40 : 230;
       const i = (y * W + x) * 4;
       data[i] = data[i + 1] = data[i + 2] = text;
       data[i + 3] = 255;
     }
   }
-  const wx = (t * 8) % (W - 400), wy = 160;  // a moving window with a gradient
-  for (let y = wy; y < wy + 300; y++) for (let x = wx; x < wx + 400; x++) {
-    const i = (y * W + x) * 4;
-    data[i] = (x - wx) & 0xff; data[i + 1] = (y - wy) & 0xff; data[i + 2] = 128; data[i + 3] = 255;
-  }
-  return { seq: t, width: W, height: H, timestampUs: Math.round((t * 1e6) / 30), pixelFormat: 'bgra8', memory: 'cpu', data };
+  const wx = (t * 8) % (W - 400),
+    wy = 160; // a moving window with a gradient
+  for (let y = wy; y < wy + 300; y++)
+    for (let x = wx; x < wx + 400; x++) {
+      const i = (y * W + x) * 4;
+      data[i] = (x - wx) & 0xff;
+      data[i + 1] = (y - wy) & 0xff;
+      data[i + 2] = 128;
+      data[i + 3] = 255;
+    }
+  return {
+    seq: t,
+    width: W,
+    height: H,
+    timestampUs: Math.round((t * 1e6) / 30),
+    pixelFormat: 'bgra8',
+    memory: 'cpu',
+    data,
+  };
 }
 
 async function run(smooth) {
@@ -44,13 +57,28 @@ async function run(smooth) {
   const mean = sizes.reduce((a, b) => a + b, 0) / sizes.length;
   const sd = Math.sqrt(sizes.reduce((a, b) => a + (b - mean) ** 2, 0) / sizes.length);
   const sorted = [...sizes].sort((a, b) => a - b);
-  return { mode: smooth ? 'smooth (intra refresh)' : 'periodic IDR', frames: sizes.length, idrs, mean, sd, cv: sd / mean, max: sorted.at(-1), p99: sorted[Math.floor(sorted.length * 0.99)] };
+  return {
+    mode: smooth ? 'smooth (intra refresh)' : 'periodic IDR',
+    frames: sizes.length,
+    idrs,
+    mean,
+    sd,
+    cv: sd / mean,
+    max: sorted.at(-1),
+    p99: sorted[Math.floor(sorted.length * 0.99)],
+  };
 }
 
 const rows = [await run(false), await run(true)];
-console.log(`bytes per frame, ${W}x${H}, frames 1..${FRAMES - 1}, keyframeInterval ${INTERVAL}, software device (libx264)`);
-console.log('| mode | frames | IDRs after the first | mean B | std dev B | std dev / mean | p99 B | max B | max / mean |');
+console.log(
+  `bytes per frame, ${W}x${H}, frames 1..${FRAMES - 1}, keyframeInterval ${INTERVAL}, software device (libx264)`,
+);
+console.log(
+  '| mode | frames | IDRs after the first | mean B | std dev B | std dev / mean | p99 B | max B | max / mean |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.mode} | ${r.frames} | ${r.idrs} | ${Math.round(r.mean)} | ${Math.round(r.sd)} | ${r.cv.toFixed(2)} | ${r.p99} | ${r.max} | ${(r.max / r.mean).toFixed(1)} |`);
+  console.log(
+    `| ${r.mode} | ${r.frames} | ${r.idrs} | ${Math.round(r.mean)} | ${Math.round(r.sd)} | ${r.cv.toFixed(2)} | ${r.p99} | ${r.max} | ${(r.max / r.mean).toFixed(1)} |`,
+  );
 }

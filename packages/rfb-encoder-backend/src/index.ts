@@ -43,7 +43,13 @@ export {
   type RfbListenAddresses,
   type RfbClientSnapshot,
 } from './rfb/server.js';
-export { DEFAULT_LIMITS, type RfbAuth, type RfbLimits, type RfbClientInfo, type RfbClientStats } from './rfb/client-connection.js';
+export {
+  DEFAULT_LIMITS,
+  type RfbAuth,
+  type RfbLimits,
+  type RfbClientInfo,
+  type RfbClientStats,
+} from './rfb/client-connection.js';
 export type { PixelFormat } from './rfb/client-parser.js';
 export { defaultCursor, type CursorShape } from './rfb/encodings/cursor.js';
 export type { RfbClientMode } from './rfb/client-connection.js';

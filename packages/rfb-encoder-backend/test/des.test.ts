@@ -17,12 +17,16 @@ function opensslDesEcb(pairs: { key: Buffer; block: Buffer }[]): string[] {
       return x.update(Buffer.from(b, 'hex')).toString('hex');
     })));`;
   const arg = JSON.stringify(pairs.map((p) => [p.key.toString('hex'), p.block.toString('hex')]));
-  return JSON.parse(execFileSync(process.execPath, ['--openssl-legacy-provider', '-e', script, arg], { encoding: 'utf8' })) as string[];
+  return JSON.parse(
+    execFileSync(process.execPath, ['--openssl-legacy-provider', '-e', script, arg], { encoding: 'utf8' }),
+  ) as string[];
 }
 
 describe('DES', () => {
   it('matches the textbook FIPS 46 example', () => {
-    expect(Buffer.from(desEncryptBlock(hex('133457799BBCDFF1'), hex('0123456789ABCDEF'))).toString('hex')).toBe('85e813540f0ab405');
+    expect(Buffer.from(desEncryptBlock(hex('133457799BBCDFF1'), hex('0123456789ABCDEF'))).toString('hex')).toBe(
+      '85e813540f0ab405',
+    );
   });
 
   it('matches OpenSSL on random keys and blocks', () => {

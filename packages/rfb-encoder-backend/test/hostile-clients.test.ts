@@ -28,7 +28,8 @@ async function expectStillStreaming(f: Awaited<ReturnType<typeof fixture>>, c: R
   expect(fakeSlices(rects[0]!.data!).length).toBeGreaterThan(0);
 }
 
-const cutOff = (lines: string[], code: string) => lines.some((l) => l.startsWith('warn cut off client') && l.includes(code));
+const cutOff = (lines: string[], code: string) =>
+  lines.some((l) => l.startsWith('warn cut off client') && l.includes(code));
 
 describe('hostile and broken clients are cut off with a log line', () => {
   it('a client that is not speaking RFB', async () => {
@@ -60,7 +61,9 @@ describe('hostile and broken clients are cut off with a log line', () => {
     await bad.handshake();
     bad.write([6, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
     await bad.waitClosed();
-    expect(f.logLines.find((l) => l.includes('RFB_MESSAGE_TOO_LARGE'))).toMatch(/ClientCutText length 4294967295 exceeds the limit/);
+    expect(f.logLines.find((l) => l.includes('RFB_MESSAGE_TOO_LARGE'))).toMatch(
+      /ClientCutText length 4294967295 exceeds the limit/,
+    );
     await expectStillStreaming(f, good);
   });
 
@@ -104,7 +107,10 @@ describe('hostile and broken clients are cut off with a log line', () => {
 
   it('a client that asks for updates but never reads them', async () => {
     const maxQueuedFrames = 4;
-    const f = await fixture({ payloadBytes: 256 * 1024, limits: { writeHighWaterMark: 64 * 1024, stallTimeoutMs: 300, maxQueuedFrames } });
+    const f = await fixture({
+      payloadBytes: 256 * 1024,
+      limits: { writeHighWaterMark: 64 * 1024, stallTimeoutMs: 300, maxQueuedFrames },
+    });
     const good = await watcher(f);
     const bad = await client(f.port);
     await bad.handshake();

@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawFrame } from '../src/backend/types.js';
-import { TEST_PATTERN_BACKGROUND, TEST_PATTERN_BOX, TEST_PATTERN_PATCHES, TestPattern } from '../src/demo/test-pattern.js';
+import {
+  TEST_PATTERN_BACKGROUND,
+  TEST_PATTERN_BOX,
+  TEST_PATTERN_PATCHES,
+  TestPattern,
+} from '../src/demo/test-pattern.js';
 import type { PixelFormat } from '../src/rfb/client-parser.js';
 import { writePixelFormat } from '../src/rfb/server-messages.js';
 import { RfbDecoder } from './helpers/rfb-decoder.js';
@@ -16,7 +21,19 @@ import { RGB565 } from './helpers/viewer-fixture.js';
 const { fixture, client } = scopedFixtures();
 const W = 192;
 const H = 128;
-const E = { Raw: 0, CopyRect: 1, Tight: 7, ZRLE: 16, H264: 50, Cursor: -239, LastRect: -224, DesktopSize: -223, Fence: -312, CU: -313, Quality6: -26 } as const;
+const E = {
+  Raw: 0,
+  CopyRect: 1,
+  Tight: 7,
+  ZRLE: 16,
+  H264: 50,
+  Cursor: -239,
+  LastRect: -224,
+  DesktopSize: -223,
+  Fence: -312,
+  CU: -313,
+  Quality6: -26,
+} as const;
 
 const pf = (p: Partial<PixelFormat>): PixelFormat => ({
   bitsPerPixel: 32,
@@ -37,8 +54,24 @@ const FORMATS: [string, PixelFormat][] = [
   ['32 bpp big-endian, red low', pf({ bigEndian: true, redShift: 0, greenShift: 8, blueShift: 16 })],
   ['32 bpp colour in the top bytes', pf({ redShift: 24, greenShift: 16, blueShift: 8 })],
   ['16 bpp 5-6-5', RGB565],
-  ['16 bpp 5-5-5 big-endian', pf({ bitsPerPixel: 16, depth: 15, bigEndian: true, redMax: 31, greenMax: 31, blueMax: 31, redShift: 10, greenShift: 5, blueShift: 0 })],
-  ['8 bpp bgr233', pf({ bitsPerPixel: 8, depth: 8, redMax: 7, greenMax: 7, blueMax: 3, redShift: 0, greenShift: 3, blueShift: 6 })],
+  [
+    '16 bpp 5-5-5 big-endian',
+    pf({
+      bitsPerPixel: 16,
+      depth: 15,
+      bigEndian: true,
+      redMax: 31,
+      greenMax: 31,
+      blueMax: 31,
+      redShift: 10,
+      greenShift: 5,
+      blueShift: 0,
+    }),
+  ],
+  [
+    '8 bpp bgr233',
+    pf({ bitsPerPixel: 8, depth: 8, redMax: 7, greenMax: 7, blueMax: 3, redShift: 0, greenShift: 3, blueShift: 6 }),
+  ],
 ];
 
 function setPixelFormat(c: RfbTestClient, format: PixelFormat): void {
@@ -65,7 +98,11 @@ function fence(c: RfbTestClient, flags: number, payload: Buffer): void {
   c.write(b);
 }
 
-type ServerMessage = { type: 'update'; rects: number } | { type: 'end-of-cu' } | { type: 'fence'; flags: number; payload: Buffer } | { type: 'bell' };
+type ServerMessage =
+  | { type: 'update'; rects: number }
+  | { type: 'end-of-cu' }
+  | { type: 'fence'; flags: number; payload: Buffer }
+  | { type: 'bell' };
 
 async function nextMessage(c: RfbTestClient, d: RfbDecoder, timeoutMs = 3000): Promise<ServerMessage> {
   const read = (n: number) => c.read(n, timeoutMs);
@@ -102,17 +139,26 @@ async function imageClient(port: number, encodings: number[], format?: PixelForm
   return { c, d };
 }
 
-const tolerance = (format: PixelFormat) => Math.ceil(255 / Math.min(format.redMax, format.greenMax, format.blueMax) / 2) + 1;
+const tolerance = (format: PixelFormat) =>
+  Math.ceil(255 / Math.min(format.redMax, format.greenMax, format.blueMax) / 2) + 1;
 
 function expectScene(d: RfbDecoder, format: PixelFormat, extra = 0): void {
   const t = tolerance(format) + extra;
   const points = [
-    ...TEST_PATTERN_PATCHES.map((p) => ({ name: p.name, x: Math.round(((p.x0 + p.x1) / 2) * W), y: Math.round(((p.y0 + p.y1) / 2) * H), rgb: p.rgb })),
+    ...TEST_PATTERN_PATCHES.map((p) => ({
+      name: p.name,
+      x: Math.round(((p.x0 + p.x1) / 2) * W),
+      y: Math.round(((p.y0 + p.y1) / 2) * H),
+      rgb: p.rgb,
+    })),
     { name: 'background', x: 4, y: H - 4, rgb: TEST_PATTERN_BACKGROUND },
   ];
   for (const p of points) {
     const got = d.pixel(p.x, p.y);
-    expect(p.rgb.every((v, i) => Math.abs(v - got[i]!) <= t), `${p.name}: want ${p.rgb.join(',')} got ${got.join(',')} (±${t})`).toBe(true);
+    expect(
+      p.rgb.every((v, i) => Math.abs(v - got[i]!) <= t),
+      `${p.name}: want ${p.rgb.join(',')} got ${got.join(',')} (±${t})`,
+    ).toBe(true);
   }
 }
 
@@ -156,7 +202,11 @@ describe('encodings in every true-colour pixel format', () => {
       const c = await client(f.port);
       await c.handshake();
       c.setEncodings(list);
-      await until(() => f.logLines.some((l) => l.includes(`encodings [${list.join(', ')}]: served ${mode}`)), 2000, `${list} → ${mode}`);
+      await until(
+        () => f.logLines.some((l) => l.includes(`encodings [${list.join(', ')}]: served ${mode}`)),
+        2000,
+        `${list} → ${mode}`,
+      );
       c.close();
     }
   });
@@ -210,7 +260,11 @@ describe('CopyRect, Cursor, LastRect, JPEG', () => {
       const data = Buffer.alloc(W * H * 4);
       for (let y = 0; y < H; y++) {
         const v = (y + offset) * 7;
-        for (let x = 0; x < W; x++) data.writeUInt32LE((0xff000000 | ((v & 0xff) << 16) | ((((v >> 3) + x) & 0xff) << 8) | ((x * 3) & 0xff)) >>> 0, (y * W + x) * 4);
+        for (let x = 0; x < W; x++)
+          data.writeUInt32LE(
+            (0xff000000 | ((v & 0xff) << 16) | ((((v >> 3) + x) & 0xff) << 8) | ((x * 3) & 0xff)) >>> 0,
+            (y * W + x) * 4,
+          );
       }
       return { seq: offset, width: W, height: H, timestampUs: offset, pixelFormat: 'bgra8', memory: 'cpu', data };
     };
@@ -229,7 +283,12 @@ describe('CopyRect, Cursor, LastRect, JPEG', () => {
     expect(pixels).toBeLessThan((W * H) / 4);
     const bytes = next.data as Buffer;
     const want = new Uint32Array(bytes.buffer, bytes.byteOffset, W * H);
-    for (const [x, y] of [[0, 0], [100, 60], [191, 127], [50, H - 2]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [100, 60],
+      [191, 127],
+      [50, H - 2],
+    ] as const) {
       const p = want[y * W + x]!;
       expect(d.pixel(x, y)).toEqual([(p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff]);
     }
@@ -257,8 +316,21 @@ describe('CopyRect, Cursor, LastRect, JPEG', () => {
     const f = await fixture({ initialSize: { width: W, height: H } });
     const data = Buffer.alloc(W * H * 4);
     // A smooth two-way gradient with many colours: photo-like.
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data.writeUInt32LE((0xff000000 | (((x * 255) / W) << 16) | (((y * 255) / H) << 8) | 128) >>> 0, (y * W + x) * 4);
-    await f.server.pushFrame({ seq: 1, width: W, height: H, timestampUs: 0, pixelFormat: 'bgra8', memory: 'cpu', data });
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        data.writeUInt32LE(
+          (0xff000000 | (((x * 255) / W) << 16) | (((y * 255) / H) << 8) | 128) >>> 0,
+          (y * W + x) * 4,
+        );
+    await f.server.pushFrame({
+      seq: 1,
+      width: W,
+      height: H,
+      timestampUs: 0,
+      pixelFormat: 'bgra8',
+      memory: 'cpu',
+      data,
+    });
     const { c, d } = await imageClient(f.port, [E.Tight, E.Quality6]);
     c.requestUpdate(false, W, H);
     await nextUpdate(c, d);
@@ -388,6 +460,11 @@ describe('mixed clients on one server', () => {
     expect(f.engineLog.frames.length - encodedBefore).toBeLessThanOrEqual(4 + 2);
     expectScene(zrle.d, pf({}));
     expectScene(raw.d, RGB565);
-    expect(f.server.clients().map((s) => s.mode).sort()).toEqual(['h264', 'h264', 'raw', 'zrle']);
+    expect(
+      f.server
+        .clients()
+        .map((s) => s.mode)
+        .sort(),
+    ).toEqual(['h264', 'h264', 'raw', 'zrle']);
   });
 });

@@ -13,7 +13,12 @@ import { createNvencEngine } from '../src/backend/nvenc-engine.js';
 import { createEncoderBackend, type BackendSelection } from '../src/backend/registry.js';
 import type { EncodedPayload } from '../src/backend/types.js';
 import { startNoVncDemo, type NoVncDemo } from '../src/demo/novnc-demo.js';
-import { TEST_PATTERN_BACKGROUND, TEST_PATTERN_BOX, TEST_PATTERN_PATCHES, TestPattern } from '../src/demo/test-pattern.js';
+import {
+  TEST_PATTERN_BACKGROUND,
+  TEST_PATTERN_BOX,
+  TEST_PATTERN_PATCHES,
+  TestPattern,
+} from '../src/demo/test-pattern.js';
 import { decodePng, type DecodedPng } from './helpers/png.js';
 import { captureLogger, until } from './helpers/rfb-test-client.js';
 
@@ -37,7 +42,12 @@ async function softwareBackend(): Promise<BackendSelection> {
     device: { cudaLibrary: join(dir, 'libcuda.so.1'), nvencLibrary: join(dir, 'libnvidia-encode.so.1') },
     name: 'nvenc-software',
   });
-  return { backend: new H264EncoderBackend(engine, options), name: engine.name, reason: `libraries in ${dir}`, attempts: [] };
+  return {
+    backend: new H264EncoderBackend(engine, options),
+    name: engine.name,
+    reason: `libraries in ${dir}`,
+    attempts: [],
+  };
 }
 
 describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromium', () => {
@@ -53,19 +63,37 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
   let scene = new TestPattern({ width: WIDTH, height: HEIGHT, speed: 6 });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium), or set RFB_SKIP_BROWSER=1`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} not found (apt-get install chromium), or set RFB_SKIP_BROWSER=1`);
     selection = await softwareBackend();
-    demo = await startNoVncDemo({ backend: selection.backend, httpPort: 0, logger, initialSize: { width: WIDTH, height: HEIGHT } });
+    demo = await startNoVncDemo({
+      backend: selection.backend,
+      httpPort: 0,
+      logger,
+      initialSize: { width: WIDTH, height: HEIGHT },
+    });
     demo.server.on('encoded', (payloads) => encoded.push(...payloads));
     const t0 = Date.now();
-    timer = setInterval(() => void demo.server.pushFrame(scene.next((Date.now() - t0) * 1000)).catch(() => {}), 1000 / FPS);
+    timer = setInterval(
+      () => void demo.server.pushFrame(scene.next((Date.now() - t0) * 1000)).catch(() => {}),
+      1000 / FPS,
+    );
 
     userDataDir = mkdtempSync(join(tmpdir(), 'rfb-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 800, height: 600 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
@@ -73,7 +101,11 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
     });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(demo.url);
-    await page.waitForFunction(() => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true, null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true,
+      null,
+      { timeout: 20_000 },
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -121,7 +153,9 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
         { name: 'background', x: 8, y: HEIGHT - 8, want: TEST_PATTERN_BACKGROUND },
       ];
       const results = checks.map((c) => ({ ...c, got: shot!.pixel(c.x, c.y) }));
-      report = results.map((r) => `${r.name}@(${r.x},${r.y}) want ${r.want.join(',')} got ${r.got.join(',')}`).join('\n');
+      report = results
+        .map((r) => `${r.name}@(${r.x},${r.y}) want ${r.want.join(',')} got ${r.got.join(',')}`)
+        .join('\n');
       if (results.every((r) => close(r.got, r.want))) break;
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 300));
@@ -148,7 +182,9 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
     await new Promise((r) => setTimeout(r, 700));
     const second = await screenshot('novnc-motion-2');
     const [a, b] = [boxLeft(first), boxLeft(second)];
-    console.log(`box left edge: ${a} then ${b}; frames sent to noVNC: ${sentBefore} then ${demo.server.clients()[0]!.stats.framesSent}`);
+    console.log(
+      `box left edge: ${a} then ${b}; frames sent to noVNC: ${sentBefore} then ${demo.server.clients()[0]!.stats.framesSent}`,
+    );
     expect(a).toBeGreaterThanOrEqual(0);
     expect(b).toBeGreaterThanOrEqual(0);
     expect(b).not.toBe(a);
@@ -174,10 +210,19 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
   it('authenticates noVNC with VNC Authentication (DES, bit-reversed key)', async () => {
     // Its own backend: one H.264 stream cannot be split between two servers.
     const own = await softwareBackend();
-    const locked = await startNoVncDemo({ backend: own.backend, httpPort: 0, logger, password: 'pa55word', initialSize: { width: WIDTH, height: HEIGHT } });
+    const locked = await startNoVncDemo({
+      backend: own.backend,
+      httpPort: 0,
+      logger,
+      password: 'pa55word',
+      initialSize: { width: WIDTH, height: HEIGHT },
+    });
     const second = await context.newPage();
     try {
-      const feed = setInterval(() => void locked.server.pushFrame(scene.next(Date.now() * 1000)).catch(() => {}), 1000 / FPS);
+      const feed = setInterval(
+        () => void locked.server.pushFrame(scene.next(Date.now() * 1000)).catch(() => {}),
+        1000 / FPS,
+      );
       // The password is not in the page: noVNC asks (credentialsrequired) and the user types it.
       const served = await (await fetch(locked.url)).text();
       expect(served).not.toContain('pa55word');
@@ -185,8 +230,16 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
       await second.locator('#password').waitFor({ state: 'visible', timeout: 20_000 });
       await second.fill('#password', 'pa55word');
       await second.click('#login button');
-      await second.waitForFunction(() => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true, null, { timeout: 20_000 });
-      await until(() => (locked.server.clients()[0]?.stats.framesSent ?? 0) > 2, 10_000, 'frames to the authenticated noVNC');
+      await second.waitForFunction(
+        () => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true,
+        null,
+        { timeout: 20_000 },
+      );
+      await until(
+        () => (locked.server.clients()[0]?.stats.framesSent ?? 0) > 2,
+        10_000,
+        'frames to the authenticated noVNC',
+      );
       const shot = decodePng(await second.locator('#screen canvas').screenshot());
       clearInterval(feed);
       expect(close(shot.pixel(WIDTH / 8, HEIGHT / 4), TEST_PATTERN_PATCHES[0]!.rgb)).toBe(true);
@@ -206,9 +259,20 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
         delete (window as unknown as { VideoDecoder?: unknown }).VideoDecoder;
       });
       await plain.goto(demo.url);
-      await plain.waitForFunction(() => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true, null, { timeout: 20_000 });
-      await until(() => demo.server.clients().some((c) => c.mode === 'tight' && c.stats.rectsSent > 0), 10_000, 'Tight rectangles to the second noVNC');
-      const modes = demo.server.clients().map((c) => c.mode).sort();
+      await plain.waitForFunction(
+        () => (window as unknown as { demo?: { connected: boolean } }).demo?.connected === true,
+        null,
+        { timeout: 20_000 },
+      );
+      await until(
+        () => demo.server.clients().some((c) => c.mode === 'tight' && c.stats.rectsSent > 0),
+        10_000,
+        'Tight rectangles to the second noVNC',
+      );
+      const modes = demo.server
+        .clients()
+        .map((c) => c.mode)
+        .sort();
       expect(modes).toEqual(['h264', 'tight']);
       const shotOf = async (name: string) => {
         const png = await plain.locator('#screen canvas').screenshot();
@@ -217,7 +281,10 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
       };
       let shot = await shotOf('novnc-tight-1');
       const deadline = Date.now() + 10_000;
-      const allRight = () => TEST_PATTERN_PATCHES.every((p) => close(shot.pixel(Math.round(((p.x0 + p.x1) / 2) * WIDTH), Math.round(((p.y0 + p.y1) / 2) * HEIGHT)), p.rgb));
+      const allRight = () =>
+        TEST_PATTERN_PATCHES.every((p) =>
+          close(shot.pixel(Math.round(((p.x0 + p.x1) / 2) * WIDTH), Math.round(((p.y0 + p.y1) / 2) * HEIGHT)), p.rgb),
+        );
       while (!allRight() && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
         shot = await shotOf('novnc-tight-1');

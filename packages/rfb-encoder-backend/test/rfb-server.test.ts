@@ -56,7 +56,14 @@ describe('framebuffer updates in the H.264 encoding', () => {
     await f.push();
     const rects = await c.readUpdate();
     expect(rects).toHaveLength(1);
-    expect(rects[0]).toMatchObject({ x: 0, y: 0, width: 64, height: 48, encoding: H264, flags: H264Flags.ResetContext });
+    expect(rects[0]).toMatchObject({
+      x: 0,
+      y: 0,
+      width: 64,
+      height: 48,
+      encoding: H264,
+      flags: H264Flags.ResetContext,
+    });
     expect(fakeSlices(rects[0]!.data!)).toEqual([{ token: expect.any(Number), key: true }]);
   });
 
@@ -169,7 +176,9 @@ describe('input events', () => {
     c.write(Buffer.concat([Buffer.from([6, 0, 0, 0, 0, 0, 0, 5]), Buffer.from('hello', 'latin1')]));
     c.write([0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]); // SetPixelFormat
     await until(() => clips.length === 1);
-    expect(keys).toEqual([{ client: expect.objectContaining({ id: 1, transport: 'tcp' }), down: true, keysym: 0xff0d }]);
+    expect(keys).toEqual([
+      { client: expect.objectContaining({ id: 1, transport: 'tcp' }), down: true, keysym: 0xff0d },
+    ]);
     expect(pointers).toEqual([{ client: expect.objectContaining({ id: 1 }), buttonMask: 5, x: 10, y: 20 }]);
     expect(clips[0]!.text).toBe('hello');
   });

@@ -93,7 +93,9 @@ describe('1. receive buffering is O(bytes) with a bounded chunk count and counte
       await new Promise((r) => setTimeout(r, 5));
     }
     await c.waitClosed();
-    expect(f.logLines.find((l) => l.includes('RFB_MESSAGE_TOO_LARGE'))).toMatch(/hold \d+ bytes of memory \(limit 10000\)/);
+    expect(f.logLines.find((l) => l.includes('RFB_MESSAGE_TOO_LARGE'))).toMatch(
+      /hold \d+ bytes of memory \(limit 10000\)/,
+    );
   });
 });
 
@@ -247,9 +249,16 @@ describe('8. no unauthenticated listener beyond loopback unless asked for', () =
   it('refuses host 0.0.0.0 without a password, with a message that says what to do', () => {
     const backend = fakeBackend();
     expect(() => new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent' })).toThrow(InvalidOptionError);
-    expect(() => new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent' })).toThrow(/allowUnauthenticatedRemote: true/);
-    expect(() => new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent', allowUnauthenticatedRemote: true })).not.toThrow();
-    expect(() => new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent', auth: { type: 'vnc', password: 'x' } })).not.toThrow();
+    expect(() => new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent' })).toThrow(
+      /allowUnauthenticatedRemote: true/,
+    );
+    expect(
+      () => new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent', allowUnauthenticatedRemote: true }),
+    ).not.toThrow();
+    expect(
+      () =>
+        new RfbServer({ backend, host: '0.0.0.0', tcpPort: 0, logger: 'silent', auth: { type: 'vnc', password: 'x' } }),
+    ).not.toThrow();
     expect(() => new RfbServer({ backend, host: '::1', tcpPort: 0, logger: 'silent' })).not.toThrow();
   });
 
@@ -265,7 +274,13 @@ describe('9. smaller defaults', () => {
     defer(() => log.mockRestore());
     for (const logInput of [false, true]) {
       log.mockClear();
-      const demo = await startNoVncDemo({ backend: fakeBackend(), httpPort: 0, tcpPort: 0, logger: 'silent', logInput });
+      const demo = await startNoVncDemo({
+        backend: fakeBackend(),
+        httpPort: 0,
+        tcpPort: 0,
+        logger: 'silent',
+        logInput,
+      });
       defer(() => demo.close());
       const c = await client(demo.tcpPort!);
       await c.handshake();
@@ -298,4 +313,3 @@ describe('9. smaller defaults', () => {
     expect(() => new RfbServer({ backend, tcpPort: 0, auth: { type: 'vnc', password: 'pässwörd' } })).not.toThrow();
   });
 });
-

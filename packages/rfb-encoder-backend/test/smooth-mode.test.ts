@@ -34,17 +34,22 @@ describe('smooth mode', () => {
   });
 
   it('needs keyframeInterval >= 2', () => {
-    expect(() => new H264EncoderBackend(fakeEngine().engine, { keyframeInterval: 0, smooth: true })).toThrow(InvalidOptionError);
+    expect(() => new H264EncoderBackend(fakeEngine().engine, { keyframeInterval: 0, smooth: true })).toThrow(
+      InvalidOptionError,
+    );
   });
 
   const soft = softwareDeviceState();
-  it.skipIf(!soft.available)('on the software device: one IDR, then refresh waves; a joining client still gets an IDR', async () => {
-    const engine = await createNvencEngine({ device: 'software' });
-    await using backend = new H264EncoderBackend(engine, { keyframeInterval: 10, smooth: true });
-    const payloads = [];
-    for (let i = 0; i < 25; i++) payloads.push(...(await backend.encode(moving(i))));
-    expect(payloads.filter((p) => p.keyframe).map((p) => p.seq)).toEqual([0]);
-    const joined = await backend.encode(moving(25), { forceKeyframe: true });
-    expect(joined[0]?.keyframe).toBe(true);
-  });
+  it.skipIf(!soft.available)(
+    'on the software device: one IDR, then refresh waves; a joining client still gets an IDR',
+    async () => {
+      const engine = await createNvencEngine({ device: 'software' });
+      await using backend = new H264EncoderBackend(engine, { keyframeInterval: 10, smooth: true });
+      const payloads = [];
+      for (let i = 0; i < 25; i++) payloads.push(...(await backend.encode(moving(i))));
+      expect(payloads.filter((p) => p.keyframe).map((p) => p.seq)).toEqual([0]);
+      const joined = await backend.encode(moving(25), { forceKeyframe: true });
+      expect(joined[0]?.keyframe).toBe(true);
+    },
+  );
 });

@@ -21,7 +21,12 @@ const W = 320;
 const H = 240;
 /** The five points every screenshot is checked at: the four patches' centres and the background. */
 const POINTS = [
-  ...TEST_PATTERN_PATCHES.map((p) => ({ name: p.name, x: Math.round(((p.x0 + p.x1) / 2) * W), y: Math.round(((p.y0 + p.y1) / 2) * H), rgb: p.rgb })),
+  ...TEST_PATTERN_PATCHES.map((p) => ({
+    name: p.name,
+    x: Math.round(((p.x0 + p.x1) / 2) * W),
+    y: Math.round(((p.y0 + p.y1) / 2) * H),
+    rgb: p.rgb,
+  })),
   { name: 'background', x: 8, y: H - 8, rgb: TEST_PATTERN_BACKGROUND },
 ];
 
@@ -41,9 +46,15 @@ function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: n
 
 /** Any image ffmpeg reads (JPEG, XWD, PNG) as RGB pixels. */
 function decodeImage(file: string): { width: number; height: number; pixel: (x: number, y: number) => number[] } {
-  const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file],
+    { encoding: 'utf8' },
+  );
   const [width, height] = probe.stdout.trim().split(',').map(Number) as [number, number];
-  const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (raw.status !== 0) throw new Error(`ffmpeg could not read ${file}: ${raw.stderr.toString()}`);
   const data = raw.stdout;
   return { width, height, pixel: (x, y) => [...data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)] };
@@ -91,12 +102,16 @@ async function withTigerVnc(
       break;
     }
   }
-  const xvfb = spawn('Xvfb', [`:${display}`, '-screen', '0', `640x480x${opts.depth}`, '-nolisten', 'tcp'], { stdio: 'ignore' });
+  const xvfb = spawn('Xvfb', [`:${display}`, '-screen', '0', `640x480x${opts.depth}`, '-nolisten', 'tcp'], {
+    stdio: 'ignore',
+  });
   let viewer: ReturnType<typeof spawn> | null = null;
   let viewerLog = '';
   try {
     await until(() => existsSync(`/tmp/.X11-unix/X${display}`), 10_000, 'Xvfb');
-    viewer = spawn('xtigervncviewer', ['-display', `:${display}`, ...opts.viewerArgs, `127.0.0.1::${opts.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    viewer = spawn('xtigervncviewer', ['-display', `:${display}`, ...opts.viewerArgs, `127.0.0.1::${opts.port}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     viewer.stdout!.on('data', (d) => (viewerLog += d));
     viewer.stderr!.on('data', (d) => (viewerLog += d));
     const shot = (name: string) => {
@@ -122,7 +137,13 @@ function findScene(image: ReturnType<typeof decodeImage>): { x: number; y: numbe
   const near = (p: number[], want: readonly number[], t: number) => want.every((v, i) => Math.abs(v - p[i]!) <= t);
   for (let y = 0; y + H <= image.height; y++) {
     for (let x = 0; x + W <= image.width; x++) {
-      if (near(image.pixel(x, y), red, 12) && near(image.pixel(x + 5, y + 5), red, 12) && (x === 0 || !near(image.pixel(x - 1, y), red, 12)) && (y === 0 || !near(image.pixel(x, y - 1), red, 12))) return { x, y };
+      if (
+        near(image.pixel(x, y), red, 12) &&
+        near(image.pixel(x + 5, y + 5), red, 12) &&
+        (x === 0 || !near(image.pixel(x - 1, y), red, 12)) &&
+        (y === 0 || !near(image.pixel(x, y - 1), red, 12))
+      )
+        return { x, y };
     }
   }
   return null;
@@ -135,7 +156,8 @@ async function sceneOnScreen(shot: (name: string) => ReturnType<typeof decodeIma
     const image = shot(name);
     const origin = findScene(image);
     const at = (x: number, y: number) => image.pixel(origin!.x + x, origin!.y + y);
-    const good = origin !== null && POINTS.every((p) => p.rgb.every((v, i) => Math.abs(v - at(p.x, p.y)[i]!) <= tolerance));
+    const good =
+      origin !== null && POINTS.every((p) => p.rgb.every((v, i) => Math.abs(v - at(p.x, p.y)[i]!) <= tolerance));
     if (good || Date.now() > deadline) {
       expect(origin, 'the scene on the X screen').not.toBeNull();
       expectColours(at, tolerance);
@@ -166,7 +188,10 @@ describe.skipIf(!X_TOOLS.every(has))("TigerVNC's vncviewer under Xvfb", () => {
         expect(b).toBeGreaterThanOrEqual(0);
         expect(b, 'box left edge moved').not.toBe(a);
       });
-      expect(f.logLines.some((l) => /encodings \[.*\]: served tight/.test(l)), f.logLines.join('\n')).toBe(true);
+      expect(
+        f.logLines.some((l) => /encodings \[.*\]: served tight/.test(l)),
+        f.logLines.join('\n'),
+      ).toBe(true);
     } finally {
       await f.close();
     }
@@ -175,10 +200,16 @@ describe.skipIf(!X_TOOLS.every(has))("TigerVNC's vncviewer under Xvfb", () => {
   it('shows the scene over ZRLE on a 16-bit X screen (it asks for 16 bpp 5-6-5)', async () => {
     const f = await startSceneServer({ width: W, height: H });
     try {
-      await withTigerVnc({ depth: 16, viewerArgs: ['-PreferredEncoding=ZRLE', '-AutoSelect=0'], port: f.port }, async (shot) => {
-        await sceneOnScreen(shot, 'tigervnc-zrle-16', 10);
-      });
-      expect(f.logLines.some((l) => /encodings \[[^\]]*\]: served zrle/.test(l)), f.logLines.join('\n')).toBe(true);
+      await withTigerVnc(
+        { depth: 16, viewerArgs: ['-PreferredEncoding=ZRLE', '-AutoSelect=0'], port: f.port },
+        async (shot) => {
+          await sceneOnScreen(shot, 'tigervnc-zrle-16', 10);
+        },
+      );
+      expect(
+        f.logLines.some((l) => /encodings \[[^\]]*\]: served zrle/.test(l)),
+        f.logLines.join('\n'),
+      ).toBe(true);
     } finally {
       await f.close();
     }

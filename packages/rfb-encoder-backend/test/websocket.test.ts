@@ -74,6 +74,8 @@ describe('WebSocket transport', () => {
     await c.opened;
     c.ws.send('RFB 003.008\n');
     await new Promise<void>((r) => c.ws.once('close', () => r()));
-    expect(f.logLines.find((l) => l.includes('RFB_TRANSPORT'))).toMatch(/^warn cut off client #1 \(websocket .*text message/);
+    expect(f.logLines.find((l) => l.includes('RFB_TRANSPORT'))).toMatch(
+      /^warn cut off client #1 \(websocket .*text message/,
+    );
   });
 });

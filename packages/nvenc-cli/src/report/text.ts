@@ -21,7 +21,10 @@ export function formatBitrate(bps: number): string {
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -51,7 +54,9 @@ export function renderText(r: BenchReport): string {
         ['bytes', String(res.bytes)],
         [
           'keyframes',
-          res.warmupKeyframes > 0 ? `${res.keyframes} (+${res.warmupKeyframes} in the warm-up, not counted)` : String(res.keyframes),
+          res.warmupKeyframes > 0
+            ? `${res.keyframes} (+${res.warmupKeyframes} in the warm-up, not counted)`
+            : String(res.keyframes),
         ],
         ['session open', formatUs(res.openMs * 1000)],
         [

@@ -50,28 +50,28 @@ std::shared_ptr<Driver> Driver::get(const LibraryChoice& choice) {
 
 void Driver::requireUsable() const {
   if (!cuda_.ok()) {
-    throw NativeError("DRIVER_NOT_FOUND",
-                      "The NVIDIA CUDA driver could not be loaded (looked for " + choice_.cudaLibrary +
-                          "): " + cuda_.error(),
-                      0, "load");
+    throw NativeError(
+        "DRIVER_NOT_FOUND",
+        "The NVIDIA CUDA driver could not be loaded (looked for " + choice_.cudaLibrary + "): " + cuda_.error(), 0,
+        "load");
   }
-  if (!softwareHoldsName_.empty()) throw NativeError("SOFTWARE_DEVICE_HOLDS_DRIVER_NAME", softwareHoldsName_, 0, "load");
+  if (!softwareHoldsName_.empty())
+    throw NativeError("SOFTWARE_DEVICE_HOLDS_DRIVER_NAME", softwareHoldsName_, 0, "load");
   if (cudaInit_ != CUDA_SUCCESS) {
     throw NativeError(cuda_.errorName(cudaInit_), "cuInit failed: " + cuda_.errorString(cudaInit_),
                       static_cast<int>(cudaInit_), "load");
   }
   if (!nvenc_.ok()) {
-    throw NativeError("NVENC_LIBRARY_NOT_FOUND",
-                      "The NVENC library could not be loaded (looked for " + choice_.nvencLibrary +
-                          "): " + nvenc_.error(),
-                      0, "load");
+    throw NativeError(
+        "NVENC_LIBRARY_NOT_FOUND",
+        "The NVENC library could not be loaded (looked for " + choice_.nvencLibrary + "): " + nvenc_.error(), 0,
+        "load");
   }
   ApiVersion mine = compiledApiVersion();
   if (nvenc_.maxVersionStatus() == NV_ENC_SUCCESS && nvenc_.maxVersion() < mine) {
-    throw NativeError("ABI_UNSUPPORTED",
-                      "The driver supports NVENC API " + nvenc_.maxVersion().str() +
-                          "; this binary needs " + mine.str(),
-                      0, "load");
+    throw NativeError(
+        "ABI_UNSUPPORTED",
+        "The driver supports NVENC API " + nvenc_.maxVersion().str() + "; this binary needs " + mine.str(), 0, "load");
   }
 }
 
@@ -87,8 +87,8 @@ std::string Driver::deviceName(int ordinal) const {
 ScopedContext::ScopedContext(const CudaApi& cuda, CUcontext ctx) : cuda_(cuda) {
   CUresult r = cuda_.cuCtxPushCurrent(ctx);
   if (r != CUDA_SUCCESS)
-    throw NativeError(cuda_.errorName(r), "cuCtxPushCurrent failed: " + cuda_.errorString(r),
-                      static_cast<int>(r), "cuda");
+    throw NativeError(cuda_.errorName(r), "cuCtxPushCurrent failed: " + cuda_.errorString(r), static_cast<int>(r),
+                      "cuda");
   pushed_ = true;
 }
 

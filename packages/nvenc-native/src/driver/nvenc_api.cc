@@ -13,8 +13,7 @@ NvencApi::NvencApi(const std::string& library) : lib_(library) {
   GetMax* getMax = nullptr;
   Create* create = nullptr;
   Identify* identify = nullptr;
-  if (!lib_.bind(getMax, "NvEncodeAPIGetMaxSupportedVersion") ||
-      !lib_.bind(create, "NvEncodeAPICreateInstance")) {
+  if (!lib_.bind(getMax, "NvEncodeAPIGetMaxSupportedVersion") || !lib_.bind(create, "NvEncodeAPICreateInstance")) {
     error_ = lib_.resolvedPath() + " is not an NVENC library (NvEncodeAPICreateInstance missing)";
     return;
   }
@@ -42,8 +41,7 @@ NVENCSTATUS NvencApi::reassertVersion() const {
 std::string nvencStatusName(NVENCSTATUS status) {
   switch (static_cast<int>(status)) {
 #define NVENC_STATUS_CASE(s) \
-  case s:                    \
-    return #s;
+  case s: return #s;
     NVENC_STATUS_CASE(NV_ENC_SUCCESS)
     NVENC_STATUS_CASE(NV_ENC_ERR_NO_ENCODE_DEVICE)
     NVENC_STATUS_CASE(NV_ENC_ERR_UNSUPPORTED_DEVICE)
@@ -73,8 +71,7 @@ std::string nvencStatusName(NVENCSTATUS status) {
 #undef NVENC_STATUS_CASE
     case 26:  // NV_ENC_ERR_NEED_MORE_OUTPUT, added in API 12.1.
       return "NV_ENC_ERR_NEED_MORE_OUTPUT";
-    default:
-      return "NV_ENC_STATUS_" + std::to_string(static_cast<int>(status));
+    default: return "NV_ENC_STATUS_" + std::to_string(static_cast<int>(status));
   }
 }
 

@@ -4,8 +4,7 @@
 
 namespace nvenc {
 
-BitstreamBuffer::BitstreamBuffer(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder)
-    : fns_(fns), encoder_(encoder) {
+BitstreamBuffer::BitstreamBuffer(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder) : fns_(fns), encoder_(encoder) {
   NV_ENC_CREATE_BITSTREAM_BUFFER params{};
   params.version = NV_ENC_CREATE_BITSTREAM_BUFFER_VER;
   checkNvenc(fns_, encoder_, fns_.nvEncCreateBitstreamBuffer(encoder_, &params), "nvEncCreateBitstreamBuffer",

@@ -163,7 +163,8 @@ void SessionCapabilities::check(const SessionOptions& options, const FrameLayout
   };
   if (layout.tenBit() || options.profile == Profile::Main10) need(NV_ENC_CAPS_SUPPORT_10BIT_ENCODE, "10-bit encoding");
   if (options.tuning == NV_ENC_TUNING_INFO_LOSSLESS) need(NV_ENC_CAPS_SUPPORT_LOSSLESS_ENCODE, "lossless encoding");
-  if (layout.chroma444() || options.profile == Profile::High444) need(NV_ENC_CAPS_SUPPORT_YUV444_ENCODE, "4:4:4 encoding");
+  if (layout.chroma444() || options.profile == Profile::High444)
+    need(NV_ENC_CAPS_SUPPORT_YUV444_ENCODE, "4:4:4 encoding");
   checkControls(options, deviceName);
 }
 
@@ -188,19 +189,22 @@ void SessionCapabilities::checkControls(const SessionOptions& o, const std::stri
   require(o.temporalAq, "temporalAq", NV_ENC_CAPS_SUPPORT_TEMPORAL_AQ, "temporal AQ");
   require(o.lookahead > 0, "lookahead", NV_ENC_CAPS_SUPPORT_LOOKAHEAD, "lookahead");
   require(o.weightedPrediction, "weightedPrediction", NV_ENC_CAPS_SUPPORT_WEIGHTED_PREDICTION, "weighted prediction");
-  require(o.maxReferenceFrames > 1, "maxReferenceFrames", NV_ENC_CAPS_SUPPORT_MULTIPLE_REF_FRAMES, "multiple reference frames");
+  require(o.maxReferenceFrames > 1, "maxReferenceFrames", NV_ENC_CAPS_SUPPORT_MULTIPLE_REF_FRAMES,
+          "multiple reference frames");
   require(o.qpMap == QpMapMode::Emphasis, "qpMap", NV_ENC_CAPS_SUPPORT_EMPHASIS_LEVEL_MAP, "emphasis level maps");
   if (o.bFrameRefMode != BFrameRefMode::Disabled) {
     // 0 none, 1 each B-frame, 2 only the middle one, 3 both.
     int v = get(o.codec, NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE);
     bool each = o.bFrameRefMode == BFrameRefMode::Each;
     if (!(v == 3 || v == (each ? 1 : 2)))
-      refuse("bFrameRefMode", NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE, v, each ? "each B-frame as a reference" : "the middle B-frame as a reference");
+      refuse("bFrameRefMode", NV_ENC_CAPS_SUPPORT_BFRAME_REF_MODE, v,
+             each ? "each B-frame as a reference" : "the middle B-frame as a reference");
   }
   if (o.longTermReferences > 0) {
     int v = get(o.codec, NV_ENC_CAPS_NUM_MAX_LTR_FRAMES);
     if (v < static_cast<int>(o.longTermReferences))
-      refuse("longTermReferences", NV_ENC_CAPS_NUM_MAX_LTR_FRAMES, v, std::to_string(o.longTermReferences) + " long-term reference frames");
+      refuse("longTermReferences", NV_ENC_CAPS_NUM_MAX_LTR_FRAMES, v,
+             std::to_string(o.longTermReferences) + " long-term reference frames");
   }
 }
 

@@ -10,8 +10,8 @@ std::shared_ptr<CudaContext> CudaContext::primary(std::shared_ptr<Driver> driver
   checkCuda(cuda, cuda.cuDeviceGetCount(&count), "cuDeviceGetCount", "device");
   if (gpu < 0 || gpu >= count)
     throw NativeError("INVALID_OPTION",
-                      "gpu " + std::to_string(gpu) + " does not exist (" + std::to_string(count) +
-                          " CUDA device" + (count == 1 ? "" : "s") + " found)",
+                      "gpu " + std::to_string(gpu) + " does not exist (" + std::to_string(count) + " CUDA device" +
+                          (count == 1 ? "" : "s") + " found)",
                       0, "device");
   CUdevice dev = 0;
   checkCuda(cuda, cuda.cuDeviceGet(&dev, gpu), "cuDeviceGet", "device");

@@ -58,8 +58,10 @@ void setupRateControl(NV_ENC_RC_PARAMS& rc, const SessionOptions& o) {
   } else {
     rc.rateControlMode = o.rateControl == RateControl::Cbr ? NV_ENC_PARAMS_RC_CBR : NV_ENC_PARAMS_RC_VBR;
     if (o.bitrate) rc.averageBitRate = o.bitrate;
-    if (o.maxBitrate) rc.maxBitRate = o.maxBitrate;
-    else if (o.rateControl == RateControl::Cbr && o.bitrate) rc.maxBitRate = o.bitrate;
+    if (o.maxBitrate)
+      rc.maxBitRate = o.maxBitrate;
+    else if (o.rateControl == RateControl::Cbr && o.bitrate)
+      rc.maxBitRate = o.bitrate;
     if (o.vbvBufferSize) {
       rc.vbvBufferSize = o.vbvBufferSize;
       rc.vbvInitialDelay = o.vbvBufferSize;

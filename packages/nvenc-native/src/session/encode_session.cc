@@ -91,8 +91,8 @@ EncodeSession::EncodeSession(const SessionOptions& options) : options_(options) 
   driver_ = Driver::get(options.libraries);
   driver_->requireUsable();
   fns_ = &driver_->nvenc().functions();
-  context_ = options.context ? CudaContext::external(driver_, options.context)
-                             : CudaContext::primary(driver_, options.gpu);
+  context_ =
+      options.context ? CudaContext::external(driver_, options.context) : CudaContext::primary(driver_, options.gpu);
   deviceName_ = driver_->deviceName(context_->ordinal());
   try {
     ScopedContext scope(context_->cuda(), context_->get());
@@ -125,8 +125,10 @@ void EncodeSession::validateOptions() const {
   if (profile == Profile::High444 && codec == Codec::Av1)
     throw invalid("profile 'high444' does not exist for av1 (NVENC AV1 is 4:2:0 only)");
   if (profile == Profile::Main10 && codec != Codec::Hevc) throw invalid("profile 'main10' exists only for hevc");
-  if (layout_.chroma444() && codec == Codec::Av1) throw invalid("NVENC AV1 encodes 4:2:0 only; use nv12, p010 or RGB input");
-  if (layout_.tenBit() && codec == Codec::H264) throw invalid("h264 has no 10-bit NVENC profile; use hevc or av1 for p010");
+  if (layout_.chroma444() && codec == Codec::Av1)
+    throw invalid("NVENC AV1 encodes 4:2:0 only; use nv12, p010 or RGB input");
+  if (layout_.tenBit() && codec == Codec::H264)
+    throw invalid("h264 has no 10-bit NVENC profile; use hevc or av1 for p010");
   if (options_.zeroReorderDelay && options_.bFrames > 0)
     throw invalid("zeroReorderDelay needs bFrames 0 (B-frames reorder pictures)");
   if (options_.fpsNum == 0 || options_.fpsDen == 0) throw invalid("fpsNum and fpsDen must be positive");
@@ -321,8 +323,8 @@ void EncodeSession::validateDevicePointer(CUdeviceptr ptr, size_t pitch) {
   if (cuda.cuPointerGetAttribute(&ordinal, kPointerAttributeDeviceOrdinal, ptr) == CUDA_SUCCESS && ordinal >= 0 &&
       ordinal != context_->ordinal())
     throw NativeError("INVALID_FRAME",
-                      "devicePtr " + hex(ptr) + " is memory of GPU " + std::to_string(ordinal) + ", but this encoder runs on GPU " +
-                          std::to_string(context_->ordinal()) + " (" + deviceName_ +
+                      "devicePtr " + hex(ptr) + " is memory of GPU " + std::to_string(ordinal) +
+                          ", but this encoder runs on GPU " + std::to_string(context_->ordinal()) + " (" + deviceName_ +
                           "): allocate the frame on the encoder's GPU (device: { gpu: " + std::to_string(ordinal) +
                           " } encodes that GPU's memory)",
                       0, "input");
@@ -407,7 +409,8 @@ std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, si
   // each packet finds its own seq/timestamp even when B-frames reorder the output.
   pic.inputTimeStamp = number;
   pic.frameIdx = static_cast<uint32_t>(number);
-  if (meta.forceKeyframe || forceIdrNext_) pic.encodePicFlags |= NV_ENC_PIC_FLAG_FORCEIDR | NV_ENC_PIC_FLAG_OUTPUT_SPSPPS;
+  if (meta.forceKeyframe || forceIdrNext_)
+    pic.encodePicFlags |= NV_ENC_PIC_FLAG_FORCEIDR | NV_ENC_PIC_FLAG_OUTPUT_SPSPPS;
   if (!meta.qpMap.empty()) {
     // options.ts checked the length (one value per macroblock) and range against the options.
     pic.qpDeltaMap = const_cast<int8_t*>(meta.qpMap.data());
@@ -424,8 +427,10 @@ std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, si
       codecPic.ltrUseFrameBitmap = meta.ltrUseBitmap;
     }
   };
-  if (options_.codec == Codec::H264) perPicture(pic.codecPicParams.h264PicParams);
-  else if (options_.codec == Codec::Hevc) perPicture(pic.codecPicParams.hevcPicParams);
+  if (options_.codec == Codec::H264)
+    perPicture(pic.codecPicParams.h264PicParams);
+  else if (options_.codec == Codec::Hevc)
+    perPicture(pic.codecPicParams.hevcPicParams);
 
   std::vector<NV_ENC_SEI_PAYLOAD> sei(meta.sei.size());
   for (size_t i = 0; i < sei.size(); ++i) {
@@ -555,7 +560,8 @@ void EncodeSession::drain(std::vector<Packet>& out) {
   eos.version = NV_ENC_PIC_PARAMS_VER;
   eos.encodePicFlags = NV_ENC_PIC_FLAG_EOS;
   NVENCSTATUS s = fns_->nvEncEncodePicture(encoder_, &eos);
-  if (s != NV_ENC_SUCCESS && s != NV_ENC_ERR_NEED_MORE_INPUT) throw nvencError(*fns_, encoder_, s, "nvEncEncodePicture (EOS)", "encode");
+  if (s != NV_ENC_SUCCESS && s != NV_ENC_ERR_NEED_MORE_INPUT)
+    throw nvencError(*fns_, encoder_, s, "nvEncEncodePicture (EOS)", "encode");
   ready_ = inFlight_.size();
   collect(out, 0);
   // After end of stream a decoder may start anywhere: begin the next stream with an IDR.
@@ -587,7 +593,8 @@ void EncodeSession::reconfigure(const ReconfigureRequest& request) {
 
   if (request.hasBitrate) {
     config.rcParams.averageBitRate = request.bitrate;
-    if (options_.rateControl == RateControl::Cbr && !request.hasMaxBitrate) config.rcParams.maxBitRate = request.bitrate;
+    if (options_.rateControl == RateControl::Cbr && !request.hasMaxBitrate)
+      config.rcParams.maxBitRate = request.bitrate;
   }
   if (request.hasMaxBitrate) config.rcParams.maxBitRate = request.maxBitrate;
   if (request.hasFps) {
@@ -608,7 +615,8 @@ void EncodeSession::reconfigure(const ReconfigureRequest& request) {
       throw NativeError("NV_ENC_ERR_UNSUPPORTED_PARAM",
                         "cannot change the resolution to " + std::to_string(width) + "x" + std::to_string(height) +
                             ": it exceeds the maximum of " + std::to_string(init_.maxEncodeWidth) + "x" +
-                            std::to_string(init_.maxEncodeHeight) + " this session was initialised for; open a new encoder",
+                            std::to_string(init_.maxEncodeHeight) +
+                            " this session was initialised for; open a new encoder",
                         NV_ENC_ERR_UNSUPPORTED_PARAM, "reconfigure");
     params.encodeWidth = params.darWidth = width;
     params.encodeHeight = params.darHeight = height;
@@ -622,7 +630,8 @@ void EncodeSession::reconfigure(const ReconfigureRequest& request) {
     reconf.forceIDR = 1;
   }
   reconf.reInitEncodeParams = params;
-  checkNvenc(*fns_, encoder_, fns_->nvEncReconfigureEncoder(encoder_, &reconf), "nvEncReconfigureEncoder", "reconfigure");
+  checkNvenc(*fns_, encoder_, fns_->nvEncReconfigureEncoder(encoder_, &reconf), "nvEncReconfigureEncoder",
+             "reconfigure");
   config_ = config;
   init_ = params;
   init_.encodeConfig = &config_;
@@ -686,7 +695,8 @@ uint32_t EncodeSession::invalidateReferences(const std::vector<double>& timestam
   for (double t : timestamps) {
     for (const auto& [timestamp, number] : recent_) {
       if (timestamp != t) continue;
-      checkNvenc(*fns_, encoder_, fns_->nvEncInvalidateRefFrames(encoder_, number), "nvEncInvalidateRefFrames", "encode");
+      checkNvenc(*fns_, encoder_, fns_->nvEncInvalidateRefFrames(encoder_, number), "nvEncInvalidateRefFrames",
+                 "encode");
       ++found;
       break;
     }

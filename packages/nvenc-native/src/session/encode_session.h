@@ -68,10 +68,10 @@ class EncodeSession {
  private:
   StageTimings timings_;
   struct Slot {
-    std::unique_ptr<DeviceFrame> surface;               // encoder-owned input for host frames
-    std::unique_ptr<RegisteredResource> registration;   // of `surface`
+    std::unique_ptr<DeviceFrame> surface;              // encoder-owned input for host frames
+    std::unique_ptr<RegisteredResource> registration;  // of `surface`
     std::unique_ptr<BitstreamBuffer> bitstream;
-    RegisteredResource* input = nullptr;                // what is mapped for the frame in flight
+    RegisteredResource* input = nullptr;  // what is mapped for the frame in flight
     uint64_t frameNumber = 0;
   };
   struct PendingMeta {
@@ -111,17 +111,17 @@ class EncodeSession {
 
   std::vector<Slot> slots_;
   std::vector<size_t> freeSlots_;
-  std::deque<size_t> inFlight_;   // submission order
-  size_t ready_ = 0;              // leading entries of inFlight_ whose output NVENC has produced
+  std::deque<size_t> inFlight_;  // submission order
+  size_t ready_ = 0;             // leading entries of inFlight_ whose output NVENC has produced
   std::unordered_map<uint64_t, PendingMeta> pending_;
   uint64_t frameNumber_ = 0;
   bool forceIdrNext_ = false;
-  std::vector<Packet> carried_;   // drained by reconfigure(), returned by the next call
+  std::vector<Packet> carried_;  // drained by reconfigure(), returned by the next call
   // Caller timestamp → frame number (NVENC's inputTimeStamp) of the last kRecentPictures
   // pictures, for invalidateReferences(); a DPB never holds more.
   static constexpr size_t kRecentPictures = 64;
   std::deque<std::pair<double, uint64_t>> recent_;
-  CUstream ioStream_ = nullptr;        // the caller's stream, given to nvEncSetIOCudaStreams
+  CUstream ioStream_ = nullptr;         // the caller's stream, given to nvEncSetIOCudaStreams
   std::vector<uint32_t> sliceOffsets_;  // NV_ENC_LOCK_BITSTREAM::sliceOffsets, one per macroblock
   std::map<RegistrationKey, std::unique_ptr<RegisteredResource>> registrations_;
   std::unique_ptr<HostFrameUpload> hostUpload_;

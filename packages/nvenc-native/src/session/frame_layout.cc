@@ -3,12 +3,18 @@
 namespace nvenc {
 
 bool parseInputFormat(const std::string& name, InputFormat& out) {
-  if (name == "nv12") out = InputFormat::Nv12;
-  else if (name == "yuv444") out = InputFormat::Yuv444;
-  else if (name == "bgra") out = InputFormat::Bgra;
-  else if (name == "rgba") out = InputFormat::Rgba;
-  else if (name == "p010") out = InputFormat::P010;
-  else return false;
+  if (name == "nv12")
+    out = InputFormat::Nv12;
+  else if (name == "yuv444")
+    out = InputFormat::Yuv444;
+  else if (name == "bgra")
+    out = InputFormat::Bgra;
+  else if (name == "rgba")
+    out = InputFormat::Rgba;
+  else if (name == "p010")
+    out = InputFormat::P010;
+  else
+    return false;
   return true;
 }
 

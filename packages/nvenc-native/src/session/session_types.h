@@ -22,7 +22,7 @@ enum class HostUpload { Auto, Direct, Staged };
 const char* codecName(Codec c);
 
 struct ColourDescription {
-  bool present = false;  // the caller asked for a colour description in the VUI
+  bool present = false;                              // the caller asked for a colour description in the VUI
   uint32_t primaries = 0, transfer = 0, matrix = 0;  // H.273 codes
   bool fullRange = false;
 };
@@ -61,7 +61,7 @@ struct SessionOptions {
   bool spatialAq = false;
   uint32_t aqStrength = 0;  // 0: the driver's
   bool temporalAq = false;
-  uint32_t lookahead = 0;   // 0: off
+  uint32_t lookahead = 0;     // 0: off
   bool hasMultipass = false;  // false: the preset's
   Multipass multipass = Multipass::Disabled;
   bool weightedPrediction = false;
@@ -87,8 +87,8 @@ struct FrameMeta {
   uint32_t startIntraRefresh = 0;  // pictures of a refresh wave starting now; 0: none
   bool ltrMark = false;
   uint32_t ltrMarkSlot = 0;
-  uint32_t ltrUseBitmap = 0;       // 0: no LTR use requested
-  std::vector<int8_t> qpMap;       // empty: none
+  uint32_t ltrUseBitmap = 0;  // 0: no LTR use requested
+  std::vector<int8_t> qpMap;  // empty: none
 };
 
 // Where a packet's bytes go when they leave NVENC's bitstream buffer. The synchronous JS path

@@ -11,8 +11,8 @@ namespace nvenc {
 
 inline void checkCuda(const CudaApi& cuda, CUresult r, const char* call, const char* phase) {
   if (r == CUDA_SUCCESS) return;
-  throw NativeError(cuda.errorName(r), std::string(call) + " failed: " + cuda.errorString(r),
-                    static_cast<int>(r), phase);
+  throw NativeError(cuda.errorName(r), std::string(call) + " failed: " + cuda.errorString(r), static_cast<int>(r),
+                    phase);
 }
 
 // `encoder` may be null (before a session exists); otherwise nvEncGetLastErrorString adds detail.
@@ -26,8 +26,8 @@ inline NativeError nvencError(const NV_ENCODE_API_FUNCTION_LIST& fns, void* enco
   return NativeError(nvencStatusName(s), message, static_cast<int>(s), phase);
 }
 
-inline void checkNvenc(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder, NVENCSTATUS s,
-                       const char* call, const char* phase) {
+inline void checkNvenc(const NV_ENCODE_API_FUNCTION_LIST& fns, void* encoder, NVENCSTATUS s, const char* call,
+                       const char* phase) {
   if (s != NV_ENC_SUCCESS) throw nvencError(fns, encoder, s, call, phase);
 }
 

@@ -23,11 +23,13 @@ assert.ok(nvencLibrary, 'set NVENC_SOFT_NVENC to the software libnvidia-encode.s
 const cudaLibrary = process.env.NVENC_TEST_CUDA_LIBRARY;
 const device = (extra = {}) => ({ nvencLibrary, ...(cudaLibrary ? { cudaLibrary } : {}), ...extra });
 
-const W = 320, H = 240, FRAMES = 12;
+const W = 320,
+  H = 240,
+  FRAMES = 12;
 const BYTES = (W * H * 3) / 2;
 function frame(i) {
   const f = Buffer.alloc(BYTES);
-  for (let p = 0; p < W * H; p++) f[p] = 16 + ((p % W) + i * 5 + ((p / W) | 0)) % 200;
+  for (let p = 0; p < W * H; p++) f[p] = 16 + (((p % W) + i * 5 + ((p / W) | 0)) % 200);
   f.fill(128, W * H);
   return f;
 }
@@ -60,7 +62,14 @@ const reference = (() => {
 
 test('probe: real CUDA, software NVENC engine (never called NVIDIA hardware)', () => {
   const r = nvenc.probeDriver({ device: device() });
-  report.probe = { ok: r.ok, device: r.device, software: r.software, devices: r.devices.map((d) => d.name), driver: r.driver.version, abi: r.abi };
+  report.probe = {
+    ok: r.ok,
+    device: r.device,
+    software: r.software,
+    devices: r.devices.map((d) => d.name),
+    driver: r.driver.version,
+    abi: r.abi,
+  };
   assert.equal(r.ok, true, r.problems.join(' '));
   assert.equal(r.software, true);
   assert.equal(r.device, 'custom');
@@ -76,7 +85,15 @@ test("a pointer another CUDA user allocated in the primary context encodes in pl
       return { devicePtr: ptrs[i % 2], pitch: W };
     });
     const info = enc.info;
-    report.tests.primary = { device: info.device, deviceKind: info.deviceKind, software: info.software, registeredResources: info.registeredResources, uploadUs, bytes: stream.length, identicalToHostEncode: stream.equals(reference) };
+    report.tests.primary = {
+      device: info.device,
+      deviceKind: info.deviceKind,
+      software: info.software,
+      registeredResources: info.registeredResources,
+      uploadUs,
+      bytes: stream.length,
+      identicalToHostEncode: stream.equals(reference),
+    };
     assert.equal(info.registeredResources, 2, 'both pointers registered with NVENC once');
     assert.equal(uploadUs, 0, 'no host-to-device copy for device frames');
     assert.ok(stream.equals(reference), 'device-pointer stream equals the host-frame stream');
@@ -107,7 +124,13 @@ test('a context the caller created works as cudaContext and survives close()', (
   peer.free(ctx, ptr);
   peer.destroyContext(ctx);
   const destroyed = peer.apiVersion(ctx); // the check can fail: a destroyed context is refused
-  report.tests.callerContext = { apiVersionBefore: before, apiVersionAfterClose: after, allocAfterClose: true, apiVersionAfterDestroy: destroyed, identicalToHostEncode: stream.equals(reference) };
+  report.tests.callerContext = {
+    apiVersionBefore: before,
+    apiVersionAfterClose: after,
+    allocAfterClose: true,
+    apiVersionAfterDestroy: destroyed,
+    identicalToHostEncode: stream.equals(reference),
+  };
   assert.ok(before > 0);
   assert.equal(after, before);
   assert.ok(destroyed < 0, `cuCtxGetApiVersion after cuCtxDestroy should fail, got ${destroyed}`);
@@ -115,33 +138,41 @@ test('a context the caller created works as cudaContext and survives close()', (
 });
 
 const gpus = nvenc.probeDriver({ device: device() }).devices.length;
-test('device: { gpu: 1 } opens on the second GPU, and a GPU-0 pointer is refused with a typed error', { skip: gpus < 2 ? `${gpus} GPU(s): needs two` : false }, () => {
-  const ctx0 = peer.primaryContext(0);
-  const ctx1 = peer.primaryContext(1);
-  const on0 = peer.alloc(ctx0, BYTES);
-  const on1 = peer.alloc(ctx1, BYTES);
-  const enc = new nvenc.NvencEncoder({ ...options, device: device({ gpu: 1 }) });
-  try {
-    peer.upload(ctx1, on1, frames[0]);
-    const ok = enc.encode({ devicePtr: on1, pitch: W });
-    let refused;
+test(
+  'device: { gpu: 1 } opens on the second GPU, and a GPU-0 pointer is refused with a typed error',
+  { skip: gpus < 2 ? `${gpus} GPU(s): needs two` : false },
+  () => {
+    const ctx0 = peer.primaryContext(0);
+    const ctx1 = peer.primaryContext(1);
+    const on0 = peer.alloc(ctx0, BYTES);
+    const on1 = peer.alloc(ctx1, BYTES);
+    const enc = new nvenc.NvencEncoder({ ...options, device: device({ gpu: 1 }) });
     try {
-      enc.encode({ devicePtr: on0, pitch: W });
-    } catch (e) {
-      refused = { name: e.name, code: e.code, phase: e.phase, message: e.message };
+      peer.upload(ctx1, on1, frames[0]);
+      const ok = enc.encode({ devicePtr: on1, pitch: W });
+      let refused;
+      try {
+        enc.encode({ devicePtr: on0, pitch: W });
+      } catch (e) {
+        refused = { name: e.name, code: e.code, phase: e.phase, message: e.message };
+      }
+      const next = enc.encode({ devicePtr: on1, pitch: W });
+      report.tests.secondGpu = {
+        device: enc.info.device,
+        packetsFromGpu1Memory: ok.length + next.length,
+        gpu0PointerRefused: refused,
+      };
+      assert.ok(ok.length + next.length >= 1);
+      assert.equal(refused?.name, 'InvalidFrameError');
+      assert.equal(refused?.code, 'INVALID_FRAME');
+      assert.match(refused.message, /memory of GPU 0, but this encoder runs on GPU 1/);
+    } finally {
+      enc.close();
+      peer.free(ctx0, on0);
+      peer.free(ctx1, on1);
     }
-    const next = enc.encode({ devicePtr: on1, pitch: W });
-    report.tests.secondGpu = { device: enc.info.device, packetsFromGpu1Memory: ok.length + next.length, gpu0PointerRefused: refused };
-    assert.ok(ok.length + next.length >= 1);
-    assert.equal(refused?.name, 'InvalidFrameError');
-    assert.equal(refused?.code, 'INVALID_FRAME');
-    assert.match(refused.message, /memory of GPU 0, but this encoder runs on GPU 1/);
-  } finally {
-    enc.close();
-    peer.free(ctx0, on0);
-    peer.free(ctx1, on1);
-  }
-});
+  },
+);
 
 test('report', () => {
   console.log(`CONTEXT-REPORT ${JSON.stringify(report)}`);

@@ -43,15 +43,32 @@ static int load(napi_env env) {
   if (cu.lib) return 1;
   const char* name = getenv("CUDA_PEER_LIBRARY") ? getenv("CUDA_PEER_LIBRARY") : "libcuda.so.1";
   void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-  if (!lib) { napi_throw_error(env, "NO_CUDA", dlerror()); return 0; }
-#define BIND(field, sym) if (!(*(void**)&cu.field = dlsym(lib, sym))) { napi_throw_error(env, "NO_SYMBOL", sym); return 0; }
-  BIND(cuInit, "cuInit") BIND(cuDeviceGet, "cuDeviceGet") BIND(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain")
-  BIND(cuCtxCreate, "cuCtxCreate_v2") BIND(cuCtxDestroy, "cuCtxDestroy_v2") BIND(cuCtxPushCurrent, "cuCtxPushCurrent_v2")
-  BIND(cuCtxPopCurrent, "cuCtxPopCurrent_v2") BIND(cuCtxGetApiVersion, "cuCtxGetApiVersion")
-  BIND(cuMemAlloc, "cuMemAlloc_v2") BIND(cuMemFree, "cuMemFree_v2") BIND(cuMemcpyHtoD, "cuMemcpyHtoD_v2")
+  if (!lib) {
+    napi_throw_error(env, "NO_CUDA", dlerror());
+    return 0;
+  }
+#define BIND(field, sym)                          \
+  if (!(*(void**)& cu.field = dlsym(lib, sym))) { \
+    napi_throw_error(env, "NO_SYMBOL", sym);      \
+    return 0;                                     \
+  }
+  BIND(cuInit, "cuInit")
+  BIND(cuDeviceGet, "cuDeviceGet")
+  BIND(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain")
+  BIND(cuCtxCreate, "cuCtxCreate_v2")
+  BIND(cuCtxDestroy, "cuCtxDestroy_v2")
+  BIND(cuCtxPushCurrent, "cuCtxPushCurrent_v2")
+  BIND(cuCtxPopCurrent, "cuCtxPopCurrent_v2")
+  BIND(cuCtxGetApiVersion, "cuCtxGetApiVersion")
+  BIND(cuMemAlloc, "cuMemAlloc_v2")
+  BIND(cuMemFree, "cuMemFree_v2")
+  BIND(cuMemcpyHtoD, "cuMemcpyHtoD_v2")
 #undef BIND
   CUresult r = cu.cuInit(0);
-  if (r) { fail(env, "cuInit", r); return 0; }
+  if (r) {
+    fail(env, "cuInit", r);
+    return 0;
+  }
   cu.lib = lib;
   return 1;
 }
@@ -64,8 +81,13 @@ static uint64_t argU64(napi_env env, napi_callback_info info, size_t i) {
   bool lossless;
   napi_valuetype t;
   napi_typeof(env, argv[i], &t);
-  if (t == napi_bigint) napi_get_value_bigint_uint64(env, argv[i], &v, &lossless);
-  else { int64_t n = 0; napi_get_value_int64(env, argv[i], &n); v = (uint64_t)n; }
+  if (t == napi_bigint)
+    napi_get_value_bigint_uint64(env, argv[i], &v, &lossless);
+  else {
+    int64_t n = 0;
+    napi_get_value_int64(env, argv[i], &n);
+    v = (uint64_t)n;
+  }
   return v;
 }
 
@@ -78,7 +100,9 @@ static napi_value bigint(napi_env env, uint64_t v) {
 // primaryContext(gpu) → the device's primary context (retained), as CuPy / the runtime API use it.
 static napi_value PrimaryContext(napi_env env, napi_callback_info info) {
   if (!load(env)) return NULL;
-  CUdevice dev; CUcontext ctx; CUresult r;
+  CUdevice dev;
+  CUcontext ctx;
+  CUresult r;
   if ((r = cu.cuDeviceGet(&dev, (int)argU64(env, info, 0)))) return fail(env, "cuDeviceGet", r);
   if ((r = cu.cuDevicePrimaryCtxRetain(&ctx, dev))) return fail(env, "cuDevicePrimaryCtxRetain", r);
   return bigint(env, (uint64_t)(uintptr_t)ctx);
@@ -87,7 +111,9 @@ static napi_value PrimaryContext(napi_env env, napi_callback_info info) {
 // createContext(gpu) → a new context owned by this caller (not left current).
 static napi_value CreateContext(napi_env env, napi_callback_info info) {
   if (!load(env)) return NULL;
-  CUdevice dev; CUcontext ctx, popped; CUresult r;
+  CUdevice dev;
+  CUcontext ctx, popped;
+  CUresult r;
   if ((r = cu.cuDeviceGet(&dev, (int)argU64(env, info, 0)))) return fail(env, "cuDeviceGet", r);
   if ((r = cu.cuCtxCreate(&ctx, 0, dev))) return fail(env, "cuCtxCreate", r);
   cu.cuCtxPopCurrent(&popped);
@@ -98,7 +124,8 @@ static napi_value CreateContext(napi_env env, napi_callback_info info) {
 static napi_value Alloc(napi_env env, napi_callback_info info) {
   if (!load(env)) return NULL;
   CUcontext ctx = (CUcontext)(uintptr_t)argU64(env, info, 0), popped;
-  CUdeviceptr p = 0; CUresult r;
+  CUdeviceptr p = 0;
+  CUresult r;
   if ((r = cu.cuCtxPushCurrent(ctx))) return fail(env, "cuCtxPushCurrent", r);
   r = cu.cuMemAlloc(&p, (size_t)argU64(env, info, 1));
   cu.cuCtxPopCurrent(&popped);
@@ -109,11 +136,14 @@ static napi_value Alloc(napi_env env, napi_callback_info info) {
 // upload(ctx, ptr, buffer)
 static napi_value Upload(napi_env env, napi_callback_info info) {
   if (!load(env)) return NULL;
-  size_t argc = 3; napi_value argv[3];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void* data; size_t len;
+  void* data;
+  size_t len;
   napi_get_buffer_info(env, argv[2], &data, &len);
-  CUcontext ctx = (CUcontext)(uintptr_t)argU64(env, info, 0), popped; CUresult r;
+  CUcontext ctx = (CUcontext)(uintptr_t)argU64(env, info, 0), popped;
+  CUresult r;
   if ((r = cu.cuCtxPushCurrent(ctx))) return fail(env, "cuCtxPushCurrent", r);
   r = cu.cuMemcpyHtoD((CUdeviceptr)argU64(env, info, 1), data, len);
   cu.cuCtxPopCurrent(&popped);
@@ -124,7 +154,8 @@ static napi_value Upload(napi_env env, napi_callback_info info) {
 // free(ctx, ptr)
 static napi_value Free(napi_env env, napi_callback_info info) {
   if (!load(env)) return NULL;
-  CUcontext ctx = (CUcontext)(uintptr_t)argU64(env, info, 0), popped; CUresult r;
+  CUcontext ctx = (CUcontext)(uintptr_t)argU64(env, info, 0), popped;
+  CUresult r;
   if ((r = cu.cuCtxPushCurrent(ctx))) return fail(env, "cuCtxPushCurrent", r);
   r = cu.cuMemFree((CUdeviceptr)argU64(env, info, 1));
   cu.cuCtxPopCurrent(&popped);

@@ -13,9 +13,24 @@ const libs = {};
 if (process.env.NVENC_CUDA_LIBRARY) libs.cudaLibrary = process.env.NVENC_CUDA_LIBRARY;
 if (process.env.NVENC_NVENC_LIBRARY) libs.nvencLibrary = process.env.NVENC_NVENC_LIBRARY;
 const options = {
-  ...libs, width: 1920, height: 1080, codec: 'h264', preset: 'p1', tuning: 'ull', rateControl: 'cbr',
-  bitrate: 8_000_000, fpsNum: 60, fpsDen: 1, gop: 0xffffffff, idrPeriod: 0xffffffff, bFrames: 0,
-  inputFormat: 'bgra', extraOutputDelay: 0, repeatSpsPps: true, zeroReorderDelay: true, hostUpload: 'auto',
+  ...libs,
+  width: 1920,
+  height: 1080,
+  codec: 'h264',
+  preset: 'p1',
+  tuning: 'ull',
+  rateControl: 'cbr',
+  bitrate: 8_000_000,
+  fpsNum: 60,
+  fpsDen: 1,
+  gop: 0xffffffff,
+  idrPeriod: 0xffffffff,
+  bFrames: 0,
+  inputFormat: 'bgra',
+  extraOutputDelay: 0,
+  repeatSpsPps: true,
+  zeroReorderDelay: true,
+  hostUpload: 'auto',
 };
 const results = [];
 for (const abi of ['11.1', '12.1']) {

@@ -10,13 +10,15 @@ import { join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const [dir, nvencLibrary, outDir] = process.argv.slice(2).map((a) => resolve(a));
-const W = 320, H = 240, FRAMES = 30;
+const W = 320,
+  H = 240,
+  FRAMES = 30;
 // NVENC_CUDA_LIBRARY lets the same script run on the software CUDA where no GPU exists.
 const libs = { cudaLibrary: process.env.NVENC_CUDA_LIBRARY ?? 'libcuda.so.1', nvencLibrary };
 
 // A moving NV12 pattern: luma gradient plus a bright square; chroma bands.
 function nv12Frame(i) {
-  const f = Buffer.alloc(W * H * 3 / 2);
+  const f = Buffer.alloc((W * H * 3) / 2);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       const inBox = x >= (i * 7) % (W - 40) && x < ((i * 7) % (W - 40)) + 40 && y >= 100 && y < 140;
@@ -42,14 +44,29 @@ for (const abi of ['11.1', '12.1']) {
     const ptrs = [];
     try {
       const enc = new b.Encoder({
-        ...libs, width: W, height: H, codec, preset: 'p4', tuning: 'hq', rateControl: 'vbr',
-        bitrate: 4_000_000, maxBitrate: 6_000_000, fpsNum: 30, fpsDen: 1, gop: 0xffffffff,
-        idrPeriod: 0xffffffff, bFrames: 0, inputFormat: 'nv12', extraOutputDelay: 0,
-        repeatSpsPps: true, zeroReorderDelay: true, hostUpload: 'auto',
+        ...libs,
+        width: W,
+        height: H,
+        codec,
+        preset: 'p4',
+        tuning: 'hq',
+        rateControl: 'vbr',
+        bitrate: 4_000_000,
+        maxBitrate: 6_000_000,
+        fpsNum: 30,
+        fpsDen: 1,
+        gop: 0xffffffff,
+        idrPeriod: 0xffffffff,
+        bFrames: 0,
+        inputFormat: 'nv12',
+        extraOutputDelay: 0,
+        repeatSpsPps: true,
+        zeroReorderDelay: true,
+        hostUpload: 'auto',
       });
       r.info = enc.info();
       // Two device buffers used alternately: exercises the registration cache.
-      for (let k = 0; k < 2; k++) ptrs.push(b._testing.cudaMalloc(libs, W * H * 3 / 2));
+      for (let k = 0; k < 2; k++) ptrs.push(b._testing.cudaMalloc(libs, (W * H * 3) / 2));
       const packets = [];
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < FRAMES; i++) {

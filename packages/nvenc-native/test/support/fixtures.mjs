@@ -28,7 +28,8 @@ export function loadBinding(abi = '12.1') {
 }
 
 /** The software device's libraries (NVENC_SOFT_LIB_DIR overrides the in-repo build). */
-export const softLibDir = process.env.NVENC_SOFT_LIB_DIR ?? join(repoRoot, 'packages', 'nvenc-software-device', 'build', 'lib');
+export const softLibDir =
+  process.env.NVENC_SOFT_LIB_DIR ?? join(repoRoot, 'packages', 'nvenc-software-device', 'build', 'lib');
 export const software = {
   cudaLibrary: join(softLibDir, 'libcuda.so.1'),
   nvencLibrary: join(softLibDir, 'libnvidia-encode.so.1'),
@@ -116,16 +117,34 @@ export function decodeAnnexB(packets, codec = 'h264') {
   writeFileSync(file, Buffer.concat(packets.map((p) => p.data)));
   const r = spawnSync(
     'ffprobe',
-    ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries',
-      'stream=nb_read_frames,width,height,codec_name,pix_fmt,profile,color_range,color_primaries,color_transfer,color_space', '-of', 'json', file],
+    [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_frames,width,height,codec_name,pix_fmt,profile,color_range,color_primaries,color_transfer,color_space',
+      '-of',
+      'json',
+      file,
+    ],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const s = JSON.parse(r.stdout).streams[0];
   return {
-    file, frames: Number(s.nb_read_frames), width: s.width, height: s.height, codec: s.codec_name,
-    pixFmt: s.pix_fmt, profile: s.profile, colorRange: s.color_range, colorPrimaries: s.color_primaries,
-    colorTransfer: s.color_transfer, colorSpace: s.color_space,
+    file,
+    frames: Number(s.nb_read_frames),
+    width: s.width,
+    height: s.height,
+    codec: s.codec_name,
+    pixFmt: s.pix_fmt,
+    profile: s.profile,
+    colorRange: s.color_range,
+    colorPrimaries: s.color_primaries,
+    colorTransfer: s.color_transfer,
+    colorSpace: s.color_space,
   };
 }
 

@@ -36,9 +36,9 @@ F* sym(const char* name) {
 }
 
 // Official CUresult numbers used below.
-constexpr int OK = 0, INVALID_VALUE = 1, NOT_INITIALIZED = 3, INVALID_DEVICE = 101,
-              INVALID_CONTEXT = 201, INVALID_HANDLE = 400, NOT_FOUND = 500, NOT_SUPPORTED = 801,
-              ALREADY_REGISTERED = 712, NOT_REGISTERED = 713;
+constexpr int OK = 0, INVALID_VALUE = 1, NOT_INITIALIZED = 3, INVALID_DEVICE = 101, INVALID_CONTEXT = 201,
+              INVALID_HANDLE = 400, NOT_FOUND = 500, NOT_SUPPORTED = 801, ALREADY_REGISTERED = 712,
+              NOT_REGISTERED = 713;
 constexpr unsigned MEMTYPE_HOST = 1, MEMTYPE_DEVICE = 2, MEMTYPE_ARRAY = 3, MEMTYPE_UNIFIED = 4;
 
 bool is(CUresult r, int want) { return static_cast<int>(r) == want; }
@@ -186,8 +186,8 @@ int main(int argc, char** argv) {
   check("cuDriverGetVersion works before cuInit", is(cuDriverGetVersion(&ver), OK) && ver >= 12000);
   check("cuDriverGetVersion(NULL) -> INVALID_VALUE", is(cuDriverGetVersion(nullptr), INVALID_VALUE));
   const char* s = nullptr;
-  check("cuGetErrorName works before cuInit", is(cuGetErrorName(CUDA_SUCCESS, &s), OK) && s &&
-                                                  std::strcmp(s, "CUDA_SUCCESS") == 0);
+  check("cuGetErrorName works before cuInit",
+        is(cuGetErrorName(CUDA_SUCCESS, &s), OK) && s && std::strcmp(s, "CUDA_SUCCESS") == 0);
   check("cuInit(1) -> INVALID_VALUE", is(cuInit(1), INVALID_VALUE));
   check("cuInit(0)", is(cuInit(0), OK));
   check("cuInit(0) again", is(cuInit(0), OK));
@@ -203,24 +203,31 @@ int main(int argc, char** argv) {
   check("cuDeviceGet(NULL) -> INVALID_VALUE", is(cuDeviceGet(nullptr, 0), INVALID_VALUE));
   dev = 0;
   char name[128] = {};
-  check("cuDeviceGetName", is(cuDeviceGetName(name, sizeof name, 0), OK) &&
-                               std::strstr(name, "software") != nullptr);
+  check("cuDeviceGetName", is(cuDeviceGetName(name, sizeof name, 0), OK) && std::strstr(name, "software") != nullptr);
   char shortName[5] = {'x', 'x', 'x', 'x', 'x'};
   check("cuDeviceGetName truncates", is(cuDeviceGetName(shortName, 5, 0), OK) && shortName[4] == 0);
   check("cuDeviceGetName(dev 3) -> INVALID_DEVICE", is(cuDeviceGetName(name, 128, 3), INVALID_DEVICE));
   int major = 0, minor = 0, v = -1;
-  check("cuDeviceComputeCapability 8.9", is(cuDeviceComputeCapability(&major, &minor, 0), OK) &&
-                                             major == 8 && minor == 9);
-  check("attr COMPUTE_CAPABILITY_MAJOR", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 0), OK) && v == 8);
-  check("attr COMPUTE_CAPABILITY_MINOR", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 0), OK) && v == 9);
-  check("attr TEXTURE_PITCH_ALIGNMENT", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT, 0), OK) && v == 32);
-  check("attr TEXTURE_ALIGNMENT", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT, 0), OK) && v == 512);
-  check("attr UNIFIED_ADDRESSING", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING, 0), OK) && v == 1);
-  check("attr CAN_MAP_HOST_MEMORY", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, 0), OK) && v == 1);
+  check("cuDeviceComputeCapability 8.9",
+        is(cuDeviceComputeCapability(&major, &minor, 0), OK) && major == 8 && minor == 9);
+  check("attr COMPUTE_CAPABILITY_MAJOR",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 0), OK) && v == 8);
+  check("attr COMPUTE_CAPABILITY_MINOR",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 0), OK) && v == 9);
+  check("attr TEXTURE_PITCH_ALIGNMENT",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT, 0), OK) && v == 32);
+  check("attr TEXTURE_ALIGNMENT",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT, 0), OK) && v == 512);
+  check("attr UNIFIED_ADDRESSING",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING, 0), OK) && v == 1);
+  check("attr CAN_MAP_HOST_MEMORY",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, 0), OK) && v == 1);
   check("attr INTEGRATED", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_INTEGRATED, 0), OK) && v == 0);
-  check("attr on device 1 -> INVALID_DEVICE", is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_INTEGRATED, 1), INVALID_DEVICE));
+  check("attr on device 1 -> INVALID_DEVICE",
+        is(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_INTEGRATED, 1), INVALID_DEVICE));
   check("attr 0 -> INVALID_VALUE", is(cuDeviceGetAttribute(&v, static_cast<CUdevice_attribute>(0), 0), INVALID_VALUE));
-  check("attr NULL out -> INVALID_VALUE", is(cuDeviceGetAttribute(nullptr, CU_DEVICE_ATTRIBUTE_INTEGRATED, 0), INVALID_VALUE));
+  check("attr NULL out -> INVALID_VALUE",
+        is(cuDeviceGetAttribute(nullptr, CU_DEVICE_ATTRIBUTE_INTEGRATED, 0), INVALID_VALUE));
   size_t total = 0;
   check("cuDeviceTotalMem_v2 > 0", is(cuDeviceTotalMem(&total, 0), OK) && total > 0);
   CUuuid u1{}, u2{};
@@ -285,8 +292,7 @@ int main(int argc, char** argv) {
   check("cuMemAlloc 1000", is(cuMemAlloc(&d1, 1000), OK) && d1 != 0 && d1 % 256 == 0);
   check("live == 1 / 1000 bytes", liveCount() == 1 && liveBytes() == 1000);
   check("cuMemAllocPitch elem 3 -> INVALID_VALUE", is(cuMemAllocPitch(&d2, &pitch, 100, 10, 3), INVALID_VALUE));
-  check("cuMemAllocPitch 1000x10", is(cuMemAllocPitch(&d2, &pitch, 1000, 10, 4), OK) && pitch == 1024 &&
-                                       d2 % 256 == 0);
+  check("cuMemAllocPitch 1000x10", is(cuMemAllocPitch(&d2, &pitch, 1000, 10, 4), OK) && pitch == 1024 && d2 % 256 == 0);
   check("live == 2 / 11240 bytes", liveCount() == 2 && liveBytes() == 1000 + 10240);
   size_t freeB = 0, totalB = 0;
   check("cuMemGetInfo", is(cuMemGetInfo(&freeB, &totalB), OK) && totalB >= freeB && totalB - freeB >= 11240);
@@ -318,12 +324,11 @@ int main(int argc, char** argv) {
         is(cuMemcpyHtoDAsync(d1, h.data(), 8, reinterpret_cast<CUstream>(uintptr_t{0x5550})), INVALID_HANDLE));
   check("HtoDAsync NULL stream", is(cuMemcpyHtoDAsync(d1, h.data(), 1000, nullptr), OK));
   std::fill(back.begin(), back.end(), 0);
-  check("DtoH round trip", is(cuMemcpyDtoH(back.data(), d1, 1000), OK) &&
-                               std::memcmp(back.data(), h.data(), 1000) == 0);
+  check("DtoH round trip",
+        is(cuMemcpyDtoH(back.data(), d1, 1000), OK) && std::memcmp(back.data(), h.data(), 1000) == 0);
   check("DtoD", is(cuMemcpyDtoD(d2, d1, 1000), OK));
   std::fill(back.begin(), back.end(), 0);
-  check("DtoD content", is(cuMemcpyDtoH(back.data(), d2, 1000), OK) &&
-                            std::memcmp(back.data(), h.data(), 1000) == 0);
+  check("DtoD content", is(cuMemcpyDtoH(back.data(), d2, 1000), OK) && std::memcmp(back.data(), h.data(), 1000) == 0);
   check("cuMemcpy (unified) device->host", is(cuMemcpy(reinterpret_cast<CUdeviceptr>(back.data()), d2 + 10, 20), OK) &&
                                                std::memcmp(back.data(), h.data() + 10, 20) == 0);
   check("cuMemcpy past device end -> INVALID_VALUE",
@@ -355,8 +360,8 @@ int main(int argc, char** argv) {
     c.Height = H;
     check("2D: host -> device", is(cuMemcpy2D(&c), OK));
     std::vector<unsigned char> raw(ip * H);
-    check("2D: padding untouched", is(cuMemcpyDtoH(raw.data(), img, ip * H), OK) &&
-                                      raw[W] == 0xEE && raw[ip - 1] == 0xEE && raw[ip] == src[W]);
+    check("2D: padding untouched",
+          is(cuMemcpyDtoH(raw.data(), img, ip * H), OK) && raw[W] == 0xEE && raw[ip - 1] == 0xEE && raw[ip] == src[W]);
     CUDA_MEMCPY2D d{};
     d.srcMemoryType = CU_MEMORYTYPE_DEVICE;
     d.srcDevice = img;
@@ -377,8 +382,7 @@ int main(int argc, char** argv) {
     e.WidthInBytes = 40;
     e.Height = 10;
     bool ok = is(cuMemcpy2D(&e), OK);
-    for (size_t y = 0; ok && y < 10; ++y)
-      ok = std::memcmp(&sub[y * 40], &src[(y + 5) * W + 10], 40) == 0;
+    for (size_t y = 0; ok && y < 10; ++y) ok = std::memcmp(&sub[y * 40], &src[(y + 5) * W + 10], 40) == 0;
     check("2D: srcXInBytes/srcY sub-rectangle", ok);
     check("2D: unaligned variant", is(cuMemcpy2DUnaligned(&e), OK));
     CUDA_MEMCPY2D over = d;
@@ -432,8 +436,8 @@ int main(int argc, char** argv) {
     dd.WidthInBytes = W;
     dd.Height = H;
     std::vector<unsigned char> dst3(W * H, 0);
-    check("2D: device -> device repitch", is(cuMemcpy2D(&dd), OK) && is(cuMemcpyDtoH(dst3.data(), packed, W * H), OK) &&
-                                             dst3 == src);
+    check("2D: device -> device repitch",
+          is(cuMemcpy2D(&dd), OK) && is(cuMemcpyDtoH(dst3.data(), packed, W * H), OK) && dst3 == src);
     check("2D: free", is(cuMemFree(img), OK) && is(cuMemFree(packed), OK) && liveCount() == 0);
   }
 
@@ -446,15 +450,17 @@ int main(int argc, char** argv) {
     check("cuMemHostAlloc bad flags -> INVALID_VALUE", is(cuMemHostAlloc(&ph2, 100, 0x80), INVALID_VALUE));
     check("live == 2 (pinned)", liveCount() == 2 && liveBytes() == 4196);
     CUdeviceptr hp = 0;
-    check("cuMemHostGetDevicePointer", is(cuMemHostGetDevicePointer(&hp, ph, 0), OK) &&
-                                           hp == reinterpret_cast<CUdeviceptr>(ph));
+    check("cuMemHostGetDevicePointer",
+          is(cuMemHostGetDevicePointer(&hp, ph, 0), OK) && hp == reinterpret_cast<CUdeviceptr>(ph));
     check("cuMemHostGetDevicePointer pageable -> INVALID_VALUE",
           is(cuMemHostGetDevicePointer(&hp, back.data(), 0), INVALID_VALUE));
     CUdeviceptr dd = 0;
     check("alloc device", is(cuMemAlloc(&dd, 4096), OK));
     check("HtoD from pinned", is(cuMemcpyHtoD(dd, ph, 4096), OK));
-    check("HtoD from pinned overrun -> INVALID_VALUE", is(cuMemcpyHtoD(dd, static_cast<char*>(ph2) + 50, 51), INVALID_VALUE));
-    check("cuMemFreeHost on device ptr -> INVALID_VALUE", is(cuMemFreeHost(reinterpret_cast<void*>(dd)), INVALID_VALUE));
+    check("HtoD from pinned overrun -> INVALID_VALUE",
+          is(cuMemcpyHtoD(dd, static_cast<char*>(ph2) + 50, 51), INVALID_VALUE));
+    check("cuMemFreeHost on device ptr -> INVALID_VALUE",
+          is(cuMemFreeHost(reinterpret_cast<void*>(dd)), INVALID_VALUE));
     check("cuMemFree on pinned ptr -> INVALID_VALUE", is(cuMemFree(reinterpret_cast<CUdeviceptr>(ph)), INVALID_VALUE));
     unsigned mt = 0;
     check("ptr attr pinned MEMORY_TYPE == HOST",
@@ -468,8 +474,7 @@ int main(int argc, char** argv) {
 
     std::vector<unsigned char> reg(8192);
     check("cuMemHostRegister", is(cuMemHostRegister(reg.data(), reg.size(), 0), OK));
-    check("register overlap -> ALREADY_REGISTERED",
-          is(cuMemHostRegister(reg.data() + 100, 10, 0), ALREADY_REGISTERED));
+    check("register overlap -> ALREADY_REGISTERED", is(cuMemHostRegister(reg.data() + 100, 10, 0), ALREADY_REGISTERED));
     check("registered: GetDevicePointer", is(cuMemHostGetDevicePointer(&hp, reg.data() + 8, 0), OK) &&
                                               hp == reinterpret_cast<CUdeviceptr>(reg.data() + 8));
     check("registered as device dst", is(cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(reg.data()), h.data(), 4096), OK) &&
@@ -528,7 +533,9 @@ int main(int argc, char** argv) {
           is(cuStreamWaitEvent(st, reinterpret_cast<CUevent>(uintptr_t{0xe0}), 0), INVALID_HANDLE));
     int calls = 0;
     check("cuStreamAddCallback runs callback",
-          is(cuStreamAddCallback(st, [](CUstream, CUresult, void* u) { ++*static_cast<int*>(u); }, &calls, 0), OK) &&
+          is(cuStreamAddCallback(
+                 st, [](CUstream, CUresult, void* u) { ++*static_cast<int*>(u); }, &calls, 0),
+             OK) &&
               calls == 1);
     CUdeviceptr p = 0;
     std::vector<unsigned char> tmp(64, 0);
@@ -574,10 +581,13 @@ int main(int argc, char** argv) {
           is(cuMemsetD8(p, 0, 1024), OK) && is(cuMemsetD2D32Async(p, 256, 0xAABBCCDDu, 25, 4, nullptr), OK) &&
               is(cuMemcpyDtoH(raw.data(), p, 1024), OK) && raw[0] == 0xDD && raw[3] == 0xAA && raw[99] == 0xAA &&
               raw[100] == 0 && raw[3 * 256 + 96] == 0xDD);
-    check("cuMemsetD2D32Async pitch < row -> INVALID_VALUE", is(cuMemsetD2D32Async(p, 64, 0, 25, 4, st), INVALID_VALUE));
-    check("cuMemsetD2D32Async last row past end -> INVALID_VALUE", is(cuMemsetD2D32Async(p, 256, 0, 25, 5, st), INVALID_VALUE));
-    check("cuMemsetD2D16 (sync)", is(cuMemsetD8(p, 0, 1024), OK) && is(cuMemsetD2D16(p, 256, 0x0101, 1, 4), OK) && is(cuMemcpyDtoH(raw.data(), p, 1024), OK) &&
-                                      raw[256] == 1 && raw[257] == 1 && raw[258] == 0);
+    check("cuMemsetD2D32Async pitch < row -> INVALID_VALUE",
+          is(cuMemsetD2D32Async(p, 64, 0, 25, 4, st), INVALID_VALUE));
+    check("cuMemsetD2D32Async last row past end -> INVALID_VALUE",
+          is(cuMemsetD2D32Async(p, 256, 0, 25, 5, st), INVALID_VALUE));
+    check("cuMemsetD2D16 (sync)", is(cuMemsetD8(p, 0, 1024), OK) && is(cuMemsetD2D16(p, 256, 0x0101, 1, 4), OK) &&
+                                      is(cuMemcpyDtoH(raw.data(), p, 1024), OK) && raw[256] == 1 && raw[257] == 1 &&
+                                      raw[258] == 0);
     check("memset16/32: free", is(cuMemFree(p), OK) && is(cuStreamDestroy(st), OK) && liveCount() == 0);
   }
 
@@ -592,8 +602,9 @@ int main(int argc, char** argv) {
     CUdeviceptr p = 0;
     check("cuMemAllocAsync returns tracked memory", is(cuMemAllocAsync(&p, 4096, st), OK) && p && liveCount() == 1);
     check("cuMemAllocAsync(0 bytes) -> INVALID_VALUE", is(cuMemAllocAsync(&p, 0, st), INVALID_VALUE));
-    check("cuMemAllocAsync bogus stream -> INVALID_HANDLE",
-          is(cuMemAllocAsync(&p, 16, reinterpret_cast<CUstream>(uintptr_t{0x5552})), INVALID_HANDLE) && liveCount() == 1);
+    check(
+        "cuMemAllocAsync bogus stream -> INVALID_HANDLE",
+        is(cuMemAllocAsync(&p, 16, reinterpret_cast<CUstream>(uintptr_t{0x5552})), INVALID_HANDLE) && liveCount() == 1);
     // Stream order: a host function enqueued after a memset sees the memset's result, and work
     // enqueued after the host function is not visible to it.
     struct Probe {
@@ -611,25 +622,26 @@ int main(int argc, char** argv) {
     };
     check("memset then host function on the stream",
           is(cuMemsetD32Async(p, 0x11111111u, 1024, st), OK) && is(cuLaunchHostFunc(st, fn, &probe), OK));
-    check("host function ran once, after the memset", probe.calls == 1 && probe.seen[0] == 0x11111111u &&
-                                                          probe.seen[1] == 0x11111111u);
+    check("host function ran once, after the memset",
+          probe.calls == 1 && probe.seen[0] == 0x11111111u && probe.seen[1] == 0x11111111u);
     check("later memset is not seen by the earlier host function",
           is(cuMemsetD32Async(p, 0x22222222u, 1024, st), OK) && probe.seen[0] == 0x11111111u);
     check("cuStreamSynchronize after the host function", is(cuStreamSynchronize(st), OK) && is(cuStreamQuery(st), OK));
     check("cuLaunchHostFunc(NULL fn) -> INVALID_VALUE", is(cuLaunchHostFunc(st, nullptr, nullptr), INVALID_VALUE));
     check("cuLaunchHostFunc bogus stream -> INVALID_HANDLE",
-          is(cuLaunchHostFunc(reinterpret_cast<CUstream>(uintptr_t{0x5553}), fn, &probe), INVALID_HANDLE) && probe.calls == 1);
-    check("cuLaunchHostFunc on the NULL stream", is(cuLaunchHostFunc(nullptr, fn, &probe), OK) && probe.calls == 2 &&
-                                                     probe.seen[0] == 0x22222222u);
+          is(cuLaunchHostFunc(reinterpret_cast<CUstream>(uintptr_t{0x5553}), fn, &probe), INVALID_HANDLE) &&
+              probe.calls == 1);
+    check("cuLaunchHostFunc on the NULL stream",
+          is(cuLaunchHostFunc(nullptr, fn, &probe), OK) && probe.calls == 2 && probe.seen[0] == 0x22222222u);
     check("cuMemFreeAsync frees in stream order", is(cuMemFreeAsync(p, st), OK) && liveCount() == 0);
     check("use after cuMemFreeAsync -> INVALID_VALUE", is(cuMemsetD32Async(p, 0, 1, st), INVALID_VALUE));
     check("cuMemFreeAsync twice -> INVALID_VALUE", is(cuMemFreeAsync(p, st), INVALID_VALUE));
     check("cuMemFreeAsync(0) -> INVALID_VALUE", is(cuMemFreeAsync(0, st), INVALID_VALUE));
     CUdeviceptr q = 0;
-    check("cuMemAllocAsync memory freed by cuMemFree", is(cuMemAllocAsync(&q, 64, nullptr), OK) && is(cuMemFree(q), OK) &&
-                                                           liveCount() == 0);
-    check("cuMemAlloc memory freed by cuMemFreeAsync", is(cuMemAlloc(&q, 64), OK) && is(cuMemFreeAsync(q, st), OK) &&
-                                                           liveCount() == 0);
+    check("cuMemAllocAsync memory freed by cuMemFree",
+          is(cuMemAllocAsync(&q, 64, nullptr), OK) && is(cuMemFree(q), OK) && liveCount() == 0);
+    check("cuMemAlloc memory freed by cuMemFreeAsync",
+          is(cuMemAlloc(&q, 64), OK) && is(cuMemFreeAsync(q, st), OK) && liveCount() == 0);
     check("stream-ordered: cuStreamDestroy", is(cuStreamDestroy(st), OK));
   }
 
@@ -649,7 +661,8 @@ int main(int argc, char** argv) {
     check("cuCtxDisablePeerAccess -> PEER_ACCESS_NOT_ENABLED", is(cuCtxDisablePeerAccess(a), 705));
   }
 
-  // ---------------------------------------------------------------- arrays and graphics interop (no such objects exist)
+  // ---------------------------------------------------------------- arrays and graphics interop (no such objects
+  // exist)
   {
     auto cuArrayGetPlane = sym<tcuArrayGetPlane>("cuArrayGetPlane");
     auto cuArray3DGetDescriptor = sym<tcuArray3DGetDescriptor>("cuArray3DGetDescriptor_v2");
@@ -658,7 +671,8 @@ int main(int argc, char** argv) {
     CUDA_ARRAY3D_DESCRIPTOR desc{};
     check("cuArrayGetPlane -> NOT_SUPPORTED", is(cuArrayGetPlane(&plane, nullptr, 0), NOT_SUPPORTED));
     check("cuArray3DGetDescriptor_v2 -> NOT_SUPPORTED", is(cuArray3DGetDescriptor(&desc, nullptr), NOT_SUPPORTED));
-    check("cuGraphicsResourceSetMapFlags_v2 -> NOT_SUPPORTED", is(cuGraphicsResourceSetMapFlags(nullptr, 0), NOT_SUPPORTED));
+    check("cuGraphicsResourceSetMapFlags_v2 -> NOT_SUPPORTED",
+          is(cuGraphicsResourceSetMapFlags(nullptr, 0), NOT_SUPPORTED));
     void* fn = nullptr;
     check("cuGetProcAddress(cuGraphicsResourceSetMapFlags, 12000) -> _v2",
           is(cuGetProcAddress("cuGraphicsResourceSetMapFlags", &fn, 12000, 0), OK) &&
@@ -670,9 +684,8 @@ int main(int argc, char** argv) {
   // ---------------------------------------------------------------- stale contexts
   {
     CUdeviceptr p = 0;
-    check("cuCtxDestroy(b) frees its allocations",
-          is(cuCtxPushCurrent(b), OK) && is(cuMemAlloc(&p, 100), OK) && liveCount() == 1 &&
-              is(cuCtxDestroy(b), OK) && liveCount() == 0);
+    check("cuCtxDestroy(b) frees its allocations", is(cuCtxPushCurrent(b), OK) && is(cuMemAlloc(&p, 100), OK) &&
+                                                       liveCount() == 1 && is(cuCtxDestroy(b), OK) && liveCount() == 0);
     check("destroyed b popped from this thread", is(cuCtxGetCurrent(&cur), OK) && cur == a);
     check("stale: push destroyed -> INVALID_CONTEXT", is(cuCtxPushCurrent(b), INVALID_CONTEXT));
     check("stale: set destroyed -> INVALID_CONTEXT", is(cuCtxSetCurrent(b), INVALID_CONTEXT));
@@ -700,8 +713,8 @@ int main(int argc, char** argv) {
     check("primary: SetFlags blocking sync", is(cuPrimarySetFlags(0, CU_CTX_SCHED_BLOCKING_SYNC), OK));
     check("primary: retain", is(cuPrimaryRetain(&p1, 0), OK) && p1);
     check("primary: retain same handle", is(cuPrimaryRetain(&p2, 0), OK) && p2 == p1);
-    check("primary: active with flags", is(cuPrimaryGetState(0, &flags, &active), OK) && active == 1 &&
-                                            flags == CU_CTX_SCHED_BLOCKING_SYNC);
+    check("primary: active with flags",
+          is(cuPrimaryGetState(0, &flags, &active), OK) && active == 1 && flags == CU_CTX_SCHED_BLOCKING_SYNC);
     check("primary: cuCtxDestroy(primary) -> INVALID_CONTEXT", is(cuCtxDestroy(p1), INVALID_CONTEXT));
     CUdeviceptr p = 0;
     check("primary: push + alloc", is(cuCtxPushCurrent(p1), OK) && is(cuMemAlloc(&p, 10), OK) && liveCount() == 1);
@@ -720,16 +733,16 @@ int main(int argc, char** argv) {
   // ---------------------------------------------------------------- error names / strings
   {
     const char* str = nullptr;
-    check("cuGetErrorName(INVALID_VALUE)", is(cuGetErrorName(static_cast<CUresult>(1), &str), OK) &&
-                                               std::strcmp(str, "CUDA_ERROR_INVALID_VALUE") == 0);
+    check("cuGetErrorName(INVALID_VALUE)",
+          is(cuGetErrorName(static_cast<CUresult>(1), &str), OK) && std::strcmp(str, "CUDA_ERROR_INVALID_VALUE") == 0);
     check("cuGetErrorName(INVALID_CONTEXT)", is(cuGetErrorName(static_cast<CUresult>(201), &str), OK) &&
                                                  std::strcmp(str, "CUDA_ERROR_INVALID_CONTEXT") == 0);
     check("cuGetErrorName(NOT_SUPPORTED)", is(cuGetErrorName(static_cast<CUresult>(801), &str), OK) &&
                                                std::strcmp(str, "CUDA_ERROR_NOT_SUPPORTED") == 0);
     check("cuGetErrorName(NOT_INITIALIZED)", is(cuGetErrorName(static_cast<CUresult>(3), &str), OK) &&
                                                  std::strcmp(str, "CUDA_ERROR_NOT_INITIALIZED") == 0);
-    check("cuGetErrorString(OUT_OF_MEMORY)", is(cuGetErrorString(static_cast<CUresult>(2), &str), OK) &&
-                                                 std::strcmp(str, "out of memory") == 0);
+    check("cuGetErrorString(OUT_OF_MEMORY)",
+          is(cuGetErrorString(static_cast<CUresult>(2), &str), OK) && std::strcmp(str, "out of memory") == 0);
     str = "x";
     check("cuGetErrorName(unknown) -> INVALID_VALUE, NULL",
           is(cuGetErrorName(static_cast<CUresult>(12345), &str), INVALID_VALUE) && str == nullptr);
@@ -742,7 +755,8 @@ int main(int argc, char** argv) {
     int status = -1;
     check("cuGetProcAddress(cuMemAlloc, 12000) -> cuMemAlloc_v2",
           is(cuGetProcAddress("cuMemAlloc", &fn, 12000, 0), OK) && fn == dlsym(g_lib, "cuMemAlloc_v2"));
-    check("cuGetProcAddress(cuInit)", is(cuGetProcAddress("cuInit", &fn, 12000, 0), OK) && fn == dlsym(g_lib, "cuInit"));
+    check("cuGetProcAddress(cuInit)",
+          is(cuGetProcAddress("cuInit", &fn, 12000, 0), OK) && fn == dlsym(g_lib, "cuInit"));
     check("cuGetProcAddress(cuCtxDestroy, 3020) -> unsuffixed",
           is(cuGetProcAddress("cuCtxDestroy", &fn, 3020, 0), OK) && fn == dlsym(g_lib, "cuCtxDestroy"));
     check("cuGetProcAddress(cuGetProcAddress, 12000) -> _v2",
@@ -756,7 +770,8 @@ int main(int argc, char** argv) {
               fn == dlsym(g_lib, "cuStreamDestroy_v2"));
     check("cuGetProcAddress_v2 status SYMBOL_NOT_FOUND",
           is(cuGetProcAddress_v2("cuNope", &fn, 12080, 0, &status), NOT_FOUND) && status == 1);
-    check("cuGetProcAddress(NULL pfn) -> INVALID_VALUE", is(cuGetProcAddress("cuInit", nullptr, 12000, 0), INVALID_VALUE));
+    check("cuGetProcAddress(NULL pfn) -> INVALID_VALUE",
+          is(cuGetProcAddress("cuInit", nullptr, 12000, 0), INVALID_VALUE));
   }
 
   // ---------------------------------------------------------------- unsupported features
@@ -787,7 +802,10 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 200; ++i) {
           for (size_t k = 0; k < in.size(); ++k) in[k] = static_cast<unsigned char>(k + i + t);
           CUdeviceptr p = 0;
-          if (!is(cuMemAlloc(&p, in.size()), OK)) { ++errors[t]; continue; }
+          if (!is(cuMemAlloc(&p, in.size()), OK)) {
+            ++errors[t];
+            continue;
+          }
           if (!is(cuMemcpyHtoD(p, in.data(), in.size()), OK) || !is(cuMemcpyDtoH(out.data(), p, out.size()), OK) ||
               in != out)
             ++errors[t];
@@ -797,8 +815,7 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& th : threads) th.join();
-    check("4 threads x 200 alloc/copy/free in one context",
-          errors == std::vector<int>(4, 0) && liveCount() == 0);
+    check("4 threads x 200 alloc/copy/free in one context", errors == std::vector<int>(4, 0) && liveCount() == 0);
   }
 
   // ---------------------------------------------------------------- teardown

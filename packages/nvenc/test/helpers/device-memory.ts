@@ -17,7 +17,11 @@ export function testingApi(abi?: string): TestingApi {
 }
 
 /** A device allocation that frees itself with `using`. */
-export function deviceBuffer(abi: string, libs: LibraryOptions, bytes: number): { ptr: bigint; upload(data: ArrayBufferView): void; [Symbol.dispose](): void } {
+export function deviceBuffer(
+  abi: string,
+  libs: LibraryOptions,
+  bytes: number,
+): { ptr: bigint; upload(data: ArrayBufferView): void; [Symbol.dispose](): void } {
   const api = testingApi(abi);
   const ptr = api.cudaMalloc(libs, bytes);
   return {

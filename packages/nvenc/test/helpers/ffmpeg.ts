@@ -9,13 +9,19 @@ export function hasFfmpeg(): boolean {
 }
 
 export function ffmpeg(args: string[]): string {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-4000)}`);
   return `${r.stdout}\n${r.stderr}`;
 }
 
 export function ffprobeJson(file: string, entries: string): Record<string, unknown> {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-of', 'json', ...entries.split(' '), file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync('ffprobe', ['-v', 'error', '-of', 'json', ...entries.split(' '), file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(out) as Record<string, unknown>;
 }
 
@@ -36,7 +42,12 @@ export function traceHeaders(file: string): { section: string; fields: TraceFiel
     const body = m[1] ?? '';
     const f = /^(\d+)\s+(\S+)\s+([01]*)\s*=\s*(-?\d+)$/.exec(body);
     if (f) {
-      sections[sections.length - 1]?.fields.push({ position: Number(f[1]), name: f[2] ?? '', bits: f[3] ?? '', value: Number(f[4]) });
+      sections[sections.length - 1]?.fields.push({
+        position: Number(f[1]),
+        name: f[2] ?? '',
+        bits: f[3] ?? '',
+        value: Number(f[4]),
+      });
     } else {
       sections.push({ section: body.trim(), fields: [] });
     }
@@ -81,12 +92,23 @@ const COMPARE_PIX_FMT: Record<string, string> = { p010le: 'yuv420p10le' };
 export function psnr(encodedFile: string, rawFile: string, pixFmt: string, width: number, height: number): number {
   const cmp = COMPARE_PIX_FMT[pixFmt] ?? pixFmt;
   const out = ffmpeg([
-    '-i', encodedFile,
-    '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-i', rawFile,
+    '-i',
+    encodedFile,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    pixFmt,
+    '-s',
+    `${width}x${height}`,
+    '-i',
+    rawFile,
     // Raw Annex B streams carry no timestamps: number both inputs' frames 0, 1, 2, ... so the
     // psnr filter pairs decoded frame k with source frame k.
-    '-lavfi', `[0:v]format=${cmp},setpts=N/(30*TB)[a];[1:v]format=${cmp},setpts=N/(30*TB)[b];[a][b]psnr`,
-    '-f', 'null', '-',
+    '-lavfi',
+    `[0:v]format=${cmp},setpts=N/(30*TB)[a];[1:v]format=${cmp},setpts=N/(30*TB)[b];[a][b]psnr`,
+    '-f',
+    'null',
+    '-',
   ]);
   const m = /average:([0-9.]+|inf)/.exec(out);
   if (!m) throw new Error(`no PSNR in ffmpeg output:\n${out.slice(-2000)}`);

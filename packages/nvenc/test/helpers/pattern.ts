@@ -14,7 +14,8 @@ function clamp8(v: number): number {
  */
 function lumaRow(width: number, y: number, height: number, t: number, out: Float64Array): void {
   const row = 30 * Math.cos((TAU * (y + 3 * t)) / 48);
-  for (let x = 0; x < width; x++) out[x] = 128 + 50 * Math.sin((TAU * (x + 4 * t)) / 64) + row + 12 * Math.sin((TAU * (x - y)) / 24);
+  for (let x = 0; x < width; x++)
+    out[x] = 128 + 50 * Math.sin((TAU * (x + 4 * t)) / 64) + row + 12 * Math.sin((TAU * (x - y)) / 24);
 }
 
 /** One frame of a smooth pattern, laid out exactly as the encoder expects it with a tight pitch. */
@@ -52,7 +53,8 @@ export function patternFrame(format: InputFormat, width: number, height: number,
         for (let x = 0; x < width; x++) put(y * width + x, row[x] as number);
       }
       // Chroma coordinates are in chroma samples (half resolution for 4:2:0): periods scale with w/h.
-      const u = (x: number, y: number, w: number): number => 128 + 40 * Math.sin((TAU * (x + (2 * t * w) / width)) / (w / 6)) + 10 * Math.cos((TAU * y) / 20);
+      const u = (x: number, y: number, w: number): number =>
+        128 + 40 * Math.sin((TAU * (x + (2 * t * w) / width)) / (w / 6)) + 10 * Math.cos((TAU * y) / 20);
       const v = (x: number, y: number, w: number, h: number): number =>
         128 + 40 * Math.cos((TAU * (y - (2 * t * h) / height)) / (h / 5)) + 10 * Math.sin((TAU * x) / 30);
       if (format === 'yuv444') {

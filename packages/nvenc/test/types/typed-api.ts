@@ -4,7 +4,12 @@
 import { NvencError, type NvencCapabilities, type NvencErrorCode, type NvencPhase } from '../../src/index.js';
 
 export function checks(e: NvencError, caps: NvencCapabilities): unknown[] {
-  const ok: NvencErrorCode[] = ['INVALID_FRAME', 'NV_ENC_ERR_GENERIC', 'CUDA_ERROR_OUT_OF_MEMORY', 'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME'];
+  const ok: NvencErrorCode[] = [
+    'INVALID_FRAME',
+    'NV_ENC_ERR_GENERIC',
+    'CUDA_ERROR_OUT_OF_MEMORY',
+    'SOFTWARE_DEVICE_HOLDS_DRIVER_NAME',
+  ];
   const phase: NvencPhase | undefined = e.phase;
   return [
     ok,

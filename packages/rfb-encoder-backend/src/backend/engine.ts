@@ -46,7 +46,10 @@ export interface EnginePacket {
 /** An open encode session of an engine. */
 export interface EngineSession {
   /** Encodes one frame; resolves with the packets it completed. */
-  encode(frame: EngineFrame, options: { forceKeyframe: boolean; seq: number; timestamp: number }): Promise<EnginePacket[]>;
+  encode(
+    frame: EngineFrame,
+    options: { forceKeyframe: boolean; seq: number; timestamp: number },
+  ): Promise<EnginePacket[]>;
   /** Drains the packets still held by the encoder. */
   flush(): Promise<EnginePacket[]>;
   /** Frees the session; idempotent. */

@@ -1,5 +1,18 @@
-import { BackendClosedError, EncoderFailedError, InvalidFrameError, InvalidOptionError, UnsupportedFrameError } from '../errors.js';
-import type { EngineFrame, EngineInputFormat, EnginePacket, EngineSession, EngineSessionConfig, VideoEncoderEngine } from './engine.js';
+import {
+  BackendClosedError,
+  EncoderFailedError,
+  InvalidFrameError,
+  InvalidOptionError,
+  UnsupportedFrameError,
+} from '../errors.js';
+import type {
+  EngineFrame,
+  EngineInputFormat,
+  EnginePacket,
+  EngineSession,
+  EngineSessionConfig,
+  VideoEncoderEngine,
+} from './engine.js';
 import { frameByteLength, rgb24ToBgra, yuv420pToNv12 } from './pixel-conversion.js';
 import type {
   CudaFrameData,
@@ -37,7 +50,12 @@ export interface H264BackendOptions {
   smooth?: boolean;
 }
 
-const DEFAULT_COLOR: Required<FrameColor> = { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', range: 'limited' };
+const DEFAULT_COLOR: Required<FrameColor> = {
+  primaries: 'bt709',
+  transfer: 'bt709',
+  matrix: 'bt709',
+  range: 'limited',
+};
 
 interface InFlightFrame {
   seq: number;
@@ -103,7 +121,9 @@ export class H264EncoderBackend implements EncoderBackend {
     }
     this.smooth = options.smooth ?? false;
     if (this.smooth && this.keyframeInterval < 2) {
-      throw new InvalidOptionError(`smooth needs keyframeInterval >= 2: the refresh sweeps the picture over that many frames (got ${this.keyframeInterval})`);
+      throw new InvalidOptionError(
+        `smooth needs keyframeInterval >= 2: the refresh sweeps the picture over that many frames (got ${this.keyframeInterval})`,
+      );
     }
   }
 
@@ -184,7 +204,8 @@ export class H264EncoderBackend implements EncoderBackend {
     if (!keyframeReason) {
       if (options.forceKeyframe) keyframeReason = 'requested';
       // In smooth mode the encoder's intra refresh replaces the periodic IDR.
-      else if (!this.smooth && this.framesSinceKeyframe >= (this.keyframeInterval || Number.POSITIVE_INFINITY)) keyframeReason = 'periodic';
+      else if (!this.smooth && this.framesSinceKeyframe >= (this.keyframeInterval || Number.POSITIVE_INFINITY))
+        keyframeReason = 'periodic';
     }
 
     const durationUs =
@@ -207,10 +228,17 @@ export class H264EncoderBackend implements EncoderBackend {
     });
     let packets: EnginePacket[];
     try {
-      packets = await this.session.encode(input, { forceKeyframe: keyframeReason !== undefined, seq: token, timestamp: frame.timestampUs });
+      packets = await this.session.encode(input, {
+        forceKeyframe: keyframeReason !== undefined,
+        seq: token,
+        timestamp: frame.timestampUs,
+      });
     } catch (error) {
       this.inFlight.delete(token);
-      throw new EncoderFailedError(`${this.name}: encoding frame seq ${frame.seq} failed: ${(error as Error).message}`, error);
+      throw new EncoderFailedError(
+        `${this.name}: encoding frame seq ${frame.seq} failed: ${(error as Error).message}`,
+        error,
+      );
     }
     if (keyframeReason === undefined) this.framesSinceKeyframe++;
     out.push(...this.toPayloads(packets));
@@ -249,7 +277,10 @@ export class H264EncoderBackend implements EncoderBackend {
     for (const packet of packets) {
       const record = this.inFlight.get(packet.seq);
       if (!record) {
-        throw new EncoderFailedError(`${this.name}: encoder returned a packet for unknown frame token ${packet.seq}`, undefined);
+        throw new EncoderFailedError(
+          `${this.name}: encoder returned a packet for unknown frame token ${packet.seq}`,
+          undefined,
+        );
       }
       this.inFlight.delete(packet.seq);
       if (packet.keyframe) {
@@ -281,13 +312,21 @@ export class H264EncoderBackend implements EncoderBackend {
     return payloads;
   }
 
-  private prepareInput(frame: RawFrame): { input: EngineFrame; shape: SessionShape; conversion: EncodedPayloadMetadata['inputConversion'] } {
+  private prepareInput(frame: RawFrame): {
+    input: EngineFrame;
+    shape: SessionShape;
+    conversion: EncodedPayloadMetadata['inputConversion'];
+  } {
     const { width, height, pixelFormat } = frame;
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new InvalidFrameError(`frame seq ${frame.seq}: width and height must be positive integers (got ${width}x${height})`);
+      throw new InvalidFrameError(
+        `frame seq ${frame.seq}: width and height must be positive integers (got ${width}x${height})`,
+      );
     }
     if (width % 2 !== 0 || height % 2 !== 0) {
-      throw new InvalidFrameError(`frame seq ${frame.seq}: H.264 4:2:0 needs even dimensions (got ${width}x${height}); pad the frame`);
+      throw new InvalidFrameError(
+        `frame seq ${frame.seq}: H.264 4:2:0 needs even dimensions (got ${width}x${height}); pad the frame`,
+      );
     }
     const color = { ...DEFAULT_COLOR, ...frame.color };
     if (frame.memory === 'cuda') {
@@ -307,7 +346,8 @@ export class H264EncoderBackend implements EncoderBackend {
         conversion: 'none',
       };
     }
-    if (frame.memory !== 'cpu') throw new InvalidFrameError(`frame seq ${frame.seq}: unknown memory '${String(frame.memory)}'`);
+    if (frame.memory !== 'cpu')
+      throw new InvalidFrameError(`frame seq ${frame.seq}: unknown memory '${String(frame.memory)}'`);
     if (!(frame.data instanceof Uint8Array)) {
       throw new InvalidFrameError(`frame seq ${frame.seq}: CPU frames need data as a Uint8Array/Buffer`);
     }
@@ -316,7 +356,9 @@ export class H264EncoderBackend implements EncoderBackend {
     const packed = pixelFormat === 'rgb24' || pixelFormat === 'rgba8' || pixelFormat === 'bgra8';
     const pitch = packed ? (frame.pitch ?? width * bytesPerPixel) : width;
     if (packed && pitch < width * bytesPerPixel) {
-      throw new InvalidFrameError(`frame seq ${frame.seq}: pitch ${pitch} is less than a row (${width * bytesPerPixel} bytes)`);
+      throw new InvalidFrameError(
+        `frame seq ${frame.seq}: pitch ${pitch} is less than a row (${width * bytesPerPixel} bytes)`,
+      );
     }
     const needed = packed ? pitch * (height - 1) + width * bytesPerPixel : frameByteLength(pixelFormat, width, height);
     if (data.byteLength < needed) {
@@ -333,7 +375,11 @@ export class H264EncoderBackend implements EncoderBackend {
           conversion: 'none',
         };
       case 'nv12':
-        return { input: { data, pitch: width }, shape: { width, height, inputFormat: 'nv12', memory: 'cpu', color }, conversion: 'none' };
+        return {
+          input: { data, pitch: width },
+          shape: { width, height, inputFormat: 'nv12', memory: 'cpu', color },
+          conversion: 'none',
+        };
       case 'rgb24': {
         const dst = this.scratchBuffer(width * height * 4);
         rgb24ToBgra(data, width, height, pitch, dst);

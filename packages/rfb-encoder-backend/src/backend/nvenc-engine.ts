@@ -20,7 +20,13 @@ export interface NvencEngineOptions {
 }
 
 function toEngine(packets: Packet[]): EnginePacket[] {
-  return packets.map((p) => ({ data: p.data, keyframe: p.keyframe, pictureType: p.pictureType, seq: p.seq, frameIndex: p.frameIndex }));
+  return packets.map((p) => ({
+    data: p.data,
+    keyframe: p.keyframe,
+    pictureType: p.pictureType,
+    seq: p.seq,
+    frameIndex: p.frameIndex,
+  }));
 }
 
 /** A VideoEncoderEngine over `@nvenc-ts/nvenc`'s NvencEncoder. */
@@ -61,7 +67,9 @@ export async function createNvencEngine(options: NvencEngineOptions): Promise<Vi
       });
       return {
         encode: async (frame: EngineFrame, o) =>
-          toEngine(await encoder.encodeAsync(frame, { forceKeyframe: o.forceKeyframe, seq: o.seq, timestamp: o.timestamp })),
+          toEngine(
+            await encoder.encodeAsync(frame, { forceKeyframe: o.forceKeyframe, seq: o.seq, timestamp: o.timestamp }),
+          ),
         flush: async () => toEngine(await encoder.flushAsync()),
         close: () => encoder.close(),
       };

@@ -68,7 +68,11 @@ export function yuv420pToNv12(src: Uint8Array, width: number, height: number, ds
 }
 
 /** Bytes a tightly packed CPU frame of this format occupies. */
-export function frameByteLength(format: 'rgb24' | 'rgba8' | 'bgra8' | 'nv12' | 'yuv420p', width: number, height: number): number {
+export function frameByteLength(
+  format: 'rgb24' | 'rgba8' | 'bgra8' | 'nv12' | 'yuv420p',
+  width: number,
+  height: number,
+): number {
   switch (format) {
     case 'rgb24':
       return width * height * 3;

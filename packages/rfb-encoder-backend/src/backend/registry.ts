@@ -59,10 +59,13 @@ export class EncoderBackendRegistry {
   async select(options: SelectBackendOptions = {}): Promise<BackendSelection> {
     const { prefer = 'auto', log, ...backendOptions } = options;
     const pool = prefer === 'auto' ? this.candidates : this.candidates.filter((c) => c.name === prefer);
-    if (pool.length === 0) throw new NoBackendAvailableError([{ name: prefer, reason: 'no backend registered under this name' }]);
+    if (pool.length === 0)
+      throw new NoBackendAvailableError([{ name: prefer, reason: 'no backend registered under this name' }]);
     const attempts: { name: string; reason: string }[] = [];
     for (const candidate of pool) {
-      const verdict = await candidate.probe().catch((e: unknown): ProbeVerdict => ({ ok: false, reason: String((e as Error)?.message ?? e) }));
+      const verdict = await candidate
+        .probe()
+        .catch((e: unknown): ProbeVerdict => ({ ok: false, reason: String((e as Error)?.message ?? e) }));
       if (!verdict.ok) {
         attempts.push({ name: candidate.name, reason: verdict.reason });
         continue;

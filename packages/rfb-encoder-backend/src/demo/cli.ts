@@ -27,10 +27,18 @@ const usage = `rfb-demo: an RFB server streaming a moving test scene (H.264 to n
 
 async function libraryDirBackend(dir: string, fps: number): Promise<BackendSelection> {
   const engine = await createNvencEngine({
-    device: { cudaLibrary: join(resolve(dir), 'libcuda.so.1'), nvencLibrary: join(resolve(dir), 'libnvidia-encode.so.1') },
+    device: {
+      cudaLibrary: join(resolve(dir), 'libcuda.so.1'),
+      nvencLibrary: join(resolve(dir), 'libnvidia-encode.so.1'),
+    },
     name: 'nvenc-libraries',
   });
-  return { backend: new H264EncoderBackend(engine, { fps }), name: engine.name, reason: `libraries in ${dir}`, attempts: [] };
+  return {
+    backend: new H264EncoderBackend(engine, { fps }),
+    name: engine.name,
+    reason: `libraries in ${dir}`,
+    attempts: [],
+  };
 }
 
 async function main(): Promise<void> {

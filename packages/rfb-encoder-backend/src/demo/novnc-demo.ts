@@ -50,7 +50,10 @@ export function findNoVnc(): string {
     const entry = createRequire(import.meta.url).resolve('@novnc/novnc'); // .../core/rfb.js
     return dirname(dirname(entry));
   } catch (error) {
-    throw new RfbBackendError('NOVNC_NOT_FOUND', `the demo needs @novnc/novnc 1.7.0: pnpm add @novnc/novnc@1.7.0 (${(error as Error).message})`);
+    throw new RfbBackendError(
+      'NOVNC_NOT_FOUND',
+      `the demo needs @novnc/novnc 1.7.0: pnpm add @novnc/novnc@1.7.0 (${(error as Error).message})`,
+    );
   }
 }
 
@@ -147,7 +150,9 @@ export async function startNoVncDemo(options: NoVncDemoOptions): Promise<NoVncDe
     ...(options.tcpPort !== undefined ? { tcpPort: options.tcpPort } : {}),
     ...(options.password !== undefined ? { auth: { type: 'vnc' as const, password: options.password } } : {}),
     ...(options.allowedOrigins !== undefined ? { allowedOrigins: options.allowedOrigins } : {}),
-    ...(options.allowUnauthenticatedRemote !== undefined ? { allowUnauthenticatedRemote: options.allowUnauthenticatedRemote } : {}),
+    ...(options.allowUnauthenticatedRemote !== undefined
+      ? { allowUnauthenticatedRemote: options.allowUnauthenticatedRemote }
+      : {}),
     ...(options.initialSize ? { initialSize: options.initialSize } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
@@ -161,8 +166,12 @@ export async function startNoVncDemo(options: NoVncDemoOptions): Promise<NoVncDe
     throw error;
   }
   if (options.logInput === true) {
-    server.on('key', (e) => console.log(`key ${e.down ? 'down' : 'up'} keysym 0x${e.keysym.toString(16)} from client #${e.client.id}`));
-    server.on('clipboard', (e) => console.log(`clipboard from client #${e.client.id}: ${JSON.stringify(e.text.slice(0, 80))}`));
+    server.on('key', (e) =>
+      console.log(`key ${e.down ? 'down' : 'up'} keysym 0x${e.keysym.toString(16)} from client #${e.client.id}`),
+    );
+    server.on('clipboard', (e) =>
+      console.log(`clipboard from client #${e.client.id}: ${JSON.stringify(e.text.slice(0, 80))}`),
+    );
   }
   const port = (http.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -199,18 +208,27 @@ function serve(novnc: string, html: string, url: string, response: ServerRespons
     return;
   }
   if (path === '/' || path === '/index.html') {
-    response.writeHead(200, { 'content-type': CONTENT_TYPES['.html']!, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    response.writeHead(200, {
+      'content-type': CONTENT_TYPES['.html']!,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
     response.end(html);
     return;
   }
   if (path.startsWith('/novnc/')) {
     const relative = normalize(path.slice('/novnc/'.length));
     const file = join(novnc, relative);
-    const inside = (relative.startsWith('core' + sep) || relative.startsWith('vendor' + sep)) && file.startsWith(novnc + sep);
+    const inside =
+      (relative.startsWith('core' + sep) || relative.startsWith('vendor' + sep)) && file.startsWith(novnc + sep);
     const stat = inside ? statSync(file, { throwIfNoEntry: false }) : undefined;
     if (stat?.isFile()) {
       const ext = file.slice(file.lastIndexOf('.'));
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'content-length': stat.size, 'x-content-type-options': 'nosniff' });
+      response.writeHead(200, {
+        'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+        'content-length': stat.size,
+        'x-content-type-options': 'nosniff',
+      });
       createReadStream(file)
         .on('error', () => response.destroy())
         .pipe(response);

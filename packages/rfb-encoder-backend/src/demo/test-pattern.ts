@@ -94,7 +94,14 @@ export class TestPattern {
     };
   }
 
-  private fillRect(buf: Buffer, x0: number, y0: number, x1: number, y1: number, rgb: readonly [number, number, number]): void {
+  private fillRect(
+    buf: Buffer,
+    x0: number,
+    y0: number,
+    x1: number,
+    y1: number,
+    rgb: readonly [number, number, number],
+  ): void {
     const bpp = this.bytesPerPixel;
     const px = bpp === 4 ? Buffer.from([rgb[2], rgb[1], rgb[0], 255]) : Buffer.from([rgb[0], rgb[1], rgb[2]]);
     const row = Buffer.alloc((x1 - x0) * bpp);

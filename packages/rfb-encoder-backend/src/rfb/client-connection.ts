@@ -204,11 +204,21 @@ export class RfbClientConnection {
     this.info = { id, transport: transport.kind, remote: transport.remote };
     this.pixelFormat = host.pixelFormat;
     this.image = new ImageClientState(host.pixelFormat);
-    this.parser = new ClientStreamParser({ maxCutTextBytes: host.limits.maxCutTextBytes, maxEncodings: host.limits.maxEncodings });
+    this.parser = new ClientStreamParser({
+      maxCutTextBytes: host.limits.maxCutTextBytes,
+      maxEncodings: host.limits.maxEncodings,
+    });
     transport.onData((chunk) => this.receive(chunk));
-    transport.onClose((reason, violation) => this.finish(reason, violation ? new RfbProtocolError('RFB_TRANSPORT', reason) : null));
+    transport.onClose((reason, violation) =>
+      this.finish(reason, violation ? new RfbProtocolError('RFB_TRANSPORT', reason) : null),
+    );
     this.handshakeTimer = setTimeout(() => {
-      this.violation(new RfbProtocolError('RFB_HANDSHAKE_TIMEOUT', `handshake not finished within ${host.limits.handshakeTimeoutMs} ms`));
+      this.violation(
+        new RfbProtocolError(
+          'RFB_HANDSHAKE_TIMEOUT',
+          `handshake not finished within ${host.limits.handshakeTimeoutMs} ms`,
+        ),
+      );
     }, host.limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     transport.write(Buffer.from(PROTOCOL_VERSION_3_8, 'latin1'));
@@ -230,7 +240,11 @@ export class RfbClientConnection {
   /** H.264 whenever the client offers it (wherever in its list); else its first image encoding. */
   get mode(): RfbClientMode {
     if (this.encodings.has(Encoding.H264)) return 'h264';
-    const names: Record<ImageEncoding, RfbClientMode> = { [Encoding.Raw]: 'raw', [Encoding.ZRLE]: 'zrle', [Encoding.Tight]: 'tight' };
+    const names: Record<ImageEncoding, RfbClientMode> = {
+      [Encoding.Raw]: 'raw',
+      [Encoding.ZRLE]: 'zrle',
+      [Encoding.Tight]: 'tight',
+    };
     return names[this.image.encoding];
   }
 
@@ -273,7 +287,10 @@ export class RfbClientConnection {
       }
     } catch (error) {
       if (error instanceof RfbProtocolError) this.violation(error);
-      else this.violation(new RfbProtocolError('RFB_BAD_MESSAGE', `internal error handling client data: ${(error as Error).message}`));
+      else
+        this.violation(
+          new RfbProtocolError('RFB_BAD_MESSAGE', `internal error handling client data: ${(error as Error).message}`),
+        );
     }
   }
 
@@ -296,12 +313,20 @@ export class RfbClientConnection {
       case 'update-request':
         return this.onUpdateRequest(item.incremental, { x: item.x, y: item.y, width: item.width, height: item.height });
       case 'enable-continuous-updates':
-        return this.onEnableContinuousUpdates(item.enable, { x: item.x, y: item.y, width: item.width, height: item.height });
+        return this.onEnableContinuousUpdates(item.enable, {
+          x: item.x,
+          y: item.y,
+          width: item.width,
+          height: item.height,
+        });
       case 'fence':
         return this.onFence(item.flags, item.payload);
       case 'set-desktop-size': {
         if (!this.encodings.has(Encoding.ExtendedDesktopSize)) {
-          throw new RfbProtocolError('RFB_BAD_MESSAGE', 'SetDesktopSize without offering the ExtendedDesktopSize pseudo-encoding (-308)');
+          throw new RfbProtocolError(
+            'RFB_BAD_MESSAGE',
+            'SetDesktopSize without offering the ExtendedDesktopSize pseudo-encoding (-308)',
+          );
         }
         // The application decides the size (it pushes the frames): answer "prohibited", with the
         // size that stays, as rfbproto asks.
@@ -340,7 +365,10 @@ export class RfbClientConnection {
 
   private onEnableContinuousUpdates(enable: boolean, region: Rect): void {
     if (!this.continuousAnnounced) {
-      throw new RfbProtocolError('RFB_BAD_MESSAGE', 'EnableContinuousUpdates without offering the ContinuousUpdates pseudo-encoding (-313)');
+      throw new RfbProtocolError(
+        'RFB_BAD_MESSAGE',
+        'EnableContinuousUpdates without offering the ContinuousUpdates pseudo-encoding (-313)',
+      );
     }
     if (enable) {
       this.continuous = region;
@@ -360,7 +388,8 @@ export class RfbClientConnection {
    * and the next message's effect follows the answer (SyncNext): all three flags are kept.
    */
   private onFence(flags: number, payload: Buffer): void {
-    if (!this.encodings.has(Encoding.Fence)) throw new RfbProtocolError('RFB_BAD_MESSAGE', 'Fence without offering the Fence pseudo-encoding (-312)');
+    if (!this.encodings.has(Encoding.Fence))
+      throw new RfbProtocolError('RFB_BAD_MESSAGE', 'Fence without offering the Fence pseudo-encoding (-312)');
     if ((flags & FenceFlags.Request) === 0) return; // the answer to our announcement
     const supported = FenceFlags.BlockBefore | FenceFlags.BlockAfter | FenceFlags.SyncNext;
     this.transport.write(fence(flags & supported, payload));
@@ -397,8 +426,12 @@ export class RfbClientConnection {
   private onSecurityChoice(chosen: number): void {
     const offered = this.host.auth.type === 'vnc' ? SecurityType.VncAuthentication : SecurityType.None;
     if (chosen !== offered) {
-      if (this.minorVersion === 8) this.transport.write(securityResult(false, `security type ${chosen} was not offered`));
-      throw new RfbProtocolError('RFB_BAD_SECURITY_TYPE', `client chose security type ${chosen}, offered only ${offered}`);
+      if (this.minorVersion === 8)
+        this.transport.write(securityResult(false, `security type ${chosen} was not offered`));
+      throw new RfbProtocolError(
+        'RFB_BAD_SECURITY_TYPE',
+        `client chose security type ${chosen}, offered only ${offered}`,
+      );
     }
     this.startSecurity(chosen);
   }
@@ -419,14 +452,18 @@ export class RfbClientConnection {
 
   private onAuthResponse(response: Buffer): void {
     const auth = this.host.auth;
-    const ok = auth.type === 'vnc' && this.challenge !== null && verifyVncAuthResponse(auth.password, this.challenge, response);
+    const ok =
+      auth.type === 'vnc' && this.challenge !== null && verifyVncAuthResponse(auth.password, this.challenge, response);
     this.challenge = null;
     if (!ok) {
       this.host.clientAuthFailed(this);
       this.transport.write(securityResult(false, this.minorVersion === 8 ? 'authentication failed' : undefined));
       this.parser.phase = 'closed';
       this.transport.end();
-      this.finish('authentication failed', new RfbProtocolError('RFB_AUTH_FAILED', 'VNC authentication failed (wrong password)'));
+      this.finish(
+        'authentication failed',
+        new RfbProtocolError('RFB_AUTH_FAILED', 'VNC authentication failed (wrong password)'),
+      );
       return;
     }
     this.transport.write(securityResult(true));
@@ -543,7 +580,12 @@ export class RfbClientConnection {
     if (this.encodings.has(Encoding.DesktopSize)) rect = desktopSizeRect(width, height);
     else if (this.encodings.has(Encoding.ExtendedDesktopSize)) rect = extendedDesktopSizeRect(width, height);
     else {
-      this.violation(new RfbProtocolError('RFB_CANNOT_RESIZE', `framebuffer is now ${width}x${height} and the client supports neither DesktopSize nor ExtendedDesktopSize`));
+      this.violation(
+        new RfbProtocolError(
+          'RFB_CANNOT_RESIZE',
+          `framebuffer is now ${width}x${height} and the client supports neither DesktopSize nor ExtendedDesktopSize`,
+        ),
+      );
       return null;
     }
     this.clientSize = { width, height };
@@ -555,7 +597,8 @@ export class RfbClientConnection {
     const { width, height } = first;
     // Frames of one size share a rectangle: noVNC decodes every access unit in it and shows the last.
     let count = 0;
-    while (count < this.queue.length && this.queue[count]!.width === width && this.queue[count]!.height === height) count++;
+    while (count < this.queue.length && this.queue[count]!.width === width && this.queue[count]!.height === height)
+      count++;
     const batch = this.queue.splice(0, count);
     this.queuedBytes -= batch.reduce((n, p) => n + p.payload.length, 0);
 
@@ -574,7 +617,8 @@ export class RfbClientConnection {
     }
     let flags = this.pendingFlags;
     if (this.lastVideoSize === null) flags |= H264Flags.ResetContext;
-    else if (this.lastVideoSize.width !== width || this.lastVideoSize.height !== height) flags |= H264Flags.ResetAllContexts;
+    else if (this.lastVideoSize.width !== width || this.lastVideoSize.height !== height)
+      flags |= H264Flags.ResetAllContexts;
     this.pendingFlags = 0;
     this.lastVideoSize = { width, height };
 
@@ -603,7 +647,10 @@ export class RfbClientConnection {
       rects++;
       this.image.invalidate();
     }
-    const region = union(this.updateRequested ? this.requested : null, this.continuous ?? this.requested ?? FULL_REGION);
+    const region = union(
+      this.updateRequested ? this.requested : null,
+      this.continuous ?? this.requested ?? FULL_REGION,
+    );
     const cursor = this.encodings.has(Encoding.Cursor) ? this.host.cursor() : null;
     const update = this.image.build(fb, region, cursor);
     if (update) {

@@ -76,7 +76,8 @@ export class ClientStreamParser {
         if (q.length < 12) {
           // Reject garbage early instead of waiting for 12 bytes that never come.
           const prefix = q.peek(Math.min(q.length, 4)).toString('latin1');
-          if (!'RFB '.startsWith(prefix)) throw new RfbProtocolError('RFB_BAD_VERSION', `not an RFB client (sent ${JSON.stringify(prefix)})`);
+          if (!'RFB '.startsWith(prefix))
+            throw new RfbProtocolError('RFB_BAD_VERSION', `not an RFB client (sent ${JSON.stringify(prefix)})`);
           return null;
         }
         const text = q.take(12).toString('latin1');
@@ -125,7 +126,10 @@ export class ClientStreamParser {
         if (q.length < 4) return null;
         const count = q.peek(4).readUInt16BE(2);
         if (count > this.limits.maxEncodings) {
-          throw new RfbProtocolError('RFB_MESSAGE_TOO_LARGE', `SetEncodings lists ${count} encodings (limit ${this.limits.maxEncodings})`);
+          throw new RfbProtocolError(
+            'RFB_MESSAGE_TOO_LARGE',
+            `SetEncodings lists ${count} encodings (limit ${this.limits.maxEncodings})`,
+          );
         }
         if (q.length < 4 + 4 * count) return null;
         const b = q.take(4 + 4 * count);
@@ -161,7 +165,10 @@ export class ClientStreamParser {
         // advertised that extension, which this server does not, so it is simply too large here.
         const length = q.peek(8).readUInt32BE(4);
         if (length > this.limits.maxCutTextBytes) {
-          throw new RfbProtocolError('RFB_MESSAGE_TOO_LARGE', `ClientCutText length ${length} exceeds the limit of ${this.limits.maxCutTextBytes} bytes`);
+          throw new RfbProtocolError(
+            'RFB_MESSAGE_TOO_LARGE',
+            `ClientCutText length ${length} exceeds the limit of ${this.limits.maxCutTextBytes} bytes`,
+          );
         }
         if (q.length < 8 + length) return null;
         const b = q.take(8 + length);
@@ -170,7 +177,14 @@ export class ClientStreamParser {
       case ClientMessage.EnableContinuousUpdates: {
         if (q.length < 10) return null;
         const b = q.take(10);
-        return { type: 'enable-continuous-updates', enable: b[1] !== 0, x: b.readUInt16BE(2), y: b.readUInt16BE(4), width: b.readUInt16BE(6), height: b.readUInt16BE(8) };
+        return {
+          type: 'enable-continuous-updates',
+          enable: b[1] !== 0,
+          x: b.readUInt16BE(2),
+          y: b.readUInt16BE(4),
+          width: b.readUInt16BE(6),
+          height: b.readUInt16BE(8),
+        };
       }
       case ClientMessage.ClientFence: {
         if (q.length < 9) return null;
@@ -195,14 +209,23 @@ export class ClientStreamParser {
 
 function checkPixelFormat(pf: PixelFormat): void {
   if (pf.bitsPerPixel !== 8 && pf.bitsPerPixel !== 16 && pf.bitsPerPixel !== 32) {
-    throw new RfbProtocolError('RFB_BAD_MESSAGE', `SetPixelFormat: bits-per-pixel ${pf.bitsPerPixel} is not 8, 16 or 32`);
+    throw new RfbProtocolError(
+      'RFB_BAD_MESSAGE',
+      `SetPixelFormat: bits-per-pixel ${pf.bitsPerPixel} is not 8, 16 or 32`,
+    );
   }
   if (pf.depth > pf.bitsPerPixel) {
-    throw new RfbProtocolError('RFB_BAD_MESSAGE', `SetPixelFormat: depth ${pf.depth} exceeds bits-per-pixel ${pf.bitsPerPixel}`);
+    throw new RfbProtocolError(
+      'RFB_BAD_MESSAGE',
+      `SetPixelFormat: depth ${pf.depth} exceeds bits-per-pixel ${pf.bitsPerPixel}`,
+    );
   }
   if (!pf.trueColour) {
     // A colour map would need SetColourMapEntries; every viewer in use asks for true colour.
-    throw new RfbProtocolError('RFB_BAD_MESSAGE', 'SetPixelFormat: colour-map (non-true-colour) formats are not supported; ask for true colour');
+    throw new RfbProtocolError(
+      'RFB_BAD_MESSAGE',
+      'SetPixelFormat: colour-map (non-true-colour) formats are not supported; ask for true colour',
+    );
   }
   {
     for (const [name, max, shift] of [
@@ -211,7 +234,10 @@ function checkPixelFormat(pf: PixelFormat): void {
       ['blue', pf.blueMax, pf.blueShift],
     ] as const) {
       if (shift >= pf.bitsPerPixel || max === 0 || max * 2 ** shift >= 2 ** pf.bitsPerPixel) {
-        throw new RfbProtocolError('RFB_BAD_MESSAGE', `SetPixelFormat: ${name} max ${max} / shift ${shift} do not fit ${pf.bitsPerPixel} bits`);
+        throw new RfbProtocolError(
+          'RFB_BAD_MESSAGE',
+          `SetPixelFormat: ${name} max ${max} / shift ${shift} do not fit ${pf.bitsPerPixel} bits`,
+        );
       }
     }
   }

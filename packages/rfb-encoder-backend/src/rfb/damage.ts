@@ -22,7 +22,12 @@ export function union(a: Rect | null, b: Rect): Rect {
   if (!a) return { ...b };
   const x0 = Math.min(a.x, b.x);
   const y0 = Math.min(a.y, b.y);
-  return { x: x0, y: y0, width: Math.max(a.x + a.width, b.x + b.width) - x0, height: Math.max(a.y + a.height, b.y + b.height) - y0 };
+  return {
+    x: x0,
+    y: y0,
+    width: Math.max(a.x + a.width, b.x + b.width) - x0,
+    height: Math.max(a.y + a.height, b.y + b.height) - y0,
+  };
 }
 
 /**
@@ -65,7 +70,7 @@ export function changedRects(current: Framebuffer, previous: Framebuffer, region
     }
     // Runs of dirty tiles in this band.
     const runs: Rect[] = [];
-    for (let t = 0; t < tiles; ) {
+    for (let t = 0; t < tiles;) {
       if (!dirty[t]) {
         t++;
         continue;
@@ -100,7 +105,8 @@ export function splitRect(r: Rect, maxWidth: number, maxPixels: number): Rect[] 
   for (let x = r.x; x < r.x + r.width; x += maxWidth) {
     const w = Math.min(maxWidth, r.x + r.width - x);
     const rows = Math.max(1, Math.floor(maxPixels / w));
-    for (let y = r.y; y < r.y + r.height; y += rows) out.push({ x, y, width: w, height: Math.min(rows, r.y + r.height - y) });
+    for (let y = r.y; y < r.y + r.height; y += rows)
+      out.push({ x, y, width: w, height: Math.min(rows, r.y + r.height - y) });
   }
   return out;
 }
@@ -108,5 +114,6 @@ export function splitRect(r: Rect, maxWidth: number, maxPixels: number): Rect[] 
 /** Copies a rectangle of `from` into `to` (same size): the client now has these pixels. */
 export function copyRect(from: Framebuffer, to: Framebuffer, r: Rect): void {
   const stride = from.width * 4;
-  for (let y = r.y; y < r.y + r.height; y++) from.bytes.copy(to.bytes, y * stride + r.x * 4, y * stride + r.x * 4, y * stride + (r.x + r.width) * 4);
+  for (let y = r.y; y < r.y + r.height; y++)
+    from.bytes.copy(to.bytes, y * stride + r.x * 4, y * stride + r.x * 4, y * stride + (r.x + r.width) * 4);
 }

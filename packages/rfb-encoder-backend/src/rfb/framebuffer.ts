@@ -22,14 +22,20 @@ export function allocFramebuffer(width: number, height: number): Framebuffer {
 
 function wrap(width: number, height: number, data: Uint8Array): Framebuffer {
   const bytes = Buffer.from(data.buffer, data.byteOffset, width * height * 4);
-  if (bytes.byteOffset % 4 === 0) return { width, height, bytes, words: new Uint32Array(bytes.buffer, bytes.byteOffset, width * height) };
+  if (bytes.byteOffset % 4 === 0)
+    return { width, height, bytes, words: new Uint32Array(bytes.buffer, bytes.byteOffset, width * height) };
   const fb = allocFramebuffer(width, height);
   bytes.copy(fb.bytes);
   return fb;
 }
 
 /** BT.601 / BT.709 YCbCr → RGB coefficients (Kr, Kb). */
-const MATRICES = { bt709: [0.2126, 0.0722], bt601: [0.299, 0.114], smpte170m: [0.299, 0.114], bt2020: [0.2627, 0.0593] } as const;
+const MATRICES = {
+  bt709: [0.2126, 0.0722],
+  bt601: [0.299, 0.114],
+  smpte170m: [0.299, 0.114],
+  bt2020: [0.2627, 0.0593],
+} as const;
 
 function yuvToFramebuffer(frame: RawFrame, data: Uint8Array): Framebuffer {
   const { width, height } = frame;

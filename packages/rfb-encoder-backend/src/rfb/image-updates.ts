@@ -94,7 +94,13 @@ export class ImageClientState {
       const forcedPart = this.forced ? intersect(this.forced, region) : null;
       if (forcedPart) {
         const f = this.forced!;
-        if (forcedPart.x === f.x && forcedPart.y === f.y && forcedPart.width === f.width && forcedPart.height === f.height) this.forced = null;
+        if (
+          forcedPart.x === f.x &&
+          forcedPart.y === f.y &&
+          forcedPart.width === f.width &&
+          forcedPart.height === f.height
+        )
+          this.forced = null;
         emit(forcedPart);
       }
       for (const r of changedRects(fb, shadow, region)) {
@@ -103,7 +109,10 @@ export class ImageClientState {
           emit(r);
           continue;
         }
-        parts.push(rectHeader(r.x, moved.dstY, r.width, moved.height, Encoding.CopyRect), copyRectBody(r.x, moved.srcY));
+        parts.push(
+          rectHeader(r.x, moved.dstY, r.width, moved.height, Encoding.CopyRect),
+          copyRectBody(r.x, moved.srcY),
+        );
         rects++;
         // The client copies from its own picture: mirror that in the shadow, then send what is left.
         copyRows(shadow, r.x, moved.srcY, moved.dstY, r.width, moved.height);
@@ -112,7 +121,8 @@ export class ImageClientState {
         if (moved.dstY > r.y) emit({ x: r.x, y: r.y, width: r.width, height: moved.dstY - r.y });
         const below = moved.dstY + moved.height;
         if (below < r.y + r.height) emit({ x: r.x, y: below, width: r.width, height: r.y + r.height - below });
-        for (const rest of changedRects(fb, shadow, { x: r.x, y: moved.dstY, width: r.width, height: moved.height })) emit(rest);
+        for (const rest of changedRects(fb, shadow, { x: r.x, y: moved.dstY, width: r.width, height: moved.height }))
+          emit(rest);
       }
     }
     const pointer = this.cursorRect(cursor);
@@ -127,7 +137,10 @@ export class ImageClientState {
   cursorRect(cursor: CursorShape | null): Buffer[] | null {
     if (!cursor || this.cursorSent === cursor) return null;
     this.cursorSent = cursor;
-    return [rectHeader(cursor.hotX, cursor.hotY, cursor.width, cursor.height, Encoding.Cursor), encodeCursor(cursor, this.translator)];
+    return [
+      rectHeader(cursor.hotX, cursor.hotY, cursor.width, cursor.height, Encoding.Cursor),
+      encodeCursor(cursor, this.translator),
+    ];
   }
 
   private encodeBody(fb: Framebuffer, r: Rect): Buffer {
@@ -152,7 +165,8 @@ function copyRectBody(srcX: number, srcY: number): Buffer {
 function copyRows(fb: Framebuffer, x: number, srcY: number, dstY: number, width: number, height: number): void {
   const stride = fb.width * 4;
   const tmp = Buffer.allocUnsafe(width * 4 * height);
-  for (let i = 0; i < height; i++) fb.bytes.copy(tmp, i * width * 4, (srcY + i) * stride + x * 4, (srcY + i) * stride + (x + width) * 4);
+  for (let i = 0; i < height; i++)
+    fb.bytes.copy(tmp, i * width * 4, (srcY + i) * stride + x * 4, (srcY + i) * stride + (x + width) * 4);
   for (let i = 0; i < height; i++) tmp.copy(fb.bytes, (dstY + i) * stride + x * 4, i * width * 4, (i + 1) * width * 4);
 }
 
@@ -161,11 +175,16 @@ function copyRows(fb: Framebuffer, x: number, srcY: number, dstY: number, width:
  * the same columns. Looks for the new rectangle's middle row among the old rows (within the
  * rectangle's height either way), then grows the match; worth it when at least half matches.
  */
-function findVerticalMove(fb: Framebuffer, shadow: Framebuffer, r: Rect): { srcY: number; dstY: number; height: number } | null {
+function findVerticalMove(
+  fb: Framebuffer,
+  shadow: Framebuffer,
+  r: Rect,
+): { srcY: number; dstY: number; height: number } | null {
   const stride = fb.width * 4;
   const s = r.x * 4;
   const e = (r.x + r.width) * 4;
-  const rowEq = (curY: number, oldY: number) => fb.bytes.compare(shadow.bytes, oldY * stride + s, oldY * stride + e, curY * stride + s, curY * stride + e) === 0;
+  const rowEq = (curY: number, oldY: number) =>
+    fb.bytes.compare(shadow.bytes, oldY * stride + s, oldY * stride + e, curY * stride + s, curY * stride + e) === 0;
   const probe = r.y + (r.height >> 1);
   // A flat row matches anywhere: it says nothing about movement.
   const row = fb.words.subarray(probe * fb.width + r.x, probe * fb.width + r.x + r.width);

@@ -45,7 +45,13 @@ export class PixelTranslator {
       else if ((used & 0xff) === 0) this.cpixelSkip = format.bigEndian ? 3 : 0;
     }
     this.cpixelBytes = this.cpixelSkip >= 0 ? 3 : this.bytesPerPixel;
-    const is888 = format.bitsPerPixel === 32 && format.depth === 24 && format.trueColour && format.redMax === 255 && format.greenMax === 255 && format.blueMax === 255;
+    const is888 =
+      format.bitsPerPixel === 32 &&
+      format.depth === 24 &&
+      format.trueColour &&
+      format.redMax === 255 &&
+      format.greenMax === 255 &&
+      format.blueMax === 255;
     this.tpixelBytes = is888 ? 3 : this.bytesPerPixel;
   }
 
@@ -96,7 +102,8 @@ export class PixelTranslator {
     const bpp = this.bytesPerPixel;
     const out = Buffer.allocUnsafe(w * h * bpp);
     if (this.native) {
-      for (let row = 0; row < h; row++) fb.bytes.copy(out, row * w * 4, ((y + row) * fb.width + x) * 4, ((y + row) * fb.width + x + w) * 4);
+      for (let row = 0; row < h; row++)
+        fb.bytes.copy(out, row * w * 4, ((y + row) * fb.width + x) * 4, ((y + row) * fb.width + x + w) * 4);
       return out;
     }
     const words = fb.words;
@@ -117,7 +124,9 @@ export class PixelTranslator {
             out[o + 1] = v >>> 8;
           }
         }
-      } else for (; i < end; i++, o += 4) big ? out.writeUInt32BE(this.value(words[i]!), o) : out.writeUInt32LE(this.value(words[i]!), o);
+      } else
+        for (; i < end; i++, o += 4)
+          big ? out.writeUInt32BE(this.value(words[i]!), o) : out.writeUInt32LE(this.value(words[i]!), o);
     }
     return out;
   }

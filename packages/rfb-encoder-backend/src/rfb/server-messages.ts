@@ -58,7 +58,12 @@ export function writePixelFormat(pf: PixelFormat, out: Buffer, offset: number): 
   out[offset + 12] = pf.blueShift;
 }
 
-export function serverInit(width: number, height: number, name: string, format: PixelFormat = SERVER_PIXEL_FORMAT): Buffer {
+export function serverInit(
+  width: number,
+  height: number,
+  name: string,
+  format: PixelFormat = SERVER_PIXEL_FORMAT,
+): Buffer {
   const text = Buffer.from(name, 'utf8');
   const out = Buffer.alloc(24 + text.length);
   out.writeUInt16BE(width, 0);
@@ -112,7 +117,14 @@ export function extendedDesktopSizeRect(width: number, height: number, reason = 
  * H.264 rectangle header (encoding 50): rect header, U32 length of the Annex B data, U32 flags
  * (bit 0 reset this rectangle's decoder context, bit 1 reset all contexts). The data follows.
  */
-export function h264RectHeader(x: number, y: number, width: number, height: number, length: number, flags: number): Buffer {
+export function h264RectHeader(
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  length: number,
+  flags: number,
+): Buffer {
   const out = Buffer.alloc(20);
   rectHeader(x, y, width, height, Encoding.H264).copy(out, 0);
   out.writeUInt32BE(length, 12);

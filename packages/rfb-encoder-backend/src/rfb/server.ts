@@ -157,7 +157,8 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     this.backend = options.backend;
     this.logger = options.logger === 'silent' ? silentLogger : (options.logger ?? consoleLogger);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    if (options.limits?.maxReceiveBufferBytes === undefined) this.limits.maxReceiveBufferBytes = receiveBufferFor(this.limits.maxCutTextBytes);
+    if (options.limits?.maxReceiveBufferBytes === undefined)
+      this.limits.maxReceiveBufferBytes = receiveBufferFor(this.limits.maxCutTextBytes);
     this.auth = options.auth ?? { type: 'none' };
     if (this.auth.type === 'vnc') checkPassword(this.auth.password);
     this.cursorShape = options.cursor === undefined ? defaultCursor() : options.cursor;
@@ -205,9 +206,14 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
         perMessageDeflate: false,
         // noVNC asks for the 'binary' subprotocol; answer it when offered.
         handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
-        verifyClient: (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        verifyClient: (
+          info: { origin: string; req: IncomingMessage },
+          done: (ok: boolean, code?: number, message?: string) => void,
+        ) => {
           if (originAllowed(info.origin, info.req.headers.host, this.options.allowedOrigins)) return done(true);
-          this.logger.warn(`refused a WebSocket from origin ${JSON.stringify(info.origin)} (${info.req.socket.remoteAddress ?? '?'}): not in allowedOrigins`);
+          this.logger.warn(
+            `refused a WebSocket from origin ${JSON.stringify(info.origin)} (${info.req.socket.remoteAddress ?? '?'}): not in allowedOrigins`,
+          );
           done(false, 403, 'origin not allowed');
         },
       });
@@ -274,11 +280,13 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     this.pictureSource = frame;
     const imageClients = [...this.connections].filter((c) => c.wantsImage);
     if (imageClients.length > 0) {
-      if (frame.width !== this.size.width || frame.height !== this.size.height) this.size = { width: frame.width, height: frame.height };
+      if (frame.width !== this.size.width || frame.height !== this.size.height)
+        this.size = { width: frame.width, height: frame.height };
       for (const c of imageClients) c.offerPicture();
     }
     if (![...this.connections].some((c) => c.wantsVideo)) {
-      if (frame.width !== this.size.width || frame.height !== this.size.height) this.size = { width: frame.width, height: frame.height };
+      if (frame.width !== this.size.width || frame.height !== this.size.height)
+        this.size = { width: frame.width, height: frame.height };
       return Promise.resolve();
     }
     this.pendingFrame = frame;
@@ -324,7 +332,9 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       this.picture = framebufferFromFrame(this.pictureSource);
       if (!this.picture && !this.warnedUnreadable) {
         this.warnedUnreadable = true;
-        this.logger.warn('frames in CUDA memory cannot be sent to clients without H.264 (Raw/ZRLE/Tight need the pixels on the CPU)');
+        this.logger.warn(
+          'frames in CUDA memory cannot be sent to clients without H.264 (Raw/ZRLE/Tight need the pixels on the CPU)',
+        );
       }
       if (this.picture) this.pictureSource = null;
     }
@@ -355,14 +365,17 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       clientAuthFailed: (client) => this.authFailed(client.address),
       clientReady: (client, shared) => this.clientReady(client, shared),
       clientEncodings: (client, list) =>
-        this.logger.debug?.(`client #${client.info.id} encodings [${list.join(', ')}]: served ${client.mode}${client.continuousUpdates ? ', continuous' : ''}`),
+        this.logger.debug?.(
+          `client #${client.info.id} encodings [${list.join(', ')}]: served ${client.mode}${client.continuousUpdates ? ', continuous' : ''}`,
+        ),
       clientInput: (client, item) => this.clientInput(client, item),
       clientClosed: (client, reason, violation) => this.clientClosed(client, reason, violation),
     };
     const refusal = this.refusalFor(transport.address);
     if (!refusal) this.makeRoomForPending(transport.address);
     const client = new RfbClientConnection(this.nextClientId++, transport, host, refusal);
-    if (refusal) this.logger.warn(`refusing client #${client.info.id} (${transport.kind} ${transport.remote}): ${refusal}`);
+    if (refusal)
+      this.logger.warn(`refusing client #${client.info.id} (${transport.kind} ${transport.remote}): ${refusal}`);
     this.writers.set(client, transport);
     this.connections.add(client);
     this.logger.debug?.(`client #${client.info.id} connected (${transport.kind} ${transport.remote})`);
@@ -388,10 +401,13 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     const pending = [...this.connections].filter((c) => !c.authenticated).sort((a, b) => a.openedAt - b.openedAt);
     const sameAddress = pending.filter((c) => c.address === address);
     if (sameAddress.length >= this.limits.maxPendingPerAddress) {
-      sameAddress[0]!.close(`more than ${this.limits.maxPendingPerAddress} unauthenticated connections from ${address}`);
+      sameAddress[0]!.close(
+        `more than ${this.limits.maxPendingPerAddress} unauthenticated connections from ${address}`,
+      );
       return;
     }
-    if (pending.length >= this.limits.maxPendingClients) pending[0]!.close(`more than ${this.limits.maxPendingClients} unauthenticated connections`);
+    if (pending.length >= this.limits.maxPendingClients)
+      pending[0]!.close(`more than ${this.limits.maxPendingClients} unauthenticated connections`);
   }
 
   /** TigerVNC-style blacklist: after N failures an address is refused for a period that doubles. */
@@ -399,9 +415,14 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     const entry = this.authFailures.get(address) ?? { count: 0, blockedUntil: 0 };
     entry.count++;
     if (entry.count >= this.limits.authFailuresBeforeBlock) {
-      const period = Math.min(this.limits.authBlockMaxMs, this.limits.authBlockMs * 2 ** (entry.count - this.limits.authFailuresBeforeBlock));
+      const period = Math.min(
+        this.limits.authBlockMaxMs,
+        this.limits.authBlockMs * 2 ** (entry.count - this.limits.authFailuresBeforeBlock),
+      );
       entry.blockedUntil = Date.now() + period;
-      this.logger.warn(`${entry.count} failed authentications from ${address}: refusing it for ${Math.round(period / 1000)} s`);
+      this.logger.warn(
+        `${entry.count} failed authentications from ${address}: refusing it for ${Math.round(period / 1000)} s`,
+      );
     }
     this.authFailures.set(address, entry);
     // Bounded: forget the oldest addresses past a few thousand.
@@ -410,16 +431,20 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
 
   private clientReady(client: RfbClientConnection, shared: boolean): void {
     this.authFailures.delete(client.address);
-    this.logger.info(`client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}`);
+    this.logger.info(
+      `client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}`,
+    );
     if (!shared && this.options.exclusiveClients === 'disconnect-others') {
-      for (const other of [...this.connections]) if (other !== client) other.close(`client #${client.info.id} asked for exclusive access`);
+      for (const other of [...this.connections])
+        if (other !== client) other.close(`client #${client.info.id} asked for exclusive access`);
     }
     this.emit('connect', client.info);
   }
 
   private clientInput(client: RfbClientConnection, item: ClientItem): void {
     if (item.type === 'key') this.emit('key', { client: client.info, down: item.down, keysym: item.keysym });
-    else if (item.type === 'pointer') this.emit('pointer', { client: client.info, buttonMask: item.buttonMask, x: item.x, y: item.y });
+    else if (item.type === 'pointer')
+      this.emit('pointer', { client: client.info, buttonMask: item.buttonMask, x: item.x, y: item.y });
     else if (item.type === 'cut-text') this.emit('clipboard', { client: client.info, text: item.text });
   }
 
@@ -475,7 +500,8 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
         for (const r of resolvers) r();
         // A keyframe asked for during this encode still has to come, even if no new frame does
         // (not after a failure: re-encoding the same frame would fail again).
-        if (!failed && !this.pendingFrame && this.keyframeWanted && this.lastFrame && !this.closed) this.requestKeyframe();
+        if (!failed && !this.pendingFrame && this.keyframeWanted && this.lastFrame && !this.closed)
+          this.requestKeyframe();
         this.pump();
       });
   }
@@ -499,13 +525,19 @@ function checkPassword(password: string): void {
   if (password.length === 0) throw new InvalidOptionError('VNC authentication needs a non-empty password');
   for (const ch of password) {
     if (ch.codePointAt(0)! > 0xff) {
-      throw new InvalidOptionError(`VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+      throw new InvalidOptionError(
+        `VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+      );
     }
   }
 }
 
 /** Origin policy of the WebSocket listener (see `allowedOrigins`). */
-export function originAllowed(origin: string | undefined, hostHeader: string | undefined, allowed: readonly string[] | '*' | undefined): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  hostHeader: string | undefined,
+  allowed: readonly string[] | '*' | undefined,
+): boolean {
   if (!origin) return true; // not a browser: browsers always send Origin on WebSocket requests
   if (allowed === '*') return true;
   let parsed: URL;

@@ -27,7 +27,10 @@ export function vncAuthKey(password: string): Uint8Array {
 /** The 16 bytes a client must answer to `challenge`. */
 export function vncAuthResponse(password: string, challenge: Uint8Array): Buffer {
   const key = vncAuthKey(password);
-  return Buffer.concat([desEncryptBlock(key, challenge.subarray(0, 8)), desEncryptBlock(key, challenge.subarray(8, 16))]);
+  return Buffer.concat([
+    desEncryptBlock(key, challenge.subarray(0, 8)),
+    desEncryptBlock(key, challenge.subarray(8, 16)),
+  ]);
 }
 
 export function verifyVncAuthResponse(password: string, challenge: Uint8Array, response: Uint8Array): boolean {

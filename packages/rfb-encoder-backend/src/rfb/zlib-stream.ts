@@ -28,7 +28,10 @@ export class ZlibStream {
       finishFlush: constants.Z_SYNC_FLUSH,
       ...(this.history.length > 0 ? { dictionary: this.history } : {}),
     });
-    this.history = data.length >= WINDOW ? Buffer.from(data.subarray(data.length - WINDOW)) : Buffer.concat([this.history, data]).subarray(-WINDOW);
+    this.history =
+      data.length >= WINDOW
+        ? Buffer.from(data.subarray(data.length - WINDOW))
+        : Buffer.concat([this.history, data]).subarray(-WINDOW);
     if (this.started) return out;
     this.started = true;
     // CMF 0x78: deflate, 32 KiB window; FLG 0x01 makes 0x7801 a multiple of 31 (no dictionary id).

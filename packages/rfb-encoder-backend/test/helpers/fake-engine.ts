@@ -1,4 +1,10 @@
-import type { EngineFrame, EnginePacket, EngineSession, EngineSessionConfig, VideoEncoderEngine } from '../../src/backend/engine.js';
+import type {
+  EngineFrame,
+  EnginePacket,
+  EngineSession,
+  EngineSessionConfig,
+  VideoEncoderEngine,
+} from '../../src/backend/engine.js';
 
 /**
  * A stand-in for NVENC: emits Annex B access units shaped like the real ones (SPS+PPS+IDR on
@@ -14,7 +20,10 @@ export interface FakeEngineLog {
 export const FAKE_SPS = Buffer.from([0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0xaa]);
 export const FAKE_PPS = Buffer.from([0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80]);
 
-export function fakeEngine(options: { name?: string; payloadBytes?: number } = {}): { engine: VideoEncoderEngine; log: FakeEngineLog } {
+export function fakeEngine(options: { name?: string; payloadBytes?: number } = {}): {
+  engine: VideoEncoderEngine;
+  log: FakeEngineLog;
+} {
   const log: FakeEngineLog = { opened: [], closed: 0, frames: [] };
   const engine: VideoEncoderEngine = {
     name: options.name ?? 'fake',

@@ -76,7 +76,9 @@ export class RfbDecoder {
 
   private tpixelBytes(): number {
     const f = this.format;
-    return f.bitsPerPixel === 32 && f.depth === 24 && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255 ? 3 : this.bpp;
+    return f.bitsPerPixel === 32 && f.depth === 24 && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255
+      ? 3
+      : this.bpp;
   }
 
   private readTpixel(b: Buffer, o: number): [number, number, number] {
@@ -99,7 +101,13 @@ export class RfbDecoder {
     let n = 0;
     for (let i = 0; i < count; i++) {
       const h = await read(12);
-      const r = { x: h.readUInt16BE(0), y: h.readUInt16BE(2), width: h.readUInt16BE(4), height: h.readUInt16BE(6), encoding: h.readInt32BE(8) };
+      const r = {
+        x: h.readUInt16BE(0),
+        y: h.readUInt16BE(2),
+        width: h.readUInt16BE(4),
+        height: h.readUInt16BE(6),
+        encoding: h.readInt32BE(8),
+      };
       if (r.encoding === -224) break; // LastRect
       this.rects.push(r);
       n++;
@@ -108,12 +116,17 @@ export class RfbDecoder {
     return n;
   }
 
-  private async rect(r: { x: number; y: number; width: number; height: number; encoding: number }, read: (n: number) => Promise<Buffer>): Promise<void> {
+  private async rect(
+    r: { x: number; y: number; width: number; height: number; encoding: number },
+    read: (n: number) => Promise<Buffer>,
+  ): Promise<void> {
     const { x, y, width: w, height: h } = r;
     switch (r.encoding) {
       case 0: {
         const b = await read(w * h * this.bpp);
-        for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.set(x + i, y + j, this.toRgb(this.readPixel(b, (j * w + i) * this.bpp, this.bpp)));
+        for (let j = 0; j < h; j++)
+          for (let i = 0; i < w; i++)
+            this.set(x + i, y + j, this.toRgb(this.readPixel(b, (j * w + i) * this.bpp, this.bpp)));
         return;
       }
       case 1: {
@@ -121,8 +134,13 @@ export class RfbDecoder {
         const sx = b.readUInt16BE(0);
         const sy = b.readUInt16BE(2);
         const copy = new Uint8Array(w * h * 3);
-        for (let j = 0; j < h; j++) copy.set(this.rgb.subarray(((sy + j) * this.width + sx) * 3, ((sy + j) * this.width + sx + w) * 3), j * w * 3);
-        for (let j = 0; j < h; j++) this.rgb.set(copy.subarray(j * w * 3, (j + 1) * w * 3), ((y + j) * this.width + x) * 3);
+        for (let j = 0; j < h; j++)
+          copy.set(
+            this.rgb.subarray(((sy + j) * this.width + sx) * 3, ((sy + j) * this.width + sx + w) * 3),
+            j * w * 3,
+          );
+        for (let j = 0; j < h; j++)
+          this.rgb.set(copy.subarray(j * w * 3, (j + 1) * w * 3), ((y + j) * this.width + x) * 3);
         return;
       }
       case 16:
@@ -209,7 +227,10 @@ export class RfbDecoder {
     }
   }
 
-  private async tight(r: { x: number; y: number; width: number; height: number }, read: (n: number) => Promise<Buffer>): Promise<void> {
+  private async tight(
+    r: { x: number; y: number; width: number; height: number },
+    read: (n: number) => Promise<Buffer>,
+  ): Promise<void> {
     const { x, y, width: w, height: h } = r;
     const control = (await read(1))[0]!;
     for (let i = 0; i < 4; i++) if (control & (1 << i)) this.streams.delete(`tight${i}`);
@@ -231,7 +252,9 @@ export class RfbDecoder {
     if (kind === 9) {
       this.jpegRects++;
       const img = jpeg.decode(await read(await compactLength()), { useTArray: true });
-      for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.set(x + i, y + j, [...img.data.subarray((j * w + i) * 4, (j * w + i) * 4 + 3)]);
+      for (let j = 0; j < h; j++)
+        for (let i = 0; i < w; i++)
+          this.set(x + i, y + j, [...img.data.subarray((j * w + i) * 4, (j * w + i) * 4 + 3)]);
       return;
     }
     if (kind & 8) throw new Error(`decoder: Tight control ${control}`);

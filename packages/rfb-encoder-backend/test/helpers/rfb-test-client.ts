@@ -66,7 +66,9 @@ export class RfbTestClient {
   }
 
   /** Version + security + ClientInit; returns ServerInit's size and name. */
-  async handshake(options: { password?: string; version?: string; shared?: boolean } = {}): Promise<{ width: number; height: number; name: string }> {
+  async handshake(
+    options: { password?: string; version?: string; shared?: boolean } = {},
+  ): Promise<{ width: number; height: number; name: string }> {
     const version = (await this.read(12)).toString('latin1');
     if (version !== 'RFB 003.008\n') throw new Error(`server version ${JSON.stringify(version)}`);
     const ours = options.version ?? 'RFB 003.008\n';
@@ -131,7 +133,13 @@ export class RfbTestClient {
       const rects: UpdateRect[] = [];
       for (let i = 0; i < count; i++) {
         const r = await this.read(12, timeoutMs);
-        const rect: UpdateRect = { x: r.readUInt16BE(0), y: r.readUInt16BE(2), width: r.readUInt16BE(4), height: r.readUInt16BE(6), encoding: r.readInt32BE(8) };
+        const rect: UpdateRect = {
+          x: r.readUInt16BE(0),
+          y: r.readUInt16BE(2),
+          width: r.readUInt16BE(4),
+          height: r.readUInt16BE(6),
+          encoding: r.readInt32BE(8),
+        };
         if (rect.encoding === 50) {
           const h = await this.read(8, timeoutMs);
           rect.flags = h.readUInt32BE(4);
@@ -176,7 +184,10 @@ export function fakeSlices(data: Buffer): { token: number; key: boolean }[] {
   return out;
 }
 
-export function captureLogger(): { lines: string[]; logger: { info(l: string): void; warn(l: string): void; error(l: string): void; debug(l: string): void } } {
+export function captureLogger(): {
+  lines: string[];
+  logger: { info(l: string): void; warn(l: string): void; error(l: string): void; debug(l: string): void };
+} {
   const lines: string[] = [];
   return {
     lines,

@@ -6,7 +6,9 @@ import { fakeEngine } from './fake-engine.js';
 import { captureLogger } from './rfb-test-client.js';
 
 /** An RfbServer on an ephemeral TCP port, fed by the fake engine. */
-export async function startFakeServer(options: Partial<RfbServerOptions> & { limits?: Partial<RfbLimits>; payloadBytes?: number } = {}) {
+export async function startFakeServer(
+  options: Partial<RfbServerOptions> & { limits?: Partial<RfbLimits>; payloadBytes?: number } = {},
+) {
   const { engine, log } = fakeEngine({ payloadBytes: options.payloadBytes });
   const backend = new H264EncoderBackend(engine, { keyframeInterval: 0 });
   const { lines, logger } = captureLogger();

@@ -23,7 +23,9 @@ export const RGB565: PixelFormat = {
  * An RfbServer on a free TCP port showing the demo's TestPattern, fed at `fps`. Its H.264
  * backend is the fake engine: viewers that do not offer H.264 never touch it.
  */
-export async function startSceneServer(options: Partial<RfbServerOptions> & { width?: number; height?: number; fps?: number; speed?: number } = {}) {
+export async function startSceneServer(
+  options: Partial<RfbServerOptions> & { width?: number; height?: number; fps?: number; speed?: number } = {},
+) {
   const width = options.width ?? 320;
   const height = options.height ?? 240;
   const { engine } = fakeEngine();

@@ -1,5 +1,12 @@
 /** Distinct colours of a list of words, up to `limit` (null past it), in order of appearance. */
-export function collectPalette(words: Uint32Array, start: number, w: number, h: number, stride: number, limit: number): Map<number, number> | null {
+export function collectPalette(
+  words: Uint32Array,
+  start: number,
+  w: number,
+  h: number,
+  stride: number,
+  limit: number,
+): Map<number, number> | null {
   const palette = new Map<number, number>();
   let last = -1;
   for (let row = 0; row < h; row++) {

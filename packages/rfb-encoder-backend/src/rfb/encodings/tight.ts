@@ -40,7 +40,8 @@ export class TightEncoder {
       return out;
     }
     const photo = !palette || palette.size > PHOTO_COLOURS;
-    if (photo && this.jpegQuality !== null && pf.bytesPerPixel >= 2 && w * h >= JPEG_MIN_PIXELS) return this.jpeg(fb, x, y, w, h);
+    if (photo && this.jpegQuality !== null && pf.bytesPerPixel >= 2 && w * h >= JPEG_MIN_PIXELS)
+      return this.jpeg(fb, x, y, w, h);
     if (palette) return this.palette(fb, start, w, h, pf, palette);
     return this.copy(fb, start, w, h, pf);
   }
@@ -61,7 +62,14 @@ export class TightEncoder {
     return Buffer.concat([Buffer.from([Control.Jpeg]), compactLength(data.length), data]);
   }
 
-  private palette(fb: Framebuffer, start: number, w: number, h: number, pf: PixelTranslator, palette: Map<number, number>): Buffer {
+  private palette(
+    fb: Framebuffer,
+    start: number,
+    w: number,
+    h: number,
+    pf: PixelTranslator,
+    palette: Map<number, number>,
+  ): Buffer {
     const n = palette.size;
     const stream = n === 2 ? Stream.Mono : Stream.Indexed;
     const head = Buffer.allocUnsafe(3 + n * pf.tpixelBytes);
@@ -82,7 +90,9 @@ export class TightEncoder {
     } else {
       data = Buffer.allocUnsafe(w * h);
       let d = 0;
-      for (let row = 0; row < h; row++) for (let i = start + row * fb.width, end = i + w; i < end; i++) data[d++] = palette.get(fb.words[i]! & 0xffffff)!;
+      for (let row = 0; row < h; row++)
+        for (let i = start + row * fb.width, end = i + w; i < end; i++)
+          data[d++] = palette.get(fb.words[i]! & 0xffffff)!;
     }
     return Buffer.concat([head, this.compressed(stream, data)]);
   }
@@ -90,7 +100,8 @@ export class TightEncoder {
   private copy(fb: Framebuffer, start: number, w: number, h: number, pf: PixelTranslator): Buffer {
     const data = Buffer.allocUnsafe(w * h * pf.tpixelBytes);
     let o = 0;
-    for (let row = 0; row < h; row++) for (let i = start + row * fb.width, end = i + w; i < end; i++) o = pf.writeTpixel(fb.words[i]!, data, o);
+    for (let row = 0; row < h; row++)
+      for (let i = start + row * fb.width, end = i + w; i < end; i++) o = pf.writeTpixel(fb.words[i]!, data, o);
     return Buffer.concat([Buffer.from([Stream.FullColour << 4]), this.compressed(Stream.FullColour, data)]);
   }
 

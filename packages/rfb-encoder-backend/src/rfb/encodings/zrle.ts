@@ -9,7 +9,15 @@ const TILE = 64;
  * ZRLE (RFC 6143 §7.7.6): 64×64 tiles, each the smallest of solid, packed palette, plain RLE,
  * palette RLE and raw CPIXELs, all through the connection's one zlib stream.
  */
-export function encodeZrle(fb: Framebuffer, x: number, y: number, w: number, h: number, pf: PixelTranslator, zlib: ZlibStream): Buffer {
+export function encodeZrle(
+  fb: Framebuffer,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  pf: PixelTranslator,
+  zlib: ZlibStream,
+): Buffer {
   const parts: Buffer[] = [];
   for (let ty = y; ty < y + h; ty += TILE) {
     const th = Math.min(TILE, y + h - ty);
@@ -84,7 +92,8 @@ function zrleTile(fb: Framebuffer, x: number, y: number, w: number, h: number, p
   switch (best) {
     case 'raw':
       out[0] = 0;
-      for (let row = 0; row < h; row++) for (let i = start + row * stride, end = i + w; i < end; i++) o = pf.writeCpixel(words[i]!, out, o);
+      for (let row = 0; row < h; row++)
+        for (let i = start + row * stride, end = i + w; i < end; i++) o = pf.writeCpixel(words[i]!, out, o);
       break;
     case 'plain-rle':
       out[0] = 128;
