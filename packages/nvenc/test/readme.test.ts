@@ -56,6 +56,20 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout.trim()).toMatch(/^true \d+ \S/);
+
+      // Deleting the one device line (the NVIDIA form) must leave a program that still parses.
+      const nvidiaForm = example
+        .split('\n')
+        .filter((l) => !/device: 'software'/.test(l))
+        .join('\n');
+      writeFileSync(path.join(tmp.dir, 'example-nvidia.mjs'), nvidiaForm);
+      const check = spawnSync(process.execPath, ['--check', 'example-nvidia.mjs'], {
+        cwd: tmp.dir,
+        encoding: 'utf8',
+        env,
+      });
+      expect(check.stderr).toBe('');
+      expect(check.status).toBe(0);
     });
   },
 );
