@@ -47,6 +47,7 @@ export {
 } from './probe.js';
 export {
   codecString,
+  splitAnnexB,
   parseAvcSps,
   parseHevcProfileTierLevel,
   parseAv1SequenceHeader,

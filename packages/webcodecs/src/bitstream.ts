@@ -3,28 +3,7 @@
  * (avcC, ISO/IEC 14496-15 §5.3.3; hvcC, §8.3.3) that go in `decoderConfig.description`.
  */
 
-/** NAL units of an Annex B stream, without start codes. */
-export function splitNalUnits(stream: Uint8Array): Uint8Array[] {
-  const units: Uint8Array[] = [];
-  const n = stream.length;
-  let start = -1;
-  let i = 0;
-  while (i + 2 < n) {
-    if (stream[i] === 0 && stream[i + 1] === 0 && stream[i + 2] === 1) {
-      if (start >= 0) {
-        let end = i;
-        while (end > start && stream[end - 1] === 0) end--; // zero_byte / trailing_zero_8bits
-        units.push(stream.subarray(start, end));
-      }
-      i += 3;
-      start = i;
-    } else {
-      i++;
-    }
-  }
-  if (start >= 0 && start < n) units.push(stream.subarray(start, n));
-  return units;
-}
+import { splitAnnexB } from '@nvenc-ts/nvenc';
 
 export function avcNalType(nal: Uint8Array): number {
   return (nal[0] ?? 0) & 0x1f;
@@ -51,7 +30,7 @@ export interface ParameterSets {
 
 export function parameterSets(stream: Uint8Array, codec: 'h264' | 'hevc'): ParameterSets {
   const out: ParameterSets = { vps: [], sps: [], pps: [] };
-  for (const nal of splitNalUnits(stream)) {
+  for (const nal of splitAnnexB(stream)) {
     const t = codec === 'h264' ? avcNalType(nal) : hevcNalType(nal);
     if (codec === 'h264') {
       if (t === AVC_SPS) out.sps.push(nal);
@@ -68,7 +47,7 @@ export function parameterSets(stream: Uint8Array, codec: 'h264' | 'hevc'): Param
  * dropped: in the "avc"/"hevc" formats they travel in `description` (avc1/hvc1 sample entries).
  */
 export function toLengthPrefixed(stream: Uint8Array, codec: 'h264' | 'hevc'): Uint8Array {
-  const keep = splitNalUnits(stream).filter((nal) => {
+  const keep = splitAnnexB(stream).filter((nal) => {
     const t = codec === 'h264' ? avcNalType(nal) : hevcNalType(nal);
     return codec === 'h264'
       ? t !== AVC_SPS && t !== AVC_PPS && t !== AVC_AUD

@@ -3,10 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NvencEncoder, SessionLimitError } from '@nvenc-ts/nvenc';
+import { NvencEncoder, SessionLimitError, splitAnnexB } from '@nvenc-ts/nvenc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.js';
-import { splitNalUnits } from '../src/bitstream.js';
 import { softwareDeviceBuffer } from './helpers/device-memory.js';
 import { encodeAll } from './helpers/encode.js';
 import { nvidiaUsable } from './helpers/nvidia.js';
@@ -154,7 +153,7 @@ describe('bitstream formats and decoderConfig', () => {
     expect(types).not.toContain(7);
     expect(types).not.toContain(8);
     expect(types).toContain(5); // IDR slice
-    const nals = splitNalUnits(annexb.chunks[0]!.bytes);
+    const nals = splitAnnexB(annexb.chunks[0]!.bytes);
     const sps = nals.find((n) => (n[0]! & 0x1f) === 7)!;
     const pps = nals.find((n) => (n[0]! & 0x1f) === 8)!;
     const d = new Uint8Array(avc.metadata[0]!.decoderConfig!.description!);
