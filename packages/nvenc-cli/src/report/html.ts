@@ -34,6 +34,26 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** The page up to and including its `<h1>`: one look for every report the CLI writes. */
+export function pageHead(title: string, maxWidthPx: number, extraCss = ''): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: ${maxWidthPx}px; color: #1d232a; padding: 0 16px; }
+  h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+  pre { background: #f4f6f8; padding: 12px; overflow-x: auto; font: 12px/1.35 ui-monospace, monospace; }
+  .chart { position: relative; height: 320px; }
+${extraCss}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+`;
+}
+
 export function renderHtml(report: BenchReport): string {
   const latencies = report.perFrame.latencyUs.filter((v) => Number.isFinite(v));
   const h = histogram(latencies, 40);
@@ -50,23 +70,7 @@ export function renderHtml(report: BenchReport): string {
     },
   };
   const title = `nvenc-bench ${report.settings.codec} ${report.settings.width}x${report.settings.height} — ${report.results.fps.toFixed(1)} fps`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d232a; padding: 0 16px; }
-  h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-  pre { background: #f4f6f8; padding: 12px; overflow-x: auto; font: 12px/1.35 ui-monospace, monospace; }
-  .chart { position: relative; height: 320px; }
-  .device { font-weight: 600; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="device">${escapeHtml(report.device.line)}</p>
+  return `${pageHead(title, 1100, '  .device { font-weight: 600; }\n')}<p class="device">${escapeHtml(report.device.line)}</p>
 <h2>Summary</h2>
 <pre>${escapeHtml(renderText(report))}</pre>
 <h2>Latency histogram (submit → packet, µs)</h2>

@@ -6,7 +6,7 @@
  */
 import type { SuiteReport } from '../suite.js';
 import { renderSuiteText } from '../suite.js';
-import { chartJsSource, escapeHtml, scriptSafe } from './html.js';
+import { chartJsSource, escapeHtml, pageHead, scriptSafe } from './html.js';
 
 export function renderSuiteHtml(report: SuiteReport): string {
   const overhead = (report.overhead?.inputs ?? [])
@@ -39,22 +39,7 @@ export function renderSuiteHtml(report: SuiteReport): string {
   };
   const chartData = { overhead, upload, sessions };
   const title = 'nvenc-bench suite';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #1d232a; padding: 0 16px; }
-  h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-  pre { background: #f4f6f8; padding: 12px; overflow-x: auto; font: 12px/1.35 ui-monospace, monospace; }
-  .chart { position: relative; height: 320px; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<pre>${escapeHtml(renderSuiteText(report))}</pre>
+  return `${pageHead(title, 1200)}<pre>${escapeHtml(renderSuiteText(report))}</pre>
 <h2>JS-side overhead per round (TS call − C++ loop on the same session, µs)</h2>
 <div class="chart"><canvas id="overhead-rounds" aria-label="overhead per round"></canvas></div>
 <h2>Host-frame upload, p50 µs (lower is faster)</h2>
