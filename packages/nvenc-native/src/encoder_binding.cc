@@ -32,7 +32,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
          InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
          InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"), InstanceMethod<&Encoder::Info>("info"),
          InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
-         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"), InstanceMethod<&Encoder::Close>("close"),
+         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
+         InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"), InstanceMethod<&Encoder::Close>("close"),
          InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
@@ -370,6 +371,27 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
         out[i] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
       }
       return out;
+    });
+  }
+
+  // Benchmark support, not API: benchAsyncFloor(workUs) makes encodeAsync()'s hand-offs with no
+  // encode: the call is queued to this encoder's worker, which busy-waits workUs (standing in for
+  // the session's work, 0 = none) and settles the promise through the same completion path with
+  // no packets. Its round trip minus workUs is what the two thread hops cost by themselves.
+  Napi::Value BenchAsyncFloor(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      requireOpen();
+      const double workUs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+      return submit(
+          env,
+          [workUs]() {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+            return std::vector<Packet>();
+          },
+          Napi::Object());
     });
   }
 

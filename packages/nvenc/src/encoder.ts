@@ -306,6 +306,17 @@ export class NvencEncoder implements Disposable {
     return this.#call((native) => native.benchNativeLoop(normaliseFrame(frame, this.#layout), count));
   }
 
+  /**
+   * Benchmark support, not API: encodeAsync()'s hand-offs (this encoder's worker thread and back,
+   * the same rejection handler) around a `workUs` busy-wait instead of an encode; resolves `[]`.
+   * Its round trip is the floor under encodeAsync() (nvenc-bench's overhead measurement).
+   */
+  _benchAsyncFloor(workUs: number): Promise<Packet[]> {
+    const native = this.#native;
+    if (native === null) return Promise.reject(new EncoderClosedError());
+    return native.benchAsyncFloor(workUs).catch(this.#typed);
+  }
+
   /** Drains every pending packet (end of stream). The encoder stays usable; the next frame is an IDR. */
   flush(): Packet[] {
     return this.#call((native) => native.flush());

@@ -144,6 +144,7 @@ export interface NativeEncoder {
   lastFrameTimings(): FrameTimings;
   /** Benchmark support: encodes `frame` `count` times from C++ on this session; µs per call. */
   benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
+  benchAsyncFloor(workUs: number): Promise<Packet[]>;
   close(): void;
   readonly closed: boolean;
 }
