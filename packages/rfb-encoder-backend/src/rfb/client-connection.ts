@@ -176,6 +176,8 @@ export class RfbClientConnection {
   minorVersion = 8;
   pixelFormat: PixelFormat;
   encodings: ReadonlySet<number> = new Set([Encoding.Raw]);
+  /** ClientInit's shared-flag (RFC 6143 §7.3.1). */
+  shared = true;
   /** Passed security (or none was needed). */
   authenticated = false;
   /** Since when the connection exists (the oldest pending one is dropped first). */
@@ -515,6 +517,7 @@ export class RfbClientConnection {
   }
 
   private onClientInit(shared: boolean): void {
+    this.shared = shared;
     const refused = this.host.clientInit(this, shared);
     if (refused !== null) {
       // RFC 6143 has no message for this after security: the connection is closed, with a log line.

@@ -472,7 +472,7 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
   private clientReady(client: RfbClientConnection): void {
     this.authFailures.delete(client.address);
     this.logger.info(
-      `client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}`,
+      `client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}, ${client.shared ? 'shared' : 'exclusive'}`,
     );
     this.emit('connect', client.info);
   }
