@@ -95,7 +95,8 @@ describe('§7.1.2 / §7.1.3 security handshake and SecurityResult', () => {
       }
       c.write(vncAuthResponse('wrong', await c.read(16)));
       expect((await c.read(4)).readUInt32BE(0)).toBe(1);
-      if (withReason) expect((await c.read((await c.read(4)).readUInt32BE(0))).toString()).toBe('authentication failed');
+      if (withReason)
+        expect((await c.read((await c.read(4)).readUInt32BE(0))).toString()).toBe('authentication failed');
       await c.waitClosed();
       await expect(c.read(1, 100)).rejects.toThrow(/closed/);
     });

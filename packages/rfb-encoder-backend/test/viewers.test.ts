@@ -104,9 +104,15 @@ describe.skipIf(!has('vncsnapshot'))('vncsnapshot (Debian, RFB 3.3)', () => {
       expect(inside.map((p) => p.name)).toEqual(['green', 'blue']);
       for (const p of [...inside, { ...inside[0]!, x: rx + 1, y: ry + 1 }]) {
         const got = image.pixel(p.x - rx, p.y - ry);
-        expect(p.rgb.every((v, i) => Math.abs(v - got[i]!) <= 6), `${p.name}: want ${p.rgb} got ${got}`).toBe(true);
+        expect(
+          p.rgb.every((v, i) => Math.abs(v - got[i]!) <= 6),
+          `${p.name}: want ${p.rgb} got ${got}`,
+        ).toBe(true);
       }
-      expect(f.logLines.some((l) => /encodings \[7, 1.*\]: served tight/.test(l)), f.logLines.join('\n')).toBe(true);
+      expect(
+        f.logLines.some((l) => /encodings \[7, 1.*\]: served tight/.test(l)),
+        f.logLines.join('\n'),
+      ).toBe(true);
     } finally {
       await f.close();
     }

@@ -133,7 +133,10 @@ export function h264RectHeader(
 }
 
 /** SetColourMapEntries (RFC 6143 §7.6.2): colours from `firstColour` on, 16-bit intensities. */
-export function setColourMapEntries(firstColour: number, colours: readonly { red: number; green: number; blue: number }[]): Buffer {
+export function setColourMapEntries(
+  firstColour: number,
+  colours: readonly { red: number; green: number; blue: number }[],
+): Buffer {
   const out = Buffer.alloc(6 + 6 * colours.length);
   out[0] = ServerMessage.SetColourMapEntries;
   out.writeUInt16BE(firstColour, 2);

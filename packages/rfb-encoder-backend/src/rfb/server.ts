@@ -310,10 +310,10 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
    * (nothing is sent), not silently mangled.
    */
   sendClipboard(text: string): void {
-    const bad = /[^\u0000-\u00ff]/u.exec(text);
-    if (bad)
+    const bad = [...text].find((ch) => ch.codePointAt(0)! > 0xff);
+    if (bad !== undefined)
       throw new InvalidOptionError(
-        `clipboard text must be Latin-1 (RFC 6143 §7.6.4); ${JSON.stringify(bad[0])} is U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+        `clipboard text must be Latin-1 (RFC 6143 §7.6.4); ${JSON.stringify(bad)} is ${codePoint(bad)}`,
       );
     const message = serverCutText(text.replace(/\r\n?/g, '\n'));
     for (const c of this.connections) if (c.ready) this.writeTo(c, message);
@@ -556,13 +556,18 @@ function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || h.startsWith('127.') || h.startsWith('::ffff:127.');
 }
 
+/** `U+XXXX` of a character, for error messages. */
+function codePoint(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** Characters the DES key can hold: Latin-1, one byte each; and at least one. */
 function checkPassword(password: string): void {
   if (password.length === 0) throw new InvalidOptionError('VNC authentication needs a non-empty password');
   for (const ch of password) {
     if (ch.codePointAt(0)! > 0xff) {
       throw new InvalidOptionError(
-        `VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+        `VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is ${codePoint(ch)}`,
       );
     }
   }

@@ -97,7 +97,12 @@ export class RfbDecoder {
 
   private tpixelBytes(): number {
     const f = this.format;
-    return f.bitsPerPixel === 32 && f.trueColour && f.depth === 24 && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255
+    return f.bitsPerPixel === 32 &&
+      f.trueColour &&
+      f.depth === 24 &&
+      f.redMax === 255 &&
+      f.greenMax === 255 &&
+      f.blueMax === 255
       ? 3
       : this.bpp;
   }
