@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClientStreamParser, type ClientItem } from '../src/rfb/client-parser.js';
-import { writePixelFormat } from '../src/rfb/server-messages.js';
+import { SERVER_PIXEL_FORMAT, writePixelFormat } from '../src/rfb/server-messages.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { RfbServer } from '../src/rfb/server.js';
 import { type RfbTestClient, until } from './helpers/rfb-test-client.js';
@@ -161,18 +161,7 @@ describe('§7.3.2 ServerInit', () => {
   });
 });
 
-const SERVER_32 = {
-  bitsPerPixel: 32,
-  depth: 24,
-  bigEndian: false,
-  trueColour: true,
-  redMax: 255,
-  greenMax: 255,
-  blueMax: 255,
-  redShift: 16,
-  greenShift: 8,
-  blueShift: 0,
-};
+const SERVER_32 = SERVER_PIXEL_FORMAT;
 
 function setPixelFormat(c: RfbTestClient, format: typeof SERVER_32): void {
   const b = Buffer.alloc(20);

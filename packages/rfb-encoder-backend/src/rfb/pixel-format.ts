@@ -2,14 +2,10 @@ import type { PixelFormat } from './client-parser.js';
 import type { Framebuffer } from './framebuffer.js';
 
 /** Where the red, green and blue bits of a colour-map index lie (see `colourMapLayout`). */
-export interface ColourMapLayout {
-  redMax: number;
-  greenMax: number;
-  blueMax: number;
-  redShift: number;
-  greenShift: number;
-  blueShift: number;
-}
+export type ColourMapLayout = Pick<
+  PixelFormat,
+  'redMax' | 'greenMax' | 'blueMax' | 'redShift' | 'greenShift' | 'blueShift'
+>;
 
 /**
  * The palette this server gives a colour-map client (RFC 6143 §7.5.1: true-colour-flag 0): the
