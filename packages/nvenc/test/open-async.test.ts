@@ -8,26 +8,10 @@ import { loadBinary } from '../src/native-binary.js';
 import { resolveEncoderOptions, toNativeOptions } from '../src/options.js';
 import { deviceTarget } from '../src/device.js';
 import type { EncoderOptions } from '../src/types.js';
+import { turnsDuring } from '../../../scripts/test-support/event-loop.mjs';
 import { hasSoftwareDevice, softwareSkipReason } from './helpers/software.js';
 
 const OPTIONS: EncoderOptions = { width: 1920, height: 1080, codec: 'h264', inputFormat: 'nv12', device: 'software' };
-
-/** Runs `work` and counts the event loop's turns (setImmediate callbacks) until it settles. */
-async function turnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
-  let turns = 0;
-  let running = true;
-  const tick = (): void => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    return { value: await work(), turns };
-  } finally {
-    running = false;
-  }
-}
 
 /** The error a promise rejects with (or undefined), and what the sync constructor throws. */
 async function rejection(p: Promise<unknown>): Promise<unknown> {

@@ -6,6 +6,7 @@
 import { NvencEncoder } from '@nvenc-ts/nvenc';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VideoEncoder, VideoFrame, type VideoEncoderConfig } from '../src/index.js';
+import { turnsDuring } from '../../../scripts/test-support/event-loop.mjs';
 import { encodeAll } from './helpers/encode.js';
 
 const W = 128;
@@ -30,17 +31,10 @@ describe('configure()', () => {
   it('opens its session with NvencEncoder.open(): the event loop turns while the session opens', async () => {
     const open = vi.spyOn(NvencEncoder, 'open');
     const encoder = new VideoEncoder({ output: () => {}, error: () => {} });
-    let turns = 0;
-    let running = true;
-    const tick = (): void => {
-      if (!running) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-    encoder.configure({ codec: 'avc1.640028', width: 1920, height: 1080 });
-    await encoder.flush(); // the configure message has run once the flush behind it resolves
-    running = false;
+    const { turns } = await turnsDuring(async () => {
+      encoder.configure({ codec: 'avc1.640028', width: 1920, height: 1080 });
+      await encoder.flush(); // the configure message has run once the flush behind it resolves
+    });
     encoder.close();
     expect(open).toHaveBeenCalled();
     expect(turns).toBeGreaterThan(2);
