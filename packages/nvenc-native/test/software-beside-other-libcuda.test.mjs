@@ -35,7 +35,7 @@ function buildStandIn() {
       '-Wl,-z,nodelete',
       '-o',
       lib,
-      join(here, 'support', 'standin-libcuda.c'),
+      join(here, '..', '..', 'nvenc-software-device', 'test', 'nvenc', 'standin_libcuda.c'),
     ],
     // Without the sanitizer run's LD_PRELOAD (hardening/sanitize.sh): the compiler is not under test.
     { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: '' } },
