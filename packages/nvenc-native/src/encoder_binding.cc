@@ -36,13 +36,19 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
          InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
          InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
          InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"), InstanceMethod<&Encoder::Close>("close"),
-         InstanceAccessor<&Encoder::Closed>("closed")});
+         InstanceMethod<&Encoder::OpenAsync>("openAsync"), InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
+  // new Encoder(options) opens the session here; new Encoder(options, true) only checks the options
+  // and leaves the opening to openAsync() (on the worker thread).
   explicit Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info), env_(info.Env()) {
     withJsErrors(info.Env(), [&] {
       if (info.Length() < 1 || !info[0].IsObject()) throw invalidOption("Encoder needs an options object");
-      session_ = std::make_shared<EncodeSession>(parseSessionOptions(info[0].As<Napi::Object>()));
+      SessionOptions options = parseSessionOptions(info[0].As<Napi::Object>());
+      if (info.Length() > 1 && info[1].ToBoolean())
+        deferred_ = std::make_unique<SessionOptions>(std::move(options));
+      else
+        session_ = std::make_shared<EncodeSession>(options);
     });
     // Sessions must go before the process tears CUDA down at exit, even if JS never closed them.
     napi_add_env_cleanup_hook(env_, &Encoder::OnEnvCleanup, this);
@@ -55,15 +61,17 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
  private:
-  // One encodeAsync()/encodeFrameAsync()/flushAsync() (or the benchmark floor) from submission
-  // to settlement: filled on the JS thread, run on the worker, settled on the JS thread. Plain
-  // values only cross to the worker (it cannot touch JS). Pooled, so a call in steady state
-  // allocates nothing but its packets and its promise.
+  // One openAsync()/encodeAsync()/encodeFrameAsync()/flushAsync() (or the benchmark floor) from
+  // submission to settlement: filled on the JS thread, run on the worker, settled on the JS
+  // thread. Plain values only cross to the worker (it cannot touch JS). Pooled, so a call in
+  // steady state allocates nothing but its packets and its promise.
   struct AsyncCall final : EncoderWorker::Job {
-    enum class Kind { Encode, Flush, Floor };
+    enum class Kind { Open, Encode, Flush, Floor };
     Encoder* owner = nullptr;  // alive until settled: callStarted() Ref()s the wrapper
     Kind kind = Kind::Encode;
-    bool flat = false;  // settle with packetsToFlat (encodeFrameAsync), not packet objects
+    EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled
+    std::unique_ptr<SessionOptions> options;  // Open
+    bool flat = false;                        // settle with packetsToFlat (encodeFrameAsync), not packet objects
     bool device = false;
     const uint8_t* data = nullptr;
     size_t bytes = 0, pitch = 0;
@@ -77,13 +85,13 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
 
     // On the worker thread.
     void run() noexcept override {
-      EncodeSession& session = *owner->session_;
       try {
         switch (kind) {
+          case Kind::Open: owner->openOnWorker(*options); break;
           case Kind::Encode:
-            packets = device ? session.encodeDevice(ptr, pitch, meta) : session.encodeHost(data, bytes, pitch, meta);
+            packets = device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
             break;
-          case Kind::Flush: packets = session.flush(); break;
+          case Kind::Flush: packets = session->flush(); break;
           case Kind::Floor: {
             const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
             while (std::chrono::steady_clock::now() < until) {
@@ -94,7 +102,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       } catch (const NativeError& e) {
         error = e;
       } catch (const std::exception& e) {
-        error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, "encode");
+        error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, kind == Kind::Open ? "open" : "encode");
       }
       owner->completed(this);  // the JS thread may reuse this call from here on
     }
@@ -111,11 +119,18 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
 
   // Closes the session (waiting for a running encode), stops the worker (queued calls fail with
   // ENCODER_CLOSED) and lets the thread-safe function go: it still delivers the completions
-  // queued before, so every pending promise settles. Idempotent.
+  // queued before, so every pending promise settles. Idempotent. A session that openAsync()
+  // finished opening but has not handed to the JS thread yet is closed here too.
   void shutdown() {
     closed_ = true;
     if (session_) session_->close();
     worker_.reset();  // after the join no thread calls the TSFN any more
+    {
+      std::lock_guard<std::mutex> lock(openedMutex_);
+      shutDown_ = true;
+      if (opened_) opened_->close();
+      opened_.reset();
+    }
     if (tsfn_) {
       if (!envTearingDown_) napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
       tsfn_ = nullptr;
@@ -124,6 +139,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
 
   void requireOpen() const {
     if (closed_) throw NativeError("ENCODER_CLOSED", "encoder is closed", 0, "encode");
+    if (!session_)
+      throw NativeError("NV_ENC_ERR_ENCODER_NOT_INITIALIZED", "the encoder is still opening (await openAsync())",
+                        NV_ENC_ERR_ENCODER_NOT_INITIALIZED, "open");
   }
 
   // Synchronous calls wait for queued async calls, so all calls run in the order they were made.
@@ -223,6 +241,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     }
     call->kind = kind;
     call->flat = false;
+    call->session = session_.get();
     return call;
   }
 
@@ -231,6 +250,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     call->error.reset();
     call->deferred = nullptr;
     call->frame = nullptr;
+    call->options.reset();
     if (pool_.size() < kPoolSize)
       pool_.emplace_back(call);
     else
@@ -281,7 +301,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     for (AsyncCall* call : settling_) {
       Napi::HandleScope scope(env);
       try {
-        if (call->error)
+        if (call->kind == AsyncCall::Kind::Open)
+          settleOpen(env, call);
+        else if (call->error)
           napi_reject_deferred(env, call->deferred, call->error->toJs(env).Value());
         else
           napi_resolve_deferred(env, call->deferred,
@@ -385,7 +407,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   Napi::Value ReleaseDevicePointer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&]() -> Napi::Value {
-      if (closed_) return Napi::Boolean::New(env, false);
+      if (closed_ || !session_) return Napi::Boolean::New(env, false);
       if (info.Length() < 1) throw invalidOption("releaseDevicePointer needs a bigint", "input");
       CUdeviceptr ptr = bigintValue(info[0], "ptr");
       waitForAsync();
@@ -490,6 +512,53 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     });
   }
 
+  // openAsync(): opens the session of new Encoder(options, true) on the worker thread (driver and
+  // CUDA context setup, nvEncOpenEncodeSessionEx, capability checks, nvEncInitializeEncoder,
+  // buffers), so the event loop keeps running. Resolves with undefined once the encoder is usable;
+  // rejects with the same errors as the synchronous constructor, or ENCODER_CLOSED when close()
+  // came first. The wrapper stays referenced (not collected) until it settles.
+  Napi::Value OpenAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      if (closed_) throw NativeError("ENCODER_CLOSED", "encoder is closed", 0, "open");
+      if (!deferred_)
+        throw invalidOption("openAsync() needs an encoder made with new Encoder(options, true), once", "open");
+      AsyncCall* call = acquireCall(AsyncCall::Kind::Open);
+      call->options = std::move(deferred_);
+      return submit(env, call);
+    });
+  }
+
+  // On the worker thread: the session is handed over under the lock, so shutdown() on the JS
+  // thread closes whatever it finds there.
+  void openOnWorker(const SessionOptions& options) {
+    auto session = std::make_shared<EncodeSession>(options);
+    std::lock_guard<std::mutex> lock(openedMutex_);
+    if (shutDown_)
+      session->close();
+    else
+      opened_ = std::move(session);
+  }
+
+  void settleOpen(Napi::Env env, AsyncCall* call) {
+    std::shared_ptr<EncodeSession> session;
+    {
+      std::lock_guard<std::mutex> lock(openedMutex_);
+      session = std::move(opened_);
+    }
+    if (call->error) {
+      napi_reject_deferred(env, call->deferred, call->error->toJs(env).Value());
+    } else if (closed_ || !session) {
+      if (session) session->close();
+      napi_reject_deferred(
+          env, call->deferred,
+          NativeError("ENCODER_CLOSED", "encoder was closed while opening", 0, "open").toJs(env).Value());
+    } else {
+      session_ = std::move(session);
+      napi_resolve_deferred(env, call->deferred, env.Undefined());
+    }
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     shutdown();
     return info.Env().Undefined();
@@ -498,7 +567,11 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closed_); }
 
   napi_env env_;
-  std::shared_ptr<EncodeSession> session_;
+  std::shared_ptr<EncodeSession> session_;    // touched on the JS thread only
+  std::unique_ptr<SessionOptions> deferred_;  // new Encoder(options, true) until openAsync()
+  std::mutex openedMutex_;                    // guards opened_ and shutDown_ (worker ↔ JS thread)
+  std::shared_ptr<EncodeSession> opened_;     // opened by the worker, not yet taken by the JS thread
+  bool shutDown_ = false;
   std::unique_ptr<EncoderWorker> worker_;
   napi_threadsafe_function tsfn_ = nullptr;
   size_t pending_ = 0;                            // async calls queued and not yet settled

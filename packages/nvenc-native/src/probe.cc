@@ -2,6 +2,7 @@
 
 #include "abi/nvenc_abi.h"
 #include "driver/driver.h"
+#include "js_conversion.h"
 #include "js_errors.h"
 #include "native_error.h"
 
@@ -17,11 +18,6 @@ LibraryChoice libraryChoiceFrom(const Napi::Object& options) {
 }
 
 namespace {
-
-Napi::Object optionsArg(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsObject()) return info[0].As<Napi::Object>();
-  return Napi::Object::New(info.Env());
-}
 
 Napi::Object describeCuda(Napi::Env env, const Driver& driver) {
   const CudaApi& cuda = driver.cuda();
@@ -149,6 +145,31 @@ Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
   });
 }
 
+// loadDriverAsync(options?) → Promise<void>: loads and initialises a driver pair (dlopen of both
+// libraries, cuInit) on a libuv pool thread, so that a later probe() or session open on the JS
+// thread finds it cached (Driver::get) instead of blocking the event loop for it. Never rejects
+// for a missing or broken driver: probe() reports that.
+class LoadDriverWork : public Napi::AsyncWorker {
+ public:
+  LoadDriverWork(Napi::Env env, LibraryChoice choice)
+      : Napi::AsyncWorker(env, "nvenc-load-driver"), choice_(std::move(choice)), deferred_(env) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { Driver::get(choice_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  LibraryChoice choice_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value LoadDriverAsync(const Napi::CallbackInfo& info) {
+  auto* work = new LoadDriverWork(info.Env(), libraryChoiceFrom(optionsArg(info)));
+  Napi::Promise promise = work->promise();
+  work->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void RegisterProbe(Napi::Env env, Napi::Object exports) {
@@ -156,6 +177,7 @@ void RegisterProbe(Napi::Env env, Napi::Object exports) {
   exports.Set("napiVersion", NAPI_VERSION);
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("openSessionProbe", Napi::Function::New(env, OpenSessionProbe, "openSessionProbe"));
+  exports.Set("loadDriverAsync", Napi::Function::New(env, LoadDriverAsync, "loadDriverAsync"));
 }
 
 }  // namespace nvenc
