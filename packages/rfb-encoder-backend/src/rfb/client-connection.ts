@@ -188,6 +188,8 @@ export class RfbClientConnection {
   private handshakeTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private backedUpSince: number | null = null;
+  /** Bytes of replies written while the socket was already past the high-water mark. */
+  private repliesOverMark = 0;
   private updateRequested = false;
   /** Area the client's pending requests cover (image path). */
   private requested: Rect | null = null;
@@ -292,6 +294,32 @@ export class RfbClientConnection {
     this.finish(reason, null);
   }
 
+  /**
+   * Writes a message that is not a framebuffer update: an answer the protocol owes (Fence,
+   * EndOfContinuousUpdates, SetColourMapEntries, a SetDesktopSize result) or the application's
+   * Bell / ServerCutText. These cannot wait like updates do, so a client that keeps asking for
+   * them without reading would grow the server's memory without end: once replies written past
+   * `writeHighWaterMark` add up to another `writeHighWaterMark`, it is cut off.
+   */
+  send(...parts: Buffer[]): void {
+    if (this.phase === 'closed') return;
+    const limit = this.host.limits.writeHighWaterMark;
+    if (this.transport.bufferedBytes > limit) {
+      this.repliesOverMark += parts.reduce((n, p) => n + p.length, 0);
+      if (this.repliesOverMark > limit) {
+        this.violation(
+          new RfbProtocolError(
+            'RFB_CLIENT_NOT_READING',
+            `client keeps asking for replies but has not read ${this.transport.bufferedBytes} pending bytes`,
+          ),
+        );
+        return;
+      }
+    } else this.repliesOverMark = 0;
+    if (parts.length === 1) this.transport.write(parts[0]!);
+    else this.transport.writeMany(parts);
+  }
+
   private receive(chunk: Buffer): void {
     if (this.phase === 'closed') return;
     this.parser.push(chunk);
@@ -350,7 +378,7 @@ export class RfbClientConnection {
         // this client's request, status 1), with the size that stays, as soon as possible, as
         // rfbproto asks; no other client hears of it.
         const { width, height } = this.clientSize;
-        this.transport.writeMany([framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1)]);
+        this.send(framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1));
         return;
       }
       case 'key':
@@ -369,7 +397,7 @@ export class RfbClientConnection {
     this.pixelFormat = format;
     this.image.setPixelFormat(format);
     this.host.clientPixelFormat(this, format);
-    if (!format.trueColour) this.transport.write(setColourMapEntries(0, colourMapPalette(format.depth)));
+    if (!format.trueColour) this.send(setColourMapEntries(0, colourMapPalette(format.depth)));
   }
 
   private onSetEncodings(list: number[]): void {
@@ -390,11 +418,11 @@ export class RfbClientConnection {
     // offers it.
     if (!this.fenceAnnounced && this.encodings.has(Encoding.Fence)) {
       this.fenceAnnounced = true;
-      this.transport.write(fence(FenceFlags.Request, Buffer.alloc(0)));
+      this.send(fence(FenceFlags.Request, Buffer.alloc(0)));
     }
     if (!this.continuousAnnounced && this.encodings.has(Encoding.ContinuousUpdates)) {
       this.continuousAnnounced = true;
-      this.transport.write(endOfContinuousUpdates());
+      this.send(endOfContinuousUpdates());
     }
   }
 
@@ -413,7 +441,7 @@ export class RfbClientConnection {
     this.continuous = null;
     // rfbproto: switching off is confirmed at once with EndOfContinuousUpdates (after the last
     // update), even when continuous updates were not on.
-    this.transport.write(endOfContinuousUpdates());
+    this.send(endOfContinuousUpdates());
   }
 
   /**
@@ -427,7 +455,7 @@ export class RfbClientConnection {
       throw new RfbProtocolError('RFB_BAD_MESSAGE', 'Fence without offering the Fence pseudo-encoding (-312)');
     if ((flags & FenceFlags.Request) === 0) return; // the answer to our announcement
     const supported = FenceFlags.BlockBefore | FenceFlags.BlockAfter | FenceFlags.SyncNext;
-    this.transport.write(fence(flags & supported, payload));
+    this.send(fence(flags & supported, payload));
   }
 
   private onVersion(major: number, minor: number): void {

@@ -316,12 +316,12 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
         `clipboard text must be Latin-1 (RFC 6143 §7.6.4); ${JSON.stringify(bad)} is ${codePoint(bad)}`,
       );
     const message = serverCutText(text.replace(/\r\n?/g, '\n'));
-    for (const c of this.connections) if (c.ready) this.writeTo(c, message);
+    for (const c of this.connections) if (c.ready) c.send(message);
   }
 
   /** Rings the bell on every ready client. */
   bell(): void {
-    for (const c of this.connections) if (c.ready) this.writeTo(c, bell());
+    for (const c of this.connections) if (c.ready) c.send(bell());
   }
 
   /** Closes the connection of one client. */
@@ -357,12 +357,6 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       if (this.picture) this.pictureSource = null;
     }
     return this.picture;
-  }
-
-  private writers = new WeakMap<RfbClientConnection, RfbTransport>();
-
-  private writeTo(client: RfbClientConnection, message: Buffer): void {
-    this.writers.get(client)?.write(message);
   }
 
   private accept(transport: RfbTransport): void {
@@ -402,7 +396,6 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     const client = new RfbClientConnection(this.nextClientId++, transport, host, refusal);
     if (refusal)
       this.logger.warn(`refusing client #${client.info.id} (${transport.kind} ${transport.remote}): ${refusal}`);
-    this.writers.set(client, transport);
     this.connections.add(client);
     this.logger.debug?.(`client #${client.info.id} connected (${transport.kind} ${transport.remote})`);
   }
