@@ -79,7 +79,10 @@ export interface RfbKeyEvent {
   keysym: number;
 }
 
-/** A PointerEvent from a viewer, in framebuffer coordinates. */
+/**
+ * A PointerEvent from a viewer, in framebuffer coordinates: always inside the framebuffer (a
+ * position a client sends beyond it, which RFC 6143 gives no meaning, is clamped to the edge).
+ */
 export interface RfbPointerEvent {
   client: RfbClientInfo;
   /** Bit n = button n+1 pressed (1 left, 2 middle, 4 right, 8/16 wheel up/down). */
@@ -473,7 +476,12 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
   private clientInput(client: RfbClientConnection, item: ClientItem): void {
     if (item.type === 'key') this.emit('key', { client: client.info, down: item.down, keysym: item.keysym });
     else if (item.type === 'pointer')
-      this.emit('pointer', { client: client.info, buttonMask: item.buttonMask, x: item.x, y: item.y });
+      this.emit('pointer', {
+        client: client.info,
+        buttonMask: item.buttonMask,
+        x: Math.min(item.x, Math.max(0, this.size.width - 1)),
+        y: Math.min(item.y, Math.max(0, this.size.height - 1)),
+      });
     else if (item.type === 'cut-text') this.emit('clipboard', { client: client.info, text: item.text });
   }
 
