@@ -165,6 +165,21 @@ describe('replies are bounded too', () => {
   }
 });
 
+describe('request bursts', () => {
+  it('200 non-incremental requests in one read cost one update, not 200 encodes (RFC 6143 §7.5.3)', async () => {
+    const f = await fixture();
+    await f.push();
+    const c = await client(f.port);
+    await c.handshake();
+    c.setEncodings([16]); // ZRLE: each update is a full compression of the area
+    const request = Buffer.from([3, 0, 0, 0, 0, 0, 0, 64, 0, 48]);
+    c.write(Buffer.concat(Array.from({ length: 200 }, () => request)));
+    await c.readUpdate();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(f.server.clients()[0]!.stats.updatesSent).toBe(1);
+  });
+});
+
 describe('connection limit', () => {
   it('refuses clients beyond maxClients with the RFB reason string', async () => {
     const f = await fixture({ limits: { maxClients: 1 } });

@@ -156,6 +156,9 @@ type Phase = 'handshake' | 'ready' | 'closed';
 
 const FULL_REGION: Rect = { x: 0, y: 0, width: 0xffff, height: 0xffff };
 
+/** Client messages that neither write to the client nor change an update's content. */
+const ANSWER_LATER: ReadonlySet<ClientItem['type']> = new Set(['update-request', 'key', 'pointer', 'cut-text']);
+
 /**
  * One client: RFC 6143 handshake and messages; for H.264 clients a bounded queue of the shared
  * stream's frames, for everyone else its own rectangles built from the latest picture.
@@ -188,6 +191,8 @@ export class RfbClientConnection {
   private handshakeTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private backedUpSince: number | null = null;
+  /** Update requests arrived in the current read and are answered at its end (`answerRequests`). */
+  private requestsWaiting = false;
   /** Bytes of replies written while the socket was already past the high-water mark. */
   private repliesOverMark = 0;
   private updateRequested = false;
@@ -325,8 +330,11 @@ export class RfbClientConnection {
     this.parser.push(chunk);
     try {
       for (let item = this.parser.next(); item; item = this.isClosed() ? null : this.parser.next()) {
+        // Anything that may write, or change what an update holds, first answers the requests before it.
+        if (!ANSWER_LATER.has(item.type)) this.answerRequests();
         this.handle(item);
       }
+      this.answerRequests();
       if (!this.isClosed() && this.parser.footprint > this.host.limits.maxReceiveBufferBytes) {
         throw new RfbProtocolError(
           'RFB_MESSAGE_TOO_LARGE',
@@ -340,6 +348,17 @@ export class RfbClientConnection {
           new RfbProtocolError('RFB_BAD_MESSAGE', `internal error handling client data: ${(error as Error).message}`),
         );
     }
+  }
+
+  /**
+   * Update requests of one read are answered together, after it (RFC 6143 §7.5.3: one update may
+   * answer several requests): a burst of 10-byte non-incremental requests costs one encode of the
+   * area, not one each, so a client cannot keep the event loop encoding for everyone.
+   */
+  private answerRequests(): void {
+    if (!this.requestsWaiting || this.isClosed()) return;
+    this.requestsWaiting = false;
+    this.trySend();
   }
 
   private handle(item: ClientItem): void {
@@ -585,7 +604,7 @@ export class RfbClientConnection {
       // already waiting at the head of the queue will do).
       if (!incremental && !this.queue[0]?.keyframe) this.needKeyframe('full update requested');
     } else if (!incremental) this.image.forceRegion(region);
-    this.trySend();
+    this.requestsWaiting = true;
   }
 
   /**
