@@ -15,7 +15,7 @@ bool sessionKnown(Session* s);
 
 namespace {
 std::mutex gErrMu;
-// Never destroyed, like gLive in core.cpp: calls may still run while the process exits.
+// Never destroyed, like gLive in session.cpp: calls may still run while the process exits.
 std::string& gLastError = *new std::string("no error");
 thread_local std::string tlsErrCopy;
 std::mutex gDeadMu;

@@ -1,6 +1,6 @@
 // ABI-neutral core of the software NVENC device.
-// Nothing in here includes an NVIDIA header: the per-ABI adapters (abi_impl.inc compiled once
-// per header version) translate the client's structs into these types.
+// Nothing in here includes an NVIDIA header: the per-ABI adapter (abi/, compiled once per header
+// version) translates the client's structs into these types.
 #pragma once
 #include <cstdint>
 #include <deque>

@@ -11,7 +11,7 @@ namespace {
 
 std::mutex gMu;
 std::atomic<bool> gActive{false};         // a non-empty spec was seen (so an unset variable must reset)
-std::string& gSpec = *new std::string();  // the value the counts belong to (never destroyed: see core.cpp gLive)
+std::string& gSpec = *new std::string();  // the value the counts belong to (never destroyed: see session.cpp gLive)
 // Call counts per point. A plain table, not std::map: libcuda exports only cu* symbols, and
 // std:: template instances would be exported (libstdc++ declares namespace std visible).
 struct PointCount {

@@ -1,5 +1,5 @@
 // Fault points that the original NVENC_SOFT_FAULT points (open, init, encode, lock, map, register;
-// see core.cpp faultFor) do not cover: allocation failure in the software CUDA (`alloc`), NVENC
+// see environment.cpp faultFor) do not cover: allocation failure in the software CUDA (`alloc`), NVENC
 // buffer creation failure (`buffer`) and a device lost in the middle of a stream (`lost`).
 // Compiled into both libcuda.so.1 and libnvidia-encode.so.1 (each keeps its own counters).
 //
@@ -17,7 +17,7 @@ namespace nvsoft {
 namespace fault {
 
 // Whether a rule of `spec` makes call `n` of `point` fail; the caller does the counting (the
-// session-level points of core.cpp count per session). `statusText` receives the rule's STATUS.
+// session-level points of the core count per session). `statusText` receives the rule's STATUS.
 bool matches(const std::string& spec, const char* point, unsigned long long n, std::string* statusText);
 
 // Counts one call of `point` (per process); true when a rule asks this call to fail. `statusText` receives the
