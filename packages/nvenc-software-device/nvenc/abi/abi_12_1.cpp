@@ -63,6 +63,14 @@ bool capOfThisAbi(int cap, int* value) {
 
 void fillLockOfThisAbi(NV_ENC_LOCK_BITSTREAM& p, const LockOut& o) { p.frameIdxDisplay = o.frameIdx; }
 
+uint32_t featureStructVersionOfThisAbi(FeatureStruct which) {
+  switch (which) {
+    case FeatureStruct::RestoreEncoderState: return NV_ENC_RESTORE_ENCODER_STATE_PARAMS_VER;
+    case FeatureStruct::LookaheadPicParams: return NV_ENC_LOOKAHEAD_PIC_PARAMS_VER;
+    default: return 0;
+  }
+}
+
 void fillFunctionsOfThisAbi(NV_ENCODE_API_FUNCTION_LIST* fl) {
   NVSOFT_SET_ENTRY(fl, nvEncRestoreEncoderState, restoreEncoderState);
   NVSOFT_SET_ENTRY(fl, nvEncLookaheadPicture, lookaheadPicture);

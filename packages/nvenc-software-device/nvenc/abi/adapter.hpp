@@ -81,6 +81,8 @@ Status getSequenceParams(Session* s, void* params);
 Status registerResource(Session* s, void* params);
 Status mapInputResource(Session* s, void* params);
 Status getEncodeStats(Session* s, void* params);
+Status getSequenceParamEx(Session* s, void* initParams, void* payload);
+uint32_t featureStructVersion(const Session* s, FeatureStruct which);
 extern const AbiOps kOps;
 // The function-list entries every ABI has (function_list.cpp).
 void fillCommonFunctions(NV_ENCODE_API_FUNCTION_LIST* fl);
@@ -105,6 +107,8 @@ void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS& p, EncodeConfig& c)
 bool capOfThisAbi(int cap, int* value);
 // NV_ENC_LOCK_BITSTREAM fields only this ABI has.
 void fillLockOfThisAbi(NV_ENC_LOCK_BITSTREAM& p, const LockOut& o);
+// *_VER of the feature structs only this ABI has; 0 for the others.
+uint32_t featureStructVersionOfThisAbi(FeatureStruct which);
 // NV_ENCODE_API_FUNCTION_LIST entries only this ABI has.
 void fillFunctionsOfThisAbi(NV_ENCODE_API_FUNCTION_LIST* fl);
 

@@ -55,10 +55,18 @@ Status reconfigure(Session* s, void* params) {
   if (!p) return s->fail(ST_INVALID_PTR, "nvEncReconfigureEncoder: params is NULL");
   CHECK_VER(p, NV_ENC_RECONFIGURE_PARAMS_VER, "nvEncReconfigureEncoder");
   CHECK_VER(&p->reInitEncodeParams, NV_ENC_INITIALIZE_PARAMS_VER, "nvEncReconfigureEncoder (reInitEncodeParams)");
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncReconfigureEncoder called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncReconfigureEncoder")) return ni;
+  const NV_ENC_INITIALIZE_PARAMS& r = p->reInitEncodeParams;
+  // 0 keeps the maximum; anything else must be what initialization settled on.
+  if ((r.maxEncodeWidth && r.maxEncodeWidth != s->cfg.maxEncodeWidth) ||
+      (r.maxEncodeHeight && r.maxEncodeHeight != s->cfg.maxEncodeHeight))
+    return s->fail(ST_UNSUPPORTED_PARAM, "nvEncReconfigureEncoder cannot change maxEncodeWidth/maxEncodeHeight (" +
+                                             std::to_string(r.maxEncodeWidth) + "x" +
+                                             std::to_string(r.maxEncodeHeight) + "; initialized with " +
+                                             std::to_string(s->cfg.maxEncodeWidth) + "x" +
+                                             std::to_string(s->cfg.maxEncodeHeight) + ")");
   EncodeConfig c;
-  Status st = translateInit(s, &p->reInitEncodeParams, &c);
+  Status st = translateInit(s, &r, &c);
   if (st != ST_SUCCESS) return st;
   return coreReconfigure(s, c, p->resetEncoder, p->forceIDR);
 }
@@ -84,16 +92,47 @@ Status getEncodeStats(Session* s, void* params) {
   auto* p = (NV_ENC_STAT*)params;
   if (!p) return s->fail(ST_INVALID_PTR, "nvEncGetEncodeStats: params is NULL");
   CHECK_VER(p, NV_ENC_STAT_VER, "nvEncGetEncodeStats");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "nvEncGetEncodeStats is not implemented by the software device (use the nvEncLockBitstream fields)");
+  if (Status ni = requireInitialized(s, "nvEncGetEncodeStats")) return ni;
+  // NVIDIA's header: "This API is not supported when encode device type is CUDA".
+  return s->fail(ST_UNSUPPORTED_PARAM,
+                 "nvEncGetEncodeStats is not supported when the encode device type is CUDA (NVIDIA's header); the "
+                 "statistics are in NV_ENC_LOCK_BITSTREAM");
 }
 
-const AbiOps kOps = {
-    NVSOFT_ABI_TAG,      NVENCAPI_VERSION,      openSession,         getEncodeGUIDCount, getEncodeGUIDs,
-    getProfileGUIDCount, getProfileGUIDs,       getInputFormatCount, getInputFormats,    getEncodeCaps,
-    getPresetCount,      getPresetGUIDs,        getPresetConfig,     getPresetConfigEx,  initialize,
-    createInputBuffer,   createBitstreamBuffer, encodePicture,       lockBitstream,      lockInputBuffer,
-    getSequenceParams,   registerResource,      mapInputResource,    reconfigure,        getEncodeStats};
+Status getSequenceParamEx(Session* s, void* initParams, void* payload) {
+  // "If encoder is already initialized ..., the provided NV_ENC_INITIALIZE_PARAMS structure is ignored."
+  if (s->initialized) return getSequenceParams(s, payload);
+  auto* ip = (NV_ENC_INITIALIZE_PARAMS*)initParams;
+  auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)payload;
+  if (!ip || !p)
+    return s->fail(ST_INVALID_PTR,
+                   "nvEncGetSequenceParamEx: encInitParams (needed before nvEncInitializeEncoder) or "
+                   "sequenceParamPayload is NULL");
+  CHECK_VER(ip, NV_ENC_INITIALIZE_PARAMS_VER, "nvEncGetSequenceParamEx (encInitParams)");
+  CHECK_VER(p, NV_ENC_SEQUENCE_PARAM_PAYLOAD_VER, "nvEncGetSequenceParamEx");
+  if (!p->spsppsBuffer || !p->outSPSPPSPayloadSize)
+    return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParamEx: spsppsBuffer or outSPSPPSPayloadSize is NULL");
+  EncodeConfig c;
+  Status st = translateInit(s, ip, &c);
+  if (st != ST_SUCCESS) return st;
+  std::vector<uint8_t> ps;
+  st = coreSequenceParamsFor(s, c, &ps);
+  if (st != ST_SUCCESS) return st;
+  if (p->inBufferSize < ps.size())
+    return s->fail(ST_NOT_ENOUGH_BUFFER, "nvEncGetSequenceParamEx: inBufferSize " + std::to_string(p->inBufferSize) +
+                                             " < " + std::to_string(ps.size()) + " bytes of parameter sets");
+  memcpy(p->spsppsBuffer, ps.data(), ps.size());
+  *p->outSPSPPSPayloadSize = (uint32_t)ps.size();
+  return ST_SUCCESS;
+}
+
+const AbiOps kOps = {NVSOFT_ABI_TAG,        NVENCAPI_VERSION,    openSession,         getEncodeGUIDCount,
+                     getEncodeGUIDs,        getProfileGUIDCount, getProfileGUIDs,     getInputFormatCount,
+                     getInputFormats,       getEncodeCaps,       getPresetCount,      getPresetGUIDs,
+                     getPresetConfig,       getPresetConfigEx,   initialize,          createInputBuffer,
+                     createBitstreamBuffer, encodePicture,       lockBitstream,       lockInputBuffer,
+                     getSequenceParams,     registerResource,    mapInputResource,    reconfigure,
+                     getEncodeStats,        getSequenceParamEx,  featureStructVersion};
 
 }  // namespace NVSOFT_ABI_NS
 }  // namespace nvsoft

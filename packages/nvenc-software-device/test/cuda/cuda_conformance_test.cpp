@@ -83,8 +83,7 @@ int main(int argc, char** argv) {
   auto cuPrimaryRetain = sym<CUresult CUDAAPI(CUcontext*, CUdevice)>("cuDevicePrimaryCtxRetain");
   auto cuPrimaryRelease = sym<CUresult CUDAAPI(CUdevice)>("cuDevicePrimaryCtxRelease");
   auto cuMemAlloc = sym<CUresult CUDAAPI(CUdeviceptr*, size_t)>("cuMemAlloc_v2");
-  auto cuMemAllocPitch =
-      sym<CUresult CUDAAPI(CUdeviceptr*, size_t*, size_t, size_t, unsigned)>("cuMemAllocPitch_v2");
+  auto cuMemAllocPitch = sym<CUresult CUDAAPI(CUdeviceptr*, size_t*, size_t, size_t, unsigned)>("cuMemAllocPitch_v2");
   auto cuMemFree = sym<CUresult CUDAAPI(CUdeviceptr)>("cuMemFree_v2");
   auto cuMemFreeHost = sym<CUresult CUDAAPI(void*)>("cuMemFreeHost");
   auto cuMemcpyHtoD = sym<CUresult CUDAAPI(CUdeviceptr, const void*, size_t)>("cuMemcpyHtoD_v2");

@@ -109,8 +109,8 @@ void fillInit(Session& s, int frameIntervalP) {
   NV_ENC_PRESET_CONFIG pc = {};
   pc.version = NV_ENC_PRESET_CONFIG_VER;
   pc.presetCfg.version = NV_ENC_CONFIG_VER;
-  F.nvEncGetEncodePresetConfigEx(s.enc, NV_ENC_CODEC_H264_GUID, NV_ENC_PRESET_P3_GUID,
-                                 NV_ENC_TUNING_INFO_HIGH_QUALITY, &pc);
+  F.nvEncGetEncodePresetConfigEx(s.enc, NV_ENC_CODEC_H264_GUID, NV_ENC_PRESET_P3_GUID, NV_ENC_TUNING_INFO_HIGH_QUALITY,
+                                 &pc);
   s.cfg = pc.presetCfg;
   s.cfg.frameIntervalP = frameIntervalP;
   s.cfg.gopLength = NVENC_INFINITE_GOPLENGTH;
@@ -258,67 +258,66 @@ std::vector<Call> everyFunction() {
   me.version = NV_ENC_MEONLY_PARAMS_VER;
   const GUID h264 = NV_ENC_CODEC_H264_GUID, p3 = NV_ENC_PRESET_P3_GUID;
   std::vector<Call> v1 = {
-      {"nvEncGetEncodeGUIDCount", [](void* e) { return F.nvEncGetEncodeGUIDCount(e, &n); }},
-      {"nvEncGetEncodeGUIDs", [](void* e) { return F.nvEncGetEncodeGUIDs(e, guids, 32, &n); }},
-      {"nvEncGetEncodeProfileGUIDCount", [h264](void* e) { return F.nvEncGetEncodeProfileGUIDCount(e, h264, &n); }},
-      {"nvEncGetEncodeProfileGUIDs",
-       [h264](void* e) { return F.nvEncGetEncodeProfileGUIDs(e, h264, guids, 32, &n); }},
-      {"nvEncGetInputFormatCount", [h264](void* e) { return F.nvEncGetInputFormatCount(e, h264, &n); }},
-      {"nvEncGetInputFormats", [h264](void* e) { return F.nvEncGetInputFormats(e, h264, fmts, 32, &n); }},
-      {"nvEncGetEncodeCaps", [h264](void* e) { return F.nvEncGetEncodeCaps(e, h264, &caps, &v); }},
-      {"nvEncGetEncodePresetCount", [h264](void* e) { return F.nvEncGetEncodePresetCount(e, h264, &n); }},
-      {"nvEncGetEncodePresetGUIDs", [h264](void* e) { return F.nvEncGetEncodePresetGUIDs(e, h264, guids, 32, &n); }},
-      {"nvEncGetEncodePresetConfig", [h264, p3](void* e) { return F.nvEncGetEncodePresetConfig(e, h264, p3, &preset); }},
-      {"nvEncGetEncodePresetConfigEx",
-       [h264, p3](void* e) {
-         return F.nvEncGetEncodePresetConfigEx(e, h264, p3, NV_ENC_TUNING_INFO_HIGH_QUALITY, &preset);
-       }},
-      {"nvEncInitializeEncoder", [](void* e) { return F.nvEncInitializeEncoder(e, &init); }},
-      {"nvEncCreateInputBuffer", [](void* e) { return F.nvEncCreateInputBuffer(e, &cib); }},
-      {"nvEncDestroyInputBuffer", [](void* e) { return F.nvEncDestroyInputBuffer(e, &dummy); }},
-      {"nvEncCreateBitstreamBuffer", [](void* e) { return F.nvEncCreateBitstreamBuffer(e, &cbb); }},
-      {"nvEncDestroyBitstreamBuffer", [](void* e) { return F.nvEncDestroyBitstreamBuffer(e, &dummy); }},
-      {"nvEncEncodePicture", [](void* e) { return F.nvEncEncodePicture(e, &pp); }},
-      {"nvEncLockBitstream", [](void* e) { return F.nvEncLockBitstream(e, &lb); }},
-      {"nvEncUnlockBitstream", [](void* e) { return F.nvEncUnlockBitstream(e, &dummy); }},
-      {"nvEncLockInputBuffer", [](void* e) { return F.nvEncLockInputBuffer(e, &li); }},
-      {"nvEncUnlockInputBuffer", [](void* e) { return F.nvEncUnlockInputBuffer(e, &dummy); }},
-      {"nvEncGetEncodeStats", [](void* e) { return F.nvEncGetEncodeStats(e, &stat); }},
-      {"nvEncGetSequenceParams", [](void* e) { return F.nvEncGetSequenceParams(e, &sp); }},
-      {"nvEncRegisterAsyncEvent", [](void* e) { return F.nvEncRegisterAsyncEvent(e, &ev); }},
-      {"nvEncUnregisterAsyncEvent", [](void* e) { return F.nvEncUnregisterAsyncEvent(e, &ev); }},
-      {"nvEncMapInputResource", [](void* e) { return F.nvEncMapInputResource(e, &mr); }},
-      {"nvEncUnmapInputResource", [](void* e) { return F.nvEncUnmapInputResource(e, &dummy); }},
-      {"nvEncInvalidateRefFrames", [](void* e) { return F.nvEncInvalidateRefFrames(e, 0); }},
-      {"nvEncRegisterResource", [](void* e) { return F.nvEncRegisterResource(e, &rr); }},
-      {"nvEncUnregisterResource", [](void* e) { return F.nvEncUnregisterResource(e, &dummy); }},
-      {"nvEncReconfigureEncoder", [](void* e) { return F.nvEncReconfigureEncoder(e, &rp); }},
-      {"nvEncCreateMVBuffer", [](void* e) { return F.nvEncCreateMVBuffer(e, &mv); }},
-      {"nvEncDestroyMVBuffer", [](void* e) { return F.nvEncDestroyMVBuffer(e, &dummy); }},
-      {"nvEncRunMotionEstimationOnly", [](void* e) { return F.nvEncRunMotionEstimationOnly(e, &me); }},
-      {"nvEncSetIOCudaStreams",
-       [](void* e) {
-         static CUstream st = nullptr;
-         return F.nvEncSetIOCudaStreams(e, (NV_ENC_CUSTREAM_PTR)&st, (NV_ENC_CUSTREAM_PTR)&st);
-       }},
-      {"nvEncGetSequenceParamEx", [](void* e) { return F.nvEncGetSequenceParamEx(e, &init, &sp); }},
+    {"nvEncGetEncodeGUIDCount", [](void* e) { return F.nvEncGetEncodeGUIDCount(e, &n); }},
+    {"nvEncGetEncodeGUIDs", [](void* e) { return F.nvEncGetEncodeGUIDs(e, guids, 32, &n); }},
+    {"nvEncGetEncodeProfileGUIDCount", [h264](void* e) { return F.nvEncGetEncodeProfileGUIDCount(e, h264, &n); }},
+    {"nvEncGetEncodeProfileGUIDs", [h264](void* e) { return F.nvEncGetEncodeProfileGUIDs(e, h264, guids, 32, &n); }},
+    {"nvEncGetInputFormatCount", [h264](void* e) { return F.nvEncGetInputFormatCount(e, h264, &n); }},
+    {"nvEncGetInputFormats", [h264](void* e) { return F.nvEncGetInputFormats(e, h264, fmts, 32, &n); }},
+    {"nvEncGetEncodeCaps", [h264](void* e) { return F.nvEncGetEncodeCaps(e, h264, &caps, &v); }},
+    {"nvEncGetEncodePresetCount", [h264](void* e) { return F.nvEncGetEncodePresetCount(e, h264, &n); }},
+    {"nvEncGetEncodePresetGUIDs", [h264](void* e) { return F.nvEncGetEncodePresetGUIDs(e, h264, guids, 32, &n); }},
+    {"nvEncGetEncodePresetConfig", [h264, p3](void* e) { return F.nvEncGetEncodePresetConfig(e, h264, p3, &preset); }},
+    {"nvEncGetEncodePresetConfigEx",
+     [h264, p3](void* e) {
+       return F.nvEncGetEncodePresetConfigEx(e, h264, p3, NV_ENC_TUNING_INFO_HIGH_QUALITY, &preset);
+     }},
+    {"nvEncInitializeEncoder", [](void* e) { return F.nvEncInitializeEncoder(e, &init); }},
+    {"nvEncCreateInputBuffer", [](void* e) { return F.nvEncCreateInputBuffer(e, &cib); }},
+    {"nvEncDestroyInputBuffer", [](void* e) { return F.nvEncDestroyInputBuffer(e, &dummy); }},
+    {"nvEncCreateBitstreamBuffer", [](void* e) { return F.nvEncCreateBitstreamBuffer(e, &cbb); }},
+    {"nvEncDestroyBitstreamBuffer", [](void* e) { return F.nvEncDestroyBitstreamBuffer(e, &dummy); }},
+    {"nvEncEncodePicture", [](void* e) { return F.nvEncEncodePicture(e, &pp); }},
+    {"nvEncLockBitstream", [](void* e) { return F.nvEncLockBitstream(e, &lb); }},
+    {"nvEncUnlockBitstream", [](void* e) { return F.nvEncUnlockBitstream(e, &dummy); }},
+    {"nvEncLockInputBuffer", [](void* e) { return F.nvEncLockInputBuffer(e, &li); }},
+    {"nvEncUnlockInputBuffer", [](void* e) { return F.nvEncUnlockInputBuffer(e, &dummy); }},
+    {"nvEncGetEncodeStats", [](void* e) { return F.nvEncGetEncodeStats(e, &stat); }},
+    {"nvEncGetSequenceParams", [](void* e) { return F.nvEncGetSequenceParams(e, &sp); }},
+    {"nvEncRegisterAsyncEvent", [](void* e) { return F.nvEncRegisterAsyncEvent(e, &ev); }},
+    {"nvEncUnregisterAsyncEvent", [](void* e) { return F.nvEncUnregisterAsyncEvent(e, &ev); }},
+    {"nvEncMapInputResource", [](void* e) { return F.nvEncMapInputResource(e, &mr); }},
+    {"nvEncUnmapInputResource", [](void* e) { return F.nvEncUnmapInputResource(e, &dummy); }},
+    {"nvEncInvalidateRefFrames", [](void* e) { return F.nvEncInvalidateRefFrames(e, 0); }},
+    {"nvEncRegisterResource", [](void* e) { return F.nvEncRegisterResource(e, &rr); }},
+    {"nvEncUnregisterResource", [](void* e) { return F.nvEncUnregisterResource(e, &dummy); }},
+    {"nvEncReconfigureEncoder", [](void* e) { return F.nvEncReconfigureEncoder(e, &rp); }},
+    {"nvEncCreateMVBuffer", [](void* e) { return F.nvEncCreateMVBuffer(e, &mv); }},
+    {"nvEncDestroyMVBuffer", [](void* e) { return F.nvEncDestroyMVBuffer(e, &dummy); }},
+    {"nvEncRunMotionEstimationOnly", [](void* e) { return F.nvEncRunMotionEstimationOnly(e, &me); }},
+    {"nvEncSetIOCudaStreams",
+     [](void* e) {
+       static CUstream st = nullptr;
+       return F.nvEncSetIOCudaStreams(e, (NV_ENC_CUSTREAM_PTR)&st, (NV_ENC_CUSTREAM_PTR)&st);
+     }},
+    {"nvEncGetSequenceParamEx", [](void* e) { return F.nvEncGetSequenceParamEx(e, &init, &sp); }},
 #if NVENCAPI_MAJOR_VERSION >= 12
-      {"nvEncRestoreEncoderState",
-       [](void* e) {
-         static NV_ENC_RESTORE_ENCODER_STATE_PARAMS r;
-         r = {};
-         r.version = NV_ENC_RESTORE_ENCODER_STATE_PARAMS_VER;
-         return F.nvEncRestoreEncoderState(e, &r);
-       }},
-      {"nvEncLookaheadPicture",
-       [](void* e) {
-         static NV_ENC_LOOKAHEAD_PIC_PARAMS l;
-         l = {};
-         l.version = NV_ENC_LOOKAHEAD_PIC_PARAMS_VER;
-         return F.nvEncLookaheadPicture(e, &l);
-       }},
+    {"nvEncRestoreEncoderState",
+     [](void* e) {
+       static NV_ENC_RESTORE_ENCODER_STATE_PARAMS r;
+       r = {};
+       r.version = NV_ENC_RESTORE_ENCODER_STATE_PARAMS_VER;
+       return F.nvEncRestoreEncoderState(e, &r);
+     }},
+    {"nvEncLookaheadPicture",
+     [](void* e) {
+       static NV_ENC_LOOKAHEAD_PIC_PARAMS l;
+       l = {};
+       l.version = NV_ENC_LOOKAHEAD_PIC_PARAMS_VER;
+       return F.nvEncLookaheadPicture(e, &l);
+     }},
 #endif
-      {"nvEncDestroyEncoder", [](void* e) { return F.nvEncDestroyEncoder(e); }},
+    {"nvEncDestroyEncoder", [](void* e) { return F.nvEncDestroyEncoder(e); }},
   };
   return v1;
 }
@@ -700,8 +699,8 @@ void versionRows() {
     NV_ENC_LOCK_INPUT_BUFFER l = {};
     l.version = w.second;
     l.inputBuffer = s.in[0];
-    row("nvEncLockInputBuffer", std::string("NV_ENC_LOCK_INPUT_BUFFER ") + w.first, V, F.nvEncLockInputBuffer(e, &l),
-        d, e);
+    row("nvEncLockInputBuffer", std::string("NV_ENC_LOCK_INPUT_BUFFER ") + w.first, V, F.nvEncLockInputBuffer(e, &l), d,
+        e);
   }
   row("nvEncEncodePicture", "a correct picture (the wrong-version rows left no state)", NV_ENC_SUCCESS, encode(s, 0),
       "header", e);
@@ -763,8 +762,8 @@ void versionRows() {
     NV_ENC_MAP_INPUT_RESOURCE m = {};
     m.version = w.second;
     m.registeredResource = rr.registeredResource;
-    row("nvEncMapInputResource", std::string("NV_ENC_MAP_INPUT_RESOURCE ") + w.first, V,
-        F.nvEncMapInputResource(e, &m), d, e);
+    row("nvEncMapInputResource", std::string("NV_ENC_MAP_INPUT_RESOURCE ") + w.first, V, F.nvEncMapInputResource(e, &m),
+        d, e);
   }
   row("nvEncUnregisterResource", "after the refused maps (none took effect)", NV_ENC_SUCCESS,
       F.nvEncUnregisterResource(e, rr.registeredResource), "header", e);
@@ -935,8 +934,8 @@ void bufferRows() {
   row("nvEncEncodePicture", "inputBuffer of another session", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
       "header (INVALID_PARAM)", e);
   p = pic(s, s.in[1], other.out[0]);
-  row("nvEncEncodePicture", "outputBitstream of another session", NV_ENC_ERR_INVALID_PARAM,
-      F.nvEncEncodePicture(e, &p), "header (INVALID_PARAM)", e);
+  row("nvEncEncodePicture", "outputBitstream of another session", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
+      "header (INVALID_PARAM)", e);
   row("nvEncDestroyInputBuffer", "buffer of another session", NV_ENC_ERR_INVALID_PARAM,
       F.nvEncDestroyInputBuffer(e, other.in[0]), "header (INVALID_PARAM)", e);
   F.nvEncDestroyEncoder(other.enc);
@@ -958,8 +957,8 @@ void bufferRows() {
       "header", e);
   p = pic(s, rr.registeredResource, s.out[1]);
   p.inputPitch = 512;
-  row("nvEncEncodePicture", "registered but not mapped resource", NV_ENC_ERR_INVALID_PARAM,
-      F.nvEncEncodePicture(e, &p), "silent (INVALID_PARAM from its list)", e);
+  row("nvEncEncodePicture", "registered but not mapped resource", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
+      "silent (INVALID_PARAM from its list)", e);
   NV_ENC_MAP_INPUT_RESOURCE mr = {};
   mr.version = NV_ENC_MAP_INPUT_RESOURCE_VER;
   mr.registeredResource = rr.registeredResource;
@@ -998,7 +997,8 @@ void bufferRows() {
       F.nvEncRegisterResource(e, &rr), "header (RESOURCE_REGISTER_FAILED)", e);
 
   // End of stream, then more pictures.
-  row("nvEncEncodePicture", "NV_ENC_PIC_FLAG_EOS with inputBuffer set", NV_ENC_ERR_INVALID_PARAM,
+  row(
+      "nvEncEncodePicture", "NV_ENC_PIC_FLAG_EOS with inputBuffer set", NV_ENC_ERR_INVALID_PARAM,
       [&] {
         NV_ENC_PIC_PARAMS q = pic(s, s.in[2], s.out[2]);
         q.encodePicFlags = NV_ENC_PIC_FLAG_EOS;
@@ -1069,9 +1069,11 @@ void bufferRows() {
          [](NV_ENC_RECONFIGURE_PARAMS& r, NV_ENC_CONFIG&) { r.reInitEncodeParams.enableEncodeAsync = 1; });
   reconf("enablePTD 1 -> 0", UP, "header (\"Change in PTD mode\" not supported)",
          [](NV_ENC_RECONFIGURE_PARAMS& r, NV_ENC_CONFIG&) { r.reInitEncodeParams.enablePTD = 0; });
-  reconf("different encodeGUID (HEVC)", UP, "silent (UNSUPPORTED_PARAM from its list)",
-         [](NV_ENC_RECONFIGURE_PARAMS& r, NV_ENC_CONFIG&) { r.reInitEncodeParams.encodeGUID = NV_ENC_CODEC_HEVC_GUID; });
-  row("nvEncEncodePicture", "after the refused reconfigures (640x480 session)", NV_ENC_SUCCESS,
+  reconf(
+      "different encodeGUID (HEVC)", UP, "silent (UNSUPPORTED_PARAM from its list)",
+      [](NV_ENC_RECONFIGURE_PARAMS& r, NV_ENC_CONFIG&) { r.reInitEncodeParams.encodeGUID = NV_ENC_CODEC_HEVC_GUID; });
+  row(
+      "nvEncEncodePicture", "after the refused reconfigures (640x480 session)", NV_ENC_SUCCESS,
       [&] {
         NV_ENC_CREATE_INPUT_BUFFER cb = {};
         cb.version = NV_ENC_CREATE_INPUT_BUFFER_VER;
