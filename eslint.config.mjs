@@ -33,8 +33,9 @@ export default tseslint.config(
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        // The hand-written declarations of the two CommonJS packages have no tsconfig of their own.
-        projectService: { allowDefaultProject: ['packages/*/index.d.ts'] },
+        // The hand-written declarations of the two CommonJS packages and of the shared test support
+        // (scripts/test-support) have no tsconfig of their own.
+        projectService: { allowDefaultProject: ['packages/*/index.d.ts', 'scripts/test-support/*.d.mts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { probeVideo } from '../../scripts/test-support/ffprobe.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const software = createRequire(import.meta.url)('@nvenc-ts/software-device');
@@ -21,22 +22,8 @@ function runExample(name, args) {
 
 /** codec,width,height,decoded frames of an Annex B file, as ffprobe reports them. */
 function probe(file) {
-  return execFileSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=codec_name,width,height,nb_read_frames',
-      '-of',
-      'csv=p=0',
-      file,
-    ],
-    { encoding: 'utf8' },
-  ).trim();
+  const p = probeVideo(file);
+  return `${p.codec},${p.width},${p.height},${p.frames}`;
 }
 
 function tempDir(t) {

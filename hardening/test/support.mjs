@@ -6,16 +6,18 @@ import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  encoderOptions as nativeEncoderOptions,
+  softLibDir,
+  software as libs,
+} from '../../packages/nvenc-native/test/support/fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const softLibDir =
-  process.env.NVENC_SOFT_LIB_DIR ?? join(repoRoot, 'packages', 'nvenc-software-device', 'build', 'lib');
-export const libs = {
-  cudaLibrary: join(softLibDir, 'libcuda.so.1'),
-  nvencLibrary: join(softLibDir, 'libnvidia-encode.so.1'),
-};
+// The software device's libraries and the raw Encoder's options have one owner: the native
+// package's test fixtures (same NVENC_SOFT_LIB_DIR override).
+export { libs, softLibDir };
 
 // @nvenc-ts/nvenc finds the native package through NVENC_NATIVE_DIR (<dir>/build/Release); give
 // it a directory whose build/Release is the requested build.
@@ -64,31 +66,9 @@ export function encoderOptions(extra = {}) {
   };
 }
 
-/** Options for the raw native Encoder (see packages/nvenc-native/BINDING.md). */
+/** Options for the raw native Encoder: the native tests' small encoder, at 64x48 and 500 kbit/s. */
 export function nativeOptions(extra = {}) {
-  return {
-    ...libs,
-    gpu: 0,
-    width: 64,
-    height: 48,
-    codec: 'h264',
-    preset: 'p1',
-    tuning: 'll',
-    profile: 'auto',
-    rateControl: 'cbr',
-    bitrate: 500_000,
-    fpsNum: 30,
-    fpsDen: 1,
-    gop: 0xffffffff,
-    idrPeriod: 0xffffffff,
-    bFrames: 0,
-    inputFormat: 'nv12',
-    extraOutputDelay: 0,
-    repeatSpsPps: true,
-    zeroReorderDelay: false,
-    hostUpload: 'auto',
-    ...extra,
-  };
+  return nativeEncoderOptions({ width: 64, height: 48, bitrate: 500_000, ...extra });
 }
 
 export function nv12(width, height, index = 0) {

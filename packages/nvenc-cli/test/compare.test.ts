@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, softwareDeviceUnavailable } from './helpers.js';
+import { runCli, softwareDeviceUnavailable, softwareRun } from './helpers.js';
 
 function ffmpegUnavailable(): string | null {
   const r = spawnSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8' });
@@ -16,19 +16,7 @@ describe.skipIf(unavailable !== null)(
   `--compare ffmpeg on the software device${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
     it('runs h264_nvenc through the software device with the same settings and reports both and the ratio', () => {
-      const r = runCli([
-        '--device',
-        'software',
-        '--size',
-        '320x240',
-        '--frames',
-        '30',
-        '--warmup',
-        '2',
-        '--compare',
-        'ffmpeg',
-        '--json',
-      ]);
+      const r = runCli([...softwareRun(30, 2), '--compare', 'ffmpeg', '--json']);
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout);
       const f = report.compare.ffmpeg;
@@ -45,19 +33,7 @@ describe.skipIf(unavailable !== null)(
     });
 
     it('prints both columns and the ratio in the table', () => {
-      const r = runCli([
-        '--device',
-        'software',
-        '--size',
-        '320x240',
-        '--frames',
-        '20',
-        '--warmup',
-        '2',
-        '--compare',
-        'ffmpeg',
-        '--no-progress',
-      ]);
+      const r = runCli([...softwareRun(20, 2), '--compare', 'ffmpeg', '--no-progress']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/compare \(end to end, incl\. session open\)\s+nvenc-bench\s+ffmpeg h264_nvenc/);
       expect(r.stdout).toMatch(/ratio nvenc-bench \/ ffmpeg \(fps\): \d+\.\d{3}/);

@@ -23,6 +23,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The CLI arguments of a short run on the software device: 320x240, `frames` measured after `warmup`. */
+export function softwareRun(frames: number, warmup: number): string[] {
+  return ['--device', 'software', '--size', '320x240', '--frames', String(frames), '--warmup', String(warmup)];
+}
+
 let softwareReason: string | null | undefined;
 
 /** null when `new NvencEncoder({ device: 'software' })` works, else why not. Checked in a child process. */

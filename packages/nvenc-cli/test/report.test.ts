@@ -10,7 +10,7 @@ import type { BrowserContext } from 'playwright-core';
 import { renderHtml } from '../src/report/html.js';
 import type { BenchReport } from '../src/report/model.js';
 import { summarize } from '../src/stats.js';
-import { runCli, softwareDeviceUnavailable } from './helpers.js';
+import { runCli, softwareDeviceUnavailable, softwareRun } from './helpers.js';
 
 const chromium = '/usr/bin/chromium';
 const noChromium = existsSync(chromium) ? null : `${chromium} is not installed (apt-get install chromium)`;
@@ -151,19 +151,7 @@ describe.skipIf(noChromium !== null)(
       `renders the report of a real run on the software device${unavailable ? ` (skipped: ${unavailable})` : ''}`,
       async () => {
         const file = join(scratch, 'run.html');
-        const r = runCli([
-          '--device',
-          'software',
-          '--size',
-          '320x240',
-          '--frames',
-          '30',
-          '--warmup',
-          '2',
-          '--report',
-          file,
-          '--no-progress',
-        ]);
+        const r = runCli([...softwareRun(30, 2), '--report', file, '--no-progress']);
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).toContain(`report: ${file}`);
         const check = await openReport(file);

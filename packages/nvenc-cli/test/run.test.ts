@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, softwareDeviceUnavailable } from './helpers.js';
+import { runCli, softwareDeviceUnavailable, softwareRun } from './helpers.js';
 
 const unavailable = softwareDeviceUnavailable();
 const scratch = mkdtempSync(join(tmpdir(), 'nvenc-bench-run-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 // A short run: 320x240, 24 measured frames after 4 warm-up frames.
-const shortRun = ['--device', 'software', '--size', '320x240', '--frames', '24', '--warmup', '4', '--no-progress'];
+const shortRun = [...softwareRun(24, 4), '--no-progress'];
 
 describe.skipIf(unavailable !== null)(
   `a short run on the software device${unavailable ? ` (skipped: ${unavailable})` : ''}`,

@@ -9,6 +9,11 @@ NativeError invalidOption(const std::string& message, const char* phase) {
   return NativeError("INVALID_OPTION", message, 0, phase);
 }
 
+Napi::Object optionsArg(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsObject()) return info[0].As<Napi::Object>();
+  return Napi::Object::New(info.Env());
+}
+
 bool has(const Napi::Object& o, const char* key) {
   return o.Has(key) && !o.Get(key).IsUndefined() && !o.Get(key).IsNull();
 }

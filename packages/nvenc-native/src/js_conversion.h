@@ -15,6 +15,8 @@ namespace nvenc {
 
 NativeError invalidOption(const std::string& message, const char* phase = "configure");
 
+// The first argument when it is an object (a probe's or test helper's library options), else {}.
+Napi::Object optionsArg(const Napi::CallbackInfo& info);
 // True when `key` is present and neither undefined nor null.
 bool has(const Napi::Object& o, const char* key);
 // A bigint (or safe-integer number) as 64 bits, e.g. a CUDA pointer or context.

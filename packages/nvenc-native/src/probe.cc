@@ -2,6 +2,7 @@
 
 #include "abi/nvenc_abi.h"
 #include "driver/driver.h"
+#include "js_conversion.h"
 #include "js_errors.h"
 #include "native_error.h"
 
@@ -17,11 +18,6 @@ LibraryChoice libraryChoiceFrom(const Napi::Object& options) {
 }
 
 namespace {
-
-Napi::Object optionsArg(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsObject()) return info[0].As<Napi::Object>();
-  return Napi::Object::New(info.Env());
-}
 
 Napi::Object describeCuda(Napi::Env env, const Driver& driver) {
   const CudaApi& cuda = driver.cuda();

@@ -32,11 +32,6 @@ std::shared_ptr<CudaContext> testingContext(const Napi::Object& o) {
   return ctx;
 }
 
-Napi::Object optionsArg(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsObject()) return info[0].As<Napi::Object>();
-  return Napi::Object::New(info.Env());
-}
-
 Napi::Value TestingCudaMalloc(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return withJsErrors(env, [&] {

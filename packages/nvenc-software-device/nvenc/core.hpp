@@ -248,12 +248,16 @@ struct FrameMeta {
 };
 
 struct AbiOps;
+namespace cuda {
+class Library;
+}
 
 struct Session {
   uint32_t magic = 0x4e56534f;
   const AbiOps* abi = nullptr;
   uint32_t apiVersion = 0;  // major | minor << 24
   void* cuContext = nullptr;
+  const cuda::Library* cuda = nullptr;  // the libcuda that owns cuContext (cuda_bridge.hpp)
   bool initialized = false;
   EncodeConfig cfg;
   std::unique_ptr<Engine> engine;

@@ -60,12 +60,12 @@ Status readInput(Session* s, PicIn& pic, EngineFrame& f) {
     for (int i = 0; i < L.count; i++) widest = std::max(widest, L.rowBytes[i]);
     int res = 0;
     if (rows > 1)
-      res = cuda::copyToHost(s->cuContext, r->devicePtr, r->pitch, r->pitch, rows - 1, s->staging.data(), r->pitch);
+      res = s->cuda->copyToHost(s->cuContext, r->devicePtr, r->pitch, r->pitch, rows - 1, s->staging.data(), r->pitch);
     if (res == 0)
-      res =
-          cuda::copyToHost(s->cuContext, r->devicePtr + r->pitch * (rows - 1), r->pitch,
-                           std::min<size_t>(widest, r->pitch), 1, s->staging.data() + r->pitch * (rows - 1), r->pitch);
-    if (res != 0) return s->fail(ST_MAP_FAILED, "reading the mapped CUDA surface failed: " + cuda::errorText(res));
+      res = s->cuda->copyToHost(s->cuContext, r->devicePtr + r->pitch * (rows - 1), r->pitch,
+                                std::min<size_t>(widest, r->pitch), 1, s->staging.data() + r->pitch * (rows - 1),
+                                r->pitch);
+    if (res != 0) return s->fail(ST_MAP_FAILED, "reading the mapped CUDA surface failed: " + s->cuda->errorText(res));
     f.fmt = r->fmt;
     for (int i = 0; i < L.count; i++) {
       f.planes[i] = s->staging.data() + L.offset[i];

@@ -73,9 +73,9 @@ Status coreEncodePicture(Session* s, PicIn& pic) {
     ef.qpBlock = 16;
   }
   if (s->streamsSet && s->maps.count((Mapping*)pic.inputBuffer)) {
-    int r = cuda::streamSynchronize(s->cuContext, s->inputStream);
+    int r = s->cuda->streamSynchronize(s->cuContext, s->inputStream);
     if (r != 0 && r != -2)
-      return s->fail(ST_GENERIC, "waiting for the input CUDA stream failed: " + cuda::errorText(r));
+      return s->fail(ST_GENERIC, "waiting for the input CUDA stream failed: " + s->cuda->errorText(r));
     if (r == 0) s->streamSyncs++;
   }
   Status st = readInput(s, pic, ef);

@@ -30,13 +30,13 @@ Status coreRegister(Session* s, int type, void* res, uint32_t w, uint32_t h, uin
     return s->fail(f, std::string("fault injected by NVENC_SOFT_FAULT (register): ") + statusName(f));
   uint64_t dptr = (uint64_t)(uintptr_t)res, base = 0;
   size_t size = 0;
-  int r = cuda::addressRange(s->cuContext, dptr, &base, &size);
+  int r = s->cuda->addressRange(s->cuContext, dptr, &base, &size);
   if (r == -2) {
     // libcuda without cuMemGetAddressRange: cannot bounds-check
   } else if (r != 0) {
     return s->fail(ST_RESOURCE_REGISTER_FAILED,
                    "resourceToRegister is not CUDA device memory of the session's context (cuMemGetAddressRange: " +
-                       cuda::errorText(r) + ")");
+                       s->cuda->errorText(r) + ")");
   } else if (dptr + L.total > base + size) {
     return s->fail(ST_RESOURCE_REGISTER_FAILED, "surface " + std::to_string(w) + "x" + std::to_string(h) + " " +
                                                     bufFmtName(fmt) + " pitch " + std::to_string(pitch) + " needs " +

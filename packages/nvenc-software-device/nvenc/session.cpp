@@ -63,14 +63,16 @@ Status sessionOpen(const AbiOps* abi, uint32_t apiVersion, int deviceType, void*
     err = "device is NULL: pass the CUcontext to encode with";
     return ST_INVALID_PTR;
   }
+  const cuda::Library* cudaLib = nullptr;
   std::string cerr;
-  if (!cuda::load(cerr)) {
-    err = cerr;
-    return ST_NO_ENCODE_DEVICE;
+  switch (cuda::forContext(device, &cudaLib, cerr)) {
+    case cuda::Choice::NoCuda: err = cerr; return ST_NO_ENCODE_DEVICE;
+    case cuda::Choice::Ambiguous: err = "device: " + cerr; return ST_INVALID_DEVICE;
+    case cuda::Choice::Found: break;
   }
-  int r = cuda::checkContext(device);
+  int r = cudaLib->checkContext(device);
   if (r != 0) {
-    err = "device is not a usable CUDA context (" + cuda::errorText(r) + ")";
+    err = "device is not a usable CUDA context of " + cudaLib->path() + " (" + cudaLib->errorText(r) + ")";
     return ST_INVALID_DEVICE;
   }
   std::lock_guard<std::mutex> l(gMu);
@@ -84,6 +86,7 @@ Status sessionOpen(const AbiOps* abi, uint32_t apiVersion, int deviceType, void*
   s->abi = abi;
   s->apiVersion = apiVersion;
   s->cuContext = device;
+  s->cuda = cudaLib;
   gLive.insert(s);
   *out = s;
   return ST_SUCCESS;

@@ -72,6 +72,9 @@ const FORMATS: [string, PixelFormat][] = [
     '8 bpp bgr233',
     pf({ bitsPerPixel: 8, depth: 8, redMax: 7, greenMax: 7, blueMax: 3, redShift: 0, greenShift: 3, blueShift: 6 }),
   ],
+  // RFC 6143 §7.5.1 true-colour-flag 0: indices into the map the server sends (SetColourMapEntries).
+  ['8 bpp colour map', pf({ bitsPerPixel: 8, depth: 8, trueColour: false })],
+  ['16 bpp colour map, big-endian', pf({ bitsPerPixel: 16, depth: 8, bigEndian: true, trueColour: false })],
 ];
 
 function setPixelFormat(c: RfbTestClient, format: PixelFormat): void {
@@ -102,7 +105,8 @@ type ServerMessage =
   | { type: 'update'; rects: number }
   | { type: 'end-of-cu' }
   | { type: 'fence'; flags: number; payload: Buffer }
-  | { type: 'bell' };
+  | { type: 'bell' }
+  | { type: 'colour-map' };
 
 async function nextMessage(c: RfbTestClient, d: RfbDecoder, timeoutMs = 3000): Promise<ServerMessage> {
   const read = (n: number) => c.read(n, timeoutMs);
@@ -110,6 +114,9 @@ async function nextMessage(c: RfbTestClient, d: RfbDecoder, timeoutMs = 3000): P
   switch (type) {
     case 0:
       return { type: 'update', rects: await d.update(read) };
+    case 1:
+      await d.setColourMapEntries(read);
+      return { type: 'colour-map' };
     case 2:
       return { type: 'bell' };
     case 150:
@@ -139,8 +146,9 @@ async function imageClient(port: number, encodings: number[], format?: PixelForm
   return { c, d };
 }
 
+/** Half a quantisation step of the coarsest channel (the colour map's 3-3-2 palette: blue in 4 levels). */
 const tolerance = (format: PixelFormat) =>
-  Math.ceil(255 / Math.min(format.redMax, format.greenMax, format.blueMax) / 2) + 1;
+  format.trueColour ? Math.ceil(255 / Math.min(format.redMax, format.greenMax, format.blueMax) / 2) + 1 : 43;
 
 function expectScene(d: RfbDecoder, format: PixelFormat, extra = 0): void {
   const t = tolerance(format) + extra;
@@ -168,7 +176,7 @@ async function sceneServer(options: Parameters<typeof fixture>[0] = {}) {
   return { f, scene, push: (frame?: RawFrame) => f.server.pushFrame(frame ?? scene.next(0)) };
 }
 
-describe('encodings in every true-colour pixel format', () => {
+describe('encodings in every pixel format (true colour and colour map)', () => {
   for (const [encName, enc] of [
     ['Raw', E.Raw],
     ['ZRLE', E.ZRLE],
@@ -188,7 +196,7 @@ describe('encodings in every true-colour pixel format', () => {
     });
   }
 
-  it('picks the first encoding in the client list it can send; H.264 whenever 50 is offered', async () => {
+  it('picks the first encoding in the client list it can send, 50 included (RFC 6143 §7.5.2: order is preference)', async () => {
     const { f, push } = await sceneServer();
     await push();
     const cases: [number[], string][] = [
@@ -196,7 +204,10 @@ describe('encodings in every true-colour pixel format', () => {
       [[E.Tight, E.ZRLE], 'tight'],
       [[5, E.Raw, E.ZRLE], 'raw'],
       [[-999, 5], 'raw'],
-      [[E.CopyRect, E.Tight, E.H264], 'h264'],
+      [[E.CopyRect, E.H264, E.Tight], 'h264'],
+      // 50 listed after an image encoding is a lesser preference: the client gets Tight.
+      [[E.CopyRect, E.Tight, E.H264], 'tight'],
+      [[-239, E.H264], 'h264'],
     ];
     for (const [list, mode] of cases) {
       const c = await client(f.port);

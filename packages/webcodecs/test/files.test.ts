@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mp4OutputFormat, WebMOutputFormat } from 'mediabunny';
 import { afterAll, describe, expect, it } from 'vitest';
+import { probeVideo } from '../../../scripts/test-support/ffprobe.mjs';
 // @ts-expect-error the example is plain JavaScript (it is what the README shows)
 import { writeFile } from '../examples/write-files.mjs';
 import { openBrowser } from './helpers/chromium.js';
@@ -16,35 +17,6 @@ import { nvidiaUsable } from './helpers/nvidia.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'webcodecs-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function probe(file: string): { codec: string; width: number; height: number; frames: number; errors: string } {
-  const r = spawnSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=codec_name,width,height,nb_read_frames',
-      '-of',
-      'json',
-      file,
-    ],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const s = JSON.parse(r.stdout).streams[0];
-  return {
-    codec: s.codec_name,
-    width: s.width,
-    height: s.height,
-    frames: Number(s.nb_read_frames),
-    errors: r.stderr.trim(),
-  };
-}
 
 /** Decodes every frame with ffmpeg and reports what it complained about. */
 function decodeErrors(file: string): string {
@@ -61,7 +33,7 @@ describe.each([
     expect(device.kind).toBe(nvidiaUsable ? 'nvidia' : 'software'); // no-preference: NVIDIA when a session opens
     const file = join(dir, name);
     writeFileSync(file, bytes);
-    expect(probe(file)).toEqual({ codec: ffCodec, width: 320, height: 240, frames: 120, errors: '' });
+    expect(probeVideo(file)).toMatchObject({ codec: ffCodec, width: 320, height: 240, frames: 120, errors: '' });
     expect(decodeErrors(file)).toBe('');
   });
 });

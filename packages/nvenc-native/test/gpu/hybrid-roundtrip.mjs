@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { encoderOptions } from '../support/fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const [dir, nvencLibrary, outDir] = process.argv.slice(2).map((a) => resolve(a));
@@ -43,27 +44,20 @@ for (const abi of ['11.1', '12.1']) {
     const r = { abi, codec };
     const ptrs = [];
     try {
-      const enc = new b.Encoder({
-        ...libs,
-        width: W,
-        height: H,
-        codec,
-        preset: 'p4',
-        tuning: 'hq',
-        rateControl: 'vbr',
-        bitrate: 4_000_000,
-        maxBitrate: 6_000_000,
-        fpsNum: 30,
-        fpsDen: 1,
-        gop: 0xffffffff,
-        idrPeriod: 0xffffffff,
-        bFrames: 0,
-        inputFormat: 'nv12',
-        extraOutputDelay: 0,
-        repeatSpsPps: true,
-        zeroReorderDelay: true,
-        hostUpload: 'auto',
-      });
+      const enc = new b.Encoder(
+        encoderOptions({
+          ...libs,
+          width: W,
+          height: H,
+          codec,
+          preset: 'p4',
+          tuning: 'hq',
+          rateControl: 'vbr',
+          bitrate: 4_000_000,
+          maxBitrate: 6_000_000,
+          zeroReorderDelay: true,
+        }),
+      );
       r.info = enc.info();
       // Two device buffers used alternately: exercises the registration cache.
       for (let k = 0; k < 2; k++) ptrs.push(b._testing.cudaMalloc(libs, (W * H * 3) / 2));

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { hasFfprobe, probeVideo } from '../../../../scripts/test-support/ffprobe.mjs';
 
 const require = createRequire(import.meta.url);
 export const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -43,9 +43,7 @@ export function skipReason(abi = '12.1') {
   return false;
 }
 
-export function hasFfprobe() {
-  return spawnSync('ffprobe', ['-version']).status === 0;
-}
+export { hasFfprobe };
 
 /** A moving NV12 test pattern: planes stacked at `pitch`. */
 export function nv12Frame(width, height, index, pitch = width) {
@@ -115,27 +113,17 @@ export function decodeAnnexB(packets, codec = 'h264') {
   const dir = mkdtempSync(join(tmpdir(), 'nvenc-native-'));
   const file = join(dir, `stream.${codec === 'hevc' ? 'hevc' : codec}`);
   writeFileSync(file, Buffer.concat(packets.map((p) => p.data)));
-  const r = spawnSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=nb_read_frames,width,height,codec_name,pix_fmt,profile,color_range,color_primaries,color_transfer,color_space',
-      '-of',
-      'json',
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
-  const s = JSON.parse(r.stdout).streams[0];
+  const { stream: s, frames } = probeVideo(file, [
+    'pix_fmt',
+    'profile',
+    'color_range',
+    'color_primaries',
+    'color_transfer',
+    'color_space',
+  ]);
   return {
     file,
-    frames: Number(s.nb_read_frames),
+    frames,
     width: s.width,
     height: s.height,
     codec: s.codec_name,

@@ -2,7 +2,7 @@ import { RfbProtocolError } from '../errors.js';
 import type { EncodedPayload } from '../backend/types.js';
 import { ClientStreamParser, type ClientItem, type PixelFormat } from './client-parser.js';
 import { Encoding, FenceFlags, H264Flags, PROTOCOL_VERSION_3_8, SecurityType } from './constants.js';
-import { union, type Rect } from './damage.js';
+import { intersect, union, type Rect } from './damage.js';
 import type { CursorShape } from './encodings/cursor.js';
 import type { Framebuffer } from './framebuffer.js';
 import { ImageClientState, type ImageEncoding } from './image-updates.js';
@@ -18,7 +18,9 @@ import {
   securityResult,
   securityTypes,
   serverInit,
+  setColourMapEntries,
 } from './server-messages.js';
+import { colourMapPalette } from './pixel-format.js';
 import type { RfbTransport } from './transport.js';
 import { createChallenge, verifyVncAuthResponse } from './vnc-auth.js';
 
@@ -136,7 +138,14 @@ export interface ConnectionHost {
   /** Security passed: the connection no longer counts as pending. */
   clientAuthenticated(client: RfbClientConnection): void;
   clientAuthFailed(client: RfbClientConnection): void;
-  clientReady(client: RfbClientConnection, shared: boolean): void;
+  /**
+   * ClientInit arrived (RFC 6143 §7.3.1): the server applies the shared flag and answers null to
+   * go on, or why this client cannot be admitted (it is then closed before ServerInit).
+   */
+  clientInit(client: RfbClientConnection, shared: boolean): string | null;
+  clientReady(client: RfbClientConnection): void;
+  /** The client's SetPixelFormat took effect (for the log). */
+  clientPixelFormat(client: RfbClientConnection, format: PixelFormat): void;
   /** The client's SetEncodings took effect (for the log). */
   clientEncodings(client: RfbClientConnection, list: readonly number[]): void;
   clientInput(client: RfbClientConnection, item: ClientItem): void;
@@ -167,6 +176,8 @@ export class RfbClientConnection {
   minorVersion = 8;
   pixelFormat: PixelFormat;
   encodings: ReadonlySet<number> = new Set([Encoding.Raw]);
+  /** ClientInit's shared-flag (RFC 6143 §7.3.1). */
+  shared = true;
   /** Passed security (or none was needed). */
   authenticated = false;
   /** Since when the connection exists (the oldest pending one is dropped first). */
@@ -182,6 +193,15 @@ export class RfbClientConnection {
   private requested: Rect | null = null;
   private continuous: Rect | null = null;
   private fenceAnnounced = false;
+  /** Served the shared H.264 stream: 50 comes before every image encoding in its SetEncodings. */
+  private video = false;
+  /**
+   * rfbproto ExtendedDesktopSize: a non-incremental request from a client that offered -308 is
+   * answered with the screen layout, in an update of its own.
+   */
+  private layoutOwed = false;
+  /** A non-incremental request whose area lies wholly outside the framebuffer: an empty update answers it. */
+  private emptyAnswerOwed = false;
   private continuousAnnounced = false;
   private queue: EncodedPayload[] = [];
   private queuedBytes = 0;
@@ -237,9 +257,9 @@ export class RfbClientConnection {
     return this.phase === 'ready';
   }
 
-  /** H.264 whenever the client offers it (wherever in its list); else its first image encoding. */
+  /** H.264 when the client lists 50 before every image encoding (RFC 6143 §7.5.2 order); else its first image encoding. */
   get mode(): RfbClientMode {
-    if (this.encodings.has(Encoding.H264)) return 'h264';
+    if (this.video) return 'h264';
     const names: Record<ImageEncoding, RfbClientMode> = {
       [Encoding.Raw]: 'raw',
       [Encoding.ZRLE]: 'zrle',
@@ -249,12 +269,12 @@ export class RfbClientConnection {
   }
 
   get wantsVideo(): boolean {
-    return this.phase === 'ready' && this.encodings.has(Encoding.H264);
+    return this.phase === 'ready' && this.video;
   }
 
   /** Ready and served rectangles from the picture (not H.264). */
   get wantsImage(): boolean {
-    return this.phase === 'ready' && !this.encodings.has(Encoding.H264);
+    return this.phase === 'ready' && !this.video;
   }
 
   get queuedFrames(): number {
@@ -305,9 +325,7 @@ export class RfbClientConnection {
       case 'client-init':
         return this.onClientInit(item.shared);
       case 'set-pixel-format':
-        this.pixelFormat = item.pixelFormat;
-        this.image.setPixelFormat(item.pixelFormat);
-        return;
+        return this.setPixelFormat(item.pixelFormat);
       case 'set-encodings':
         return this.onSetEncodings(item.encodings);
       case 'update-request':
@@ -328,8 +346,9 @@ export class RfbClientConnection {
             'SetDesktopSize without offering the ExtendedDesktopSize pseudo-encoding (-308)',
           );
         }
-        // The application decides the size (it pushes the frames): answer "prohibited", with the
-        // size that stays, as rfbproto asks.
+        // The application decides the size (it pushes the frames): answer "prohibited" (reason 1 =
+        // this client's request, status 1), with the size that stays, as soon as possible, as
+        // rfbproto asks; no other client hears of it.
         const { width, height } = this.clientSize;
         this.transport.writeMany([framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1)]);
         return;
@@ -342,9 +361,25 @@ export class RfbClientConnection {
     }
   }
 
+  /**
+   * RFC 6143 §7.5.1: pixels in the new format from the next update on. A colour-map format
+   * starts with an empty map: the palette is sent at once, before any update that uses it.
+   */
+  private setPixelFormat(format: PixelFormat): void {
+    this.pixelFormat = format;
+    this.image.setPixelFormat(format);
+    this.host.clientPixelFormat(this, format);
+    if (!format.trueColour) this.transport.write(setColourMapEntries(0, colourMapPalette(format.depth)));
+  }
+
   private onSetEncodings(list: number[]): void {
     const wasVideo = this.wantsVideo;
     this.encodings = new Set(list);
+    // RFC 6143 §7.5.2: the list is in order of preference; 50 wins when it comes before every
+    // image encoding this server sends (noVNC lists CopyRect, then 50, then Tight …).
+    const h264At = list.indexOf(Encoding.H264);
+    const imageAt = list.findIndex((e) => e === Encoding.Raw || e === Encoding.Tight || e === Encoding.ZRLE);
+    this.video = h264At >= 0 && (imageAt < 0 || h264At < imageAt);
     this.image.setEncodings(list);
     this.host.clientEncodings(this, list);
     if (!wasVideo && this.wantsVideo) this.needKeyframe('client enabled H.264');
@@ -375,10 +410,10 @@ export class RfbClientConnection {
       this.trySend();
       return;
     }
-    const wasOn = this.continuous !== null;
     this.continuous = null;
-    // rfbproto: switching off is confirmed with EndOfContinuousUpdates, after the last update.
-    if (wasOn) this.transport.write(endOfContinuousUpdates());
+    // rfbproto: switching off is confirmed at once with EndOfContinuousUpdates (after the last
+    // update), even when continuous updates were not on.
+    this.transport.write(endOfContinuousUpdates());
   }
 
   /**
@@ -396,11 +431,20 @@ export class RfbClientConnection {
   }
 
   private onVersion(major: number, minor: number): void {
-    if (major !== 3 || minor < 3) {
-      throw new RfbProtocolError('RFB_BAD_VERSION', `unsupported protocol version ${major}.${minor}`);
+    // RFC 6143 §7.1.1: 3.3, 3.7 and 3.8 are the published versions; any other number "should be
+    // interpreted as 3.3" (3.5 from old clients, 3.889 from Apple's Screen Sharing, 3.4/3.6 …):
+    // those clients do not implement the 3.7/3.8 handshake.
+    this.minorVersion = major === 3 && (minor === 8 || minor === 7) ? minor : 3;
+    if (major !== 3) {
+      // Not RFB 3.x at all: the 3.3 failure (security type 0 + reason) is the one form every
+      // client reads.
+      const reason = `unsupported protocol version ${major}.${minor}: this server speaks RFB 3.3, 3.7 and 3.8`;
+      this.transport.write(Buffer.concat([Buffer.alloc(3), securityRefusal(reason)]));
+      this.parser.phase = 'closed';
+      this.transport.end();
+      this.finish(reason, new RfbProtocolError('RFB_BAD_VERSION', reason));
+      return;
     }
-    // RFC 6143 §7.1.1: 3.3 and 3.7 are the only other published versions; anything newer speaks 3.8.
-    this.minorVersion = minor >= 8 ? 8 : minor === 7 ? 7 : 3;
     if (this.refusal !== null) {
       // RFC 6143 §7.1.2: zero security types (3.3: type 0), then the reason string.
       const reason = securityRefusal(this.refusal);
@@ -473,19 +517,41 @@ export class RfbClientConnection {
   }
 
   private onClientInit(shared: boolean): void {
+    this.shared = shared;
+    const refused = this.host.clientInit(this, shared);
+    if (refused !== null) {
+      // RFC 6143 has no message for this after security: the connection is closed, with a log line.
+      this.parser.phase = 'closed';
+      this.transport.end();
+      this.finish(refused, null);
+      return;
+    }
     const size = this.host.framebufferSize();
     this.clientSize = size;
     this.transport.write(serverInit(size.width, size.height, this.host.desktopName, this.host.pixelFormat));
+    // A colour-map natural format: the client's map is empty until the server fills it.
+    if (!this.host.pixelFormat.trueColour)
+      this.transport.write(setColourMapEntries(0, colourMapPalette(this.host.pixelFormat.depth)));
     this.parser.phase = 'messages';
     this.phase = 'ready';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
-    this.host.clientReady(this, shared);
+    this.host.clientReady(this);
   }
 
   private onUpdateRequest(incremental: boolean, region: Rect): void {
+    // rfbproto ContinuousUpdates: incremental requests are ignored while continuous updates are
+    // on; non-incremental ones are honoured, wherever their area lies.
+    if (incremental && this.continuous !== null) return;
     this.updateRequested = true;
     this.requested = union(this.requested, region);
+    if (!incremental) {
+      if (this.encodings.has(Encoding.ExtendedDesktopSize)) this.layoutOwed = true;
+      // RFC 6143 §7.5.3: the area is cropped to the framebuffer; one wholly outside it still gets
+      // an answer (an update with no pixel data) rather than waiting forever.
+      const inside = intersect(region, { x: 0, y: 0, ...this.clientSize });
+      if (!inside) this.emptyAnswerOwed = true;
+    }
     if (this.wantsVideo) {
       // A non-incremental request asks for the whole picture: only a keyframe gives that (one
       // already waiting at the head of the queue will do).
@@ -570,15 +636,57 @@ export class RfbClientConnection {
     }
     this.backedUpSince = null;
     if (!this.updateRequested && this.continuous === null) return;
+    if (this.sendLayout()) {
+      // The layout update answered the request; continuous updates go straight on.
+      if (this.phase !== 'ready' || this.continuous === null) return;
+    }
     if (this.wantsVideo) this.sendVideo();
     else this.sendImage();
   }
 
-  /** Pseudo-rectangle announcing a new framebuffer size, or null after cutting the client off. */
+  /** Size of the picture the next data update carries (null: nothing to send yet). */
+  private nextPictureSize(): { width: number; height: number } | null {
+    if (this.wantsVideo) {
+      const first = this.queue[0];
+      return first ? { width: first.width, height: first.height } : null;
+    }
+    const fb = this.host.framebuffer();
+    return fb ? { width: fb.width, height: fb.height } : null;
+  }
+
+  /**
+   * A new framebuffer size, or the layout a non-incremental request from an ExtendedDesktopSize
+   * client is owed, goes out in an update of its own: rfbproto says an update carrying
+   * DesktopSize or ExtendedDesktopSize must not change framebuffer data (the client may discard
+   * its picture on it), and that DesktopSize is sent only for a real change. True when written
+   * (or when the client was cut off for not supporting a resize).
+   */
+  private sendLayout(): boolean {
+    const size = this.nextPictureSize();
+    const resized = size !== null && (size.width !== this.clientSize.width || size.height !== this.clientSize.height);
+    if (!resized && !this.layoutOwed) return false;
+    const { width, height } = resized ? size : this.clientSize;
+    const rect = this.resizeRect(width, height);
+    if (!rect) return true;
+    this.layoutOwed = false;
+    if (resized) this.image.invalidate();
+    this.transport.writeMany([framebufferUpdateHeader(1), rect]);
+    this.updateRequested = false;
+    this.requested = null;
+    this.emptyAnswerOwed = false;
+    this.stats.updatesSent++;
+    this.stats.bytesSent += 4 + rect.length;
+    return true;
+  }
+
+  /**
+   * Pseudo-rectangle announcing the framebuffer size, or null after cutting the client off.
+   * rfbproto: a client offering both gets only ExtendedDesktopSize.
+   */
   private resizeRect(width: number, height: number): Buffer | null {
     let rect: Buffer;
-    if (this.encodings.has(Encoding.DesktopSize)) rect = desktopSizeRect(width, height);
-    else if (this.encodings.has(Encoding.ExtendedDesktopSize)) rect = extendedDesktopSizeRect(width, height);
+    if (this.encodings.has(Encoding.ExtendedDesktopSize)) rect = extendedDesktopSizeRect(width, height);
+    else if (this.encodings.has(Encoding.DesktopSize)) rect = desktopSizeRect(width, height);
     else {
       this.violation(
         new RfbProtocolError(
@@ -604,12 +712,6 @@ export class RfbClientConnection {
 
     const parts: Buffer[] = [];
     let rects = 1;
-    if (width !== this.clientSize.width || height !== this.clientSize.height) {
-      const rect = this.resizeRect(width, height);
-      if (!rect) return;
-      parts.push(rect);
-      rects++;
-    }
     const pointer = this.encodings.has(Encoding.Cursor) ? this.image.cursorRect(this.host.cursor()) : null;
     if (pointer) {
       parts.push(...pointer);
@@ -629,6 +731,7 @@ export class RfbClientConnection {
     this.transport.writeMany(parts);
 
     this.updateRequested = false;
+    this.emptyAnswerOwed = false;
     this.stats.updatesSent++;
     this.stats.framesSent += batch.length;
     this.stats.keyframesSent += batch.filter((p) => p.keyframe).length;
@@ -640,13 +743,6 @@ export class RfbClientConnection {
     if (!fb) return;
     const parts: Buffer[] = [];
     let rects = 0;
-    if (fb.width !== this.clientSize.width || fb.height !== this.clientSize.height) {
-      const rect = this.resizeRect(fb.width, fb.height);
-      if (!rect) return;
-      parts.push(rect);
-      rects++;
-      this.image.invalidate();
-    }
     const region = union(
       this.updateRequested ? this.requested : null,
       this.continuous ?? this.requested ?? FULL_REGION,
@@ -657,10 +753,13 @@ export class RfbClientConnection {
       parts.push(...update.parts);
       rects += update.rects;
     }
-    if (rects === 0) return; // nothing changed: the request stays pending until something does
+    // Nothing changed: the request stays pending until something does, unless it asked for an
+    // area outside the framebuffer, which an empty update answers.
+    if (rects === 0 && !this.emptyAnswerOwed) return;
+    this.emptyAnswerOwed = false;
     // vncsnapshot 1.2a (RFB 3.3) offers LastRect but reads its rectangle as an empty one and then
     // waits for 65534 more: only viewers of 3.7 and later get it.
-    const lastRectUsed = this.encodings.has(Encoding.LastRect) && this.minorVersion >= 7;
+    const lastRectUsed = rects > 0 && this.encodings.has(Encoding.LastRect) && this.minorVersion >= 7;
     if (lastRectUsed) parts.push(lastRect());
     parts.unshift(framebufferUpdateHeader(lastRectUsed ? 0xffff : rects));
     this.transport.writeMany(parts);

@@ -207,38 +207,35 @@ export class ClientStreamParser {
   }
 }
 
+/**
+ * RFC 6143 §7.4 (PIXEL_FORMAT): bits-per-pixel is 8, 16 or 32 and at least the depth; a
+ * true-colour channel's max is 2^n - 1 (n ≥ 1), its bits lie inside the pixel and do not overlap
+ * another channel's. A colour-map format needs a depth (the index bits). The message is refused
+ * whole, with the field that is wrong: a format the server cannot honour would otherwise be
+ * drawn as garbage. Also checks the format a server announces (`RfbServerOptions.pixelFormat`).
+ */
+export function pixelFormatProblem(pf: PixelFormat): string | null {
+  if (pf.bitsPerPixel !== 8 && pf.bitsPerPixel !== 16 && pf.bitsPerPixel !== 32)
+    return `bits-per-pixel ${pf.bitsPerPixel} is not 8, 16 or 32`;
+  if (pf.depth > pf.bitsPerPixel) return `depth ${pf.depth} exceeds bits-per-pixel ${pf.bitsPerPixel}`;
+  if (!pf.trueColour) return pf.depth === 0 ? 'a colour-map format with depth 0 has no index bits' : null;
+  let used = 0;
+  for (const [name, max, shift] of [
+    ['red', pf.redMax, pf.redShift],
+    ['green', pf.greenMax, pf.greenShift],
+    ['blue', pf.blueMax, pf.blueShift],
+  ] as const) {
+    if (max === 0 || (max & (max + 1)) !== 0) return `${name} max ${max} is not 2^n - 1`;
+    if (shift >= pf.bitsPerPixel || max * 2 ** shift >= 2 ** pf.bitsPerPixel)
+      return `${name} max ${max} / shift ${shift} do not fit ${pf.bitsPerPixel} bits`;
+    const bits = max * 2 ** shift;
+    if ((used & bits) !== 0) return `${name} bits (max ${max}, shift ${shift}) overlap another channel`;
+    used |= bits;
+  }
+  return null;
+}
+
 function checkPixelFormat(pf: PixelFormat): void {
-  if (pf.bitsPerPixel !== 8 && pf.bitsPerPixel !== 16 && pf.bitsPerPixel !== 32) {
-    throw new RfbProtocolError(
-      'RFB_BAD_MESSAGE',
-      `SetPixelFormat: bits-per-pixel ${pf.bitsPerPixel} is not 8, 16 or 32`,
-    );
-  }
-  if (pf.depth > pf.bitsPerPixel) {
-    throw new RfbProtocolError(
-      'RFB_BAD_MESSAGE',
-      `SetPixelFormat: depth ${pf.depth} exceeds bits-per-pixel ${pf.bitsPerPixel}`,
-    );
-  }
-  if (!pf.trueColour) {
-    // A colour map would need SetColourMapEntries; every viewer in use asks for true colour.
-    throw new RfbProtocolError(
-      'RFB_BAD_MESSAGE',
-      'SetPixelFormat: colour-map (non-true-colour) formats are not supported; ask for true colour',
-    );
-  }
-  {
-    for (const [name, max, shift] of [
-      ['red', pf.redMax, pf.redShift],
-      ['green', pf.greenMax, pf.greenShift],
-      ['blue', pf.blueMax, pf.blueShift],
-    ] as const) {
-      if (shift >= pf.bitsPerPixel || max === 0 || max * 2 ** shift >= 2 ** pf.bitsPerPixel) {
-        throw new RfbProtocolError(
-          'RFB_BAD_MESSAGE',
-          `SetPixelFormat: ${name} max ${max} / shift ${shift} do not fit ${pf.bitsPerPixel} bits`,
-        );
-      }
-    }
-  }
+  const problem = pixelFormatProblem(pf);
+  if (problem) throw new RfbProtocolError('RFB_BAD_MESSAGE', `SetPixelFormat: ${problem}`);
 }

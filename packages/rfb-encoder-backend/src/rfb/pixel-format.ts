@@ -1,6 +1,45 @@
 import type { PixelFormat } from './client-parser.js';
 import type { Framebuffer } from './framebuffer.js';
 
+/** Where the red, green and blue bits of a colour-map index lie (see `colourMapLayout`). */
+export type ColourMapLayout = Pick<
+  PixelFormat,
+  'redMax' | 'greenMax' | 'blueMax' | 'redShift' | 'greenShift' | 'blueShift'
+>;
+
+/**
+ * The palette this server gives a colour-map client (RFC 6143 §7.5.1: true-colour-flag 0): the
+ * index's low min(depth, 8) bits hold red, green and blue levels (3-3-2 at depth 8, the classic
+ * BGR233 cube), so translating a pixel stays three table loads, as for true colour.
+ */
+export function colourMapLayout(depth: number): ColourMapLayout {
+  const bits = Math.min(depth, 8);
+  const green = Math.ceil(bits / 3);
+  const red = Math.ceil((bits - green) / 2);
+  const blue = bits - green - red;
+  return {
+    redMax: 2 ** red - 1,
+    greenMax: 2 ** green - 1,
+    blueMax: 2 ** blue - 1,
+    redShift: 0,
+    greenShift: red,
+    blueShift: red + green,
+  };
+}
+
+/** The palette's colours, index by index, as RFC 6143 §7.6.2 sends them (16-bit intensities). */
+export function colourMapPalette(depth: number): { red: number; green: number; blue: number }[] {
+  const l = colourMapLayout(depth);
+  const level = (index: number, max: number, shift: number) =>
+    max === 0 ? 0 : Math.round((((index >> shift) & max) * 65535) / max);
+  const size = 2 ** Math.min(depth, 8);
+  return Array.from({ length: size }, (_, i) => ({
+    red: level(i, l.redMax, l.redShift),
+    green: level(i, l.greenMax, l.greenShift),
+    blue: level(i, l.blueMax, l.blueShift),
+  }));
+}
+
 /**
  * Turns the server's 0x..RRGGBB words into a client's pixel format (RFC 6143 §7.4: true colour,
  * 8/16/32 bits per pixel, any maxima and shifts, either byte order). One lookup table per
@@ -22,10 +61,12 @@ export class PixelTranslator {
 
   constructor(readonly format: PixelFormat) {
     this.bytesPerPixel = (format.bitsPerPixel / 8) as 1 | 2 | 4;
+    // A colour-map client gets indices into the fixed palette `colourMapPalette` sends.
+    const channels = format.trueColour ? format : colourMapLayout(format.depth);
     for (let v = 0; v < 256; v++) {
-      this.r[v] = (Math.floor((v * format.redMax + 127) / 255) << format.redShift) >>> 0;
-      this.g[v] = (Math.floor((v * format.greenMax + 127) / 255) << format.greenShift) >>> 0;
-      this.b[v] = (Math.floor((v * format.blueMax + 127) / 255) << format.blueShift) >>> 0;
+      this.r[v] = (Math.floor((v * channels.redMax + 127) / 255) << channels.redShift) >>> 0;
+      this.g[v] = (Math.floor((v * channels.greenMax + 127) / 255) << channels.greenShift) >>> 0;
+      this.b[v] = (Math.floor((v * channels.blueMax + 127) / 255) << channels.blueShift) >>> 0;
     }
     this.native =
       format.bitsPerPixel === 32 &&

@@ -132,6 +132,23 @@ export function h264RectHeader(
   return out;
 }
 
+/** SetColourMapEntries (RFC 6143 §7.6.2): colours from `firstColour` on, 16-bit intensities. */
+export function setColourMapEntries(
+  firstColour: number,
+  colours: readonly { red: number; green: number; blue: number }[],
+): Buffer {
+  const out = Buffer.alloc(6 + 6 * colours.length);
+  out[0] = ServerMessage.SetColourMapEntries;
+  out.writeUInt16BE(firstColour, 2);
+  out.writeUInt16BE(colours.length, 4);
+  colours.forEach((c, i) => {
+    out.writeUInt16BE(c.red, 6 + 6 * i);
+    out.writeUInt16BE(c.green, 8 + 6 * i);
+    out.writeUInt16BE(c.blue, 10 + 6 * i);
+  });
+  return out;
+}
+
 export function serverCutText(text: string): Buffer {
   const body = Buffer.from(text, 'latin1');
   const out = Buffer.alloc(8 + body.length);

@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InvalidOptionError, RfbProtocolError, ServerClosedError } from '../errors.js';
 import type { EncodedPayload, EncoderBackend, RawFrame } from '../backend/types.js';
-import type { ClientItem, PixelFormat } from './client-parser.js';
+import { pixelFormatProblem, type ClientItem, type PixelFormat } from './client-parser.js';
 import { defaultCursor, type CursorShape } from './encodings/cursor.js';
 import { framebufferFromFrame, type Framebuffer } from './framebuffer.js';
 import {
@@ -62,8 +62,13 @@ export interface RfbServerOptions {
   initialSize?: { width: number; height: number };
   limits?: Partial<RfbLimits>;
   logger?: RfbLogger | 'silent';
-  /** A client asking for exclusive access (ClientInit shared = 0): `ignore` it (default) or disconnect the others. */
-  exclusiveClients?: 'ignore' | 'disconnect-others';
+  /**
+   * A client asking for exclusive access (ClientInit shared-flag 0). RFC 6143 §7.3.1: the server
+   * gives it exclusive access by disconnecting all other clients — `'disconnect-others'`
+   * (default, as TigerVNC does). `'refuse'`: it is closed instead while another client is
+   * connected. `'ignore'`: treated as shared (every client always shares the desktop).
+   */
+  exclusiveClients?: 'disconnect-others' | 'refuse' | 'ignore';
 }
 
 /** A KeyEvent from a viewer. */
@@ -160,6 +165,10 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     if (options.limits?.maxReceiveBufferBytes === undefined)
       this.limits.maxReceiveBufferBytes = receiveBufferFor(this.limits.maxCutTextBytes);
     this.auth = options.auth ?? { type: 'none' };
+    if (options.pixelFormat) {
+      const problem = pixelFormatProblem(options.pixelFormat);
+      if (problem) throw new InvalidOptionError(`pixelFormat: ${problem}`);
+    }
     if (this.auth.type === 'vnc') checkPassword(this.auth.password);
     this.cursorShape = options.cursor === undefined ? defaultCursor() : options.cursor;
     this.size = options.initialSize ?? { width: 640, height: 480 };
@@ -295,9 +304,18 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     return done;
   }
 
-  /** ServerCutText to every ready client. */
+  /**
+   * ServerCutText to every ready client. RFC 6143 §7.6.4: the text is Latin-1 with bare LF line
+   * ends: CR LF and lone CR become LF; a character above U+00FF is an `InvalidOptionError`
+   * (nothing is sent), not silently mangled.
+   */
   sendClipboard(text: string): void {
-    const message = serverCutText(text);
+    const bad = [...text].find((ch) => ch.codePointAt(0)! > 0xff);
+    if (bad !== undefined)
+      throw new InvalidOptionError(
+        `clipboard text must be Latin-1 (RFC 6143 §7.6.4); ${JSON.stringify(bad)} is ${codePoint(bad)}`,
+      );
+    const message = serverCutText(text.replace(/\r\n?/g, '\n'));
     for (const c of this.connections) if (c.ready) this.writeTo(c, message);
   }
 
@@ -363,10 +381,18 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       requestKeyframe: () => this.requestKeyframe(),
       clientAuthenticated: () => {},
       clientAuthFailed: (client) => this.authFailed(client.address),
-      clientReady: (client, shared) => this.clientReady(client, shared),
+      clientInit: (client, shared) => this.clientInit(client, shared),
+      clientReady: (client) => this.clientReady(client),
       clientEncodings: (client, list) =>
         this.logger.debug?.(
           `client #${client.info.id} encodings [${list.join(', ')}]: served ${client.mode}${client.continuousUpdates ? ', continuous' : ''}`,
+        ),
+      clientPixelFormat: (client, f) =>
+        this.logger.debug?.(
+          `client #${client.info.id} pixel format ${f.bitsPerPixel} bpp depth ${f.depth} ${f.bigEndian ? 'big' : 'little'}-endian ` +
+            (f.trueColour
+              ? `true colour max ${f.redMax},${f.greenMax},${f.blueMax} shift ${f.redShift},${f.greenShift},${f.blueShift}`
+              : 'colour map'),
         ),
       clientInput: (client, item) => this.clientInput(client, item),
       clientClosed: (client, reason, violation) => this.clientClosed(client, reason, violation),
@@ -429,15 +455,25 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     if (this.authFailures.size > 4096) this.authFailures.delete(this.authFailures.keys().next().value!);
   }
 
-  private clientReady(client: RfbClientConnection, shared: boolean): void {
+  /** RFC 6143 §7.3.1 shared-flag: see `RfbServerOptions.exclusiveClients`. */
+  private clientInit(client: RfbClientConnection, shared: boolean): string | null {
+    if (shared) return null;
+    const policy = this.options.exclusiveClients ?? 'disconnect-others';
+    const others = [...this.connections].filter((c) => c !== client && c.ready);
+    if (policy === 'refuse' && others.length > 0)
+      return `asked for exclusive access while ${others.length} other client(s) are connected (exclusiveClients: 'refuse')`;
+    if (policy === 'disconnect-others') {
+      for (const other of [...this.connections])
+        if (other !== client) other.close(`client #${client.info.id} asked for exclusive access (shared-flag 0)`);
+    }
+    return null;
+  }
+
+  private clientReady(client: RfbClientConnection): void {
     this.authFailures.delete(client.address);
     this.logger.info(
-      `client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}`,
+      `client #${client.info.id} (${client.info.transport} ${client.info.remote}) ready, RFB 3.${client.minorVersion}, ${client.shared ? 'shared' : 'exclusive'}`,
     );
-    if (!shared && this.options.exclusiveClients === 'disconnect-others') {
-      for (const other of [...this.connections])
-        if (other !== client) other.close(`client #${client.info.id} asked for exclusive access`);
-    }
     this.emit('connect', client.info);
   }
 
@@ -520,13 +556,18 @@ function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || h.startsWith('127.') || h.startsWith('::ffff:127.');
 }
 
+/** `U+XXXX` of a character, for error messages. */
+function codePoint(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** Characters the DES key can hold: Latin-1, one byte each; and at least one. */
 function checkPassword(password: string): void {
   if (password.length === 0) throw new InvalidOptionError('VNC authentication needs a non-empty password');
   for (const ch of password) {
     if (ch.codePointAt(0)! > 0xff) {
       throw new InvalidOptionError(
-        `VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+        `VNC passwords are Latin-1 (the DES key holds one byte per character); ${JSON.stringify(ch)} is ${codePoint(ch)}`,
       );
     }
   }

@@ -12,6 +12,8 @@ export class RfbDecoder {
   rgb: Uint8Array;
   readonly rects: { x: number; y: number; width: number; height: number; encoding: number }[] = [];
   cursor: { width: number; height: number; hotX: number; hotY: number } | null = null;
+  /** Colour map (RFC 6143 §7.6.2) as 8-bit RGB, for a format with true-colour-flag 0. */
+  colourMap: [number, number, number][] = [];
   /** Tight rectangles that came as JPEG. */
   jpegRects = 0;
   private readonly streams = new Map<string, { compressed: Buffer; produced: number }>();
@@ -33,9 +35,28 @@ export class RfbDecoder {
     return this.format.bitsPerPixel / 8;
   }
 
+  /** Applies a SetColourMapEntries body (after its message type byte). */
+  async setColourMapEntries(read: (n: number) => Promise<Buffer>): Promise<void> {
+    const h = await read(5);
+    const first = h.readUInt16BE(1);
+    const count = h.readUInt16BE(3);
+    const b = await read(6 * count);
+    for (let i = 0; i < count; i++)
+      this.colourMap[first + i] = [0, 2, 4].map((o) => Math.round(b.readUInt16BE(6 * i + o) / 257)) as [
+        number,
+        number,
+        number,
+      ];
+  }
+
   /** RGB of a pixel value in the client's format, scaled back to 0-255. */
   private toRgb(v: number): [number, number, number] {
     const f = this.format;
+    if (!f.trueColour) {
+      const c = this.colourMap[v];
+      if (!c) throw new Error(`pixel ${v} is not in the colour map (${this.colourMap.length} entries)`);
+      return c;
+    }
     const c = (shift: number, max: number) => Math.round((((v >>> shift) & max) * 255) / max);
     return [c(f.redShift, f.redMax), c(f.greenShift, f.greenMax), c(f.blueShift, f.blueMax)];
   }
@@ -76,7 +97,12 @@ export class RfbDecoder {
 
   private tpixelBytes(): number {
     const f = this.format;
-    return f.bitsPerPixel === 32 && f.depth === 24 && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255
+    return f.bitsPerPixel === 32 &&
+      f.trueColour &&
+      f.depth === 24 &&
+      f.redMax === 255 &&
+      f.greenMax === 255 &&
+      f.blueMax === 255
       ? 3
       : this.bpp;
   }

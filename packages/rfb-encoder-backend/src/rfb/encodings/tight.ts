@@ -40,7 +40,7 @@ export class TightEncoder {
       return out;
     }
     const photo = !palette || palette.size > PHOTO_COLOURS;
-    if (photo && this.jpegQuality !== null && pf.bytesPerPixel >= 2 && w * h >= JPEG_MIN_PIXELS)
+    if (photo && this.jpegQuality !== null && pf.bytesPerPixel >= 2 && pf.format.trueColour && w * h >= JPEG_MIN_PIXELS)
       return this.jpeg(fb, x, y, w, h);
     if (palette) return this.palette(fb, start, w, h, pf, palette);
     return this.copy(fb, start, w, h, pf);
