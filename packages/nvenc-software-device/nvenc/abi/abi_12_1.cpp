@@ -36,9 +36,9 @@ void readAv1Config(const NV_ENC_CONFIG& cfg, EncodeConfig& c) {
   c.bitDepth = 8 + (int)a.pixelBitDepthMinus8;
   c.vui.present = true;
   c.vui.colourDescriptionPresent = true;
-  c.vui.colourPrimaries = a.colorPrimaries;
-  c.vui.transferCharacteristics = a.transferCharacteristics;
-  c.vui.colourMatrix = a.matrixCoefficients;
+  c.vui.colourPrimaries = raw(a.colorPrimaries);
+  c.vui.transferCharacteristics = raw(a.transferCharacteristics);
+  c.vui.colourMatrix = raw(a.matrixCoefficients);
   c.vui.fullRange = a.colorRange;
   c.frameIntervalP = std::min(c.frameIntervalP, 1);  // AV1: no reordered B-frames in the software engine
 }
@@ -49,7 +49,9 @@ const std::vector<LegacyPreset>& legacyPresets() {
   return none;
 }
 
-void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS& p, EncodeConfig& c) { c.bufferFormat = p.bufferFormat; }
+void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS& p, EncodeConfig& c) {
+  c.bufferFormat = raw(p.bufferFormat);
+}
 
 bool capOfThisAbi(int cap, int* value) {
   switch (cap) {

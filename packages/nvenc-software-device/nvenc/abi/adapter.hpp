@@ -23,6 +23,15 @@ namespace NVSOFT_ABI_NS {
 
 inline bool eq(const GUID& a, const GUID& b) { return memcmp(&a, &b, sizeof(GUID)) == 0; }
 inline const GUID& G(const void* p) { return *(const GUID*)p; }
+// An enum field exactly as the client stored it. A C client may store any 32-bit value there, and
+// loading one outside the enum's range as the enum type is undefined behaviour in C++.
+template <typename E>
+inline uint32_t raw(const E& field) {
+  static_assert(sizeof(E) == sizeof(uint32_t), "32-bit enum field");
+  uint32_t v;
+  memcpy(&v, &field, sizeof v);
+  return v;
+}
 
 // ---- GUID tables (guid_tables.cpp) ----
 Codec codecOf(const GUID& g);

@@ -30,7 +30,7 @@ Status openSession(void* params, void** encoder) {
   }
   Session* s = nullptr;
   std::string err;
-  Status st = sessionOpen(&kOps, api, p->deviceType, p->device, &s, err);
+  Status st = sessionOpen(&kOps, api, (int)raw(p->deviceType), p->device, &s, err);
   if (st != ST_SUCCESS) {
     setGlobalError("nvEncOpenEncodeSessionEx: " + err);
     return st;

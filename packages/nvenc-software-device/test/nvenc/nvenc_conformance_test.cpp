@@ -81,6 +81,14 @@ T* cusym(const char* name) {
 }
 CUcontext gCtx = nullptr;
 
+// Stores a value outside an enum's range the way a C client does (an enum load of it would be
+// undefined behaviour in this C++ test, which the sanitizer build reports).
+template <typename E>
+void setRaw(E& field, uint32_t v) {
+  static_assert(sizeof(E) == sizeof v, "32-bit enum field");
+  memcpy(&field, &v, sizeof v);
+}
+
 const GUID kBogus = {0x12345678, 0x9abc, 0xdef0, {1, 2, 3, 4, 5, 6, 7, 8}};
 
 void* open(NVENCSTATUS* out = nullptr) {
@@ -377,10 +385,10 @@ void openSessionRows() {
   p.device = nullptr;
   row("nvEncOpenEncodeSessionEx", "device NULL (CUDA)", NV_ENC_ERR_INVALID_PTR, F.nvEncOpenEncodeSessionEx(&p, &enc),
       "header + facts (driver 580: 6)");
-  for (auto t : {NV_ENC_DEVICE_TYPE_DIRECTX, NV_ENC_DEVICE_TYPE_OPENGL, (NV_ENC_DEVICE_TYPE)99}) {
+  for (uint32_t t : {(uint32_t)NV_ENC_DEVICE_TYPE_DIRECTX, (uint32_t)NV_ENC_DEVICE_TYPE_OPENGL, 99u}) {
     reset();
-    p.deviceType = t;
-    row("nvEncOpenEncodeSessionEx", "deviceType " + std::to_string((int)t), NV_ENC_ERR_UNSUPPORTED_DEVICE,
+    setRaw(p.deviceType, t);
+    row("nvEncOpenEncodeSessionEx", "deviceType " + std::to_string(t), NV_ENC_ERR_UNSUPPORTED_DEVICE,
         F.nvEncOpenEncodeSessionEx(&p, &enc), "header (UNSUPPORTED_DEVICE: device type not supported)");
   }
   reset();
@@ -857,7 +865,7 @@ void queryAndInitRows() {
   row("nvEncGetEncodePresetConfigEx", "tuningInfo 99", IP,
       F.nvEncGetEncodePresetConfigEx(e, h264, p3, (NV_ENC_TUNING_INFO)99, &pc), d, e);
   row("nvEncGetEncodePresetConfig", "presetGUID unknown", IP, F.nvEncGetEncodePresetConfig(e, h264, kBogus, &pc), d, e);
-  caps.capsToQuery = (NV_ENC_CAPS)9999;
+  setRaw(caps.capsToQuery, 9999);
   row("nvEncGetEncodeCaps", "capsToQuery 9999", IP, F.nvEncGetEncodeCaps(e, h264, &caps, &v), d, e);
   caps.capsToQuery = NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT;
   F.nvEncGetEncodeCaps(e, h264, &caps, &v);
@@ -875,7 +883,7 @@ void queryAndInitRows() {
   init("profileGUID unknown", IP, d, [](Session& x) { x.cfg.profileGUID = kBogus; });
   init("profileGUID of another codec (HEVC Main for H.264)", IP, d,
        [](Session& x) { x.cfg.profileGUID = NV_ENC_HEVC_PROFILE_MAIN_GUID; });
-  init("tuningInfo 99", IP, d, [](Session& x) { x.init.tuningInfo = (NV_ENC_TUNING_INFO)99; });
+  init("tuningInfo 99", IP, d, [](Session& x) { setRaw(x.init.tuningInfo, 99); });
   init("encodeWidth 0", IP, "header (encodeWidth must be valid)", [](Session& x) { x.init.encodeWidth = 0; });
   init("encodeWidth 8192 > NV_ENC_CAPS_WIDTH_MAX", IP, "silent (INVALID_PARAM from its list)",
        [](Session& x) { x.init.encodeWidth = x.init.maxEncodeWidth = 8192; });
