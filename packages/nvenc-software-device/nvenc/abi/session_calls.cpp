@@ -71,21 +71,30 @@ Status reconfigure(Session* s, void* params) {
   return coreReconfigure(s, c, p->resetEncoder, p->forceIDR);
 }
 
-Status getSequenceParams(Session* s, void* params) {
-  auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)params;
-  if (!p) return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParams: params is NULL");
-  CHECK_VER(p, NV_ENC_SEQUENCE_PARAM_PAYLOAD_VER, "nvEncGetSequenceParams");
+// The checks of an NV_ENC_SEQUENCE_PARAM_PAYLOAD both sequence-parameter calls make.
+static Status checkPayload(Session* s, const NV_ENC_SEQUENCE_PARAM_PAYLOAD* p, const std::string& fn) {
+  if (!p) return s->fail(ST_INVALID_PTR, fn + ": sequenceParamPayload is NULL");
+  CHECK_VER(p, NV_ENC_SEQUENCE_PARAM_PAYLOAD_VER, fn);
   if (!p->spsppsBuffer || !p->outSPSPPSPayloadSize)
-    return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParams: spsppsBuffer or outSPSPPSPayloadSize is NULL");
-  std::vector<uint8_t> ps;
-  Status st = coreSequenceParams(s, &ps);
-  if (st != ST_SUCCESS) return st;
+    return s->fail(ST_INVALID_PTR, fn + ": spsppsBuffer or outSPSPPSPayloadSize is NULL");
+  return ST_SUCCESS;
+}
+static Status fillPayload(Session* s, NV_ENC_SEQUENCE_PARAM_PAYLOAD* p, const std::vector<uint8_t>& ps,
+                          const std::string& fn) {
   if (p->inBufferSize < ps.size())
-    return s->fail(ST_NOT_ENOUGH_BUFFER, "nvEncGetSequenceParams: inBufferSize " + std::to_string(p->inBufferSize) +
-                                             " < " + std::to_string(ps.size()) + " bytes of parameter sets");
+    return s->fail(ST_NOT_ENOUGH_BUFFER, fn + ": inBufferSize " + std::to_string(p->inBufferSize) + " < " +
+                                             std::to_string(ps.size()) + " bytes of parameter sets");
   memcpy(p->spsppsBuffer, ps.data(), ps.size());
   *p->outSPSPPSPayloadSize = (uint32_t)ps.size();
   return ST_SUCCESS;
+}
+
+Status getSequenceParams(Session* s, void* params) {
+  auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)params;
+  if (Status st = checkPayload(s, p, "nvEncGetSequenceParams")) return st;
+  std::vector<uint8_t> ps;
+  if (Status st = coreSequenceParams(s, &ps)) return st;
+  return fillPayload(s, p, ps, "nvEncGetSequenceParams");
 }
 
 Status getEncodeStats(Session* s, void* params) {
@@ -102,28 +111,18 @@ Status getEncodeStats(Session* s, void* params) {
 Status getSequenceParamEx(Session* s, void* initParams, void* payload) {
   // "If encoder is already initialized ..., the provided NV_ENC_INITIALIZE_PARAMS structure is ignored."
   if (s->initialized) return getSequenceParams(s, payload);
+  const char* fn = "nvEncGetSequenceParamEx";
   auto* ip = (NV_ENC_INITIALIZE_PARAMS*)initParams;
   auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)payload;
-  if (!ip || !p)
-    return s->fail(ST_INVALID_PTR,
-                   "nvEncGetSequenceParamEx: encInitParams (needed before nvEncInitializeEncoder) or "
-                   "sequenceParamPayload is NULL");
+  if (!ip)
+    return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParamEx: encInitParams is NULL before nvEncInitializeEncoder");
   CHECK_VER(ip, NV_ENC_INITIALIZE_PARAMS_VER, "nvEncGetSequenceParamEx (encInitParams)");
-  CHECK_VER(p, NV_ENC_SEQUENCE_PARAM_PAYLOAD_VER, "nvEncGetSequenceParamEx");
-  if (!p->spsppsBuffer || !p->outSPSPPSPayloadSize)
-    return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParamEx: spsppsBuffer or outSPSPPSPayloadSize is NULL");
+  if (Status st = checkPayload(s, p, fn)) return st;
   EncodeConfig c;
-  Status st = translateInit(s, ip, &c);
-  if (st != ST_SUCCESS) return st;
+  if (Status st = translateInit(s, ip, &c)) return st;
   std::vector<uint8_t> ps;
-  st = coreSequenceParamsFor(s, c, &ps);
-  if (st != ST_SUCCESS) return st;
-  if (p->inBufferSize < ps.size())
-    return s->fail(ST_NOT_ENOUGH_BUFFER, "nvEncGetSequenceParamEx: inBufferSize " + std::to_string(p->inBufferSize) +
-                                             " < " + std::to_string(ps.size()) + " bytes of parameter sets");
-  memcpy(p->spsppsBuffer, ps.data(), ps.size());
-  *p->outSPSPPSPayloadSize = (uint32_t)ps.size();
-  return ST_SUCCESS;
+  if (Status st = coreSequenceParamsFor(s, c, &ps)) return st;
+  return fillPayload(s, p, ps, fn);
 }
 
 const AbiOps kOps = {NVSOFT_ABI_TAG,        NVENCAPI_VERSION,    openSession,         getEncodeGUIDCount,

@@ -159,7 +159,36 @@ bool start(Session& s, int frameIntervalP = 1, int buffers = 6) {
   return true;
 }
 
-NV_ENC_PIC_PARAMS pic(const Session& s, NV_ENC_INPUT_PTR in, NV_ENC_OUTPUT_PTR out, uint64_t ts = 0) {
+// A W x H NV12 CUDA allocation (pitch 512) and the registration that describes it; the session's
+// context stays current until freeCudaSurface.
+NV_ENC_REGISTER_RESOURCE cudaSurface(CUdeviceptr* dptr) {
+  cusym<CUresult CUDAAPI(CUcontext)>("cuCtxPushCurrent_v2")(gCtx);
+  cusym<CUresult CUDAAPI(CUdeviceptr*, size_t)>("cuMemAlloc_v2")(dptr, 512 * H * 3 / 2);
+  NV_ENC_REGISTER_RESOURCE rr = {};
+  rr.version = NV_ENC_REGISTER_RESOURCE_VER;
+  rr.resourceType = NV_ENC_INPUT_RESOURCE_TYPE_CUDADEVICEPTR;
+  rr.resourceToRegister = (void*)*dptr;
+  rr.width = W;
+  rr.height = H;
+  rr.pitch = 512;
+  rr.bufferFormat = NV_ENC_BUFFER_FORMAT_NV12;
+  rr.bufferUsage = NV_ENC_INPUT_IMAGE;
+  return rr;
+}
+void freeCudaSurface(CUdeviceptr dptr) {
+  cusym<CUresult CUDAAPI(CUdeviceptr)>("cuMemFree_v2")(dptr);
+  CUcontext popped;
+  cusym<CUresult CUDAAPI(CUcontext*)>("cuCtxPopCurrent_v2")(&popped);
+}
+
+// start(), with a failing row when the session cannot be set up (the rows that need it are skipped).
+bool started(Session& s, const char* what, int frameIntervalP = 1) {
+  bool ok = start(s, frameIntervalP);
+  if (!ok) fact("setup", what, false, "-");
+  return ok;
+}
+
+NV_ENC_PIC_PARAMS pic(NV_ENC_INPUT_PTR in, NV_ENC_OUTPUT_PTR out, uint64_t ts = 0) {
   NV_ENC_PIC_PARAMS p = {};
   p.version = NV_ENC_PIC_PARAMS_VER;
   p.inputBuffer = in;
@@ -169,11 +198,10 @@ NV_ENC_PIC_PARAMS pic(const Session& s, NV_ENC_INPUT_PTR in, NV_ENC_OUTPUT_PTR o
   p.bufferFmt = NV_ENC_BUFFER_FORMAT_NV12;
   p.pictureStruct = NV_ENC_PIC_STRUCT_FRAME;
   p.inputTimeStamp = ts;
-  (void)s;
   return p;
 }
 NVENCSTATUS encode(Session& s, int i, uint64_t ts = 0) {
-  NV_ENC_PIC_PARAMS p = pic(s, s.in[i], s.out[i], ts);
+  NV_ENC_PIC_PARAMS p = pic(s.in[i], s.out[i], ts);
   return F.nvEncEncodePicture(s.enc, &p);
 }
 NVENCSTATUS lock(Session& s, NV_ENC_OUTPUT_PTR out, NV_ENC_LOCK_BITSTREAM* lb, bool doNotWait = false) {
@@ -534,10 +562,7 @@ void notInitializedRows() {
 // NULL parameter pointers on an initialized session.
 void nullPointerRows() {
   Session s;
-  if (!start(s)) {
-    fact("setup", "H.264 session for the NULL-pointer rows", false, "-");
-    return;
-  }
+  if (!started(s, "H.264 session for the NULL-pointer rows")) return;
   void* e = s.enc;
   const GUID h264 = NV_ENC_CODEC_H264_GUID, p3 = NV_ENC_PRESET_P3_GUID;
   GUID guids[32];
@@ -573,9 +598,9 @@ void nullPointerRows() {
   row("nvEncCreateBitstreamBuffer", "params NULL", P, F.nvEncCreateBitstreamBuffer(e, nullptr), d, e);
   row("nvEncDestroyBitstreamBuffer", "bitstreamBuffer NULL", P, F.nvEncDestroyBitstreamBuffer(e, nullptr), d, e);
   row("nvEncEncodePicture", "encodePicParams NULL", P, F.nvEncEncodePicture(e, nullptr), d, e);
-  NV_ENC_PIC_PARAMS pp = pic(s, nullptr, s.out[0]);
+  NV_ENC_PIC_PARAMS pp = pic(nullptr, s.out[0]);
   row("nvEncEncodePicture", "inputBuffer NULL without EOS", P, F.nvEncEncodePicture(e, &pp), d, e);
-  pp = pic(s, s.in[0], nullptr);
+  pp = pic(s.in[0], nullptr);
   row("nvEncEncodePicture", "outputBitstream NULL", P, F.nvEncEncodePicture(e, &pp), d, e);
   row("nvEncLockBitstream", "params NULL", P, F.nvEncLockBitstream(e, nullptr), d, e);
   NV_ENC_LOCK_BITSTREAM lb;
@@ -631,10 +656,7 @@ void nullPointerRows() {
 // version is wrong).
 void versionRows() {
   Session s;
-  if (!start(s)) {
-    fact("setup", "H.264 session for the version rows", false, "-");
-    return;
-  }
+  if (!started(s, "H.264 session for the version rows")) return;
   void* e = s.enc;
   const GUID h264 = NV_ENC_CODEC_H264_GUID, p3 = NV_ENC_PRESET_P3_GUID;
   const NVENCSTATUS V = NV_ENC_ERR_INVALID_VERSION;
@@ -699,7 +721,7 @@ void versionRows() {
         F.nvEncCreateBitstreamBuffer(e, &c), d, e);
   }
   for (auto& w : wrongVersions(NV_ENC_PIC_PARAMS_VER)) {
-    NV_ENC_PIC_PARAMS p = pic(s, s.in[0], s.out[0]);
+    NV_ENC_PIC_PARAMS p = pic(s.in[0], s.out[0]);
     p.version = w.second;
     row("nvEncEncodePicture", std::string("NV_ENC_PIC_PARAMS ") + w.first, V, F.nvEncEncodePicture(e, &p), d, e);
   }
@@ -748,17 +770,7 @@ void versionRows() {
         F.nvEncUnregisterAsyncEvent(e, &ev), d, e);
   }
   CUdeviceptr dptr = 0;
-  cusym<CUresult CUDAAPI(CUcontext)>("cuCtxPushCurrent_v2")(gCtx);
-  cusym<CUresult CUDAAPI(CUdeviceptr*, size_t)>("cuMemAlloc_v2")(&dptr, 512 * H * 3 / 2);
-  NV_ENC_REGISTER_RESOURCE rr = {};
-  rr.version = NV_ENC_REGISTER_RESOURCE_VER;
-  rr.resourceType = NV_ENC_INPUT_RESOURCE_TYPE_CUDADEVICEPTR;
-  rr.resourceToRegister = (void*)dptr;
-  rr.width = W;
-  rr.height = H;
-  rr.pitch = 512;
-  rr.bufferFormat = NV_ENC_BUFFER_FORMAT_NV12;
-  rr.bufferUsage = NV_ENC_INPUT_IMAGE;
+  NV_ENC_REGISTER_RESOURCE rr = cudaSurface(&dptr);
   for (auto& w : wrongVersions(NV_ENC_REGISTER_RESOURCE_VER)) {
     NV_ENC_REGISTER_RESOURCE r = rr;
     r.version = w.second;
@@ -812,9 +824,7 @@ void versionRows() {
   }
 #endif
   F.nvEncDestroyEncoder(e);
-  cusym<CUresult CUDAAPI(CUdeviceptr)>("cuMemFree_v2")(dptr);
-  CUcontext popped;
-  cusym<CUresult CUDAAPI(CUcontext*)>("cuCtxPopCurrent_v2")(&popped);
+  freeCudaSurface(dptr);
 }
 
 // GUID and capability queries, and initialization parameters.
@@ -899,10 +909,7 @@ void queryAndInitRows() {
 // Buffers and call order on an initialized P-only session.
 void bufferRows() {
   Session s;
-  if (!start(s)) {
-    fact("setup", "H.264 session for the buffer rows", false, "-");
-    return;
-  }
+  if (!started(s, "H.264 session for the buffer rows")) return;
   void* e = s.enc;
   NV_ENC_LOCK_BITSTREAM lb;
   row("nvEncLockBitstream", "buffer never submitted", NV_ENC_ERR_INVALID_PARAM, lock(s, s.out[0], &lb),
@@ -915,7 +922,7 @@ void bufferRows() {
        lb.pictureType == NV_ENC_PIC_TYPE_IDR && lb.outputTimeStamp == 100 && lb.bitstreamSizeInBytes > 0, "header");
   row("nvEncLockBitstream", "already locked", NV_ENC_ERR_LOCK_BUSY, lock(s, s.out[0], &lb),
       "silent (LOCK_BUSY from its list)", e);
-  NV_ENC_PIC_PARAMS p = pic(s, s.in[1], s.out[0]);
+  NV_ENC_PIC_PARAMS p = pic(s.in[1], s.out[0]);
   row("nvEncEncodePicture", "into a locked bitstream buffer", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
       "header (\"will cause the function to fail\"; INVALID_PARAM from its list)", e);
   row("nvEncUnlockBitstream", "locked buffer", NV_ENC_SUCCESS, F.nvEncUnlockBitstream(e, s.out[0]), "header", e);
@@ -928,7 +935,7 @@ void bufferRows() {
   fact("nvEncLockInputBuffer", "bufferDataPtr and pitch >= width", li.bufferDataPtr && li.pitch >= W, "header");
   row("nvEncLockInputBuffer", "already locked", NV_ENC_ERR_LOCK_BUSY, F.nvEncLockInputBuffer(e, &li),
       "silent (LOCK_BUSY from its list)", e);
-  p = pic(s, s.in[1], s.out[1]);
+  p = pic(s.in[1], s.out[1]);
   row("nvEncEncodePicture", "from a locked input buffer", NV_ENC_ERR_LOCK_BUSY, F.nvEncEncodePicture(e, &p),
       "header (\"must be unlocked before being used again for encoding\")", e);
   row("nvEncUnlockInputBuffer", "locked input", NV_ENC_SUCCESS, F.nvEncUnlockInputBuffer(e, s.in[1]), "header", e);
@@ -938,10 +945,10 @@ void bufferRows() {
   // Another session's buffers are not this session's.
   Session other;
   start(other, 1, 1);
-  p = pic(s, other.in[0], s.out[1]);
+  p = pic(other.in[0], s.out[1]);
   row("nvEncEncodePicture", "inputBuffer of another session", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
       "header (INVALID_PARAM)", e);
-  p = pic(s, s.in[1], other.out[0]);
+  p = pic(s.in[1], other.out[0]);
   row("nvEncEncodePicture", "outputBitstream of another session", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
       "header (INVALID_PARAM)", e);
   row("nvEncDestroyInputBuffer", "buffer of another session", NV_ENC_ERR_INVALID_PARAM,
@@ -950,20 +957,10 @@ void bufferRows() {
 
   // CUDA surfaces: register, map, encode, unmap, unregister.
   CUdeviceptr dptr = 0;
-  cusym<CUresult CUDAAPI(CUcontext)>("cuCtxPushCurrent_v2")(gCtx);
-  cusym<CUresult CUDAAPI(CUdeviceptr*, size_t)>("cuMemAlloc_v2")(&dptr, 512 * H * 3 / 2);
-  NV_ENC_REGISTER_RESOURCE rr = {};
-  rr.version = NV_ENC_REGISTER_RESOURCE_VER;
-  rr.resourceType = NV_ENC_INPUT_RESOURCE_TYPE_CUDADEVICEPTR;
-  rr.resourceToRegister = (void*)dptr;
-  rr.width = W;
-  rr.height = H;
-  rr.pitch = 512;
-  rr.bufferFormat = NV_ENC_BUFFER_FORMAT_NV12;
-  rr.bufferUsage = NV_ENC_INPUT_IMAGE;
+  NV_ENC_REGISTER_RESOURCE rr = cudaSurface(&dptr);
   row("nvEncRegisterResource", "CUDA device pointer, NV12, pitch 512", NV_ENC_SUCCESS, F.nvEncRegisterResource(e, &rr),
       "header", e);
-  p = pic(s, rr.registeredResource, s.out[1]);
+  p = pic(rr.registeredResource, s.out[1]);
   p.inputPitch = 512;
   row("nvEncEncodePicture", "registered but not mapped resource", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
       "silent (INVALID_PARAM from its list)", e);
@@ -979,7 +976,7 @@ void bufferRows() {
       F.nvEncUnregisterResource(e, rr.registeredResource), "silent (INVALID_CALL: wrong sequence)", e);
   row("nvEncUnmapInputResource", "second mapping", NV_ENC_SUCCESS, F.nvEncUnmapInputResource(e, mr2.mappedResource),
       "header", e);
-  p = pic(s, mr.mappedResource, s.out[1]);
+  p = pic(mr.mappedResource, s.out[1]);
   p.inputPitch = 512;
   row("nvEncEncodePicture", "mapped resource", NV_ENC_SUCCESS, F.nvEncEncodePicture(e, &p), "header", e);
   row("nvEncLockBitstream", "its output", NV_ENC_SUCCESS, lock(s, s.out[1], &lb), "header", e);
@@ -988,7 +985,7 @@ void bufferRows() {
       "header", e);
   row("nvEncUnmapInputResource", "already unmapped", NV_ENC_ERR_RESOURCE_NOT_MAPPED,
       F.nvEncUnmapInputResource(e, mr.mappedResource), "header (RESOURCE_NOT_MAPPED)", e);
-  p = pic(s, mr.mappedResource, s.out[1]);
+  p = pic(mr.mappedResource, s.out[1]);
   row("nvEncEncodePicture", "unmapped (stale) mapping", NV_ENC_ERR_INVALID_PARAM, F.nvEncEncodePicture(e, &p),
       "silent (INVALID_PARAM from its list)", e);
   static int notRegistered;
@@ -1008,7 +1005,7 @@ void bufferRows() {
   row(
       "nvEncEncodePicture", "NV_ENC_PIC_FLAG_EOS with inputBuffer set", NV_ENC_ERR_INVALID_PARAM,
       [&] {
-        NV_ENC_PIC_PARAMS q = pic(s, s.in[2], s.out[2]);
+        NV_ENC_PIC_PARAMS q = pic(s.in[2], s.out[2]);
         q.encodePicFlags = NV_ENC_PIC_FLAG_EOS;
         return F.nvEncEncodePicture(e, &q);
       }(),
@@ -1089,7 +1086,7 @@ void bufferRows() {
         cb.height = 480;
         cb.bufferFmt = NV_ENC_BUFFER_FORMAT_NV12;
         F.nvEncCreateInputBuffer(e, &cb);
-        NV_ENC_PIC_PARAMS q = pic(s, cb.inputBuffer, s.out[5], 400);
+        NV_ENC_PIC_PARAMS q = pic(cb.inputBuffer, s.out[5], 400);
         q.inputWidth = 640;
         q.inputHeight = 480;
         return F.nvEncEncodePicture(e, &q);
@@ -1164,19 +1161,14 @@ void bufferRows() {
       F.nvEncDestroyEncoder(e), "header (\"must free ... before\"; the driver frees what is left)");
   if (liveObjects) liveObjects(&ib, &bb, &regs, &maps);
   fact("nvsoft_nvenc_live_objects", "after destroy: nothing left", ib == 0 && bb == 0 && regs == 0 && maps == 0, "-");
-  cusym<CUresult CUDAAPI(CUdeviceptr)>("cuMemFree_v2")(dptr);
-  CUcontext popped;
-  cusym<CUresult CUDAAPI(CUcontext*)>("cuCtxPopCurrent_v2")(&popped);
+  freeCudaSurface(dptr);
 }
 
 // B-frames in synchronous mode (nvEncEncodePicture's documentation): NEED_MORE_INPUT until the
 // anchor arrives, no lock before NV_ENC_SUCCESS, outputs in submission order carrying decode order.
 void bFrameRows() {
   Session s;
-  if (!start(s, 3)) {
-    fact("setup", "H.264 session with 2 B-frames", false, "-");
-    return;
-  }
+  if (!started(s, "H.264 session with 2 B-frames", 3)) return;
   void* e = s.enc;
   NV_ENC_LOCK_BITSTREAM lb;
   row("nvEncEncodePicture", "B-frames: picture 0 (IDR)", NV_ENC_SUCCESS, encode(s, 0, 0), "header", e);
