@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in g++ cmake ninja-build pkg-config xz-utils ffmpeg libavcodec-dev libavutil-dev libswscale-dev vncsnapshot tigervnc-viewer xvfb x11-apps clang-format \
+for pkg in g++ cmake ninja-build pkg-config xz-utils ffmpeg libavcodec-dev libavutil-dev libswscale-dev vncsnapshot tigervnc-viewer xtightvncviewer xvfb x11-apps clang-format \
            gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
            ${NVENC_EXTRA_APT:-}; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "encoder_worker.h"
@@ -33,13 +34,19 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
          InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"), InstanceMethod<&Encoder::Info>("info"),
          InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
          InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"), InstanceMethod<&Encoder::Close>("close"),
-         InstanceAccessor<&Encoder::Closed>("closed")});
+         InstanceMethod<&Encoder::OpenAsync>("openAsync"), InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
+  // new Encoder(options) opens the session here; new Encoder(options, true) only checks the options
+  // and leaves the opening to openAsync() (on the worker thread).
   explicit Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info), env_(info.Env()) {
     withJsErrors(info.Env(), [&] {
       if (info.Length() < 1 || !info[0].IsObject()) throw invalidOption("Encoder needs an options object");
-      session_ = std::make_shared<EncodeSession>(parseSessionOptions(info[0].As<Napi::Object>()));
+      SessionOptions options = parseSessionOptions(info[0].As<Napi::Object>());
+      if (info.Length() > 1 && info[1].ToBoolean())
+        deferred_ = std::make_unique<SessionOptions>(std::move(options));
+      else
+        session_ = std::make_shared<EncodeSession>(options);
     });
     // Sessions must go before the process tears CUDA down at exit, even if JS never closed them.
     napi_add_env_cleanup_hook(env_, &Encoder::OnEnvCleanup, this);
@@ -70,11 +77,18 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
   // Closes the session (waiting for a running encode), stops the worker (queued calls fail with
-  // ENCODER_CLOSED) and lets the thread-safe function go. Idempotent.
+  // ENCODER_CLOSED) and lets the thread-safe function go. Idempotent. A session that openAsync()
+  // finished opening but has not handed to the JS thread yet is closed here too.
   void shutdown() {
     closed_ = true;
     if (session_) session_->close();
     worker_.reset();  // after the join no thread calls the TSFN any more
+    {
+      std::lock_guard<std::mutex> lock(openedMutex_);
+      shutDown_ = true;
+      if (opened_) opened_->close();
+      opened_.reset();
+    }
     if (tsfn_) {
       if (!envTearingDown_) tsfn_.Release();
       tsfn_ = Napi::ThreadSafeFunction();
@@ -83,6 +97,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
 
   void requireOpen() const {
     if (closed_) throw NativeError("ENCODER_CLOSED", "encoder is closed", 0, "encode");
+    if (!session_)
+      throw NativeError("NV_ENC_ERR_ENCODER_NOT_INITIALIZED", "the encoder is still opening (await openAsync())",
+                        NV_ENC_ERR_ENCODER_NOT_INITIALIZED, "open");
   }
 
   // Synchronous calls wait for queued async calls, so all calls run in the order they were made.
@@ -283,7 +300,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   Napi::Value ReleaseDevicePointer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&]() -> Napi::Value {
-      if (closed_) return Napi::Boolean::New(env, false);
+      if (closed_ || !session_) return Napi::Boolean::New(env, false);
       if (info.Length() < 1) throw invalidOption("releaseDevicePointer needs a bigint", "input");
       CUdeviceptr ptr = bigintValue(info[0], "ptr");
       waitForAsync();
@@ -373,6 +390,69 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     });
   }
 
+  // openAsync(): opens the session of new Encoder(options, true) on the worker thread (driver and
+  // CUDA context setup, nvEncOpenEncodeSessionEx, capability checks, nvEncInitializeEncoder,
+  // buffers), so the event loop keeps running. Resolves with undefined once the encoder is usable;
+  // rejects with the same errors as the synchronous constructor, or ENCODER_CLOSED when close()
+  // came first. The wrapper stays referenced (not collected) until it settles.
+  Napi::Value OpenAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      if (closed_) throw NativeError("ENCODER_CLOSED", "encoder is closed", 0, "open");
+      if (!deferred_)
+        throw invalidOption("openAsync() needs an encoder made with new Encoder(options, true), once", "open");
+      struct OpenCall {
+        Napi::Promise::Deferred deferred;
+        std::optional<NativeError> error;
+        explicit OpenCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+      };
+      auto* call = new OpenCall(env);
+      Napi::Promise promise = call->deferred.Promise();
+      std::shared_ptr<SessionOptions> options(std::move(deferred_));
+      ensureWorker(env);
+      callStarted(env);
+      Napi::ThreadSafeFunction tsfn = tsfn_;
+      worker_->post([this, call, options, tsfn]() mutable {
+        std::shared_ptr<EncodeSession> session;
+        try {
+          session = std::make_shared<EncodeSession>(*options);
+        } catch (const NativeError& e) {
+          call->error = e;
+        } catch (const std::exception& e) {
+          call->error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, "open");
+        }
+        if (session) {
+          // Handed over under the lock: shutdown() on the JS thread closes whatever it finds here.
+          std::lock_guard<std::mutex> lock(openedMutex_);
+          if (shutDown_)
+            session->close();
+          else
+            opened_ = std::move(session);
+        }
+        tsfn.BlockingCall(call, [this](Napi::Env env, Napi::Function, OpenCall* done) {
+          std::unique_ptr<OpenCall> owned(done);
+          std::shared_ptr<EncodeSession> session;
+          {
+            std::lock_guard<std::mutex> lock(openedMutex_);
+            session = std::move(opened_);
+          }
+          if (owned->error) {
+            owned->deferred.Reject(owned->error->toJs(env).Value());
+          } else if (closed_ || !session) {
+            if (session) session->close();
+            owned->deferred.Reject(
+                NativeError("ENCODER_CLOSED", "encoder was closed while opening", 0, "open").toJs(env).Value());
+          } else {
+            session_ = std::move(session);
+            owned->deferred.Resolve(env.Undefined());
+          }
+          callSettled(env);
+        });
+      });
+      return promise;
+    });
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     shutdown();
     return info.Env().Undefined();
@@ -381,7 +461,11 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closed_); }
 
   napi_env env_;
-  std::shared_ptr<EncodeSession> session_;
+  std::shared_ptr<EncodeSession> session_;    // touched on the JS thread only
+  std::unique_ptr<SessionOptions> deferred_;  // new Encoder(options, true) until openAsync()
+  std::mutex openedMutex_;                    // guards opened_ and shutDown_ (worker ↔ JS thread)
+  std::shared_ptr<EncodeSession> opened_;     // opened by the worker, not yet taken by the JS thread
+  bool shutDown_ = false;
   std::unique_ptr<EncoderWorker> worker_;
   Napi::ThreadSafeFunction tsfn_;
   size_t pending_ = 0;

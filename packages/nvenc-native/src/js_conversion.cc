@@ -226,6 +226,7 @@ ReconfigureRequest parseReconfigure(const Napi::Value& value) {
   if ((r.hasWidth = o.has("width"))) r.width = o.uint32("width");
   if ((r.hasHeight = o.has("height"))) r.height = o.uint32("height");
   if (o.has("forceKeyframe")) r.forceKeyframe = o.boolean("forceKeyframe");
+  if ((r.hasQp = o.has("qp"))) r.qp = o.uint32("qp");
   return r;
 }
 
@@ -337,6 +338,11 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
     const int8_t* v =
         reinterpret_cast<const int8_t*>(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
     meta.qpMap.assign(v, v + t.ElementLength());
+  }
+  if (has(o, "qp")) {
+    if (!o.Get("qp").IsNumber()) throw bad("qp must be a number");
+    meta.hasQp = true;
+    meta.qp = o.Get("qp").As<Napi::Number>().Uint32Value();
   }
   return meta;
 }

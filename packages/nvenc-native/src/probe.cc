@@ -145,6 +145,31 @@ Napi::Value OpenSessionProbe(const Napi::CallbackInfo& info) {
   });
 }
 
+// loadDriverAsync(options?) → Promise<void>: loads and initialises a driver pair (dlopen of both
+// libraries, cuInit) on a libuv pool thread, so that a later probe() or session open on the JS
+// thread finds it cached (Driver::get) instead of blocking the event loop for it. Never rejects
+// for a missing or broken driver: probe() reports that.
+class LoadDriverWork : public Napi::AsyncWorker {
+ public:
+  LoadDriverWork(Napi::Env env, LibraryChoice choice)
+      : Napi::AsyncWorker(env, "nvenc-load-driver"), choice_(std::move(choice)), deferred_(env) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { Driver::get(choice_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  LibraryChoice choice_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value LoadDriverAsync(const Napi::CallbackInfo& info) {
+  auto* work = new LoadDriverWork(info.Env(), libraryChoiceFrom(optionsArg(info)));
+  Napi::Promise promise = work->promise();
+  work->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void RegisterProbe(Napi::Env env, Napi::Object exports) {
@@ -152,6 +177,7 @@ void RegisterProbe(Napi::Env env, Napi::Object exports) {
   exports.Set("napiVersion", NAPI_VERSION);
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("openSessionProbe", Napi::Function::New(env, OpenSessionProbe, "openSessionProbe"));
+  exports.Set("loadDriverAsync", Napi::Function::New(env, LoadDriverAsync, "loadDriverAsync"));
 }
 
 }  // namespace nvenc

@@ -35,9 +35,10 @@ function buildStandIn() {
       '-Wl,-z,nodelete',
       '-o',
       lib,
-      join(here, 'support', 'standin-libcuda.c'),
+      join(here, '..', '..', 'nvenc-software-device', 'test', 'nvenc', 'standin_libcuda.c'),
     ],
-    { encoding: 'utf8' },
+    // Without the sanitizer run's LD_PRELOAD (hardening/sanitize.sh): the compiler is not under test.
+    { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: '' } },
   );
   if (r.status !== 0) throw new Error(`building the stand-in libcuda failed: ${r.stderr}`);
   return { dir, lib, log: join(dir, 'calls.log') };

@@ -12,7 +12,13 @@ import {
 } from './errors.js';
 import { frameLayout, normaliseFrame } from './frame.js';
 import { loadBinary } from './native-binary.js';
-import type { NativeEncodeOptions, NativeEncoder } from './native-types.js';
+import { deviceTarget, type DeviceTarget } from './device.js';
+import type {
+  NativeEncodeOptions,
+  NativeEncoder,
+  NativeEncoderConstructor,
+  NativeEncoderOptions,
+} from './native-types.js';
 import {
   qpMapLength,
   resolveEncodeOptions,
@@ -26,6 +32,7 @@ import type {
   NvencCapabilities,
   CudaArrayInterface,
   DeviceKind,
+  DeviceOption,
   EncodeOptions,
   EncoderInfo,
   EncoderOptions,
@@ -65,8 +72,70 @@ const PACKET_FIELDS = 6;
 /** Whether per-frame options fit encodeFrame's scalars (seq, timestamp, forceKeyframe); the rest take encode(). */
 function fastPathOptions(meta: NativeEncodeOptions): boolean {
   return (
-    meta.sei === undefined && meta.startIntraRefresh === undefined && meta.ltr === undefined && meta.qpMap === undefined
+    meta.sei === undefined &&
+    meta.startIntraRefresh === undefined &&
+    meta.ltr === undefined &&
+    meta.qpMap === undefined &&
+    meta.qp === undefined
   );
+}
+
+/**
+ * Loads a device's driver libraries (`dlopen` of libcuda and libnvidia-encode, `cuInit`) on a libuv
+ * pool thread, so that a later probe or session open in this process finds them loaded instead of
+ * blocking the event loop for it. Never rejects for a missing or unusable driver (probeDriver()
+ * and the session open say why). Loading order matters in a process that uses both devices: the
+ * software device's libraries carry NVIDIA's sonames, so load `'auto'` first (NvencEncoder.open()
+ * does this for the device it opens) and NVIDIA's driver keeps its names.
+ *
+ * @param device As the `device` option of {@link EncoderOptions}; default `'auto'` (NVIDIA's driver).
+ * @param abi The native binary (NVENC ABI, e.g. `'12.1'`) whose loader holds them; default the newest
+ *   that loads, the one the driver probe uses.
+ * @example
+ * ```ts
+ * await loadDriver();   // at start-up, off the event loop
+ * ```
+ */
+export async function loadDriver(device: DeviceOption = 'auto', abi?: string): Promise<void> {
+  const target = deviceTarget(device);
+  const binding = loadBinary(abi).binding;
+  if (binding.loadDriverAsync)
+    await binding.loadDriverAsync({ cudaLibrary: target.cudaLibrary, nvencLibrary: target.nvencLibrary });
+}
+
+/** What opening a session needs: the checked options, the driver target and the binary's Encoder. */
+interface SessionPlan {
+  resolved: ResolvedEncoderOptions;
+  target: DeviceTarget;
+  binary: { abi: string; path: string };
+  gpuName: string | undefined;
+  Encoder: NativeEncoderConstructor;
+  nativeOptions: NativeEncoderOptions;
+}
+
+/** Options → the probed driver and the native binary to open a session with (throws typed errors). */
+function planSession(options: EncoderOptions): SessionPlan {
+  const resolved = resolveEncoderOptions(options);
+  const probeOptions =
+    resolved.abi === undefined ? { device: resolved.device } : { device: resolved.device, abi: resolved.abi };
+  const { report, target } = inspect(probeOptions);
+  if (report.error) throw report.error;
+  if (!target || !report.abi) throw new BinaryNotFoundError('No native binary could be chosen'); // unreachable when report.error is unset
+  const binary = loadBinary(report.abi);
+  const Encoder = binary.binding.Encoder;
+  if (!Encoder) {
+    throw new BinaryNotFoundError(
+      `${binary.path} has no Encoder export (it was built before the encoder existed). Rebuild: pnpm --filter @nvenc-ts/native build`,
+    );
+  }
+  return {
+    resolved,
+    target,
+    binary: { abi: binary.abi, path: binary.path },
+    gpuName: report.devices[target.gpu]?.name,
+    Encoder,
+    nativeOptions: toNativeOptions(resolved, target),
+  };
 }
 
 /** One NVENC encode session: frames in, Annex B packets out. Close it (or `using`) to free the session. */
@@ -100,26 +169,49 @@ export class NvencEncoder implements Disposable {
    * ```
    */
   constructor(options: EncoderOptions) {
+    const opening = NvencEncoder.#opening;
+    NvencEncoder.#opening = undefined;
+    const plan = opening ?? planSession(options);
+    this.#native = opening?.native ?? withTypedErrors(plan.gpuName, () => new plan.Encoder(plan.nativeOptions));
+    this.#gpuName = plan.gpuName;
+    this.#options = plan.resolved;
+    this.#layout = frameLayout(plan.resolved.inputFormat, plan.resolved.width, plan.resolved.height);
+    this.#abi = plan.binary.abi;
+    this.#binaryPath = plan.binary.path;
+    this.#deviceKind = plan.target.kind;
+  }
+
+  /** Set by open() for the constructor call that adopts a session opened off the JS thread. */
+  static #opening: (SessionPlan & { native: NativeEncoder }) | undefined;
+
+  /**
+   * Opens an encode session without blocking the event loop: the driver libraries load on a libuv
+   * pool thread and the session (CUDA context, nvEncOpenEncodeSessionEx, capability checks,
+   * nvEncInitializeEncoder, buffers) opens on the encoder's own worker thread. Options are checked
+   * first, synchronously, as by the constructor; every failure is the same typed error the
+   * constructor throws (same `code` and `phase`), as a rejection.
+   *
+   * @param options Size and encoding settings, as for the constructor.
+   * @throws {InvalidOptionError | DriverNotFoundError | NoEncodeDeviceError | AbiUnsupportedError | SessionLimitError | CapabilityError} as a rejection.
+   * @example
+   * ```ts
+   * const enc = await NvencEncoder.open({ width: 1920, height: 1080, codec: 'hevc' });
+   * ```
+   */
+  static async open(options: EncoderOptions): Promise<NvencEncoder> {
     const resolved = resolveEncoderOptions(options);
-    const probeOptions =
-      resolved.abi === undefined ? { device: resolved.device } : { device: resolved.device, abi: resolved.abi };
-    const { report, target } = inspect(probeOptions);
-    if (report.error) throw report.error;
-    if (!target || !report.abi) throw new BinaryNotFoundError('No native binary could be chosen'); // unreachable when report.error is unset
-    const binary = loadBinary(report.abi);
-    const Encoder = binary.binding.Encoder;
-    if (!Encoder) {
-      throw new BinaryNotFoundError(
-        `${binary.path} has no Encoder export (it was built before the encoder existed). Rebuild: pnpm --filter @nvenc-ts/native build`,
-      );
+    // dlopen + cuInit off the JS thread; probing afterwards (in planSession) finds the driver cached.
+    await loadDriver(resolved.device, resolved.abi);
+    const plan = planSession(options);
+    const native = withTypedErrors(plan.gpuName, () => new plan.Encoder(plan.nativeOptions, true));
+    try {
+      await withTypedErrors(plan.gpuName, () => native.openAsync());
+    } catch (err) {
+      native.close();
+      throw err;
     }
-    this.#gpuName = report.devices[target.gpu]?.name;
-    this.#native = withTypedErrors(this.#gpuName, () => new Encoder(toNativeOptions(resolved, target)));
-    this.#options = resolved;
-    this.#layout = frameLayout(resolved.inputFormat, resolved.width, resolved.height);
-    this.#abi = binary.abi;
-    this.#binaryPath = binary.path;
-    this.#deviceKind = target.kind;
+    NvencEncoder.#opening = { ...plan, native };
+    return new NvencEncoder(options);
   }
 
   /** The validated options with defaults filled in. */

@@ -79,6 +79,7 @@ export interface NativeEncodeOptions {
   /** use: bitmap of LTR slots (ltrUseFrameBitmap). */
   ltr?: { mark?: number; use?: number };
   qpMap?: Int8Array;
+  qp?: number;
 }
 
 export interface NativeEncoderInfo {
@@ -146,10 +147,13 @@ export interface NativeEncoder {
   benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
   close(): void;
   readonly closed: boolean;
+  /** Opens the session of `new Encoder(options, true)` on the worker thread (once). */
+  openAsync(): Promise<void>;
 }
 
 export interface NativeEncoderConstructor {
-  new (options: NativeEncoderOptions): NativeEncoder;
+  /** `deferOpen`: only check the options; `openAsync()` opens the session. */
+  new (options: NativeEncoderOptions, deferOpen?: boolean): NativeEncoder;
 }
 
 /** The module object of one `nvenc_<abi>.node`. `Encoder` is absent in early builds. */
@@ -160,6 +164,8 @@ export interface NativeBinding {
   openSessionProbe(
     options: LibraryOptions & { gpu?: number; structVersion?: 'valid' | 'invalid' },
   ): NativeOpenSessionProbeResult;
+  /** Loads and initialises a driver pair on a libuv pool thread (then probe() finds it cached). */
+  loadDriverAsync?(options?: LibraryOptions): Promise<void>;
   Encoder?: NativeEncoderConstructor;
   /** Test-only helpers (CUDA allocations and copies); shape defined by BINDING.md. */
   _testing?: Record<string, unknown>;

@@ -628,7 +628,7 @@ export function resolveEncodeOptions(
 ): NativeEncodeOptions | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null)
-    throw invalid('encode options', options, '{ forceKeyframe?, seq?, timestamp?, sei? }');
+    throw invalid('encode options', options, '{ forceKeyframe?, seq?, timestamp?, sei?, qp? }');
   const out: NativeEncodeOptions = {};
   if (options.forceKeyframe !== undefined) out.forceKeyframe = boolean('forceKeyframe', options.forceKeyframe, false);
   if (options.seq !== undefined) out.seq = integer('seq', options.seq, 0, Number.MAX_SAFE_INTEGER);
@@ -696,6 +696,16 @@ export function resolveEncodeOptions(
       if (bad >= 0) throw invalid(`qpMap[${bad}]`, map[bad], `${lo}..${hi} for qpMap '${current.qpMap}'`);
     }
     out.qpMap = map;
+  }
+  if (options.qp !== undefined) {
+    // Only constant-QP sessions have a QP to change; NVENC applies it with nvEncReconfigureEncoder.
+    if (current && current.rateControl !== 'cqp')
+      throw invalid(
+        'qp',
+        options.qp,
+        `unset: the encoder was opened with rateControl '${current.rateControl}', not 'cqp'`,
+      );
+    out.qp = integer('qp', options.qp, 0, current?.codec === 'av1' ? 255 : 51);
   }
   return out;
 }

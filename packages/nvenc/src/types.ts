@@ -275,6 +275,13 @@ export interface EncodeOptions {
    * values −51..51, emphasis levels 0..5.
    */
   qpMap?: Int8Array;
+  /**
+   * Constant QP from this picture on (needs `rateControl: 'cqp'`): 0–51 (H.264, HEVC), 0–255
+   * (AV1). When it differs from the session's, NVENC's rate control is reconfigured before this
+   * picture (`nvEncReconfigureEncoder`, without reset or IDR: the sequence goes on). Runs in
+   * order with the other calls, on the worker thread for encodeAsync().
+   */
+  qp?: number;
 }
 
 // ---- device selection ----

@@ -19,22 +19,21 @@ function run(enc: NvencEncoder, from: number, count: number, size: [number, numb
 }
 
 const keyframeSeqs = (packets: Packet[]): number[] => packets.filter((p) => p.keyframe).map((p) => p.seq);
+const open = (): NvencEncoder =>
+  new NvencEncoder({
+    width: W,
+    height: H,
+    inputFormat: 'nv12',
+    codec: 'h264',
+    bitrate: 150_000,
+    fps: 30,
+    device: 'software',
+  });
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
 
 describe.skipIf(!hasSoftwareDevice)(
   `reconfigure without an IDR${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
   () => {
-    const open = (): NvencEncoder =>
-      new NvencEncoder({
-        width: W,
-        height: H,
-        inputFormat: 'nv12',
-        codec: 'h264',
-        bitrate: 150_000,
-        fps: 30,
-        device: 'software',
-      });
-
     it('a bitrate-only change takes effect with no new IDR', () => {
       using enc = open();
       const before = run(enc, 0, 20);
@@ -103,6 +102,55 @@ describe.skipIf(!hasSoftwareDevice)(
       enc.reconfigure({ bitrate: 300_000, forceKeyframe: true });
       packets.push(...run(enc, 5, 5), ...enc.flush());
       expect(keyframeSeqs(packets)).toEqual([0, 5]);
+    });
+  },
+);
+
+describe.skipIf(!hasSoftwareDevice)(
+  `per-frame constant QP${softwareSkipReason ? ` (skipped: ${softwareSkipReason})` : ''}`,
+  () => {
+    const cqp = (qp: number): NvencEncoder =>
+      new NvencEncoder({
+        width: W,
+        height: H,
+        inputFormat: 'nv12',
+        codec: 'h264',
+        rateControl: 'cqp',
+        qp,
+        gop: 1000,
+        device: 'software',
+      });
+    const frame = (i: number): Buffer => noiseFrame(frameLayout('nv12', W, H).frameBytes, i + 1);
+
+    it('encode(frame, { qp }) changes the QP in the same session (nvEncReconfigureEncoder), in call order', async () => {
+      using enc = cqp(20);
+      const packets: Packet[] = [];
+      for (let i = 0; i < 20; i++) packets.push(...(await enc.encodeAsync(frame(i), { seq: i, qp: i < 10 ? 20 : 40 })));
+      packets.push(...(await enc.flushAsync()));
+      expect(packets.map((p) => p.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      const at = (from: number, to: number): number =>
+        mean(packets.filter((p) => p.seq > from && p.seq < to).map((p) => p.data.length));
+      // QP 40 quantises about 10× coarser than QP 20 (the step doubles every 6): far fewer bytes.
+      expect(at(10, 20)).toBeLessThan(at(0, 10) / 2);
+      // libx264 cannot change its constant QP in place (x264_encoder_reconfig does not take
+      // i_qp_constant), so the software device restarts its engine: a new IDR where the QP changed.
+      // NVIDIA's NVENC applies a rate-control reconfigure without one; this is the device's limit.
+      expect(keyframeSeqs(packets)).toEqual([0, 10]);
+    });
+
+    it('the same QP again is no change: no reconfigure, no IDR', () => {
+      using enc = cqp(30);
+      const packets: Packet[] = [];
+      for (let i = 0; i < 8; i++) packets.push(...enc.encode(frame(i), { seq: i, qp: 30 }));
+      packets.push(...enc.flush());
+      expect(keyframeSeqs(packets)).toEqual([0]);
+    });
+
+    it('qp without rateControl cqp, or out of range, is an InvalidOptionError naming qp', () => {
+      using vbr = open();
+      expect(() => vbr.encode(frame(0), { qp: 30 })).toThrow(expect.objectContaining({ option: 'qp' }));
+      using enc = cqp(30);
+      expect(() => enc.encode(frame(0), { qp: 52 })).toThrow(expect.objectContaining({ option: 'qp' }));
     });
   },
 );

@@ -5,8 +5,9 @@
  * clients that behave keep their streams, and the encoder keeps encoding.
  */
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { vncAuthResponse } from '../src/rfb/vnc-auth.js';
-import { fakeSlices, type RfbTestClient, until } from './helpers/rfb-test-client.js';
+import { fakeSlices, until } from './helpers/rfb-test-client.js';
 import { scopedFixtures } from './helpers/scoped-fixtures.js';
 
 const { fixture, client } = scopedFixtures();
@@ -83,8 +84,53 @@ function hostileBytes(state: State, rng: Rng): Buffer {
   }
 }
 
+/** What the fuzzer needs of a connection, over TCP or WebSocket. */
+interface Peer {
+  read(n: number): Promise<Buffer>;
+  write(data: Buffer | number[]): void;
+  /** The hostile bytes; over WebSocket now and then as a text message, which RFB does not allow. */
+  writeHostile?(data: Buffer): void;
+  close(): void;
+}
+
+/**
+ * A WebSocket peer whose writes are cut into binary messages of random sizes (an RFB message may
+ * span several WebSocket messages, and one message may hold several).
+ */
+async function webSocketPeer(port: number, rng: Rng): Promise<Peer> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ['binary']);
+  let data = Buffer.alloc(0);
+  let closed = false;
+  ws.on('message', (m: Buffer) => (data = Buffer.concat([data, m])));
+  ws.on('close', () => (closed = true));
+  ws.on('error', () => (closed = true));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const send = (b: Buffer, text: boolean) => {
+    for (let at = 0; at < b.length && ws.readyState === WebSocket.OPEN;) {
+      const n = 1 + rng.int(Math.min(32, b.length - at));
+      ws.send(b.subarray(at, at + n), { binary: !text || rng.int(8) !== 0 });
+      at += n;
+    }
+  };
+  return {
+    async read(n) {
+      await until(() => data.length >= n || closed, 5000, `${n} bytes over WebSocket`);
+      if (data.length < n) throw new Error(`connection closed while waiting for ${n} bytes`);
+      const out = data.subarray(0, n);
+      data = data.subarray(n);
+      return out;
+    },
+    write: (bytes) => send(Buffer.from(bytes), false),
+    writeHostile: (bytes) => send(bytes, true),
+    close: () => ws.terminate(),
+  };
+}
+
 /** Brings a fresh connection to `state`: everything before it done right. */
-async function reach(c: RfbTestClient, state: State): Promise<void> {
+async function reach(c: Peer, state: State): Promise<void> {
   await c.read(12);
   if (state === 'version') return;
   c.write(Buffer.from('RFB 003.008\n'));
@@ -102,76 +148,81 @@ async function reach(c: RfbTestClient, state: State): Promise<void> {
 }
 
 describe(`fuzzed clients in every state (seed ${SEED})`, () => {
-  it(`${CASES_PER_STATE} hostile connections per state: each ends with a logged reason, nothing leaks, the others keep streaming`, async () => {
-    const f = await fixture({
-      auth: { type: 'vnc', password: PASSWORD },
-      // A ClientInit of 0 asks for exclusive access; by default (RFC 6143 §7.3.1) that would
-      // disconnect the good clients, so here it is refused instead, which fuzzes that path too.
-      exclusiveClients: 'refuse',
-      limits: {
-        handshakeTimeoutMs: 400,
-        // Every wrong auth response is a failed login: the blacklist would shut the fuzzer out.
-        authFailuresBeforeBlock: 1_000_000,
-        maxPendingClients: 64,
-        maxPendingPerAddress: 64,
-      },
-    });
-    const disconnects: string[] = [];
-    f.server.on('disconnect', (_info, reason) => disconnects.push(reason));
+  for (const transport of ['tcp', 'websocket'] as const)
+    it(`${transport}: ${CASES_PER_STATE} hostile connections per state: each ends with a logged reason, nothing leaks, the others keep streaming`, async () => {
+      const f = await fixture({
+        webSocketPort: 0,
+        auth: { type: 'vnc', password: PASSWORD },
+        // A ClientInit of 0 asks for exclusive access; by default (RFC 6143 §7.3.1) that would
+        // disconnect the good clients, so here it is refused instead, which fuzzes that path too.
+        exclusiveClients: 'refuse',
+        limits: {
+          handshakeTimeoutMs: 400,
+          // Every wrong auth response is a failed login: the blacklist would shut the fuzzer out.
+          authFailuresBeforeBlock: 1_000_000,
+          maxPendingClients: 64,
+          maxPendingPerAddress: 64,
+        },
+      });
+      const disconnects: string[] = [];
+      f.server.on('disconnect', (_info, reason) => disconnects.push(reason));
 
-    // Two clients that behave: one on the shared H.264 stream, one on Raw rectangles.
-    const video = await client(f.port);
-    await video.handshake({ password: PASSWORD });
-    video.setEncodings([50]);
-    video.requestUpdate(false);
-    const image = await client(f.port);
-    await image.handshake({ password: PASSWORD });
-    image.setEncodings([0]);
-    await until(() => f.server.clients().filter((c) => c.ready).length === 2);
-    await f.push();
-    expect((await video.readUpdate())[0]!.encoding).toBe(50);
-
-    const rng = prng(SEED);
-    let opened = 0;
-    for (const state of STATES) {
-      // Eight at a time: enough concurrency to interleave, few enough for a 2-core machine.
-      for (let batch = 0; batch < CASES_PER_STATE; batch += 8) {
-        await Promise.all(
-          Array.from({ length: Math.min(8, CASES_PER_STATE - batch) }, async (_, i) => {
-            const bytes = hostileBytes(state, rng);
-            const c = await client(f.port);
-            opened++;
-            try {
-              await reach(c, state);
-            } catch (error) {
-              throw new Error(`case ${state}/${batch + i}: reaching the state failed: ${(error as Error).message}`);
-            }
-            c.write(bytes);
-            await new Promise((r) => setTimeout(r, 30));
-            c.close();
-          }),
-        );
-      }
-    }
-
-    // Every hostile connection is gone from the server, and each went with a reason.
-    await until(() => f.server.clients().length === 2, 3000, 'the hostile connections to be released');
-    await until(() => disconnects.length === opened, 3000, `${opened} disconnect events`);
-    expect(disconnects.every((r) => r.length > 0)).toBe(true);
-    const cutOffs = f.logLines.filter((l) => l.includes('cut off client'));
-    expect(cutOffs.length).toBeGreaterThan(opened / 3);
-    for (const line of cutOffs) expect(line).toMatch(/^warn cut off client #\d+ \(tcp [^)]+\): RFB_[A-Z_]+: \S/);
-
-    // The two good clients were never disturbed, and the encoder still encodes.
-    expect(video.closed || image.closed).toBe(false);
-    for (let i = 0; i < 2; i++) {
+      // Two clients that behave: one on the shared H.264 stream, one on Raw rectangles.
+      const video = await client(f.port);
+      await video.handshake({ password: PASSWORD });
+      video.setEncodings([50]);
+      video.requestUpdate(false);
+      const image = await client(f.port);
+      await image.handshake({ password: PASSWORD });
+      image.setEncodings([0]);
+      await until(() => f.server.clients().filter((c) => c.ready).length === 2);
       await f.push();
-      video.requestUpdate(true);
-      const rects = await video.readUpdate();
-      expect(rects[rects.length - 1]!.encoding).toBe(50);
-      expect(fakeSlices(rects[rects.length - 1]!.data!).length).toBeGreaterThan(0);
-    }
-    image.requestUpdate(false, 64, 48);
-    expect((await image.read(4))[0]).toBe(0);
-  });
+      expect((await video.readUpdate())[0]!.encoding).toBe(50);
+
+      const rng = prng(SEED + (transport === 'tcp' ? 0 : 1));
+      let opened = 0;
+      for (const state of STATES) {
+        // Eight at a time: enough concurrency to interleave, few enough for a 2-core machine.
+        for (let batch = 0; batch < CASES_PER_STATE; batch += 8) {
+          await Promise.all(
+            Array.from({ length: Math.min(8, CASES_PER_STATE - batch) }, async (_, i) => {
+              const bytes = hostileBytes(state, rng);
+              const c: Peer =
+                transport === 'tcp' ? await client(f.port) : await webSocketPeer(f.addresses.webSocket!.port, rng);
+              opened++;
+              try {
+                await reach(c, state);
+              } catch (error) {
+                throw new Error(`case ${state}/${batch + i}: reaching the state failed: ${(error as Error).message}`);
+              }
+              if (c.writeHostile) c.writeHostile(bytes);
+              else c.write(bytes);
+              await new Promise((r) => setTimeout(r, 30));
+              c.close();
+            }),
+          );
+        }
+      }
+
+      // Every hostile connection is gone from the server, and each went with a reason.
+      await until(() => f.server.clients().length === 2, 3000, 'the hostile connections to be released');
+      await until(() => disconnects.length === opened, 3000, `${opened} disconnect events`);
+      expect(disconnects.every((r) => r.length > 0)).toBe(true);
+      const cutOffs = f.logLines.filter((l) => l.includes('cut off client'));
+      expect(cutOffs.length).toBeGreaterThan(opened / 3);
+      for (const line of cutOffs)
+        expect(line).toMatch(/^warn cut off client #\d+ \((tcp|websocket) [^)]+\): RFB_[A-Z_]+: \S/);
+
+      // The two good clients were never disturbed, and the encoder still encodes.
+      expect(video.closed || image.closed).toBe(false);
+      for (let i = 0; i < 2; i++) {
+        await f.push();
+        video.requestUpdate(true);
+        const rects = await video.readUpdate();
+        expect(rects[rects.length - 1]!.encoding).toBe(50);
+        expect(fakeSlices(rects[rects.length - 1]!.data!).length).toBeGreaterThan(0);
+      }
+      image.requestUpdate(false, 64, 48);
+      expect((await image.read(4))[0]).toBe(0);
+    });
 });

@@ -136,6 +136,18 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
     expect(slices, 'slices per picture (noVNC needs 1)').toEqual([1]);
   });
 
+  it('negotiated RFB 3.8, shared, its own 32 bpp format (red in the low byte), and 50 as its first full encoding (after CopyRect)', () => {
+    const logged = (re: RegExp) =>
+      expect(
+        serverLog.some((l) => re.test(l)),
+        serverLog.join('\n'),
+      ).toBe(true);
+    logged(/ready, RFB 3\.8, shared/);
+    logged(/pixel format 32 bpp depth 24 little-endian true colour max 255,255,255 shift 0,8,16/);
+    // Its list also offers DesktopSize and ExtendedDesktopSize: it is sent only the latter.
+    logged(/encodings \[1, 50, 7, .*-223, .*-308, .*\]: served h264/);
+  });
+
   it('shows the four colour patches and the background at their places', async () => {
     let shot: DecodedPng | undefined;
     let report = '';
@@ -305,7 +317,7 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
     }
   });
 
-  it('follows a resize: DesktopSize, new session, reset contexts, right colours at the new size', async () => {
+  it('follows a resize: ExtendedDesktopSize, new session, reset contexts, right colours at the new size', async () => {
     const [w, h] = [240, 160];
     scene = new TestPattern({ width: w, height: h, speed: 4 });
     await page.waitForFunction(

@@ -203,6 +203,31 @@ describe('§7.5.1 SetPixelFormat', () => {
   });
 });
 
+describe('§7.3.2 + §7.6.2 a colour-map natural format', () => {
+  it('ServerInit announcing a colour map is followed by SetColourMapEntries', async () => {
+    const f = await fixture({ pixelFormat: { ...SERVER_32, bitsPerPixel: 8, depth: 8, trueColour: false } });
+    const c = await client(f.port);
+    await c.handshake();
+    const head = await c.read(6);
+    expect([head[0], head.readUInt16BE(2), head.readUInt16BE(4)]).toEqual([1, 0, 256]);
+  });
+});
+
+describe('§7.6.3 Bell', () => {
+  it('goes to clients past ServerInit only (a Bell inside a handshake would corrupt it)', async () => {
+    const f = await fixture();
+    const ready = await client(f.port);
+    await ready.handshake();
+    const pending = await client(f.port);
+    await pending.read(12);
+    await until(() => f.server.clients().some((c) => c.ready));
+    f.server.bell();
+    expect([...(await ready.read(1))]).toEqual([2]);
+    pending.write(Buffer.from('RFB 003.008\n'));
+    expect([...(await pending.read(2))]).toEqual([1, 1]);
+  });
+});
+
 describe('§7.5.3 FramebufferUpdateRequest', () => {
   async function rawClient(encodings: number[] = [E.Raw]) {
     const f = await fixture();
@@ -311,6 +336,23 @@ describe('rfbproto ContinuousUpdates', () => {
     expect((await c.read(4))[0]).toBe(0);
     const whole = await c.read(12);
     expect([whole.readUInt16BE(4), whole.readUInt16BE(6)]).toEqual([64, 48]);
+  });
+});
+
+describe('§7.5.5 PointerEvent', () => {
+  it('reaches the application in framebuffer coordinates: a position beyond the framebuffer is clamped', async () => {
+    const f = await fixture();
+    const c = await client(f.port);
+    await c.handshake();
+    const events: number[][] = [];
+    f.server.on('pointer', (e) => events.push([e.buttonMask, e.x, e.y]));
+    c.write([5, 1, 0, 10, 0, 20]);
+    c.write([5, 0, 0xff, 0xff, 0, 47]);
+    await until(() => events.length === 2);
+    expect(events).toEqual([
+      [1, 10, 20],
+      [0, 63, 47],
+    ]);
   });
 });
 

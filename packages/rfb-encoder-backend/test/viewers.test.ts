@@ -123,7 +123,7 @@ const X_TOOLS = ['Xvfb', 'xtigervncviewer', 'xwd', 'ffmpeg'];
 
 /** Xvfb on a free display, the viewer on it, and window screenshots via xwd → ffmpeg. */
 async function withTigerVnc(
-  opts: { depth: 16 | 24; viewerArgs: string[]; port: number },
+  opts: { depth: 8 | 16 | 24; viewerArgs: string[]; port: number; viewer?: string },
   body: (shot: (name: string) => ReturnType<typeof decodeImage>) => Promise<void>,
 ): Promise<void> {
   let display = 0;
@@ -140,9 +140,13 @@ async function withTigerVnc(
   let viewerLog = '';
   try {
     await until(() => existsSync(`/tmp/.X11-unix/X${display}`), 10_000, 'Xvfb');
-    viewer = spawn('xtigervncviewer', ['-display', `:${display}`, ...opts.viewerArgs, `127.0.0.1::${opts.port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    viewer = spawn(
+      opts.viewer ?? 'xtigervncviewer',
+      ['-display', `:${display}`, ...opts.viewerArgs, `127.0.0.1::${opts.port}`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     viewer.stdout!.on('data', (d) => (viewerLog += d));
     viewer.stderr!.on('data', (d) => (viewerLog += d));
     const shot = (name: string) => {
@@ -248,8 +252,8 @@ describe.skipIf(!X_TOOLS.every(has))("TigerVNC's vncviewer under Xvfb", () => {
   });
 
   // TigerVNC 1.12 keeps the server's 32 bpp format on a 16-bit screen and converts itself: its
-  // only smaller formats are the 8 bpp low-colour levels (above). 16 bpp is proved by the test's
-  // own decoder (image-path.test.ts).
+  // only smaller formats are the 8 bpp low-colour levels (above). 16 bpp is proved with TightVNC's
+  // viewer (below).
   it('shows the scene over ZRLE on a 16-bit X screen (in the 32 bpp format the server announces)', async () => {
     const f = await startSceneServer({ width: W, height: H });
     try {
@@ -264,6 +268,45 @@ describe.skipIf(!X_TOOLS.every(has))("TigerVNC's vncviewer under Xvfb", () => {
         f.logLines.join('\n'),
       ).toBe(true);
       expect(f.logLines.some((l) => l.includes('pixel format'))).toBe(false);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe.skipIf(!['Xvfb', 'xtightvncviewer', 'xwd', 'ffmpeg'].every(has))("TightVNC's vncviewer 1.3 under Xvfb", () => {
+  it('shows the scene through a colour map on an 8-bit PseudoColor screen (-owncmap: true-colour-flag 0)', async () => {
+    const f = await startSceneServer({ width: W, height: H });
+    try {
+      await withTigerVnc(
+        { viewer: 'xtightvncviewer', depth: 8, viewerArgs: ['-owncmap', '-encodings', 'raw'], port: f.port },
+        async (shot) => {
+          await sceneOnScreen(shot, 'tightvnc-colour-map', 44);
+        },
+      );
+      expect(
+        f.logLines.some((l) => /pixel format 8 bpp depth 8 .*colour map/.test(l)),
+        f.logLines.join('\n'),
+      ).toBe(true);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('asks for 16 bpp 5-6-5 on a 16-bit screen and shows the scene over Tight', async () => {
+    const f = await startSceneServer({ width: W, height: H });
+    try {
+      await withTigerVnc(
+        { viewer: 'xtightvncviewer', depth: 16, viewerArgs: ['-encodings', 'tight'], port: f.port },
+        async (shot) => {
+          await sceneOnScreen(shot, 'tightvnc-16bpp', 10);
+        },
+      );
+      expect(
+        f.logLines.some((l) => /pixel format 16 bpp depth 16 .*max 31,63,31 shift 11,5,0/.test(l)),
+        f.logLines.join('\n'),
+      ).toBe(true);
+      expect(f.logLines.some((l) => /encodings \[7, .*\]: served tight/.test(l))).toBe(true);
     } finally {
       await f.close();
     }

@@ -1,57 +1,95 @@
 /**
  * hardwareAcceleration → NVENC device. 'prefer-hardware' is the NVIDIA driver only;
  * 'prefer-software' is the software device; 'no-preference' is the NVIDIA driver when one of its
- * sessions opens, else the software device. The choice is reported, never hidden.
+ * sessions opens, else the software device. The choice is reported, never hidden. Sessions open
+ * with NvencEncoder.open(): the driver and session setup run off the event loop.
  */
-import { resolveDevice, softwareDeviceState } from '@nvenc-ts/nvenc';
+import {
+  AbiUnsupportedError,
+  BinaryNotFoundError,
+  DriverNotFoundError,
+  loadDriver,
+  NoEncodeDeviceError,
+  NvencEncoder,
+  NvencError,
+  softwareDeviceState,
+  UnsupportedPlatformError,
+  type EncoderOptions,
+} from '@nvenc-ts/nvenc';
 import type { HardwareAcceleration } from './types.js';
 
 /** Which implementation encodes: NVIDIA's driver or the software device. */
 export type EncoderDeviceKind = 'nvidia' | 'software';
 
+/** The device a session opened on, and why that one. */
 export interface DeviceChoice {
   kind: EncoderDeviceKind;
-  /** The `device` option for NvencEncoder. */
+  /** The `device` option of NvencEncoder that opens it again. */
   option: 'auto' | 'software';
   /** One sentence: why this device. */
   reason: string;
 }
 
-let nvidiaCache: { usable: boolean; reason: string } | undefined;
+/** No device can serve the preference: the config is unsupported (NotSupportedError), `message` says why. */
+export class DeviceUnavailable extends Error {}
 
-/** Whether the NVIDIA driver opens an encode session (asked once per process: it opens one). */
-function nvidia(): { usable: boolean; reason: string } {
-  nvidiaCache ??= (() => {
-    const r = resolveDevice('auto');
-    return { usable: r.usable, reason: r.reason };
-  })();
-  return nvidiaCache;
+/**
+ * Why NVIDIA's driver cannot encode in this process, once a session open failed for a reason of
+ * the driver, the GPU or its engine (not of the config). Such a reason holds for the process:
+ * later configurations go straight to the software device.
+ */
+let nvidiaUnusable: string | undefined;
+
+/** A failure of the device itself (no driver, no GPU, no NVENC engine, no binary), not of the config. */
+function isDeviceFailure(err: unknown): boolean {
+  return (
+    err instanceof DriverNotFoundError ||
+    err instanceof NoEncodeDeviceError ||
+    err instanceof AbiUnsupportedError ||
+    err instanceof BinaryNotFoundError ||
+    err instanceof UnsupportedPlatformError ||
+    (err instanceof NvencError && (err.phase === 'load' || err.phase === 'device'))
+  );
 }
 
-function software(): { usable: boolean; reason: string } {
-  const s = softwareDeviceState();
-  return s.available
-    ? { usable: true, reason: 'the software device (libavcodec behind the NVENC API; not NVENC hardware)' }
-    : { usable: false, reason: s.reason };
-}
+const SOFTWARE = 'the software device (libavcodec behind the NVENC API; not NVENC hardware)';
 
-/** The device for a preference, or the reason there is none. */
-export function chooseDevice(preference: HardwareAcceleration): DeviceChoice | { unsupported: string } {
-  if (preference === 'prefer-software') {
-    const s = software();
-    return s.usable
-      ? { kind: 'software', option: 'software', reason: `prefer-software: ${s.reason}` }
-      : { unsupported: `prefer-software: ${s.reason}` };
+/**
+ * Opens an encoder for `options` on the device `preference` picks. Rejects with DeviceUnavailable
+ * when no device serves the preference, or with the session's own typed error (the config).
+ */
+export async function openOnDevice(
+  preference: HardwareAcceleration,
+  options: Omit<EncoderOptions, 'device'>,
+): Promise<{ encoder: NvencEncoder; device: DeviceChoice }> {
+  if (preference !== 'prefer-software' && nvidiaUnusable === undefined) {
+    try {
+      const encoder = await NvencEncoder.open({ ...options, device: 'auto' });
+      const reason = `${preference}: NVIDIA's driver opened a session on ${encoder.info.device}`;
+      return { encoder, device: { kind: 'nvidia', option: 'auto', reason } };
+    } catch (err) {
+      if (!isDeviceFailure(err)) throw err;
+      nvidiaUnusable = (err as Error).message;
+    }
   }
-  const n = nvidia();
-  if (n.usable) return { kind: 'nvidia', option: 'auto', reason: `${preference}: ${n.reason}` };
-  if (preference === 'prefer-hardware') return { unsupported: `prefer-hardware needs the NVIDIA driver: ${n.reason}` };
-  const s = software();
-  if (s.usable)
-    return {
-      kind: 'software',
-      option: 'software',
-      reason: `no-preference: NVIDIA not usable (${n.reason}); using ${s.reason}`,
-    };
-  return { unsupported: `no-preference: neither NVIDIA (${n.reason}) nor the software device (${s.reason}) is usable` };
+  if (preference === 'prefer-hardware')
+    throw new DeviceUnavailable(`prefer-hardware needs the NVIDIA driver: ${nvidiaUnusable}`);
+  const state = softwareDeviceState();
+  if (!state.available) {
+    throw new DeviceUnavailable(
+      preference === 'prefer-software'
+        ? `prefer-software: ${state.reason}`
+        : `no-preference: neither NVIDIA (${nvidiaUnusable}) nor the software device (${state.reason}) is usable`,
+    );
+  }
+  // The software device's libraries carry NVIDIA's sonames: loaded first, they would keep NVIDIA's
+  // driver out of this process for good (a later prefer-hardware would fail for that alone).
+  // NVIDIA's driver loaded first keeps its names, and the software device still opens beside it.
+  if (nvidiaUnusable === undefined) await loadDriver('auto');
+  const reason =
+    preference === 'prefer-software'
+      ? `prefer-software: ${SOFTWARE}`
+      : `no-preference: NVIDIA not usable (${nvidiaUnusable}); using ${SOFTWARE}`;
+  const encoder = await NvencEncoder.open({ ...options, device: 'software' });
+  return { encoder, device: { kind: 'software', option: 'software', reason } };
 }

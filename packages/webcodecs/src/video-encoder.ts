@@ -2,9 +2,12 @@
  * VideoEncoder following the WebCodecs spec's algorithms: a control message queue (configure,
  * encode, flush run in call order), [[encodeQueueSize]] with the `dequeue` event, "codec saturated"
  * backpressure, Reset/Close with AbortError, and errors through the error callback as DOMException
- * (NotSupportedError, EncodingError). Encoding runs on NvencEncoder's worker thread (encodeAsync).
+ * (NotSupportedError, EncodingError). Nothing blocks the event loop for NVENC: sessions open with
+ * NvencEncoder.open() (driver and session setup off the JS thread) while the control message
+ * queue is blocked, as the spec's configure message blocks it, and encoding runs on
+ * NvencEncoder's worker thread (encodeAsync).
  */
-import { codecString, NvencEncoder, SessionLimitError, type EncoderOptions, type Packet } from '@nvenc-ts/nvenc';
+import { BitstreamParseError, codecString, NvencEncoder, type Packet } from '@nvenc-ts/nvenc';
 import {
   avcDecoderConfigurationRecord,
   hevcDecoderConfigurationRecord,
@@ -12,9 +15,10 @@ import {
   toLengthPrefixed,
 } from './bitstream.js';
 import { enforceRange, staticSupport, validateEncoderConfig, type CodecRequest } from './config.js';
-import { chooseDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
+import { openOnDevice, type DeviceChoice, type EncoderDeviceKind } from './device.js';
 import { adoptChunk, type EncodedVideoChunk } from './encoded-video-chunk.js';
 import { encoderInput, sessionFormat, streamColour, type SessionFormat } from './frame-input.js';
+import { checkSupport, sessionOptions } from './support.js';
 import type {
   CodecState,
   EncodedVideoChunkMetadata,
@@ -46,21 +50,23 @@ export interface EncoderDevice {
 
 /** Encodes submitted to the worker thread before the codec counts as saturated (frames stay queued). */
 const MAX_IN_FLIGHT = 2;
-/** Default constant QP for bitrateMode 'quantizer' before a frame names one (NVENC's own default range). */
-const DEFAULT_QP = { h264: 23, hevc: 23, av1: 100 } as const;
 
 type ControlMessage = () => 'processed' | 'not processed';
 
+/** What a session is opened for besides the config: the frames' pixel format and colour description. */
 interface SessionKey {
   format: SessionFormat;
   colour: string;
-  qp: number | undefined;
 }
 
 interface Session {
   encoder: NvencEncoder;
+  device: DeviceChoice;
   key: SessionKey;
-  decoderConfig: VideoDecoderConfig;
+  /** The colour space the stream signals (decoderConfig.colorSpace). */
+  colorSpace: VideoColorSpaceInit;
+  /** From the last key chunk that carried parameter sets; null until the first. */
+  decoderConfig: VideoDecoderConfig | null;
   /** Frames submitted whose packet has not come out yet: seq → the frame's times. */
   pending: Map<number, { timestamp: number; duration: number | null }>;
   nextSeq: number;
@@ -69,7 +75,6 @@ interface Session {
 interface ActiveConfig {
   config: VideoEncoderConfig;
   request: CodecRequest;
-  device: DeviceChoice;
 }
 
 function domError(
@@ -79,43 +84,21 @@ function domError(
   return new DOMException(message, name);
 }
 
-/** NvencEncoder options for a config, a frame format, a colour description and a QP. */
-function sessionOptions(
-  active: ActiveConfig,
-  key: SessionKey,
-  colour: ReturnType<typeof streamColour>['vui'],
-): EncoderOptions {
-  const { config, request, device } = active;
-  const options: EncoderOptions = {
-    width: config.width,
-    height: config.height,
-    codec: request.codec,
-    profile: request.profile,
-    inputFormat: key.format,
-    device: device.option,
-    fps: config.framerate ?? 30,
-    // 'quality' trades latency for compression; 'realtime' is NVENC's ultra-low-latency tuning.
-    tuning: config.latencyMode === 'realtime' ? 'ull' : 'hq',
-    rateControl: config.bitrateMode === 'constant' ? 'cbr' : config.bitrateMode === 'quantizer' ? 'cqp' : 'vbr',
-    colour,
-  };
-  if (config.bitrate !== undefined && config.bitrateMode !== 'quantizer') options.bitrate = config.bitrate;
-  if (key.qp !== undefined) options.qp = key.qp;
-  return options;
-}
-
 function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** decoderConfig of a session, from the parameter sets it really emits. */
+/**
+ * decoderConfig from parameter sets the stream really carries: a key access unit (NVENC repeats
+ * SPS/PPS/VPS or the AV1 sequence header with every IDR here, repeatSpsPps) or the session's
+ * sequence headers. Throws BitstreamParseError when `headers` holds none.
+ */
 function decoderConfigOf(
   active: ActiveConfig,
-  encoder: NvencEncoder,
+  headers: Uint8Array,
   colorSpace: VideoColorSpaceInit,
 ): VideoDecoderConfig {
   const { config, request } = active;
-  const headers = encoder.sequenceHeaders();
   const real = codecString(headers, request.codec);
   // The rest of the string is the stream's; the prefix says where parameter sets live (in-band for avc3/hev1).
   const codec = request.prefix + real.slice(4);
@@ -161,43 +144,6 @@ function cloneDecoderConfig(dc: VideoDecoderConfig): VideoDecoderConfig {
   if (dc.colorSpace) out.colorSpace = { ...dc.colorSpace };
   if (dc.description) out.description = dc.description.slice(0);
   return out;
-}
-
-/** Support of a valid config on a device: the static checks, then a real session opened and closed. */
-function supportOf(config: VideoEncoderConfig): { active: ActiveConfig } | { reason: string } {
-  const s = staticSupport(config);
-  if ('reason' in s) return s;
-  const device = chooseDevice(config.hardwareAcceleration ?? 'no-preference');
-  if ('unsupported' in device) return { reason: device.unsupported };
-  return { active: { config, request: s.request, device } };
-}
-
-/**
- * isConfigSupported() answers by config. A real session's answer does not change while the process
- * runs, except for a full device (session limit, memory), which is never cached.
- */
-const supportCache = new Map<string, boolean>();
-
-function trialSession(active: ActiveConfig): { reason: string; transient: boolean } | undefined {
-  const { config } = active;
-  // NV12 needs even sizes; RGB input may be odd (NVENC converts it).
-  const format: SessionFormat = config.width % 2 === 0 && config.height % 2 === 0 ? 'nv12' : 'bgra';
-  const key: SessionKey = {
-    format,
-    colour: '',
-    qp: config.bitrateMode === 'quantizer' ? DEFAULT_QP[active.request.codec] : undefined,
-  };
-  try {
-    new NvencEncoder(
-      sessionOptions(active, key, streamColour(format === 'nv12' ? 'NV12' : 'BGRA', REC709).vui),
-    ).close();
-    return undefined;
-  } catch (err) {
-    return {
-      reason: describeError(err),
-      transient: err instanceof SessionLimitError || (err as { code?: string }).code === 'NV_ENC_ERR_OUT_OF_MEMORY',
-    };
-  }
 }
 
 function nextTask(): Promise<void> {
@@ -262,21 +208,16 @@ export class VideoEncoder extends EventTarget {
     return this.#session?.encoder.releaseDeviceFrame(devicePtr) ?? false;
   }
 
-  /** Whether `configure(config)` would succeed here, without opening a session. */
+  /**
+   * Whether `configure(config)` would succeed here: the spec's "Check Configuration Support",
+   * answered from the device's capabilities (one capability session per device preference, codec
+   * and profile, opened off the event loop and kept for the process; see support.ts).
+   */
   static async isConfigSupported(config: VideoEncoderConfig): Promise<VideoEncoderSupport> {
+    // Step 1: an invalid config rejects with TypeError (this is an async function).
     const valid = validateEncoderConfig(config);
-    const key = JSON.stringify(valid);
-    const cached = supportCache.get(key);
-    if (cached !== undefined) return { supported: cached, config: valid };
-    await nextTask();
-    const s = supportOf(valid);
-    if ('reason' in s) {
-      supportCache.set(key, false);
-      return { supported: false, config: valid };
-    }
-    const failure = trialSession(s.active);
-    if (failure === undefined || !failure.transient) supportCache.set(key, failure === undefined);
-    return { supported: failure === undefined, config: valid };
+    const { supported } = await checkSupport(valid);
+    return { supported, config: valid };
   }
 
   /** Queues (re)configuration; errors arrive through the error callback. */
@@ -302,29 +243,34 @@ export class VideoEncoder extends EventTarget {
     await nextTask();
     if (epoch !== this.#epoch) return;
     if (this.#reconfigureInPlace(config)) {
-      this.#blocked = false;
-      this.#processQueue();
+      this.#unblock();
       return;
     }
     this.#closeSession();
-    const s = supportOf(config);
+    const s = staticSupport(config);
     if ('reason' in s) {
       this.#closeWith(domError('NotSupportedError', `Unsupported configuration: ${s.reason}`));
       return;
     }
-    this.#active = s.active;
+    const active: ActiveConfig = { config, request: s.request };
+    this.#active = active;
+    // Open for the last frames' pixel format and colour (a new config rarely changes them), else NV12.
+    const odd = config.width % 2 !== 0 || config.height % 2 !== 0;
+    const last = this.#lastInput && !(odd && !isRgbFormat(this.#lastInput.format)) ? this.#lastInput : undefined;
+    const format = last?.format ?? (odd ? 'BGRA' : 'NV12');
     try {
-      // Open for the last frames' pixel format and colour (a new config rarely changes them), else NV12.
-      const odd = config.width % 2 !== 0 || config.height % 2 !== 0;
-      const last = this.#lastInput && !(odd && !isRgbFormat(this.#lastInput.format)) ? this.#lastInput : undefined;
-      const format = last?.format ?? (odd ? 'BGRA' : 'NV12');
-      const colorSpace = last?.colorSpace ?? REC709;
-      this.#openSession({ format: sessionFormat(format), colour: '', qp: undefined }, format, colorSpace);
+      if ((await this.#openSession(active, format, last?.colorSpace ?? REC709, epoch, null)) === null) return;
     } catch (err) {
+      if (epoch !== this.#epoch) return;
       this.#active = null;
       this.#closeWith(domError('NotSupportedError', `Unsupported configuration: ${describeError(err)}`));
       return;
     }
+    this.#unblock();
+  }
+
+  /** The end of a message that blocked the queue: "assign false to [[message queue blocked]]", process it. */
+  #unblock(): void {
     this.#blocked = false;
     this.#processQueue();
   }
@@ -354,37 +300,47 @@ export class VideoEncoder extends EventTarget {
     return true;
   }
 
-  #openSession(key: SessionKey, format: FrameState['format'], cs: VideoColorSpaceInit): Session {
-    const active = this.#active;
-    if (active === null) throw new Error('not configured');
-    if (key.qp === undefined && active.config.bitrateMode === 'quantizer')
-      key = { ...key, qp: DEFAULT_QP[active.request.codec] };
+  /**
+   * Opens a session for `active` and frames of `format`/`cs` off the event loop: on the device
+   * hardwareAcceleration picks, or on `device` (a reopen for new frames keeps the device).
+   * Resolves with null, the session closed, when a reset or close came meanwhile.
+   */
+  async #openSession(
+    active: ActiveConfig,
+    format: FrameState['format'],
+    cs: VideoColorSpaceInit,
+    epoch: number,
+    device: DeviceChoice | null,
+  ): Promise<Session | null> {
     const colour = streamColour(format, cs);
-    const encoder = new NvencEncoder(
-      sessionOptions(active, { ...key, colour: JSON.stringify(colour.vui) }, colour.vui),
-    );
-    try {
-      const info = encoder.info;
-      this.#device = {
-        kind: active.device.kind,
-        name: info.device,
-        software: info.software,
-        reason: active.device.reason,
-      };
-      const decoderConfig = decoderConfigOf(active, encoder, colour.colorSpace);
-      this.#session = {
-        encoder,
-        key: { ...key, colour: JSON.stringify(colour.vui) },
-        decoderConfig,
-        pending: new Map(),
-        nextSeq: 0,
-      };
-      this.#lastInput = { format, colorSpace: cs };
-      return this.#session;
-    } catch (err) {
+    const options = sessionOptions(active.config, active.request, sessionFormat(format), colour.vui);
+    const opened =
+      device === null
+        ? await openOnDevice(active.config.hardwareAcceleration ?? 'no-preference', options)
+        : { encoder: await NvencEncoder.open({ ...options, device: device.option }), device };
+    const { encoder } = opened;
+    if (epoch !== this.#epoch) {
       encoder.close();
-      throw err;
+      return null;
     }
+    const info = encoder.info;
+    this.#device = {
+      kind: opened.device.kind,
+      name: info.device,
+      software: info.software,
+      reason: opened.device.reason,
+    };
+    this.#session = {
+      encoder,
+      device: opened.device,
+      key: { format: sessionFormat(format), colour: JSON.stringify(colour.vui) },
+      colorSpace: colour.colorSpace,
+      decoderConfig: null,
+      pending: new Map(),
+      nextSeq: 0,
+    };
+    this.#lastInput = { format, colorSpace: cs };
+    return this.#session;
   }
 
   #closeSession(): void {
@@ -395,6 +351,7 @@ export class VideoEncoder extends EventTarget {
   /** Queues one frame; its chunks arrive through the output callback. */
   encode(frame: VideoFrame, options: VideoEncoderEncodeOptions = {}): void {
     if (!(frame instanceof VideoFrame)) throw new TypeError('encode() takes a VideoFrame');
+    // Spec encode() step 1: a detached frame is a TypeError; step 2: not configured, InvalidStateError.
     if (frame[frameDetached]) throw new TypeError('encode() of a closed VideoFrame');
     if (this.#state !== 'configured')
       throw domError('InvalidStateError', `encode() while the encoder is ${this.#state}`);
@@ -409,31 +366,39 @@ export class VideoEncoder extends EventTarget {
       if (session === null || active === null || this.#inFlight >= MAX_IN_FLIGHT) return 'not processed';
       const state = clone[frameState]();
       const colour = streamColour(state.format, state.colorSpace);
-      const key: SessionKey = {
-        format: sessionFormat(state.format),
-        colour: JSON.stringify(colour.vui),
-        qp: active.config.bitrateMode === 'quantizer' ? this.#qpFor(active, quantizer, session) : undefined,
-      };
       const changed =
-        key.format !== session.key.format || key.colour !== session.key.colour || key.qp !== session.key.qp;
-      // A new input format, colour description or QP needs a new session; wait for the old one's outputs.
+        sessionFormat(state.format) !== session.key.format || JSON.stringify(colour.vui) !== session.key.colour;
+      // A new input format or colour description needs a new session; wait for the old one's outputs.
       if (changed && (this.#inFlight > 0 || session.pending.size > 0)) return 'not processed';
       this.#encodeQueueSize--;
       this.#scheduleDequeue();
-      let current = session;
-      try {
-        if (changed) {
-          this.#closeSession();
-          current = this.#openSession(key, state.format, state.colorSpace);
-        }
-      } catch (err) {
-        clone.close();
-        this.#queueCloseWith(
-          domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`),
-        );
+      // bitrateMode 'quantizer': the frame's QP goes with it; NVENC changes it in place (no new session).
+      const qp =
+        active.config.bitrateMode === 'quantizer' && quantizer !== undefined
+          ? this.#qpFor(active, quantizer)
+          : undefined;
+      if (!changed) {
+        this.#submit(session, clone, state, keyFrame, qp);
         return 'processed';
       }
-      this.#submit(current, clone, state, keyFrame);
+      // The reopen blocks the queue like a configure message: later messages wait, the loop runs.
+      this.#blocked = true;
+      const epoch = this.#epoch;
+      this.#closeSession();
+      this.#openSession(active, state.format, state.colorSpace, epoch, session.device).then(
+        (reopened) => {
+          if (reopened === null) return clone.close();
+          this.#submit(reopened, clone, state, keyFrame, qp);
+          this.#unblock();
+        },
+        (err: unknown) => {
+          clone.close();
+          if (epoch === this.#epoch)
+            this.#closeWith(
+              domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`),
+            );
+        },
+      );
       return 'processed';
     });
   }
@@ -443,18 +408,15 @@ export class VideoEncoder extends EventTarget {
     const q =
       codec === 'hevc' ? options.hevc?.quantizer : codec === 'av1' ? options.av1?.quantizer : options.avc?.quantizer;
     if (q === undefined || q === null) return undefined;
-    const max = codec === 'av1' ? 63 : 51;
-    const v = enforceRange(q, 'quantizer', max);
-    return v;
+    return enforceRange(q, 'quantizer', codec === 'av1' ? 63 : 51);
   }
 
   /** NVENC's QP for a WebCodecs quantizer (AV1's 0–63 scale → NVENC's 0–255 qindex). */
-  #qpFor(active: ActiveConfig, quantizer: number | undefined, session: Session): number {
-    if (quantizer === undefined) return session.key.qp ?? DEFAULT_QP[active.request.codec];
+  #qpFor(active: ActiveConfig, quantizer: number): number {
     return active.request.codec === 'av1' ? Math.min(255, quantizer * 4) : quantizer;
   }
 
-  #submit(session: Session, frame: VideoFrame, state: FrameState, keyFrame: boolean): void {
+  #submit(session: Session, frame: VideoFrame, state: FrameState, keyFrame: boolean, qp: number | undefined): void {
     const epoch = this.#epoch;
     const active = this.#active!;
     const seq = session.nextSeq++;
@@ -462,7 +424,8 @@ export class VideoEncoder extends EventTarget {
     try {
       const input = encoderInput(state, active.config.width, active.config.height);
       session.pending.set(seq, { timestamp: frame.timestamp, duration: frame.duration });
-      job = session.encoder.encodeAsync(input, { forceKeyframe: keyFrame, seq, timestamp: frame.timestamp });
+      const options = { forceKeyframe: keyFrame, seq, timestamp: frame.timestamp };
+      job = session.encoder.encodeAsync(input, qp === undefined ? options : { ...options, qp });
     } catch (err) {
       frame.close();
       this.#queueCloseWith(domError('EncodingError', describeError(err)));
@@ -508,6 +471,17 @@ export class VideoEncoder extends EventTarget {
       data,
     };
     const chunk = adoptChunk(times?.duration == null ? init : { ...init, duration: times.duration });
+    // "Output EncodedVideoChunks": decoderConfig only when the output config changed. A key
+    // access unit carries its parameter sets, so a change (new session, or new parameter sets
+    // after an in-place reconfigure) shows up exactly on the chunk that starts using them.
+    if (packet.keyframe) {
+      try {
+        session.decoderConfig = decoderConfigOf(active, packet.data, session.colorSpace);
+      } catch (err) {
+        if (!(err instanceof BitstreamParseError)) throw err;
+      }
+    }
+    session.decoderConfig ??= decoderConfigOf(active, session.encoder.sequenceHeaders(), session.colorSpace);
     const metadata: EncodedVideoChunkMetadata = {};
     const key = configKey(session.decoderConfig);
     if (key !== this.#outputConfigKey) {
@@ -533,8 +507,7 @@ export class VideoEncoder extends EventTarget {
             if (epoch !== this.#epoch) return;
             this.#pendingFlushes.delete(entry);
             resolve();
-            this.#blocked = false;
-            this.#processQueue();
+            this.#unblock();
           },
           (err: unknown) => {
             if (epoch === this.#epoch) this.#closeWith(domError('EncodingError', describeError(err)));

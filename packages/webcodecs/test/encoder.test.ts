@@ -109,6 +109,33 @@ describe('hardwareAcceleration', () => {
   });
 
   it.skipIf(nvidiaUsable)(
+    "prefer-software first does not keep NVIDIA's driver out of the process: prefer-hardware afterwards gets the driver's own answer",
+    () => {
+      // A fresh process: which library pair loads first decides who holds the libcuda.so.1 soname.
+      const code = `
+        import { VideoEncoder } from '@nvenc-ts/webcodecs';
+        const base = { codec: 'avc1.42001f', width: 64, height: 48 };
+        const soft = await VideoEncoder.isConfigSupported({ ...base, hardwareAcceleration: 'prefer-software' });
+        const errors = [];
+        const e = new VideoEncoder({ output() {}, error: (x) => errors.push(x.name + ': ' + x.message) });
+        e.configure({ ...base, hardwareAcceleration: 'prefer-hardware' });
+        await e.flush().catch(() => {});
+        console.log(JSON.stringify({ soft: soft.supported, errors }));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+        cwd: new URL('..', import.meta.url).pathname,
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as { soft: boolean; errors: string[] };
+      expect(out.soft).toBe(true);
+      expect(out.errors).toHaveLength(1);
+      expect(out.errors[0]).toMatch(/^NotSupportedError: .*prefer-hardware needs the NVIDIA driver/);
+      // Before: "NVIDIA's driver was asked for by name, but in this process libcuda.so.1 (...) is the software NVENC device".
+      expect(out.errors[0]).not.toMatch(/software NVENC device/);
+    },
+  );
+
+  it.skipIf(nvidiaUsable)(
     'no-preference falls back to the software device when no NVIDIA session opens, with the reason',
     async () => {
       const r = await encodeAll(H264, [nv12()]);

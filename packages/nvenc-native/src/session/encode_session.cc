@@ -391,6 +391,15 @@ size_t EncodeSession::acquireSlot(std::vector<Packet>& out) {
 }
 
 std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, size_t pitch, const FrameMeta& meta) {
+  if (meta.hasQp) {
+    const NV_ENC_QP& now = config_.rcParams.constQP;
+    if (now.qpInterP != meta.qp || now.qpInterB != meta.qp || now.qpIntra != meta.qp) {
+      ReconfigureRequest change;
+      change.hasQp = true;
+      change.qp = meta.qp;
+      reconfigureLocked(change);
+    }
+  }
   Slot& slot = slots_[idx];
   const uint64_t number = frameNumber_++;
   slot.frameNumber = number;
@@ -582,6 +591,10 @@ std::vector<Packet> EncodeSession::flush(PacketMemory* memory) {
 
 void EncodeSession::reconfigure(const ReconfigureRequest& request) {
   std::lock_guard<std::mutex> lock(mutex_);
+  reconfigureLocked(request);
+}
+
+void EncodeSession::reconfigureLocked(const ReconfigureRequest& request) {
   requireOpen();
   TraceRange trace("nvenc:reconfigure");
   ScopedContext scope(context_->cuda(), context_->get());
@@ -597,6 +610,12 @@ void EncodeSession::reconfigure(const ReconfigureRequest& request) {
       config.rcParams.maxBitRate = request.bitrate;
   }
   if (request.hasMaxBitrate) config.rcParams.maxBitRate = request.maxBitrate;
+  if (request.hasQp) {
+    if (options_.rateControl != RateControl::Cqp)
+      throw NativeError("INVALID_OPTION", "qp can change only with rateControl 'cqp'", 0, "reconfigure", "qp");
+    // Rate-control parameters change without resetEncoder/forceIDR: the sequence goes on.
+    config.rcParams.constQP = {request.qp, request.qp, request.qp};
+  }
   if (request.hasFps) {
     if (request.fpsNum == 0 || request.fpsDen == 0)
       throw NativeError("INVALID_OPTION", "fpsNum and fpsDen must be positive", 0, "reconfigure");

@@ -80,6 +80,7 @@ class EncodeSession {
   using RegistrationKey = std::tuple<CUdeviceptr, size_t, int, uint32_t, uint32_t>;
 
   void validateOptions() const;
+  void reconfigureLocked(const ReconfigureRequest& request);
   void openSession();
   void initialize();
   void allocateSlots();

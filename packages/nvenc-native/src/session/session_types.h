@@ -89,6 +89,10 @@ struct FrameMeta {
   uint32_t ltrMarkSlot = 0;
   uint32_t ltrUseBitmap = 0;  // 0: no LTR use requested
   std::vector<int8_t> qpMap;  // empty: none
+  // Constant QP for this picture and the ones after it (rate control CQP): applied with
+  // nvEncReconfigureEncoder (no reset, no IDR) when it differs from the session's.
+  bool hasQp = false;
+  uint32_t qp = 0;
 };
 
 // Where a packet's bytes go when they leave NVENC's bitstream buffer. The synchronous JS path
@@ -118,6 +122,8 @@ struct ReconfigureRequest {
   bool hasBitrate = false, hasMaxBitrate = false, hasFps = false, hasWidth = false, hasHeight = false;
   uint32_t bitrate = 0, maxBitrate = 0, fpsNum = 0, fpsDen = 0, width = 0, height = 0;
   bool forceKeyframe = false;
+  bool hasQp = false;  // CQP only: the new constQP, the same for I, P and B pictures
+  uint32_t qp = 0;
 };
 
 struct SessionInfo {

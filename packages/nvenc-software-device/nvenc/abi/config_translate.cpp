@@ -69,6 +69,43 @@ void readVui(const NV_ENC_CONFIG_H264_VUI_PARAMETERS& v, Vui& o) {
   o.bitstreamRestriction = v.bitstreamRestrictionFlag;
 }
 
+// The fields NV_ENC_CONFIG_H264 and NV_ENC_CONFIG_HEVC share (same names, same meaning).
+template <class CodecConfig>
+void readSharedH26x(const CodecConfig& h, EncodeConfig& c) {
+  c.idrPeriod = h.idrPeriod ? h.idrPeriod : c.gopLength;
+  c.repeatSPSPPS = h.repeatSPSPPS;
+  c.disableSPSPPS = h.disableSPSPPS;
+  c.outputAUD = h.outputAUD;
+  c.chromaFormatIDC = h.chromaFormatIDC ? (int)h.chromaFormatIDC : 1;
+  c.level = h.level == NV_ENC_LEVEL_AUTOSELECT ? 0 : h.level;
+  c.bframeRefMode = (int)raw(h.useBFramesAsRef);
+  c.sliceMode = h.sliceMode;
+  c.sliceModeData = h.sliceModeData;
+  c.intraRefresh = h.enableIntraRefresh;
+  c.intraRefreshPeriod = h.intraRefreshPeriod;
+  c.intraRefreshCnt = h.intraRefreshCnt;
+}
+
+// H.264/HEVC controls the software device refuses alike (after readSharedH26x).
+template <class CodecConfig>
+Status refuseSharedH26x(Session* s, const CodecConfig& h, const EncodeConfig& c) {
+  if (h.enableIntraRefresh && h.singleSliceIntraRefresh && !(c.sliceMode == 3 && c.sliceModeData <= 1))
+    return s->fail(ST_UNSUPPORTED_PARAM,
+                   "singleSliceIntraRefresh with several slices per picture is not supported by the software device");
+  if (h.enableConstrainedEncoding)
+    return s->fail(ST_UNSUPPORTED_PARAM,
+                   "enableConstrainedEncoding is not supported (NV_ENC_CAPS_SUPPORT_CONSTRAINED_ENCODING = 0)");
+  return ST_SUCCESS;
+}
+
+template <class CodecConfig>
+Status refuseLtr(Session* s, const CodecConfig& h) {
+  if (h.enableLTR)
+    return s->fail(ST_UNSUPPORTED_PARAM,
+                   "long-term reference frames are not supported (NV_ENC_CAPS_NUM_MAX_LTR_FRAMES = 0)");
+  return ST_SUCCESS;
+}
+
 // NV_ENC_INITIALIZE_PARAMS -> EncodeConfig
 Status translateInit(Session* s, const NV_ENC_INITIALIZE_PARAMS* p, EncodeConfig* out) {
   EncodeConfig c;
@@ -154,61 +191,25 @@ Status translateInit(Session* s, const NV_ENC_INITIALIZE_PARAMS* p, EncodeConfig
   c.reportSliceOffsets = p->reportSliceOffsets;
   if (c.codec == Codec::H264) {
     const NV_ENC_CONFIG_H264& h = cfg->encodeCodecConfig.h264Config;
-    c.idrPeriod = h.idrPeriod ? h.idrPeriod : c.gopLength;
-    c.repeatSPSPPS = h.repeatSPSPPS;
-    c.disableSPSPPS = h.disableSPSPPS;
-    c.outputAUD = h.outputAUD;
-    c.chromaFormatIDC = h.chromaFormatIDC ? (int)h.chromaFormatIDC : 1;
+    readSharedH26x(h, c);
     if (c.profile == Profile::H264High444 && h.chromaFormatIDC == 0) c.chromaFormatIDC = 3;
-    c.level = h.level == NV_ENC_LEVEL_AUTOSELECT ? 0 : h.level;
     c.maxNumRefFrames = h.maxNumRefFrames;
-    c.bframeRefMode = (int)raw(h.useBFramesAsRef);
     c.entropy = (int)raw(h.entropyCodingMode);
-    c.sliceMode = h.sliceMode;
-    c.sliceModeData = h.sliceModeData;
     c.lossless = tuning == TUNE_LOSSLESS || h.qpPrimeYZeroTransformBypassFlag;
-    c.intraRefresh = h.enableIntraRefresh;
-    c.intraRefreshPeriod = h.intraRefreshPeriod;
-    c.intraRefreshCnt = h.intraRefreshCnt;
-    if (h.enableIntraRefresh && h.singleSliceIntraRefresh && !(c.sliceMode == 3 && c.sliceModeData <= 1))
-      return s->fail(ST_UNSUPPORTED_PARAM,
-                     "singleSliceIntraRefresh with several slices per picture is not supported by the software device");
-    if (h.enableConstrainedEncoding)
-      return s->fail(ST_UNSUPPORTED_PARAM,
-                     "enableConstrainedEncoding is not supported (NV_ENC_CAPS_SUPPORT_CONSTRAINED_ENCODING = 0)");
+    if (Status st = refuseSharedH26x(s, h, c)) return st;
     if (h.enableTemporalSVC)
       return s->fail(ST_UNSUPPORTED_PARAM, "temporal SVC is not supported (NV_ENC_CAPS_SUPPORT_TEMPORAL_SVC = 0)");
-    if (h.enableLTR)
-      return s->fail(ST_UNSUPPORTED_PARAM,
-                     "long-term reference frames are not supported (NV_ENC_CAPS_NUM_MAX_LTR_FRAMES = 0)");
+    if (Status st = refuseLtr(s, h)) return st;
     readVui(h.h264VUIParameters, c.vui);
   } else if (c.codec == Codec::HEVC) {
     const NV_ENC_CONFIG_HEVC& h = cfg->encodeCodecConfig.hevcConfig;
-    c.idrPeriod = h.idrPeriod ? h.idrPeriod : c.gopLength;
-    c.repeatSPSPPS = h.repeatSPSPPS;
-    c.disableSPSPPS = h.disableSPSPPS;
-    c.outputAUD = h.outputAUD;
-    c.chromaFormatIDC = h.chromaFormatIDC ? (int)h.chromaFormatIDC : 1;
+    readSharedH26x(h, c);
     c.bitDepth = 8 + (int)h.pixelBitDepthMinus8;
     if (c.profile == Profile::HEVCMain10) c.bitDepth = 10;
-    c.level = h.level == NV_ENC_LEVEL_AUTOSELECT ? 0 : h.level;
     c.maxNumRefFrames = h.maxNumRefFramesInDPB;
-    c.bframeRefMode = (int)raw(h.useBFramesAsRef);
-    c.sliceMode = h.sliceMode;
-    c.sliceModeData = h.sliceModeData;
     c.lossless = tuning == TUNE_LOSSLESS;
-    c.intraRefresh = h.enableIntraRefresh;
-    c.intraRefreshPeriod = h.intraRefreshPeriod;
-    c.intraRefreshCnt = h.intraRefreshCnt;
-    if (h.enableIntraRefresh && h.singleSliceIntraRefresh && !(c.sliceMode == 3 && c.sliceModeData <= 1))
-      return s->fail(ST_UNSUPPORTED_PARAM,
-                     "singleSliceIntraRefresh with several slices per picture is not supported by the software device");
-    if (h.enableConstrainedEncoding)
-      return s->fail(ST_UNSUPPORTED_PARAM,
-                     "enableConstrainedEncoding is not supported (NV_ENC_CAPS_SUPPORT_CONSTRAINED_ENCODING = 0)");
-    if (h.enableLTR)
-      return s->fail(ST_UNSUPPORTED_PARAM,
-                     "long-term reference frames are not supported (NV_ENC_CAPS_NUM_MAX_LTR_FRAMES = 0)");
+    if (Status st = refuseSharedH26x(s, h, c)) return st;
+    if (Status st = refuseLtr(s, h)) return st;
     readVui(h.hevcVUIParameters, c.vui);
   } else if (c.codec == Codec::AV1) {
     readAv1Config(*cfg, c);

@@ -1,4 +1,5 @@
-/* A stand-in for NVIDIA's libcuda.so.1 (built with that soname by the test that uses it): it
+/* A stand-in for NVIDIA's libcuda.so.1 (built with that soname by the tests that use it:
+ * cuda_choice_test.cpp, nvenc-native's software-beside-other-libcuda.test.mjs): it
  * occupies the soname in the process, as NVIDIA's driver does once loaded, and records every call
  * in the file named by NVSOFT_STANDIN_LOG. Every entry point fails: a CUDA context of another
  * library is never valid here, as it would not be in NVIDIA's driver. */
