@@ -166,6 +166,62 @@ describe('differential: Chromium VideoEncoder vs @nvenc-ts/webcodecs', () => {
         queueAfterReset: 0,
       });
       expect(side['flushOrdering']).toMatchObject({ order: ['flush1 after 5 outputs', 'flush2 after 7 outputs'] });
+      // EncodedVideoChunk: constructor steps 1–2 (DataCloneError), its last step (detach every
+      // transferred buffer), copyTo() step 1 (TypeError, not RangeError), [EnforceRange] members.
+      expect(side['encodedVideoChunkTransferAndRanges']).toEqual({
+        copied: [1, 2, 3, 4],
+        dataAfter: 0,
+        otherAfter: 0,
+        repeatedInTransfer: 'DataCloneError',
+        detachedInTransfer: 'DataCloneError',
+        copyToSmaller: 'TypeError',
+        copyToDetached: 'TypeError',
+        copyToExact: 'none',
+        timestampHuge: 'TypeError',
+        timestampNaN: 'TypeError',
+        timestampFraction: -1,
+        durationNegative: 'TypeError',
+      });
+      // VideoFrame: "Parse VideoFrameCopyToOptions" → "Parse Visible Rect" (zero size, outside the
+      // coded size, misaligned: TypeError) and "Compute Layout and Allocation Size" (plane count,
+      // stride below a row, overlapping planes: TypeError); copyTo() step 5 (destination smaller
+      // than allocationSize: TypeError); the rectangle's samples at the given layout.
+      expect(side['videoFrameCopyToOptionsAndFromFrame']).toMatchObject({
+        size: 12,
+        tight: [34, 35, 36, 37, 50, 51, 52, 53, 109, 110, 209, 210],
+        tightLayout: [
+          [0, 4],
+          [8, 2],
+          [10, 2],
+        ],
+        paddedSize: 52,
+        paddedLayout: [
+          [4, 8],
+          [40, 4],
+          [48, 4],
+        ],
+        misalignedRect: 'TypeError',
+        rectOutside: 'TypeError',
+        zeroRect: 'TypeError',
+        strideTooSmall: 'TypeError',
+        planesOverlap: 'TypeError',
+        wrongPlaneCount: 'TypeError',
+        destinationTooSmall: 'TypeError',
+        // "Initialize Visible Rect and Display Size": a new visible rect keeps the display scale (2:1).
+        croppedDisplay: [8, 2],
+        copyTimestamp: [-3, 5],
+        fromFrameDisplayWidthOnly: 'TypeError',
+        fromFrameMisaligned: 'TypeError',
+        // "Close VideoFrame" clears the resource, format and sizes, not the timestamp.
+        closed: { timestamp: 5, allocationSize: 'InvalidStateError' },
+        // "Initialize Frame From Other Frame" step 2: alpha 'discard' → the opaque equivalent.
+        alphaDiscard: 'RGBX',
+        alphaKeep: 'RGBA',
+        transfer: { pixelsAfter: 0, spareAfter: 0 },
+        transferRepeated: 'DataCloneError',
+        transferDetached: 'DataCloneError',
+        timestampHuge: 'TypeError',
+      });
     }
   });
 });

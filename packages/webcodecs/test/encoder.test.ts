@@ -294,9 +294,11 @@ describe('encode options', () => {
 });
 
 describe('VideoFrame', () => {
-  it('transfer takes the buffer over without a copy (the caller’s ArrayBuffer is detached)', () => {
-    const buffer = new ArrayBuffer(W * H * 4);
-    const f = new VideoFrame(buffer, {
+  it('transfer takes the buffer over without a copy (the caller’s ArrayBuffer is detached) and keeps its pixels', async () => {
+    const buffer = new ArrayBuffer(W * H * 4 + 8);
+    const view = new Uint8Array(buffer, 8);
+    for (let i = 0; i < view.length; i++) view[i] = i & 0xff;
+    const f = new VideoFrame(view, {
       format: 'RGBA',
       codedWidth: W,
       codedHeight: H,
@@ -305,6 +307,11 @@ describe('VideoFrame', () => {
     });
     expect(buffer.byteLength).toBe(0);
     expect(f.allocationSize()).toBe(W * H * 4);
+    // The frame reads the bytes the view showed (its offset kept), not the detached, empty view.
+    const out = new Uint8Array(W * H * 4);
+    await f.copyTo(out);
+    expect(out.subarray(0, 4)).toEqual(new Uint8Array([0, 1, 2, 3]));
+    expect(out[W * H * 4 - 1]).toBe((W * H * 4 - 1) & 0xff);
     f.close();
   });
 
