@@ -96,7 +96,7 @@ size_t roundUp(size_t v, size_t a) { return (v + a - 1) / a * a; }
 const Context* lookupCtx(const Registry& r, CUcontext c) {
   if (!c) return nullptr;
   auto it = r.contexts.find(reinterpret_cast<uintptr_t>(c));
-  if (it == r.contexts.end()) return nullptr;
+  if (it == r.contexts.end() || it->second.destroyed) return nullptr;
   if (it->second.primary && r.primaryRefs == 0) return nullptr;  // inactive
   return &it->second;
 }
@@ -105,6 +105,10 @@ const Context* lookupCtx(const Registry& r, CUcontext c) {
 CUresult currentCtx(const Registry& r, const Context** out) {
   if (t_ctxStack.empty()) return R(kErrInvalidContext);
   const Context* c = lookupCtx(r, t_ctxStack.back());
+  if (!c) {
+    auto it = r.contexts.find(reinterpret_cast<uintptr_t>(t_ctxStack.back()));
+    if (it != r.contexts.end() && it->second.destroyed) return R(kErrContextIsDestroyed);
+  }
   if (!c) return R(kErrInvalidContext);
   if (out) *out = c;
   return R(kSuccess);
@@ -290,8 +294,11 @@ CUresult resolvePlane(unsigned type, const void* host, CUdeviceptr dev, CUarray 
     default: return R(kErrInvalidValue);
   }
   if (base == 0) return R(kErrInvalidValue);
-  if (height > 1 && pitch < width) return R(kErrInvalidValue);
-  if (pitch > 2147483647ull && height > 1) return R(kErrInvalidValue);  // MAX_PITCH
+  // cuMemcpy2D: "If specified, srcPitch must be greater than or equal to WidthInBytes +
+  // srcXInBytes" (likewise dst), and any pitch above CU_DEVICE_ATTRIBUTE_MAX_PITCH fails. A single
+  // row may leave the pitch 0 (unspecified).
+  if ((height > 1 || pitch != 0) && (pitch < width || pitch - width < x)) return R(kErrInvalidValue);
+  if (pitch > 2147483647ull) return R(kErrInvalidValue);  // MAX_PITCH
   // start = base + y * pitch + x, checked for overflow.
   unsigned __int128 start = static_cast<unsigned __int128>(y) * pitch + x + base;
   unsigned __int128 span = static_cast<unsigned __int128>(height - 1) * pitch + width;
@@ -754,11 +761,11 @@ NVSOFT_API CUresult cuCtxDestroy_v2(CUcontext ctx) {
   Registry& r = registry();
   Exclusive lock(r.mu);
   auto it = r.contexts.find(reinterpret_cast<uintptr_t>(ctx));
-  if (!ctx || it == r.contexts.end() || it->second.primary) return R(kErrInvalidContext);
+  if (!ctx || it == r.contexts.end() || it->second.primary || it->second.destroyed) return R(kErrInvalidContext);
   releaseContextResources(r, ctx);
-  r.contexts.erase(it);
-  // Popped from this thread's stack; other threads see a stale handle that
-  // the registry no longer knows (CUDA_ERROR_INVALID_CONTEXT on use).
+  it->second.destroyed = true;
+  // Popped from this thread's stack; other threads keep it current and get
+  // CUDA_ERROR_CONTEXT_IS_DESTROYED on use (currentCtx).
   t_ctxStack.erase(std::remove(t_ctxStack.begin(), t_ctxStack.end(), ctx), t_ctxStack.end());
   return R(kSuccess);
 }

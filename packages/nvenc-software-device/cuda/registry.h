@@ -40,6 +40,9 @@ struct Context {
   CUdevice device = 0;
   unsigned flags = 0;
   bool primary = false;
+  // Kept after cuCtxDestroy (handles are never reused): a thread that still has it current gets
+  // CUDA_ERROR_CONTEXT_IS_DESTROYED, as cuCtxDestroy documents; every other use INVALID_CONTEXT.
+  bool destroyed = false;
   std::array<size_t, 8> limits{};
 };
 

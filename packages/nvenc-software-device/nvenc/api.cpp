@@ -1,4 +1,5 @@
 // Exported entry points and the shared function-list trampolines.
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -116,10 +117,33 @@ std::string unsupportedApiText(uint32_t api) {
          "; it serves clients built against NVENC API 11.0, 11.1 and 12.1";
 }
 
+const char* const kAsyncRefusal =
+    "asynchronous mode (completion events) is not supported on Linux; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0";
+const char* const kMeOnlyRefusal = "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)";
+
+// A call for a feature the device does not offer. It checks what every call checks first (the
+// parameter pointer, the struct version, initialization where NVIDIA lists it), then answers
+// NV_ENC_ERR_UNSUPPORTED_PARAM: NVIDIA's lists for these functions have no UNIMPLEMENTED.
+static int refuseFeature(Session* s, const char* fn, const void* params, FeatureStruct which, const char* why,
+                         bool listsNotInitialized = true) {
+  if (!params) return s->fail(ST_INVALID_PTR, std::string(fn) + ": params is NULL");
+  uint32_t got, want = s->abi->featureStructVersion(s, which);
+  memcpy(&got, params, 4);
+  if (got != want) {
+    char text[96];
+    snprintf(text, sizeof text, ": struct version 0x%08x is not the session's 0x%08x", got, want);
+    return s->fail(ST_INVALID_VERSION, fn + std::string(text));
+  }
+  if (listsNotInitialized)
+    if (Status ni = requireInitialized(s, fn)) return ni;
+  return s->fail(ST_UNSUPPORTED_PARAM, std::string(fn) + ": " + why);
+}
+
 namespace tramp {
+// NVIDIA's header: deprecated, returns NV_ENC_ERR_INVALID_CALL.
 int openEncodeSession(void*, uint32_t, void**) {
-  setGlobalError("nvEncOpenEncodeSession is deprecated: use nvEncOpenEncodeSessionEx");
-  return ST_UNIMPLEMENTED;
+  setGlobalError("nvEncOpenEncodeSession is deprecated (NV_ENC_ERR_INVALID_CALL): use nvEncOpenEncodeSessionEx");
+  return ST_INVALID_CALL;
 }
 int openEncodeSessionEx(void* params, void** encoder) {
   if (!params || !encoder) {
@@ -245,15 +269,13 @@ int getSequenceParams(void* enc, void* p) {
   SESSION_ALIVE("nvEncGetSequenceParams");
   return s->abi->getSequenceParams(s, p);
 }
-int registerAsyncEvent(void* enc, void*) {
+int registerAsyncEvent(void* enc, void* p) {
   SESSION("nvEncRegisterAsyncEvent");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
+  return refuseFeature(s, "nvEncRegisterAsyncEvent", p, FeatureStruct::EventParams, kAsyncRefusal);
 }
-int unregisterAsyncEvent(void* enc, void*) {
+int unregisterAsyncEvent(void* enc, void* p) {
   SESSION("nvEncUnregisterAsyncEvent");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "asynchronous mode (completion events) is Windows-only; NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT is 0");
+  return refuseFeature(s, "nvEncUnregisterAsyncEvent", p, FeatureStruct::EventParams, kAsyncRefusal);
 }
 int mapInputResource(void* enc, void* p) {
   SESSION_ALIVE("nvEncMapInputResource");
@@ -289,20 +311,21 @@ int reconfigureEncoder(void* enc, void* p) {
   SESSION_ALIVE("nvEncReconfigureEncoder");
   return s->abi->reconfigure(s, p);
 }
-int createMVBuffer(void* enc, void*) {
+int createMVBuffer(void* enc, void* p) {
   SESSION("nvEncCreateMVBuffer");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)");
+  // NVIDIA lists no ENCODER_NOT_INITIALIZED for this one: refused whatever the session's state.
+  return refuseFeature(s, "nvEncCreateMVBuffer", p, FeatureStruct::CreateMVBuffer, kMeOnlyRefusal, false);
 }
-int destroyMVBuffer(void* enc, void*) {
+int destroyMVBuffer(void* enc, void* b) {
   SESSION("nvEncDestroyMVBuffer");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)");
+  if (Status ni = requireInitialized(s, "nvEncDestroyMVBuffer")) return ni;
+  if (!b) return s->fail(ST_INVALID_PTR, "nvEncDestroyMVBuffer: mvBuffer is NULL");
+  return s->fail(ST_INVALID_PARAM, std::string("nvEncDestroyMVBuffer: mvBuffer is not an MV buffer of this session (") +
+                                       kMeOnlyRefusal + ", so none exist)");
 }
-int runMotionEstimationOnly(void* enc, void*) {
+int runMotionEstimationOnly(void* enc, void* p) {
   SESSION("nvEncRunMotionEstimationOnly");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "motion-estimation-only mode is not supported (NV_ENC_CAPS_SUPPORT_MEONLY_MODE = 0)");
+  return refuseFeature(s, "nvEncRunMotionEstimationOnly", p, FeatureStruct::MEOnlyParams, kMeOnlyRefusal);
 }
 const char* getLastErrorString(void* enc) {
   if (enc && sessionKnown((Session*)enc)) {
@@ -326,19 +349,19 @@ int setIOCudaStreams(void* enc, void* in, void* out) {
   s->streamsSet = true;
   return ST_SUCCESS;
 }
-int getSequenceParamEx(void* enc, void*, void*) {
-  SESSION("nvEncGetSequenceParamEx");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "nvEncGetSequenceParamEx is not implemented: initialize the encoder and use nvEncGetSequenceParams");
+int getSequenceParamEx(void* enc, void* init, void* payload) {
+  SESSION_ALIVE("nvEncGetSequenceParamEx");
+  return s->abi->getSequenceParamEx(s, init, payload);
 }
-int restoreEncoderState(void* enc, void*) {
+int restoreEncoderState(void* enc, void* p) {
   SESSION("nvEncRestoreEncoderState");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "encoder state save/restore is not supported (NV_ENC_CAPS_DISABLE_ENC_STATE_ADVANCE = 0)");
+  return refuseFeature(s, "nvEncRestoreEncoderState", p, FeatureStruct::RestoreEncoderState,
+                       "encoder state save/restore is not supported (NV_ENC_CAPS_DISABLE_ENC_STATE_ADVANCE = 0)");
 }
-int lookaheadPicture(void* enc, void*) {
+int lookaheadPicture(void* enc, void* p) {
   SESSION("nvEncLookaheadPicture");
-  return s->fail(ST_UNIMPLEMENTED, "external lookahead is not supported");
+  return refuseFeature(s, "nvEncLookaheadPicture", p, FeatureStruct::LookaheadPicParams,
+                       "external lookahead is not supported");
 }
 }  // namespace tramp
 }  // namespace nvsoft
@@ -359,20 +382,13 @@ NVSOFT_EXPORT int NvEncodeAPICreateInstance(void* functionList) {
     setGlobalError("NvEncodeAPICreateInstance: functionList is NULL");
     return ST_INVALID_PTR;
   }
+  // NVIDIA documents only SUCCESS and INVALID_PTR here, and its driver (580) filled a list of
+  // version 99: the client's API version is enforced where its structs arrive, from
+  // nvEncOpenEncodeSessionEx on (NV_ENC_ERR_INVALID_VERSION). The 12.1 list only adds entries where
+  // the 11.1 list has reserved pointers, so either fits the caller's struct.
   uint32_t ver;
   memcpy(&ver, functionList, 4);
-  if (((ver >> 28) & 0x7) != 7 || ((ver >> 16) & 0xff) != 2) {
-    setGlobalError("NvEncodeAPICreateInstance: functionList->version is not NV_ENCODE_API_FUNCTION_LIST_VER");
-    return ST_INVALID_VERSION;
-  }
-  uint32_t major = ver & 0xffff, minor = (ver >> 24) & 0xf;
-  uint32_t maxMajor = (uint32_t)maxApiMajor(), maxMinor = (uint32_t)maxApiMinor();
-  if (major > maxMajor || (major == maxMajor && minor > maxMinor)) {
-    setGlobalError("NvEncodeAPICreateInstance: client API " + std::to_string(major) + "." + std::to_string(minor) +
-                   " is newer than the driver's maximum " + std::to_string(maxMajor) + "." + std::to_string(maxMinor) +
-                   " (NVENC_SOFT_MAX_API)");
-    return ST_INVALID_VERSION;
-  }
+  uint32_t major = ver & 0xffff;
   if (major >= 12)
     fillFunctionList_12_1(functionList);
   else

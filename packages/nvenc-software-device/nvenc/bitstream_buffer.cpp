@@ -8,8 +8,7 @@
 namespace nvsoft {
 
 Status coreCreateBitstreamBuffer(Session* s, BitstreamBuffer** out) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncCreateBitstreamBuffer called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncCreateBitstreamBuffer")) return ni;
   auto* b = new BitstreamBuffer();
   b->data.reserve(1 << 16);
   s->outputs.insert(b);
@@ -18,6 +17,7 @@ Status coreCreateBitstreamBuffer(Session* s, BitstreamBuffer** out) {
 }
 
 Status coreDestroyBitstreamBuffer(Session* s, void* p) {
+  if (Status ni = requireInitialized(s, "nvEncDestroyBitstreamBuffer")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "bitstreamBuffer is NULL");
   auto* b = (BitstreamBuffer*)p;
   if (!s->outputs.count(b))
@@ -104,8 +104,7 @@ void assignPackets(Session* s) {
 }
 
 Status coreLockBitstream(Session* s, void* p, bool doNotWait, LockOut* out) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncLockBitstream called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncLockBitstream")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "outputBitstream is NULL");
   auto* b = (BitstreamBuffer*)p;
   if (!s->outputs.count(b))
@@ -172,6 +171,7 @@ Status coreLockBitstream(Session* s, void* p, bool doNotWait, LockOut* out) {
 }
 
 Status coreUnlockBitstream(Session* s, void* p) {
+  if (Status ni = requireInitialized(s, "nvEncUnlockBitstream")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "outputBitstream is NULL");
   auto* b = (BitstreamBuffer*)p;
   if (!s->outputs.count(b))

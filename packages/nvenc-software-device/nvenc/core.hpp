@@ -287,7 +287,14 @@ struct Session {
   std::vector<uint8_t> staging;  // host copy of a device frame
 
   Status fail(Status st, const std::string& msg);  // records lastError, returns st
+  // GOP structure the client initialized with (nvEncReconfigureEncoder may not change it); cfg's
+  // frameIntervalP can drop to 1 when the engine continues without B-frames.
+  uint32_t initGopLength = 0;
+  int initFrameIntervalP = 1;
 };
+// ST_SUCCESS once nvEncInitializeEncoder succeeded, else NV_ENC_ERR_ENCODER_NOT_INITIALIZED with a
+// sentence naming fn. NVIDIA: no buffer or encoding related call before a successful initialization.
+Status requireInitialized(Session* s, const char* fn);
 
 // ---------------------------------------------------------------------------------------------
 // Core operations used by the adapters. Every one expects s->mu held by the caller
@@ -338,6 +345,8 @@ Status coreUnregister(Session* s, void* reg);
 Status coreMap(Session* s, void* reg, Mapping** out, uint32_t* fmt);
 Status coreUnmap(Session* s, void* mapped);
 Status coreSequenceParams(Session* s, std::vector<uint8_t>* out);
+// Parameter sets an encoder initialized with cfg would emit, without initializing this session.
+Status coreSequenceParamsFor(Session* s, const EncodeConfig& cfg, std::vector<uint8_t>* out);
 Status coreInvalidateRefFrames(Session* s, uint64_t ts);
 // The capability values the device reports (nvEncGetEncodeCaps), ABI-neutral: the adapters map
 // NV_ENC_CAPS_* to these so one table says what the engine honours. NVENC_SOFT_CAPS_DENY lets a
@@ -351,6 +360,10 @@ bool capDenied(const char* name);
 bool encoderAvailable(Codec c);
 
 // Per-ABI entry points. The shared trampolines (api.cpp) look the session up and call these.
+// The parameter structs of calls for features the device does not offer (completion events,
+// ME-only mode, encoder state restore, external lookahead): the adapter knows their versions.
+enum class FeatureStruct { EventParams, CreateMVBuffer, MEOnlyParams, RestoreEncoderState, LookaheadPicParams };
+
 struct AbiOps {
   const char* name;
   uint32_t apiVersion;
@@ -377,6 +390,10 @@ struct AbiOps {
   Status (*mapInputResource)(Session*, void* params);
   Status (*reconfigure)(Session*, void* params);
   Status (*getEncodeStats)(Session*, void* params);
+  // nvEncGetSequenceParamEx: before initialization, the parameter sets initParams would produce.
+  Status (*getSequenceParamEx)(Session*, void* initParams, void* payload);
+  // The version a struct of this ABI must carry in this session; 0 if the ABI lacks the struct.
+  uint32_t (*featureStructVersion)(const Session*, FeatureStruct);
 };
 extern const AbiOps* const kAbi_11_1;
 extern const AbiOps* const kAbi_12_1;

@@ -73,9 +73,10 @@ Status readInput(Session* s, PicIn& pic, EngineFrame& f) {
     }
     return ST_SUCCESS;
   }
-  // a mapping that was already unmapped or a registration passed directly
+  // A mapping that was already unmapped, or a registration passed directly. INVALID_PARAM, from
+  // nvEncEncodePicture's list: RESOURCE_NOT_MAPPED is documented for unmapping only.
   if (s->regs.count((Registration*)pic.inputBuffer))
-    return s->fail(ST_RESOURCE_NOT_MAPPED,
+    return s->fail(ST_INVALID_PARAM,
                    "inputBuffer is a registered resource: map it with nvEncMapInputResource and pass mappedResource");
   return s->fail(ST_INVALID_PARAM,
                  "inputBuffer is neither an input buffer of this session nor a currently mapped resource");

@@ -9,8 +9,7 @@
 namespace nvsoft {
 
 Status coreEncodePicture(Session* s, PicIn& pic) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncEncodePicture called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncEncodePicture")) return ni;
   const EncodeConfig& c = s->cfg;
   if (pic.flags & PF_EOS) {
     // End of stream: everything pending becomes available.
@@ -150,8 +149,7 @@ Status coreEncodePicture(Session* s, PicIn& pic) {
 }
 
 Status coreInvalidateRefFrames(Session* s, uint64_t ts) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncInvalidateRefFrames called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncInvalidateRefFrames")) return ni;
   if (!featureCaps(s->cfg.codec).refPicInvalidation)
     return s->fail(ST_UNSUPPORTED_PARAM,
                    "reference picture invalidation is not supported (NV_ENC_CAPS_SUPPORT_REF_PIC_INVALIDATION = 0)");
@@ -161,9 +159,20 @@ Status coreInvalidateRefFrames(Session* s, uint64_t ts) {
 }
 
 Status coreSequenceParams(Session* s, std::vector<uint8_t>* out) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncGetSequenceParams called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncGetSequenceParams")) return ni;
   *out = s->engine->paramSets();
+  return ST_SUCCESS;
+}
+
+Status coreSequenceParamsFor(Session* s, const EncodeConfig& cfg, std::vector<uint8_t>* out) {
+  Status st = validateConfig(s, cfg);
+  if (st != ST_SUCCESS) return st;
+  // The same engine code and settings as nvEncInitializeEncoder, so the same parameter sets.
+  auto engine = makeSelectedEngine();
+  std::string err;
+  st = engine->open(cfg, err);
+  if (st != ST_SUCCESS) return s->fail(st, "nvEncGetSequenceParamEx: encoder setup failed: " + err);
+  *out = engine->paramSets();
   return ST_SUCCESS;
 }
 

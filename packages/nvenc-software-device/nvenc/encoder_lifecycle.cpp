@@ -21,6 +21,8 @@ Status coreInitialize(Session* s, const EncodeConfig& cfg) {
   st = engine->open(cfg, err);
   if (st != ST_SUCCESS) return s->fail(st, "encoder initialization failed: " + err);
   s->cfg = cfg;
+  s->initGopLength = cfg.gopLength;
+  s->initFrameIntervalP = cfg.frameIntervalP;
   s->engine = std::move(engine);
   s->initialized = true;
   resetPattern(s);
@@ -37,18 +39,26 @@ Status drainEngine(Session* s) {
 }
 
 Status coreReconfigure(Session* s, const EncodeConfig& in, bool resetEncoder, bool forceIDR) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncReconfigureEncoder called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncReconfigureEncoder")) return ni;
   EncodeConfig c = in;
-  if (c.codec != s->cfg.codec) return s->fail(ST_INVALID_PARAM, "reconfigure cannot change the codec (encodeGUID)");
+  // What NVIDIA's header lists as not reconfigurable is refused with UNSUPPORTED_PARAM, the only
+  // parameter status nvEncReconfigureEncoder documents (sync/async and PTD mode are refused for
+  // every call by translateInit; maxEncodeWidth/Height by the adapter, which sees the raw values).
+  if (c.codec != s->cfg.codec)
+    return s->fail(ST_UNSUPPORTED_PARAM, "nvEncReconfigureEncoder cannot change the codec (encodeGUID)");
+  if (c.gopLength != s->initGopLength || c.frameIntervalP != s->initFrameIntervalP)
+    return s->fail(ST_UNSUPPORTED_PARAM,
+                   "nvEncReconfigureEncoder cannot change the GOP structure (gopLength " + std::to_string(c.gopLength) +
+                       ", frameIntervalP " + std::to_string(c.frameIntervalP) + "; initialized with " +
+                       std::to_string(s->initGopLength) + ", " + std::to_string(s->initFrameIntervalP) + ")");
   c.maxEncodeWidth = s->cfg.maxEncodeWidth;
   c.maxEncodeHeight = s->cfg.maxEncodeHeight;
   bool resChange = c.width != s->cfg.width || c.height != s->cfg.height;
   if (resChange && (c.width > s->cfg.maxEncodeWidth || c.height > s->cfg.maxEncodeHeight))
-    return s->fail(ST_INVALID_PARAM, "new resolution " + std::to_string(c.width) + "x" + std::to_string(c.height) +
-                                         " exceeds maxEncodeWidth/maxEncodeHeight given at initialization (" +
-                                         std::to_string(s->cfg.maxEncodeWidth) + "x" +
-                                         std::to_string(s->cfg.maxEncodeHeight) + ")");
+    return s->fail(ST_UNSUPPORTED_PARAM, "new resolution " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+                                             " exceeds maxEncodeWidth/maxEncodeHeight given at initialization (" +
+                                             std::to_string(s->cfg.maxEncodeWidth) + "x" +
+                                             std::to_string(s->cfg.maxEncodeHeight) + ")");
   Status st = validateConfig(s, c);
   if (st != ST_SUCCESS) return st;
   // NVENC changes bitrate and frame rate of a running sequence without an IDR unless the client

@@ -5,8 +5,7 @@
 namespace nvsoft {
 
 Status coreCreateInputBuffer(Session* s, uint32_t w, uint32_t h, uint32_t fmt, InputBuffer** out) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncCreateInputBuffer called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncCreateInputBuffer")) return ni;
   if (!bufFmtSupported(fmt))
     return s->fail(ST_INVALID_PARAM, std::string("bufferFmt ") + bufFmtName(fmt) +
                                          " is not an input format reported by nvEncGetInputFormats");
@@ -37,8 +36,7 @@ Status coreDestroyInputBuffer(Session* s, void* p) {
 }
 
 Status coreLockInputBuffer(Session* s, void* p, void** data, uint32_t* pitch) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncLockInputBuffer called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncLockInputBuffer")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "inputBuffer is NULL");
   auto* b = (InputBuffer*)p;
   if (!s->inputs.count(b)) return s->fail(ST_INVALID_PARAM, "inputBuffer is not an input buffer of this session");
@@ -50,6 +48,7 @@ Status coreLockInputBuffer(Session* s, void* p, void** data, uint32_t* pitch) {
 }
 
 Status coreUnlockInputBuffer(Session* s, void* p) {
+  if (Status ni = requireInitialized(s, "nvEncUnlockInputBuffer")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "inputBuffer is NULL");
   auto* b = (InputBuffer*)p;
   if (!s->inputs.count(b)) return s->fail(ST_INVALID_PARAM, "inputBuffer is not an input buffer of this session");

@@ -7,8 +7,7 @@ namespace nvsoft {
 
 Status coreRegister(Session* s, int type, void* res, uint32_t w, uint32_t h, uint32_t pitch, uint32_t fmt, int usage,
                     Registration** out) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncRegisterResource called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncRegisterResource")) return ni;
   if (type == 2)
     return s->fail(ST_UNSUPPORTED_PARAM,
                    "NV_ENC_INPUT_RESOURCE_TYPE_CUDAARRAY is not supported by the software device; register a "
@@ -57,6 +56,7 @@ Status coreRegister(Session* s, int type, void* res, uint32_t w, uint32_t h, uin
 }
 
 Status coreUnregister(Session* s, void* p) {
+  if (Status ni = requireInitialized(s, "nvEncUnregisterResource")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "registeredResource is NULL");
   auto* r = (Registration*)p;
   if (!s->regs.count(r)) return s->fail(ST_RESOURCE_NOT_REGISTERED, "resource is not registered with this session");
@@ -67,8 +67,7 @@ Status coreUnregister(Session* s, void* p) {
 }
 
 Status coreMap(Session* s, void* p, Mapping** out, uint32_t* fmt) {
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncMapInputResource called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncMapInputResource")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "registeredResource is NULL");
   auto* r = (Registration*)p;
   if (!s->regs.count(r))
@@ -83,6 +82,7 @@ Status coreMap(Session* s, void* p, Mapping** out, uint32_t* fmt) {
 }
 
 Status coreUnmap(Session* s, void* p) {
+  if (Status ni = requireInitialized(s, "nvEncUnmapInputResource")) return ni;
   if (!p) return s->fail(ST_INVALID_PTR, "mappedInputBuffer is NULL");
   auto* m = (Mapping*)p;
   if (!s->maps.count(m))

@@ -12,6 +12,12 @@ Status Session::fail(Status st, const std::string& msg) {
   return st;
 }
 
+Status requireInitialized(Session* s, const char* fn) {
+  if (s->initialized) return ST_SUCCESS;
+  return s->fail(ST_ENCODER_NOT_INITIALIZED,
+                 std::string(fn) + " called before nvEncInitializeEncoder (or after it failed) on this session");
+}
+
 namespace {
 std::mutex gMu;
 // Never destroyed (like the CUDA library's registry): a client thread may still be inside an NVENC

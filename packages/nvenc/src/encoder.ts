@@ -33,6 +33,7 @@ import type {
   NvencCapabilities,
   CudaArrayInterface,
   DeviceKind,
+  DeviceOption,
   EncodeOptions,
   EncoderInfo,
   EncoderOptions,
@@ -95,6 +96,29 @@ function fastPathOptions(meta: NativeEncodeOptions): boolean {
     meta.qpMap === undefined &&
     meta.qp === undefined
   );
+}
+
+/**
+ * Loads a device's driver libraries (`dlopen` of libcuda and libnvidia-encode, `cuInit`) on a libuv
+ * pool thread, so that a later probe or session open in this process finds them loaded instead of
+ * blocking the event loop for it. Never rejects for a missing or unusable driver (probeDriver()
+ * and the session open say why). Loading order matters in a process that uses both devices: the
+ * software device's libraries carry NVIDIA's sonames, so load `'auto'` first (NvencEncoder.open()
+ * does this for the device it opens) and NVIDIA's driver keeps its names.
+ *
+ * @param device As the `device` option of {@link EncoderOptions}; default `'auto'` (NVIDIA's driver).
+ * @param abi The native binary (NVENC ABI, e.g. `'12.1'`) whose loader holds them; default the newest
+ *   that loads, the one the driver probe uses.
+ * @example
+ * ```ts
+ * await loadDriver();   // at start-up, off the event loop
+ * ```
+ */
+export async function loadDriver(device: DeviceOption = 'auto', abi?: string): Promise<void> {
+  const target = deviceTarget(device);
+  const binding = loadBinary(abi).binding;
+  if (binding.loadDriverAsync)
+    await binding.loadDriverAsync({ cudaLibrary: target.cudaLibrary, nvencLibrary: target.nvencLibrary });
 }
 
 /** What opening a session needs: the checked options, the driver target and the binary's Encoder. */
@@ -194,11 +218,8 @@ export class NvencEncoder implements Disposable {
    */
   static async open(options: EncoderOptions): Promise<NvencEncoder> {
     const resolved = resolveEncoderOptions(options);
-    const target = deviceTarget(resolved.device);
     // dlopen + cuInit off the JS thread; probing afterwards (in planSession) finds the driver cached.
-    const binding = loadBinary(resolved.abi).binding;
-    if (binding.loadDriverAsync)
-      await binding.loadDriverAsync({ cudaLibrary: target.cudaLibrary, nvencLibrary: target.nvencLibrary });
+    await loadDriver(resolved.device, resolved.abi);
     const plan = planSession(options);
     const native = withTypedErrors(plan.gpuName, () => new plan.Encoder(plan.nativeOptions, true));
     try {

@@ -33,7 +33,7 @@ export type {
   IntraRefreshOptions,
   NvencCapabilities,
 } from './types.js';
-export { NvencEncoder } from './encoder.js';
+export { NvencEncoder, loadDriver } from './encoder.js';
 export { DEFAULT_CUDA_LIBRARY, DEFAULT_NVENC_LIBRARY } from './device.js';
 export {
   probeDriver,

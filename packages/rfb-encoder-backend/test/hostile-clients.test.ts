@@ -137,6 +137,49 @@ describe('hostile and broken clients are cut off with a log line', () => {
   });
 });
 
+describe('replies are bounded too', () => {
+  for (const [what, message] of [
+    // SetPixelFormat to a colour map: 20 bytes in, 1542 out (the palette).
+    ['colour-map SetPixelFormats', Buffer.from([0, 0, 0, 0, 8, 8, 0, 0, 0, 7, 0, 7, 0, 3, 0, 3, 6, 0, 0, 0])],
+    // Fence requests with the largest payload: each is echoed.
+    ['Fence requests', Buffer.concat([Buffer.from([248, 0, 0, 0, 0x80, 0, 0, 0, 64]), Buffer.alloc(64)])],
+  ] as const) {
+    it(`a client flooding ${what} without reading the answers is cut off`, async () => {
+      const f = await fixture({ limits: { writeHighWaterMark: 64 * 1024 } });
+      const good = await watcher(f);
+      const bad = await client(f.port);
+      await bad.handshake();
+      bad.setEncodings([0, -312]);
+      bad.socket.pause();
+      const flood = Buffer.concat(Array.from({ length: 256 }, () => message));
+      const started = Date.now();
+      while (!bad.closed && !cutOff(f.logLines, 'RFB_CLIENT_NOT_READING') && Date.now() - started < 10_000) {
+        if (bad.socket.writableLength < 1024 * 1024) bad.write(flood);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(f.logLines.find((l) => l.includes('RFB_CLIENT_NOT_READING'))).toMatch(
+        /keeps asking for replies but has not read \d+ pending bytes/,
+      );
+      await expectStillStreaming(f, good);
+    });
+  }
+});
+
+describe('request bursts', () => {
+  it('200 non-incremental requests in one read cost one update, not 200 encodes (RFC 6143 §7.5.3)', async () => {
+    const f = await fixture();
+    await f.push();
+    const c = await client(f.port);
+    await c.handshake();
+    c.setEncodings([16]); // ZRLE: each update is a full compression of the area
+    const request = Buffer.from([3, 0, 0, 0, 0, 0, 0, 64, 0, 48]);
+    c.write(Buffer.concat(Array.from({ length: 200 }, () => request)));
+    await c.readUpdate();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(f.server.clients()[0]!.stats.updatesSent).toBe(1);
+  });
+});
+
 describe('connection limit', () => {
   it('refuses clients beyond maxClients with the RFB reason string', async () => {
     const f = await fixture({ limits: { maxClients: 1 } });

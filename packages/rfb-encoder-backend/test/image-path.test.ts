@@ -303,6 +303,14 @@ describe('CopyRect, Cursor, LastRect, JPEG', () => {
       const p = want[y * W + x]!;
       expect(d.pixel(x, y)).toEqual([(p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff]);
     }
+    // RFC 6143 §7.5.3: an area asked for non-incrementally "will not be updated using CopyRect".
+    // The picture scrolls again while no request is pending; then the client asks for all of it.
+    d.rects.length = 0;
+    await f.server.pushFrame(frameAt(8));
+    c.requestUpdate(false, W, H);
+    await nextUpdate(c, d);
+    expect(d.rects.length).toBeGreaterThan(0);
+    expect(d.rects.filter((r) => r.encoding === E.CopyRect)).toEqual([]);
   });
 
   it('sends the pointer shape once to clients offering Cursor, and ends updates with LastRect for RFB 3.8', async () => {

@@ -339,6 +339,23 @@ describe('rfbproto ContinuousUpdates', () => {
   });
 });
 
+describe('§7.5.5 PointerEvent', () => {
+  it('reaches the application in framebuffer coordinates: a position beyond the framebuffer is clamped', async () => {
+    const f = await fixture();
+    const c = await client(f.port);
+    await c.handshake();
+    const events: number[][] = [];
+    f.server.on('pointer', (e) => events.push([e.buttonMask, e.x, e.y]));
+    c.write([5, 1, 0, 10, 0, 20]);
+    c.write([5, 0, 0xff, 0xff, 0, 47]);
+    await until(() => events.length === 2);
+    expect(events).toEqual([
+      [1, 10, 20],
+      [0, 63, 47],
+    ]);
+  });
+});
+
 describe('§7.5.6 ClientCutText / §7.6.4 ServerCutText', () => {
   it('ClientCutText is read as Latin-1', async () => {
     const f = await fixture();

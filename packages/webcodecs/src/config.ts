@@ -25,6 +25,59 @@ export function enforceRange(value: unknown, name: string, max = UNSIGNED_LONG_M
   return t;
 }
 
+/** WebIDL `[EnforceRange] long long` (timestamps): TypeError for non-finite values or beyond ±(2⁵³ − 1). */
+export function enforceLongLong(value: unknown, name: string): number {
+  const n = typeof value === 'bigint' ? Number.NaN : Number(value);
+  if (!Number.isFinite(n)) throw new TypeError(`${name} must be a finite number, got ${String(value)}`);
+  const t = Math.trunc(n);
+  if (!Number.isSafeInteger(t)) throw new TypeError(`${name} ${t} is outside ±(2^53 - 1)`);
+  return t === 0 ? 0 : t;
+}
+
+/**
+ * The `transfer` member of VideoFrameBufferInit and EncodedVideoChunkInit, checked as the spec's
+ * constructors do before anything else happens: the same ArrayBuffer twice, or one already
+ * detached, is a DataCloneError. Returns the buffers; detachAll() detaches them afterwards.
+ */
+export function transferList(transfer: unknown): ArrayBuffer[] {
+  if (transfer === undefined) return [];
+  if (!Array.isArray(transfer)) throw new TypeError('transfer must be a sequence of ArrayBuffers');
+  const list = transfer as unknown[];
+  list.forEach((b, i) => {
+    if (!(b instanceof ArrayBuffer)) throw new TypeError(`transfer[${i}] is not an ArrayBuffer`);
+    if (list.indexOf(b) !== i) throw new DOMException(`transfer[${i}] appears twice`, 'DataCloneError');
+    if (isDetached(b)) throw new DOMException(`transfer[${i}] is detached`, 'DataCloneError');
+  });
+  return list as ArrayBuffer[];
+}
+
+/** Whether an ArrayBuffer was detached (Node 20 has no ArrayBuffer.prototype.detached). */
+function isDetached(buffer: ArrayBuffer): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Takes over the ArrayBuffer behind `view` without copying (the caller's buffer is detached) and
+ * returns a view of the same bytes in it. Offset and length are read first: a view of a detached
+ * buffer reads as empty.
+ */
+export function takeOver(view: Uint8Array): Uint8Array {
+  const { byteOffset, byteLength } = view;
+  const moved = structuredClone(view.buffer as ArrayBuffer, { transfer: [view.buffer as ArrayBuffer] });
+  return new Uint8Array(moved, byteOffset, byteLength);
+}
+
+/** The spec's last constructor step: "For each transferable in init.transfer: DetachArrayBuffer". */
+export function detachAll(buffers: readonly ArrayBuffer[]): void {
+  for (const b of buffers) if (!isDetached(b)) structuredClone(b, { transfer: [b] });
+}
+
 /** WebIDL DOMString conversion: ToString, where a Symbol is a TypeError as in browsers. */
 function domString(value: unknown): string {
   if (typeof value === 'symbol') throw new TypeError('a Symbol cannot be converted to a string');

@@ -8,6 +8,7 @@ import {
   AbiUnsupportedError,
   BinaryNotFoundError,
   DriverNotFoundError,
+  loadDriver,
   NoEncodeDeviceError,
   NvencEncoder,
   NvencError,
@@ -81,6 +82,10 @@ export async function openOnDevice(
         : `no-preference: neither NVIDIA (${nvidiaUnusable}) nor the software device (${state.reason}) is usable`,
     );
   }
+  // The software device's libraries carry NVIDIA's sonames: loaded first, they would keep NVIDIA's
+  // driver out of this process for good (a later prefer-hardware would fail for that alone).
+  // NVIDIA's driver loaded first keeps its names, and the software device still opens beside it.
+  if (nvidiaUnusable === undefined) await loadDriver('auto');
   const reason =
     preference === 'prefer-software'
       ? `prefer-software: ${SOFTWARE}`

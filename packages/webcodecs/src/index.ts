@@ -5,6 +5,7 @@ export {
   VideoFrameRect,
   type VideoFrameBufferInit,
   type VideoFrameInit,
+  type VideoFrameCopyToOptions,
   type CudaDeviceMemory,
 } from './video-frame.js';
 export { EncodedVideoChunk, type EncodedVideoChunkInit } from './encoded-video-chunk.js';

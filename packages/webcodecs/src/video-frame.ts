@@ -4,7 +4,7 @@
  * colour-space rules, plus one extension: a frame that wraps CUDA device memory (zero copy).
  */
 import type { BufferSource, DOMRectInit, PlaneLayout, VideoColorSpaceInit, VideoPixelFormat } from './types.js';
-import { enforceRange } from './config.js';
+import { detachAll, enforceLongLong, enforceRange, takeOver, transferList } from './config.js';
 
 /** The spec's DOMRectReadOnly shape (Node has no DOMRectReadOnly). */
 export class VideoFrameRect {
@@ -93,9 +93,21 @@ export interface VideoFrameBufferInit {
 export interface VideoFrameInit {
   timestamp?: number;
   duration?: number;
+  /** 'discard' makes RGBA/BGRA frames RGBX/BGRX (the spec's "opaque equivalent"); default 'keep'. */
+  alpha?: 'keep' | 'discard';
   visibleRect?: DOMRectInit;
   displayWidth?: number;
   displayHeight?: number;
+}
+
+/** `copyTo()` / `allocationSize()` options: which rectangle, and where each plane goes. */
+export interface VideoFrameCopyToOptions {
+  /** Part of the coded picture to copy; default the visible rectangle. */
+  rect?: DOMRectInit;
+  /** Offset and stride of each plane in the destination; default tightly packed. */
+  layout?: PlaneLayout[];
+  /** Only the frame's own format: conversion (to RGB) is not implemented (NotSupportedError). */
+  format?: VideoPixelFormat;
 }
 
 interface PlaneShape {
@@ -194,13 +206,18 @@ function isCudaMemory(value: unknown): value is CudaDeviceMemory {
   return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'devicePtr' in value;
 }
 
+/**
+ * The spec's "Parse Visible Rect": `init` (the override) or else `defaultRect` (the coded rectangle
+ * when absent), checked against the coded size and the format's sample alignment. TypeError.
+ */
 function parseVisibleRect(
   init: DOMRectInit | undefined,
   codedWidth: number,
   codedHeight: number,
   format: VideoPixelFormat,
+  defaultRect?: VideoFrameRect,
 ): VideoFrameRect {
-  if (init === undefined) return new VideoFrameRect(0, 0, codedWidth, codedHeight);
+  if (init === undefined) return defaultRect ?? new VideoFrameRect(0, 0, codedWidth, codedHeight);
   const x = Number(init.x ?? 0);
   const y = Number(init.y ?? 0);
   const w = Number(init.width ?? 0);
@@ -217,22 +234,33 @@ function parseVisibleRect(
   return new VideoFrameRect(x, y, w, h);
 }
 
-function displaySize(init: { displayWidth?: number; displayHeight?: number }, rect: VideoFrameRect): [number, number] {
+/**
+ * "Initialize Visible Rect and Display Size": the given display size, or else the visible size
+ * scaled as the default display size was to the default visible rectangle (1:1 for a new frame).
+ */
+function displaySize(
+  init: { displayWidth?: number; displayHeight?: number },
+  rect: VideoFrameRect,
+  defaults?: { rect: VideoFrameRect; width: number; height: number },
+): [number, number] {
   const hasW = init.displayWidth !== undefined;
   const hasH = init.displayHeight !== undefined;
   if (hasW !== hasH) throw new TypeError('displayWidth and displayHeight must be given together');
-  if (!hasW) return [rect.width, rect.height];
+  if (!hasW) {
+    if (defaults === undefined) return [rect.width, rect.height];
+    return [
+      Math.round(rect.width * (defaults.width / defaults.rect.width)),
+      Math.round(rect.height * (defaults.height / defaults.rect.height)),
+    ];
+  }
   const w = enforceRange(init.displayWidth, 'displayWidth');
   const h = enforceRange(init.displayHeight, 'displayHeight');
   if (w === 0 || h === 0) throw new TypeError('displayWidth and displayHeight must be non-zero');
   return [w, h];
 }
 
-function timestampOf(value: unknown, name: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new TypeError(`${name} must be a finite number`);
-  return Math.trunc(n);
-}
+/** "The opaque equivalent" of a format, for VideoFrameInit.alpha 'discard'. */
+const OPAQUE: Partial<Record<VideoPixelFormat, VideoPixelFormat>> = { RGBA: 'RGBX', BGRA: 'BGRX' };
 
 const FORMATS = Object.keys(PLANES) as VideoPixelFormat[];
 
@@ -254,22 +282,24 @@ export class VideoFrame {
   constructor(image: VideoFrame, init?: VideoFrameInit);
   constructor(source: BufferSource | CudaDeviceMemory | VideoFrame, init?: VideoFrameBufferInit | VideoFrameInit) {
     if (source instanceof VideoFrame) {
+      // "Initialize Frame From Other Frame". A closed source: InvalidStateError (usability check).
       const src = source.#state;
       if (src === null) throw new DOMException('The source VideoFrame is closed', 'InvalidStateError');
       const i: VideoFrameInit = init ?? {};
-      const rect =
-        i.visibleRect === undefined
-          ? src.visibleRect
-          : parseVisibleRect(i.visibleRect, src.codedWidth, src.codedHeight, src.format);
-      this.#state = { ...src, visibleRect: rect };
-      const sameRect = i.visibleRect === undefined;
-      [this.#displayWidth, this.#displayHeight] =
-        i.displayWidth === undefined && i.displayHeight === undefined && sameRect
-          ? [source.#displayWidth, source.#displayHeight]
-          : displaySize(i, rect);
-      this.#timestamp = i.timestamp === undefined ? source.#timestamp : timestampOf(i.timestamp, 'timestamp');
+      const alpha = i.alpha ?? 'keep';
+      if (alpha !== 'keep' && alpha !== 'discard')
+        throw new TypeError(`alpha '${String(alpha)}' is not one of 'keep', 'discard'`);
+      const format = alpha === 'discard' ? (OPAQUE[src.format] ?? src.format) : src.format;
+      const rect = parseVisibleRect(i.visibleRect, src.codedWidth, src.codedHeight, format, src.visibleRect);
+      [this.#displayWidth, this.#displayHeight] = displaySize(i, rect, {
+        rect: src.visibleRect,
+        width: source.#displayWidth,
+        height: source.#displayHeight,
+      });
+      this.#timestamp = i.timestamp === undefined ? source.#timestamp : enforceLongLong(i.timestamp, 'timestamp');
       this.#duration =
         i.duration === undefined ? source.#duration : enforceRange(i.duration, 'duration', Number.MAX_SAFE_INTEGER);
+      this.#state = { ...src, format, visibleRect: rect };
       return;
     }
     if (typeof init !== 'object' || init === null) throw new TypeError('VideoFrameBufferInit is required');
@@ -285,7 +315,7 @@ export class VideoFrame {
     if (codedWidth === 0 || codedHeight === 0) throw new TypeError('codedWidth and codedHeight must be non-zero');
     const visibleRect = parseVisibleRect(b.visibleRect, codedWidth, codedHeight, b.format);
     [this.#displayWidth, this.#displayHeight] = displaySize(b, visibleRect);
-    this.#timestamp = timestampOf(b.timestamp, 'timestamp');
+    this.#timestamp = enforceLongLong(b.timestamp, 'timestamp');
     this.#duration = b.duration === undefined ? null : enforceRange(b.duration, 'duration', Number.MAX_SAFE_INTEGER);
     const colorSpace: VideoColorSpaceInit = {
       ...(isRgbFormat(b.format) ? SRGB : REC709),
@@ -310,14 +340,16 @@ export class VideoFrame {
           `data is ${bytes.byteLength} bytes; a ${codedWidth}x${codedHeight} ${b.format} frame with this layout needs ${allocationSize}`,
         );
       }
-      const transfer = b.transfer ?? [];
-      if (transfer.length > 0 && transfer.includes(bytes.buffer as ArrayBuffer)) {
+      // Steps 12–13: a repeated or detached ArrayBuffer in transfer is a DataCloneError.
+      const transfer = transferList(b.transfer);
+      if (transfer.includes(bytes.buffer as ArrayBuffer)) {
         // The spec's transfer: the caller's buffer is detached and the frame owns its memory (no copy).
-        const moved = structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
-        resource = { kind: 'host', data: new Uint8Array(moved, bytes.byteOffset, bytes.byteLength), layout };
+        resource = { kind: 'host', data: takeOver(bytes), layout };
       } else {
         resource = { kind: 'host', data: new Uint8Array(bytes), layout };
       }
+      // "For each transferable in init.transfer: DetachArrayBuffer", the data's buffer or not.
+      detachAll(transfer);
     }
     this.#state = { resource, format: b.format, codedWidth, codedHeight, visibleRect, colorSpace };
   }
@@ -380,22 +412,40 @@ export class VideoFrame {
     return this.#state;
   }
 
-  /** Bytes copyTo() writes: the visible rectangle, tightly packed. */
-  allocationSize(): number {
-    const s = this.#open();
-    return computeLayout(s.format, s.visibleRect).allocationSize;
+  /** "Parse VideoFrameCopyToOptions": the rectangle to copy and the destination's plane layouts. */
+  #copyLayout(
+    s: FrameState,
+    options: VideoFrameCopyToOptions,
+  ): { rect: VideoFrameRect; layout: PlaneLayout[]; allocationSize: number } {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (options.format !== undefined && options.format !== s.format)
+      throw new DOMException(
+        `copyTo() converting ${s.format} to ${String(options.format)} is not implemented`,
+        'NotSupportedError',
+      );
+    const rect = parseVisibleRect(options.rect, s.codedWidth, s.codedHeight, s.format, s.visibleRect);
+    return { rect, ...computeLayout(s.format, rect, options.layout) };
   }
 
-  /** Copies the visible rectangle, tightly packed, into `destination`; resolves with its plane layouts. */
-  async copyTo(destination: BufferSource): Promise<PlaneLayout[]> {
+  /** Bytes copyTo(destination, options) needs: the rectangle (default visible) at the layout (default tight). */
+  allocationSize(options: VideoFrameCopyToOptions = {}): number {
     const s = this.#open();
+    return this.#copyLayout(s, options).allocationSize;
+  }
+
+  /**
+   * Copies a rectangle (default: the visible one) into `destination` at `options.layout` (default:
+   * planes tightly packed one after another); resolves with the layouts used.
+   */
+  async copyTo(destination: BufferSource, options: VideoFrameCopyToOptions = {}): Promise<PlaneLayout[]> {
+    const s = this.#open();
+    const { rect, layout, allocationSize } = this.#copyLayout(s, options);
     if (s.resource.kind !== 'host')
       throw new DOMException('copyTo() of a CUDA frame is not implemented', 'NotSupportedError');
     const dst = bufferBytes(destination);
-    const { layout, allocationSize } = computeLayout(s.format, s.visibleRect);
     if (dst.byteLength < allocationSize)
       throw new TypeError(`destination is ${dst.byteLength} bytes; ${allocationSize} are needed`);
-    copyPlanes(s, dst, layout);
+    copyPlanes({ ...s, visibleRect: rect }, dst, layout);
     return layout;
   }
 

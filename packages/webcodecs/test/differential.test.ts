@@ -92,6 +92,12 @@ export const DIFFERENCES: Difference[] = [
     why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError',
   },
   { path: 'frameSizeDiffersFromConfig.outputs', node: 0, browser: 1, why: 'encoder: as above' },
+  {
+    path: 'outputMetadataRules.l1t1.svc',
+    node: ['none', 'none'],
+    browser: [0, 0],
+    why: 'implementation: the spec\'s "Output EncodedVideoChunks" adds metadata.svc only when scalabilityMode describes multiple temporal layers; Chromium adds { temporalLayerId: 0 } for L1T1 too',
+  },
   { path: 'frameSizeDiffersFromConfig.errors', node: ['EncodingError'], browser: [], why: 'encoder: as above' },
   { path: 'frameSizeDiffersFromConfig.state', node: 'closed', browser: 'configured', why: 'encoder: as above' },
 ];
@@ -166,6 +172,70 @@ describe('differential: Chromium VideoEncoder vs @nvenc-ts/webcodecs', () => {
         queueAfterReset: 0,
       });
       expect(side['flushOrdering']).toMatchObject({ order: ['flush1 after 5 outputs', 'flush2 after 7 outputs'] });
+      // EncodedVideoChunk: constructor steps 1–2 (DataCloneError), its last step (detach every
+      // transferred buffer), copyTo() step 1 (TypeError, not RangeError), [EnforceRange] members.
+      expect(side['encodedVideoChunkTransferAndRanges']).toEqual({
+        copied: [1, 2, 3, 4],
+        dataAfter: 0,
+        otherAfter: 0,
+        repeatedInTransfer: 'DataCloneError',
+        detachedInTransfer: 'DataCloneError',
+        copyToSmaller: 'TypeError',
+        copyToDetached: 'TypeError',
+        copyToExact: 'none',
+        timestampHuge: 'TypeError',
+        timestampNaN: 'TypeError',
+        timestampFraction: -1,
+        durationNegative: 'TypeError',
+      });
+      // VideoFrame: "Parse VideoFrameCopyToOptions" → "Parse Visible Rect" (zero size, outside the
+      // coded size, misaligned: TypeError) and "Compute Layout and Allocation Size" (plane count,
+      // stride below a row, overlapping planes: TypeError); copyTo() step 5 (destination smaller
+      // than allocationSize: TypeError); the rectangle's samples at the given layout.
+      expect(side['videoFrameCopyToOptionsAndFromFrame']).toMatchObject({
+        size: 12,
+        tight: [34, 35, 36, 37, 50, 51, 52, 53, 109, 110, 209, 210],
+        tightLayout: [
+          [0, 4],
+          [8, 2],
+          [10, 2],
+        ],
+        paddedSize: 52,
+        paddedLayout: [
+          [4, 8],
+          [40, 4],
+          [48, 4],
+        ],
+        misalignedRect: 'TypeError',
+        rectOutside: 'TypeError',
+        zeroRect: 'TypeError',
+        strideTooSmall: 'TypeError',
+        planesOverlap: 'TypeError',
+        wrongPlaneCount: 'TypeError',
+        destinationTooSmall: 'TypeError',
+        // "Initialize Visible Rect and Display Size": a new visible rect keeps the display scale (2:1).
+        croppedDisplay: [8, 2],
+        copyTimestamp: [-3, 5],
+        fromFrameDisplayWidthOnly: 'TypeError',
+        fromFrameMisaligned: 'TypeError',
+        // "Close VideoFrame" clears the resource, format and sizes, not the timestamp.
+        closed: { timestamp: 5, allocationSize: 'InvalidStateError' },
+        // "Initialize Frame From Other Frame" step 2: alpha 'discard' → the opaque equivalent.
+        alphaDiscard: 'RGBX',
+        alphaKeep: 'RGBA',
+        transfer: { pixelsAfter: 0, spareAfter: 0 },
+        transferRepeated: 'DataCloneError',
+        transferDetached: 'DataCloneError',
+        timestampHuge: 'TypeError',
+      });
+      // "Output EncodedVideoChunks" step: decoderConfig only when [[active output config]] changes —
+      // not for a requested key frame with the same config; Reset sets it to null, so again after
+      // reset() + configure(). A quantizer outside bitrateMode 'quantizer' is ignored, not an error.
+      expect(side['outputMetadataRules']).toMatchObject({
+        forcedKeyFrame: { types: ['key', 'delta', 'key', 'delta'], decoderConfigAt: [0], errors: [] },
+        afterReset: { decoderConfigAt: [0, 2], errors: [] },
+        quantizerIgnoredOutsideQuantizerMode: { decoderConfigAt: [0], errors: [] },
+      });
     }
   });
 });

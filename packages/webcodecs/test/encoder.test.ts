@@ -109,6 +109,33 @@ describe('hardwareAcceleration', () => {
   });
 
   it.skipIf(nvidiaUsable)(
+    "prefer-software first does not keep NVIDIA's driver out of the process: prefer-hardware afterwards gets the driver's own answer",
+    () => {
+      // A fresh process: which library pair loads first decides who holds the libcuda.so.1 soname.
+      const code = `
+        import { VideoEncoder } from '@nvenc-ts/webcodecs';
+        const base = { codec: 'avc1.42001f', width: 64, height: 48 };
+        const soft = await VideoEncoder.isConfigSupported({ ...base, hardwareAcceleration: 'prefer-software' });
+        const errors = [];
+        const e = new VideoEncoder({ output() {}, error: (x) => errors.push(x.name + ': ' + x.message) });
+        e.configure({ ...base, hardwareAcceleration: 'prefer-hardware' });
+        await e.flush().catch(() => {});
+        console.log(JSON.stringify({ soft: soft.supported, errors }));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+        cwd: new URL('..', import.meta.url).pathname,
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as { soft: boolean; errors: string[] };
+      expect(out.soft).toBe(true);
+      expect(out.errors).toHaveLength(1);
+      expect(out.errors[0]).toMatch(/^NotSupportedError: .*prefer-hardware needs the NVIDIA driver/);
+      // Before: "NVIDIA's driver was asked for by name, but in this process libcuda.so.1 (...) is the software NVENC device".
+      expect(out.errors[0]).not.toMatch(/software NVENC device/);
+    },
+  );
+
+  it.skipIf(nvidiaUsable)(
     'no-preference falls back to the software device when no NVIDIA session opens, with the reason',
     async () => {
       const r = await encodeAll(H264, [nv12()]);
@@ -267,9 +294,11 @@ describe('encode options', () => {
 });
 
 describe('VideoFrame', () => {
-  it('transfer takes the buffer over without a copy (the caller’s ArrayBuffer is detached)', () => {
-    const buffer = new ArrayBuffer(W * H * 4);
-    const f = new VideoFrame(buffer, {
+  it('transfer takes the buffer over without a copy (the caller’s ArrayBuffer is detached) and keeps its pixels', async () => {
+    const buffer = new ArrayBuffer(W * H * 4 + 8);
+    const view = new Uint8Array(buffer, 8);
+    for (let i = 0; i < view.length; i++) view[i] = i & 0xff;
+    const f = new VideoFrame(view, {
       format: 'RGBA',
       codedWidth: W,
       codedHeight: H,
@@ -278,6 +307,11 @@ describe('VideoFrame', () => {
     });
     expect(buffer.byteLength).toBe(0);
     expect(f.allocationSize()).toBe(W * H * 4);
+    // The frame reads the bytes the view showed (its offset kept), not the detached, empty view.
+    const out = new Uint8Array(W * H * 4);
+    await f.copyTo(out);
+    expect(out.subarray(0, 4)).toEqual(new Uint8Array([0, 1, 2, 3]));
+    expect(out[W * H * 4 - 1]).toBe((W * H * 4 - 1) & 0xff);
     f.close();
   });
 

@@ -39,6 +39,8 @@ const std::vector<LegacyPreset>& legacyPresets() {
 void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS&, EncodeConfig&) {}
 bool capOfThisAbi(int, int*) { return false; }
 void fillLockOfThisAbi(NV_ENC_LOCK_BITSTREAM&, const LockOut&) {}
+// The state-restore and lookahead structs arrived with the 12.x header.
+uint32_t featureStructVersionOfThisAbi(FeatureStruct) { return 0; }
 void fillFunctionsOfThisAbi(NV_ENCODE_API_FUNCTION_LIST*) {}
 
 }  // namespace abi_11_1

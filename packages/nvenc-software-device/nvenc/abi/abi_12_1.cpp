@@ -36,9 +36,9 @@ void readAv1Config(const NV_ENC_CONFIG& cfg, EncodeConfig& c) {
   c.bitDepth = 8 + (int)a.pixelBitDepthMinus8;
   c.vui.present = true;
   c.vui.colourDescriptionPresent = true;
-  c.vui.colourPrimaries = a.colorPrimaries;
-  c.vui.transferCharacteristics = a.transferCharacteristics;
-  c.vui.colourMatrix = a.matrixCoefficients;
+  c.vui.colourPrimaries = raw(a.colorPrimaries);
+  c.vui.transferCharacteristics = raw(a.transferCharacteristics);
+  c.vui.colourMatrix = raw(a.matrixCoefficients);
   c.vui.fullRange = a.colorRange;
   c.frameIntervalP = std::min(c.frameIntervalP, 1);  // AV1: no reordered B-frames in the software engine
 }
@@ -49,7 +49,9 @@ const std::vector<LegacyPreset>& legacyPresets() {
   return none;
 }
 
-void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS& p, EncodeConfig& c) { c.bufferFormat = p.bufferFormat; }
+void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS& p, EncodeConfig& c) {
+  c.bufferFormat = raw(p.bufferFormat);
+}
 
 bool capOfThisAbi(int cap, int* value) {
   switch (cap) {
@@ -62,6 +64,14 @@ bool capOfThisAbi(int cap, int* value) {
 }
 
 void fillLockOfThisAbi(NV_ENC_LOCK_BITSTREAM& p, const LockOut& o) { p.frameIdxDisplay = o.frameIdx; }
+
+uint32_t featureStructVersionOfThisAbi(FeatureStruct which) {
+  switch (which) {
+    case FeatureStruct::RestoreEncoderState: return NV_ENC_RESTORE_ENCODER_STATE_PARAMS_VER;
+    case FeatureStruct::LookaheadPicParams: return NV_ENC_LOOKAHEAD_PIC_PARAMS_VER;
+    default: return 0;
+  }
+}
 
 void fillFunctionsOfThisAbi(NV_ENCODE_API_FUNCTION_LIST* fl) {
   NVSOFT_SET_ENTRY(fl, nvEncRestoreEncoderState, restoreEncoderState);

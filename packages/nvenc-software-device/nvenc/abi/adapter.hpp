@@ -23,6 +23,15 @@ namespace NVSOFT_ABI_NS {
 
 inline bool eq(const GUID& a, const GUID& b) { return memcmp(&a, &b, sizeof(GUID)) == 0; }
 inline const GUID& G(const void* p) { return *(const GUID*)p; }
+// An enum field exactly as the client stored it. A C client may store any 32-bit value there, and
+// loading one outside the enum's range as the enum type is undefined behaviour in C++.
+template <typename E>
+inline uint32_t raw(const E& field) {
+  static_assert(sizeof(E) == sizeof(uint32_t), "32-bit enum field");
+  uint32_t v;
+  memcpy(&v, &field, sizeof v);
+  return v;
+}
 
 // ---- GUID tables (guid_tables.cpp) ----
 Codec codecOf(const GUID& g);
@@ -81,6 +90,8 @@ Status getSequenceParams(Session* s, void* params);
 Status registerResource(Session* s, void* params);
 Status mapInputResource(Session* s, void* params);
 Status getEncodeStats(Session* s, void* params);
+Status getSequenceParamEx(Session* s, void* initParams, void* payload);
+uint32_t featureStructVersion(const Session* s, FeatureStruct which);
 extern const AbiOps kOps;
 // The function-list entries every ABI has (function_list.cpp).
 void fillCommonFunctions(NV_ENCODE_API_FUNCTION_LIST* fl);
@@ -105,6 +116,8 @@ void readInitParamsOfThisAbi(const NV_ENC_INITIALIZE_PARAMS& p, EncodeConfig& c)
 bool capOfThisAbi(int cap, int* value);
 // NV_ENC_LOCK_BITSTREAM fields only this ABI has.
 void fillLockOfThisAbi(NV_ENC_LOCK_BITSTREAM& p, const LockOut& o);
+// *_VER of the feature structs only this ABI has; 0 for the others.
+uint32_t featureStructVersionOfThisAbi(FeatureStruct which);
 // NV_ENCODE_API_FUNCTION_LIST entries only this ABI has.
 void fillFunctionsOfThisAbi(NV_ENCODE_API_FUNCTION_LIST* fl);
 

@@ -33,8 +33,8 @@ Status encodePicture(Session* s, void* params) {
   pic.inputWidth = p->inputWidth;
   pic.inputHeight = p->inputHeight;
   pic.inputPitch = p->inputPitch;
-  pic.bufferFmt = p->bufferFmt;
-  pic.pictureStruct = p->pictureStruct;
+  pic.bufferFmt = raw(p->bufferFmt);
+  pic.pictureStruct = raw(p->pictureStruct);
   pic.flags = p->encodePicFlags;
   pic.frameIdx = p->frameIdx;
   pic.ts = p->inputTimeStamp;

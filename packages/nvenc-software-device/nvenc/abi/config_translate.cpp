@@ -60,12 +60,12 @@ void fillPresetConfig(Codec codec, int preset, int tuning, NV_ENC_CONFIG* c) {
 void readVui(const NV_ENC_CONFIG_H264_VUI_PARAMETERS& v, Vui& o) {
   o.present = true;
   o.videoSignalTypePresent = v.videoSignalTypePresentFlag;
-  o.videoFormat = v.videoFormat;
+  o.videoFormat = raw(v.videoFormat);
   o.fullRange = v.videoFullRangeFlag;
   o.colourDescriptionPresent = v.colourDescriptionPresentFlag;
-  o.colourPrimaries = v.colourPrimaries;
-  o.transferCharacteristics = v.transferCharacteristics;
-  o.colourMatrix = v.colourMatrix;
+  o.colourPrimaries = raw(v.colourPrimaries);
+  o.transferCharacteristics = raw(v.transferCharacteristics);
+  o.colourMatrix = raw(v.colourMatrix);
   o.bitstreamRestriction = v.bitstreamRestrictionFlag;
 }
 
@@ -78,7 +78,7 @@ void readSharedH26x(const CodecConfig& h, EncodeConfig& c) {
   c.outputAUD = h.outputAUD;
   c.chromaFormatIDC = h.chromaFormatIDC ? (int)h.chromaFormatIDC : 1;
   c.level = h.level == NV_ENC_LEVEL_AUTOSELECT ? 0 : h.level;
-  c.bframeRefMode = h.useBFramesAsRef;
+  c.bframeRefMode = (int)raw(h.useBFramesAsRef);
   c.sliceMode = h.sliceMode;
   c.sliceModeData = h.sliceModeData;
   c.intraRefresh = h.enableIntraRefresh;
@@ -115,11 +115,11 @@ Status translateInit(Session* s, const NV_ENC_INITIALIZE_PARAMS* p, EncodeConfig
   int implied = TUNE_UNDEFINED;
   if (!presetOf(p->presetGUID, &c.preset, &implied))
     return s->fail(ST_INVALID_PARAM, "presetGUID is not a preset GUID reported by nvEncGetEncodePresetGUIDs");
-  int tuning = p->tuningInfo;
+  int tuning = (int)raw(p->tuningInfo);
   if (tuning == TUNE_UNDEFINED) tuning = implied != TUNE_UNDEFINED ? implied : TUNE_HQ;
   if (tuning < TUNE_HQ || tuning > TUNE_LOSSLESS)
     return s->fail(ST_INVALID_PARAM,
-                   "tuningInfo " + std::to_string(p->tuningInfo) + " is not a valid NV_ENC_TUNING_INFO");
+                   "tuningInfo " + std::to_string(raw(p->tuningInfo)) + " is not a valid NV_ENC_TUNING_INFO");
   c.tuning = tuning;
   if (p->enableEncodeAsync)
     return s->fail(ST_UNSUPPORTED_PARAM,
@@ -156,10 +156,10 @@ Status translateInit(Session* s, const NV_ENC_INITIALIZE_PARAMS* p, EncodeConfig
                    "profileGUID is not a profile of this codec reported by nvEncGetEncodeProfileGUIDs");
   c.gopLength = cfg->gopLength;
   c.frameIntervalP = cfg->frameIntervalP;
-  if (cfg->frameFieldMode != NV_ENC_PARAMS_FRAME_FIELD_MODE_FRAME)
+  if (raw(cfg->frameFieldMode) != NV_ENC_PARAMS_FRAME_FIELD_MODE_FRAME)
     return s->fail(ST_UNSUPPORTED_PARAM, "field encoding is not supported (NV_ENC_CAPS_SUPPORT_FIELD_ENCODING = 0)");
   const NV_ENC_RC_PARAMS& rc = cfg->rcParams;
-  c.rc.mode = rc.rateControlMode;
+  c.rc.mode = (int)raw(rc.rateControlMode);
   c.rc.qpP = rc.constQP.qpInterP;
   c.rc.qpB = rc.constQP.qpInterB;
   c.rc.qpI = rc.constQP.qpIntra;
@@ -181,12 +181,12 @@ Status translateInit(Session* s, const NV_ENC_INITIALIZE_PARAMS* p, EncodeConfig
   c.rc.zeroReorderDelay = rc.zeroReorderDelay;
   c.rc.strictGOPTarget = rc.strictGOPTarget;
   c.rc.targetQuality = rc.targetQuality;
-  c.rc.multiPass = rc.multiPass;
+  c.rc.multiPass = (int)raw(rc.multiPass);
   c.rc.aqStrength = rc.aqStrength;
   c.rc.enableTemporalAQ = rc.enableTemporalAQ;
   c.rc.disableIadapt = rc.disableIadapt;
   c.rc.disableBadapt = rc.disableBadapt;
-  c.rc.qpMapMode = rc.qpMapMode;
+  c.rc.qpMapMode = (int)raw(rc.qpMapMode);
   c.weightedPrediction = p->enableWeightedPrediction;
   c.reportSliceOffsets = p->reportSliceOffsets;
   if (c.codec == Codec::H264) {
@@ -194,7 +194,7 @@ Status translateInit(Session* s, const NV_ENC_INITIALIZE_PARAMS* p, EncodeConfig
     readSharedH26x(h, c);
     if (c.profile == Profile::H264High444 && h.chromaFormatIDC == 0) c.chromaFormatIDC = 3;
     c.maxNumRefFrames = h.maxNumRefFrames;
-    c.entropy = h.entropyCodingMode;
+    c.entropy = (int)raw(h.entropyCodingMode);
     c.lossless = tuning == TUNE_LOSSLESS || h.qpPrimeYZeroTransformBypassFlag;
     if (Status st = refuseSharedH26x(s, h, c)) return st;
     if (h.enableTemporalSVC)

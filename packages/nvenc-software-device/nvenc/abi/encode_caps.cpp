@@ -18,7 +18,7 @@ Status getEncodeCaps(Session* s, const void* cg, void* cp, int* val) {
   bool h264 = codec == Codec::H264, hevc = codec == Codec::HEVC;
   const FeatureCaps fc = featureCaps(codec);
   int v = 0;
-  switch (p->capsToQuery) {
+  switch (raw(p->capsToQuery)) {
     case NV_ENC_CAPS_NUM_MAX_BFRAMES: v = codec == Codec::AV1 ? 0 : 4; break;
     case NV_ENC_CAPS_SUPPORTED_RATECONTROL_MODES:
       v = NV_ENC_PARAMS_RC_CONSTQP | NV_ENC_PARAMS_RC_VBR | NV_ENC_PARAMS_RC_CBR;
@@ -73,9 +73,9 @@ Status getEncodeCaps(Session* s, const void* cg, void* cp, int* val) {
     case NV_ENC_CAPS_NUM_ENCODER_ENGINES: v = 1; break;
     case NV_ENC_CAPS_SINGLE_SLICE_INTRA_REFRESH: v = 0; break;
     default:
-      if (capOfThisAbi(p->capsToQuery, &v)) break;
+      if (capOfThisAbi((int)raw(p->capsToQuery), &v)) break;
       return s->fail(ST_INVALID_PARAM,
-                     "capsToQuery " + std::to_string((int)p->capsToQuery) + " is not a valid NV_ENC_CAPS value");
+                     "capsToQuery " + std::to_string(raw(p->capsToQuery)) + " is not a valid NV_ENC_CAPS value");
   }
   *val = v;
   return ST_SUCCESS;

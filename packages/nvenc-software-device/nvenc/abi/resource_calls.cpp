@@ -15,7 +15,7 @@ Status createInputBuffer(Session* s, void* params) {
   if (!p) return s->fail(ST_INVALID_PTR, "nvEncCreateInputBuffer: params is NULL");
   CHECK_VER(p, NV_ENC_CREATE_INPUT_BUFFER_VER, "nvEncCreateInputBuffer");
   InputBuffer* b = nullptr;
-  Status st = coreCreateInputBuffer(s, p->width, p->height, p->bufferFmt, &b);
+  Status st = coreCreateInputBuffer(s, p->width, p->height, raw(p->bufferFmt), &b);
   if (st == ST_SUCCESS) p->inputBuffer = b;
   return st;
 }
@@ -39,8 +39,8 @@ Status registerResource(Session* s, void* params) {
   if (!p) return s->fail(ST_INVALID_PTR, "nvEncRegisterResource: params is NULL");
   CHECK_VER(p, NV_ENC_REGISTER_RESOURCE_VER, "nvEncRegisterResource");
   Registration* r = nullptr;
-  Status st = coreRegister(s, p->resourceType, p->resourceToRegister, p->width, p->height, p->pitch, p->bufferFormat,
-                           p->bufferUsage, &r);
+  Status st = coreRegister(s, (int)raw(p->resourceType), p->resourceToRegister, p->width, p->height, p->pitch,
+                           raw(p->bufferFormat), (int)raw(p->bufferUsage), &r);
   if (st == ST_SUCCESS) p->registeredResource = r;
   return st;
 }

@@ -30,7 +30,7 @@ Status openSession(void* params, void** encoder) {
   }
   Session* s = nullptr;
   std::string err;
-  Status st = sessionOpen(&kOps, api, p->deviceType, p->device, &s, err);
+  Status st = sessionOpen(&kOps, api, (int)raw(p->deviceType), p->device, &s, err);
   if (st != ST_SUCCESS) {
     setGlobalError("nvEncOpenEncodeSessionEx: " + err);
     return st;
@@ -55,45 +55,83 @@ Status reconfigure(Session* s, void* params) {
   if (!p) return s->fail(ST_INVALID_PTR, "nvEncReconfigureEncoder: params is NULL");
   CHECK_VER(p, NV_ENC_RECONFIGURE_PARAMS_VER, "nvEncReconfigureEncoder");
   CHECK_VER(&p->reInitEncodeParams, NV_ENC_INITIALIZE_PARAMS_VER, "nvEncReconfigureEncoder (reInitEncodeParams)");
-  if (!s->initialized)
-    return s->fail(ST_ENCODER_NOT_INITIALIZED, "nvEncReconfigureEncoder called before nvEncInitializeEncoder");
+  if (Status ni = requireInitialized(s, "nvEncReconfigureEncoder")) return ni;
+  const NV_ENC_INITIALIZE_PARAMS& r = p->reInitEncodeParams;
+  // 0 keeps the maximum; anything else must be what initialization settled on.
+  if ((r.maxEncodeWidth && r.maxEncodeWidth != s->cfg.maxEncodeWidth) ||
+      (r.maxEncodeHeight && r.maxEncodeHeight != s->cfg.maxEncodeHeight))
+    return s->fail(ST_UNSUPPORTED_PARAM, "nvEncReconfigureEncoder cannot change maxEncodeWidth/maxEncodeHeight (" +
+                                             std::to_string(r.maxEncodeWidth) + "x" +
+                                             std::to_string(r.maxEncodeHeight) + "; initialized with " +
+                                             std::to_string(s->cfg.maxEncodeWidth) + "x" +
+                                             std::to_string(s->cfg.maxEncodeHeight) + ")");
   EncodeConfig c;
-  Status st = translateInit(s, &p->reInitEncodeParams, &c);
+  Status st = translateInit(s, &r, &c);
   if (st != ST_SUCCESS) return st;
   return coreReconfigure(s, c, p->resetEncoder, p->forceIDR);
 }
 
-Status getSequenceParams(Session* s, void* params) {
-  auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)params;
-  if (!p) return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParams: params is NULL");
-  CHECK_VER(p, NV_ENC_SEQUENCE_PARAM_PAYLOAD_VER, "nvEncGetSequenceParams");
+// The checks of an NV_ENC_SEQUENCE_PARAM_PAYLOAD both sequence-parameter calls make.
+static Status checkPayload(Session* s, const NV_ENC_SEQUENCE_PARAM_PAYLOAD* p, const std::string& fn) {
+  if (!p) return s->fail(ST_INVALID_PTR, fn + ": sequenceParamPayload is NULL");
+  CHECK_VER(p, NV_ENC_SEQUENCE_PARAM_PAYLOAD_VER, fn);
   if (!p->spsppsBuffer || !p->outSPSPPSPayloadSize)
-    return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParams: spsppsBuffer or outSPSPPSPayloadSize is NULL");
-  std::vector<uint8_t> ps;
-  Status st = coreSequenceParams(s, &ps);
-  if (st != ST_SUCCESS) return st;
+    return s->fail(ST_INVALID_PTR, fn + ": spsppsBuffer or outSPSPPSPayloadSize is NULL");
+  return ST_SUCCESS;
+}
+static Status fillPayload(Session* s, NV_ENC_SEQUENCE_PARAM_PAYLOAD* p, const std::vector<uint8_t>& ps,
+                          const std::string& fn) {
   if (p->inBufferSize < ps.size())
-    return s->fail(ST_NOT_ENOUGH_BUFFER, "nvEncGetSequenceParams: inBufferSize " + std::to_string(p->inBufferSize) +
-                                             " < " + std::to_string(ps.size()) + " bytes of parameter sets");
+    return s->fail(ST_NOT_ENOUGH_BUFFER, fn + ": inBufferSize " + std::to_string(p->inBufferSize) + " < " +
+                                             std::to_string(ps.size()) + " bytes of parameter sets");
   memcpy(p->spsppsBuffer, ps.data(), ps.size());
   *p->outSPSPPSPayloadSize = (uint32_t)ps.size();
   return ST_SUCCESS;
+}
+
+Status getSequenceParams(Session* s, void* params) {
+  auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)params;
+  if (Status st = checkPayload(s, p, "nvEncGetSequenceParams")) return st;
+  std::vector<uint8_t> ps;
+  if (Status st = coreSequenceParams(s, &ps)) return st;
+  return fillPayload(s, p, ps, "nvEncGetSequenceParams");
 }
 
 Status getEncodeStats(Session* s, void* params) {
   auto* p = (NV_ENC_STAT*)params;
   if (!p) return s->fail(ST_INVALID_PTR, "nvEncGetEncodeStats: params is NULL");
   CHECK_VER(p, NV_ENC_STAT_VER, "nvEncGetEncodeStats");
-  return s->fail(ST_UNIMPLEMENTED,
-                 "nvEncGetEncodeStats is not implemented by the software device (use the nvEncLockBitstream fields)");
+  if (Status ni = requireInitialized(s, "nvEncGetEncodeStats")) return ni;
+  // NVIDIA's header: "This API is not supported when encode device type is CUDA".
+  return s->fail(ST_UNSUPPORTED_PARAM,
+                 "nvEncGetEncodeStats is not supported when the encode device type is CUDA (NVIDIA's header); the "
+                 "statistics are in NV_ENC_LOCK_BITSTREAM");
 }
 
-const AbiOps kOps = {
-    NVSOFT_ABI_TAG,      NVENCAPI_VERSION,      openSession,         getEncodeGUIDCount, getEncodeGUIDs,
-    getProfileGUIDCount, getProfileGUIDs,       getInputFormatCount, getInputFormats,    getEncodeCaps,
-    getPresetCount,      getPresetGUIDs,        getPresetConfig,     getPresetConfigEx,  initialize,
-    createInputBuffer,   createBitstreamBuffer, encodePicture,       lockBitstream,      lockInputBuffer,
-    getSequenceParams,   registerResource,      mapInputResource,    reconfigure,        getEncodeStats};
+Status getSequenceParamEx(Session* s, void* initParams, void* payload) {
+  // "If encoder is already initialized ..., the provided NV_ENC_INITIALIZE_PARAMS structure is ignored."
+  if (s->initialized) return getSequenceParams(s, payload);
+  const char* fn = "nvEncGetSequenceParamEx";
+  auto* ip = (NV_ENC_INITIALIZE_PARAMS*)initParams;
+  auto* p = (NV_ENC_SEQUENCE_PARAM_PAYLOAD*)payload;
+  if (!ip)
+    return s->fail(ST_INVALID_PTR, "nvEncGetSequenceParamEx: encInitParams is NULL before nvEncInitializeEncoder");
+  CHECK_VER(ip, NV_ENC_INITIALIZE_PARAMS_VER, "nvEncGetSequenceParamEx (encInitParams)");
+  if (Status st = checkPayload(s, p, fn)) return st;
+  EncodeConfig c;
+  if (Status st = translateInit(s, ip, &c)) return st;
+  std::vector<uint8_t> ps;
+  if (Status st = coreSequenceParamsFor(s, c, &ps)) return st;
+  return fillPayload(s, p, ps, fn);
+}
+
+const AbiOps kOps = {NVSOFT_ABI_TAG,        NVENCAPI_VERSION,    openSession,         getEncodeGUIDCount,
+                     getEncodeGUIDs,        getProfileGUIDCount, getProfileGUIDs,     getInputFormatCount,
+                     getInputFormats,       getEncodeCaps,       getPresetCount,      getPresetGUIDs,
+                     getPresetConfig,       getPresetConfigEx,   initialize,          createInputBuffer,
+                     createBitstreamBuffer, encodePicture,       lockBitstream,       lockInputBuffer,
+                     getSequenceParams,     registerResource,    mapInputResource,    reconfigure,
+                     getEncodeStats,        getSequenceParamEx,  featureStructVersion};
 
 }  // namespace NVSOFT_ABI_NS
 }  // namespace nvsoft

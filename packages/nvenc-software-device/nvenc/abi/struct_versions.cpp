@@ -34,6 +34,17 @@ namespace NVSOFT_ABI_NS {
 // api.cpp for which versions share a layout).
 uint32_t sessionVer(const Session* s, uint32_t headerVer) { return (headerVer & ~0x0F00FFFFu) | s->apiVersion; }
 
+uint32_t featureStructVersion(const Session* s, FeatureStruct which) {
+  uint32_t ver = 0;
+  switch (which) {
+    case FeatureStruct::EventParams: ver = NV_ENC_EVENT_PARAMS_VER; break;
+    case FeatureStruct::CreateMVBuffer: ver = NV_ENC_CREATE_MV_BUFFER_VER; break;
+    case FeatureStruct::MEOnlyParams: ver = NV_ENC_MEONLY_PARAMS_VER; break;
+    default: ver = featureStructVersionOfThisAbi(which);
+  }
+  return ver ? sessionVer(s, ver) : 0;
+}
+
 std::string hex(uint32_t v) {
   char b[16];
   snprintf(b, sizeof b, "%08x", v);

@@ -38,7 +38,7 @@ F* sym(const char* name) {
 // Official CUresult numbers used below.
 constexpr int OK = 0, INVALID_VALUE = 1, NOT_INITIALIZED = 3, INVALID_DEVICE = 101, INVALID_CONTEXT = 201,
               INVALID_HANDLE = 400, NOT_FOUND = 500, NOT_SUPPORTED = 801, ALREADY_REGISTERED = 712,
-              NOT_REGISTERED = 713;
+              NOT_REGISTERED = 713, CONTEXT_IS_DESTROYED = 709;
 constexpr unsigned MEMTYPE_HOST = 1, MEMTYPE_DEVICE = 2, MEMTYPE_ARRAY = 3, MEMTYPE_UNIFIED = 4;
 
 bool is(CUresult r, int want) { return static_cast<int>(r) == want; }
@@ -697,8 +697,11 @@ int main(int argc, char** argv) {
     CUresult rd = CUDA_ERROR_UNKNOWN;
     std::thread([&] { rd = cuCtxDestroy(c); }).join();
     check("destroy c from another thread", is(rd, OK));
-    check("stale current context: cuMemAlloc -> INVALID_CONTEXT", is(cuMemAlloc(&p, 16), INVALID_CONTEXT));
-    check("stale current context: cuCtxGetDevice -> INVALID_CONTEXT", is(cuCtxGetDevice(&dev), INVALID_CONTEXT));
+    // cuCtxDestroy: "attempting to access ctx from those threads will result in the error
+    // CUDA_ERROR_CONTEXT_IS_DESTROYED".
+    check("stale current context: cuMemAlloc -> CONTEXT_IS_DESTROYED", is(cuMemAlloc(&p, 16), CONTEXT_IS_DESTROYED));
+    check("stale current context: cuCtxGetDevice -> CONTEXT_IS_DESTROYED",
+          is(cuCtxGetDevice(&dev), CONTEXT_IS_DESTROYED));
     check("pop stale context", is(cuCtxPopCurrent(&cur), OK) && cur == c);
     check("a current again after pop", is(cuCtxGetCurrent(&cur), OK) && cur == a);
   }

@@ -94,7 +94,8 @@ async function main(): Promise<void> {
   }, 1000 / fps);
 
   console.log(`open ${demo.url} in a browser (${width}x${height} at ${fps} fps, encoder ${selection.name})`);
-  if (demo.tcpPort !== undefined) console.log(`VNC viewers: ${values.host}::${demo.tcpPort}`);
+  // Without -Shared TigerVNC asks for exclusive access, which disconnects every other viewer.
+  if (demo.tcpPort !== undefined) console.log(`VNC viewers: vncviewer -Shared ${values.host}::${demo.tcpPort}`);
 
   const stop = async () => {
     clearInterval(timer);

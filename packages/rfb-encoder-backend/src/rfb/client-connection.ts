@@ -156,6 +156,9 @@ type Phase = 'handshake' | 'ready' | 'closed';
 
 const FULL_REGION: Rect = { x: 0, y: 0, width: 0xffff, height: 0xffff };
 
+/** Client messages that neither write to the client nor change an update's content. */
+const ANSWER_LATER: ReadonlySet<ClientItem['type']> = new Set(['update-request', 'key', 'pointer', 'cut-text']);
+
 /**
  * One client: RFC 6143 handshake and messages; for H.264 clients a bounded queue of the shared
  * stream's frames, for everyone else its own rectangles built from the latest picture.
@@ -188,6 +191,10 @@ export class RfbClientConnection {
   private handshakeTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private backedUpSince: number | null = null;
+  /** Update requests arrived in the current read and are answered at its end (`answerRequests`). */
+  private requestsWaiting = false;
+  /** Bytes of replies written while the socket was already past the high-water mark. */
+  private repliesOverMark = 0;
   private updateRequested = false;
   /** Area the client's pending requests cover (image path). */
   private requested: Rect | null = null;
@@ -292,13 +299,42 @@ export class RfbClientConnection {
     this.finish(reason, null);
   }
 
+  /**
+   * Writes a message that is not a framebuffer update: an answer the protocol owes (Fence,
+   * EndOfContinuousUpdates, SetColourMapEntries, a SetDesktopSize result) or the application's
+   * Bell / ServerCutText. These cannot wait like updates do, so a client that keeps asking for
+   * them without reading would grow the server's memory without end: once replies written past
+   * `writeHighWaterMark` add up to another `writeHighWaterMark`, it is cut off.
+   */
+  send(...parts: Buffer[]): void {
+    if (this.phase === 'closed') return;
+    const limit = this.host.limits.writeHighWaterMark;
+    if (this.transport.bufferedBytes > limit) {
+      this.repliesOverMark += parts.reduce((n, p) => n + p.length, 0);
+      if (this.repliesOverMark > limit) {
+        this.violation(
+          new RfbProtocolError(
+            'RFB_CLIENT_NOT_READING',
+            `client keeps asking for replies but has not read ${this.transport.bufferedBytes} pending bytes`,
+          ),
+        );
+        return;
+      }
+    } else this.repliesOverMark = 0;
+    if (parts.length === 1) this.transport.write(parts[0]!);
+    else this.transport.writeMany(parts);
+  }
+
   private receive(chunk: Buffer): void {
     if (this.phase === 'closed') return;
     this.parser.push(chunk);
     try {
       for (let item = this.parser.next(); item; item = this.isClosed() ? null : this.parser.next()) {
+        // Anything that may write, or change what an update holds, first answers the requests before it.
+        if (!ANSWER_LATER.has(item.type)) this.answerRequests();
         this.handle(item);
       }
+      this.answerRequests();
       if (!this.isClosed() && this.parser.footprint > this.host.limits.maxReceiveBufferBytes) {
         throw new RfbProtocolError(
           'RFB_MESSAGE_TOO_LARGE',
@@ -312,6 +348,17 @@ export class RfbClientConnection {
           new RfbProtocolError('RFB_BAD_MESSAGE', `internal error handling client data: ${(error as Error).message}`),
         );
     }
+  }
+
+  /**
+   * Update requests of one read are answered together, after it (RFC 6143 §7.5.3: one update may
+   * answer several requests): a burst of 10-byte non-incremental requests costs one encode of the
+   * area, not one each, so a client cannot keep the event loop encoding for everyone.
+   */
+  private answerRequests(): void {
+    if (!this.requestsWaiting || this.isClosed()) return;
+    this.requestsWaiting = false;
+    this.trySend();
   }
 
   private handle(item: ClientItem): void {
@@ -350,7 +397,7 @@ export class RfbClientConnection {
         // this client's request, status 1), with the size that stays, as soon as possible, as
         // rfbproto asks; no other client hears of it.
         const { width, height } = this.clientSize;
-        this.transport.writeMany([framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1)]);
+        this.send(framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1));
         return;
       }
       case 'key':
@@ -369,7 +416,7 @@ export class RfbClientConnection {
     this.pixelFormat = format;
     this.image.setPixelFormat(format);
     this.host.clientPixelFormat(this, format);
-    if (!format.trueColour) this.transport.write(setColourMapEntries(0, colourMapPalette(format.depth)));
+    if (!format.trueColour) this.send(setColourMapEntries(0, colourMapPalette(format.depth)));
   }
 
   private onSetEncodings(list: number[]): void {
@@ -390,11 +437,11 @@ export class RfbClientConnection {
     // offers it.
     if (!this.fenceAnnounced && this.encodings.has(Encoding.Fence)) {
       this.fenceAnnounced = true;
-      this.transport.write(fence(FenceFlags.Request, Buffer.alloc(0)));
+      this.send(fence(FenceFlags.Request, Buffer.alloc(0)));
     }
     if (!this.continuousAnnounced && this.encodings.has(Encoding.ContinuousUpdates)) {
       this.continuousAnnounced = true;
-      this.transport.write(endOfContinuousUpdates());
+      this.send(endOfContinuousUpdates());
     }
   }
 
@@ -413,7 +460,7 @@ export class RfbClientConnection {
     this.continuous = null;
     // rfbproto: switching off is confirmed at once with EndOfContinuousUpdates (after the last
     // update), even when continuous updates were not on.
-    this.transport.write(endOfContinuousUpdates());
+    this.send(endOfContinuousUpdates());
   }
 
   /**
@@ -427,7 +474,7 @@ export class RfbClientConnection {
       throw new RfbProtocolError('RFB_BAD_MESSAGE', 'Fence without offering the Fence pseudo-encoding (-312)');
     if ((flags & FenceFlags.Request) === 0) return; // the answer to our announcement
     const supported = FenceFlags.BlockBefore | FenceFlags.BlockAfter | FenceFlags.SyncNext;
-    this.transport.write(fence(flags & supported, payload));
+    this.send(fence(flags & supported, payload));
   }
 
   private onVersion(major: number, minor: number): void {
@@ -557,7 +604,7 @@ export class RfbClientConnection {
       // already waiting at the head of the queue will do).
       if (!incremental && !this.queue[0]?.keyframe) this.needKeyframe('full update requested');
     } else if (!incremental) this.image.forceRegion(region);
-    this.trySend();
+    this.requestsWaiting = true;
   }
 
   /**

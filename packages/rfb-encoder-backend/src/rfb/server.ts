@@ -79,7 +79,10 @@ export interface RfbKeyEvent {
   keysym: number;
 }
 
-/** A PointerEvent from a viewer, in framebuffer coordinates. */
+/**
+ * A PointerEvent from a viewer, in framebuffer coordinates: always inside the framebuffer (a
+ * position a client sends beyond it, which RFC 6143 gives no meaning, is clamped to the edge).
+ */
 export interface RfbPointerEvent {
   client: RfbClientInfo;
   /** Bit n = button n+1 pressed (1 left, 2 middle, 4 right, 8/16 wheel up/down). */
@@ -316,12 +319,12 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
         `clipboard text must be Latin-1 (RFC 6143 §7.6.4); ${JSON.stringify(bad)} is ${codePoint(bad)}`,
       );
     const message = serverCutText(text.replace(/\r\n?/g, '\n'));
-    for (const c of this.connections) if (c.ready) this.writeTo(c, message);
+    for (const c of this.connections) if (c.ready) c.send(message);
   }
 
   /** Rings the bell on every ready client. */
   bell(): void {
-    for (const c of this.connections) if (c.ready) this.writeTo(c, bell());
+    for (const c of this.connections) if (c.ready) c.send(bell());
   }
 
   /** Closes the connection of one client. */
@@ -357,12 +360,6 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
       if (this.picture) this.pictureSource = null;
     }
     return this.picture;
-  }
-
-  private writers = new WeakMap<RfbClientConnection, RfbTransport>();
-
-  private writeTo(client: RfbClientConnection, message: Buffer): void {
-    this.writers.get(client)?.write(message);
   }
 
   private accept(transport: RfbTransport): void {
@@ -402,7 +399,6 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
     const client = new RfbClientConnection(this.nextClientId++, transport, host, refusal);
     if (refusal)
       this.logger.warn(`refusing client #${client.info.id} (${transport.kind} ${transport.remote}): ${refusal}`);
-    this.writers.set(client, transport);
     this.connections.add(client);
     this.logger.debug?.(`client #${client.info.id} connected (${transport.kind} ${transport.remote})`);
   }
@@ -480,7 +476,12 @@ export class RfbServer extends EventEmitter<RfbServerEvents> {
   private clientInput(client: RfbClientConnection, item: ClientItem): void {
     if (item.type === 'key') this.emit('key', { client: client.info, down: item.down, keysym: item.keysym });
     else if (item.type === 'pointer')
-      this.emit('pointer', { client: client.info, buttonMask: item.buttonMask, x: item.x, y: item.y });
+      this.emit('pointer', {
+        client: client.info,
+        buttonMask: item.buttonMask,
+        x: Math.min(item.x, Math.max(0, this.size.width - 1)),
+        y: Math.min(item.y, Math.max(0, this.size.height - 1)),
+      });
     else if (item.type === 'cut-text') this.emit('clipboard', { client: client.info, text: item.text });
   }
 

@@ -733,6 +733,194 @@ export const scenarios = {
     };
   },
 
+  // EncodedVideoChunk constructor steps 1–2 (transfer: a repeated or detached buffer is a
+  // DataCloneError) and its last step (every buffer in transfer is detached); copyTo() step 1 (a
+  // destination smaller than byteLength is a TypeError); [EnforceRange] long long timestamp and
+  // unsigned long long duration.
+  async encodedVideoChunkTransferAndRanges(api) {
+    const data = new Uint8Array([1, 2, 3, 4]);
+    const other = new ArrayBuffer(8);
+    const c = new api.EncodedVideoChunk({ type: 'key', timestamp: 0, data, transfer: [data.buffer, other] });
+    const copy = new Uint8Array(4);
+    c.copyTo(copy);
+    const detached = new ArrayBuffer(2);
+    structuredClone(detached, { transfer: [detached] });
+    const twice = new ArrayBuffer(2);
+    const one = () => new Uint8Array(1);
+    return {
+      copied: Array.from(copy),
+      dataAfter: data.byteLength,
+      otherAfter: other.byteLength,
+      repeatedInTransfer: errName(
+        () => new api.EncodedVideoChunk({ type: 'key', timestamp: 0, data: one(), transfer: [twice, twice] }),
+      ),
+      detachedInTransfer: errName(
+        () => new api.EncodedVideoChunk({ type: 'key', timestamp: 0, data: one(), transfer: [detached] }),
+      ),
+      copyToSmaller: errName(() => c.copyTo(new ArrayBuffer(3))),
+      copyToDetached: errName(() => c.copyTo(detached)),
+      copyToExact: errName(() => c.copyTo(new ArrayBuffer(4))),
+      timestampHuge: errName(() => new api.EncodedVideoChunk({ type: 'key', timestamp: 1e300, data: one() })),
+      timestampNaN: errName(() => new api.EncodedVideoChunk({ type: 'key', timestamp: NaN, data: one() })),
+      timestampFraction: new api.EncodedVideoChunk({ type: 'key', timestamp: -1.7, data: one() }).timestamp,
+      durationNegative: errName(
+        () => new api.EncodedVideoChunk({ type: 'key', timestamp: 0, duration: -1, data: one() }),
+      ),
+    };
+  },
+
+  // VideoFrame copyTo()/allocationSize() with options: "Parse VideoFrameCopyToOptions" (rect
+  // checked by "Parse Visible Rect", layout by "Compute Layout and Allocation Size"), the copy of
+  // exactly that rectangle at exactly that layout; the constructor's transfer steps; a frame from
+  // a frame ("Initialize Frame From Other Frame": display size scaled with a new visible rect,
+  // alpha 'discard' → the opaque format).
+  async videoFrameCopyToOptionsAndFromFrame(api) {
+    const w = 8;
+    const h = 4;
+    const data = new Uint8Array(w * h * 1.5);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = x + 16 * y;
+    for (let y = 0; y < h / 2; y++)
+      for (let x = 0; x < w / 2; x++) {
+        data[w * h + y * (w / 2) + x] = 100 + x + 8 * y;
+        data[w * h + (w / 2) * (h / 2) + y * (w / 2) + x] = 200 + x + 8 * y;
+      }
+    const f = new api.VideoFrame(data, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: 5 });
+    const rect = { x: 2, y: 2, width: 4, height: 2 };
+    const size = f.allocationSize({ rect });
+    const tight = new Uint8Array(size);
+    const tightLayout = await f.copyTo(tight, { rect });
+    const layout = [
+      { offset: 4, stride: 8 },
+      { offset: 40, stride: 4 },
+      { offset: 48, stride: 4 },
+    ];
+    const paddedSize = f.allocationSize({ rect, layout });
+    const padded = new Uint8Array(paddedSize).fill(255);
+    const paddedLayout = await f.copyTo(padded, { rect, layout });
+    const planes = (ls) => ls.map((p) => [p.offset, p.stride]);
+    const out = {
+      size,
+      tight: Array.from(tight),
+      tightLayout: planes(tightLayout),
+      paddedSize,
+      padded: Array.from(padded),
+      paddedLayout: planes(paddedLayout),
+      misalignedRect: await rejName(() => f.copyTo(new Uint8Array(64), { rect: { x: 1, y: 0, width: 2, height: 2 } })),
+      rectOutside: await rejName(() => f.copyTo(new Uint8Array(64), { rect: { x: 6, y: 0, width: 4, height: 2 } })),
+      zeroRect: errName(() => f.allocationSize({ rect: { x: 0, y: 0, width: 0, height: 2 } })),
+      strideTooSmall: errName(() =>
+        f.allocationSize({
+          layout: [
+            { offset: 0, stride: 4 },
+            { offset: 32, stride: 4 },
+            { offset: 40, stride: 4 },
+          ],
+        }),
+      ),
+      planesOverlap: errName(() =>
+        f.allocationSize({
+          layout: [
+            { offset: 0, stride: 8 },
+            { offset: 8, stride: 4 },
+            { offset: 40, stride: 4 },
+          ],
+        }),
+      ),
+      wrongPlaneCount: errName(() => f.allocationSize({ layout: [{ offset: 0, stride: 8 }] })),
+      destinationTooSmall: await rejName(() => f.copyTo(new Uint8Array(size - 1), { rect })),
+    };
+    const wide = new api.VideoFrame(f, { displayWidth: 16, displayHeight: 4 });
+    const cropped = new api.VideoFrame(wide, { visibleRect: { x: 0, y: 0, width: 4, height: 2 } });
+    out.croppedDisplay = [cropped.displayWidth, cropped.displayHeight];
+    out.copyTimestamp = [new api.VideoFrame(f, { timestamp: -3.9 }).timestamp, cropped.timestamp];
+    out.fromFrameDisplayWidthOnly = errName(() => new api.VideoFrame(f, { displayWidth: 4 }));
+    out.fromFrameMisaligned = errName(
+      () => new api.VideoFrame(f, { visibleRect: { x: 1, y: 0, width: 2, height: 2 } }),
+    );
+    wide.close();
+    cropped.close();
+    f.close();
+    out.closed = { timestamp: f.timestamp, allocationSize: errName(() => f.allocationSize()) };
+    const rgba = new api.VideoFrame(new Uint8Array(16), {
+      format: 'RGBA',
+      codedWidth: 2,
+      codedHeight: 2,
+      timestamp: 0,
+    });
+    out.alphaDiscard = new api.VideoFrame(rgba, { alpha: 'discard' }).format;
+    out.alphaKeep = new api.VideoFrame(rgba, { alpha: 'keep' }).format;
+    rgba.close();
+    const pixels = new Uint8Array(16);
+    const spare = new ArrayBuffer(4);
+    const init = { format: 'RGBA', codedWidth: 2, codedHeight: 2, timestamp: 0 };
+    new api.VideoFrame(pixels, { ...init, transfer: [pixels.buffer, spare] }).close();
+    out.transfer = { pixelsAfter: pixels.byteLength, spareAfter: spare.byteLength };
+    const again = new ArrayBuffer(16);
+    out.transferRepeated = errName(() => new api.VideoFrame(new Uint8Array(16), { ...init, transfer: [again, again] }));
+    out.transferDetached = errName(
+      () => new api.VideoFrame(new Uint8Array(16), { ...init, transfer: [pixels.buffer] }),
+    );
+    out.timestampHuge = errName(() => new api.VideoFrame(new Uint8Array(16), { ...init, timestamp: 2 ** 60 }));
+    return out;
+  },
+
+  // "Output EncodedVideoChunks": metadata.decoderConfig only when the output config changes (a
+  // requested key frame with the same config gives none; Reset clears [[active output config]], so
+  // the first chunk after reset() + configure() gives it again); svc only for more than one
+  // temporal layer (not L1T1); a quantizer where bitrateMode is not 'quantizer' is ignored.
+  async outputMetadataRules(api) {
+    const run = async (config, steps) => {
+      const rec = recorder(api);
+      const svc = [];
+      const enc = rec.encoder;
+      const wrapped = new api.VideoEncoder({
+        output: (chunk, metadata) => {
+          svc.push(metadata && metadata.svc ? metadata.svc.temporalLayerId : 'none');
+          rec.outputs.push({ type: chunk.type, decoderConfig: !!(metadata && metadata.decoderConfig) });
+        },
+        error: (e) => rec.errors.push(e.name),
+      });
+      enc.close();
+      await steps(wrapped, config);
+      if (wrapped.state !== 'closed') wrapped.close();
+      return {
+        types: rec.outputs.map((o) => o.type),
+        decoderConfigAt: rec.outputs.flatMap((o, i) => (o.decoderConfig ? [i] : [])),
+        svc,
+        errors: rec.errors,
+      };
+    };
+    const encodeN = async (enc, n, from, options) => {
+      for (let i = from; i < from + n; i++) {
+        const f = rgbaFrame(api, i, 1, i);
+        enc.encode(f, options ? options(i) : undefined);
+        f.close();
+      }
+      await enc.flush();
+    };
+    return {
+      forcedKeyFrame: await run(H264, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 4, 0, (i) => ({ keyFrame: i === 2 }));
+      }),
+      afterReset: await run(H264, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 2, 0);
+        enc.reset();
+        enc.configure(config);
+        await encodeN(enc, 2, 2);
+      }),
+      l1t1: await run({ ...H264, scalabilityMode: 'L1T1' }, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 2, 0);
+      }),
+      quantizerIgnoredOutsideQuantizerMode: await run(H264, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 2, 0, () => ({ avc: { quantizer: 30 } }));
+      }),
+    };
+  },
+
   async closeTwice(api) {
     const enc = new api.VideoEncoder({ output: () => {}, error: () => {} });
     enc.close();
