@@ -92,6 +92,12 @@ export const DIFFERENCES: Difference[] = [
     why: 'encoder: Chromium scales a frame of another size; NVENC does not scale, so the frame fails with EncodingError',
   },
   { path: 'frameSizeDiffersFromConfig.outputs', node: 0, browser: 1, why: 'encoder: as above' },
+  {
+    path: 'outputMetadataRules.l1t1.svc',
+    node: ['none', 'none'],
+    browser: [0, 0],
+    why: 'implementation: the spec\'s "Output EncodedVideoChunks" adds metadata.svc only when scalabilityMode describes multiple temporal layers; Chromium adds { temporalLayerId: 0 } for L1T1 too',
+  },
   { path: 'frameSizeDiffersFromConfig.errors', node: ['EncodingError'], browser: [], why: 'encoder: as above' },
   { path: 'frameSizeDiffersFromConfig.state', node: 'closed', browser: 'configured', why: 'encoder: as above' },
 ];
@@ -221,6 +227,14 @@ describe('differential: Chromium VideoEncoder vs @nvenc-ts/webcodecs', () => {
         transferRepeated: 'DataCloneError',
         transferDetached: 'DataCloneError',
         timestampHuge: 'TypeError',
+      });
+      // "Output EncodedVideoChunks" step: decoderConfig only when [[active output config]] changes —
+      // not for a requested key frame with the same config; Reset sets it to null, so again after
+      // reset() + configure(). A quantizer outside bitrateMode 'quantizer' is ignored, not an error.
+      expect(side['outputMetadataRules']).toMatchObject({
+        forcedKeyFrame: { types: ['key', 'delta', 'key', 'delta'], decoderConfigAt: [0], errors: [] },
+        afterReset: { decoderConfigAt: [0, 2], errors: [] },
+        quantizerIgnoredOutsideQuantizerMode: { decoderConfigAt: [0], errors: [] },
       });
     }
   });

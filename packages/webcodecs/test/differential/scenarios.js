@@ -864,6 +864,63 @@ export const scenarios = {
     return out;
   },
 
+  // "Output EncodedVideoChunks": metadata.decoderConfig only when the output config changes (a
+  // requested key frame with the same config gives none; Reset clears [[active output config]], so
+  // the first chunk after reset() + configure() gives it again); svc only for more than one
+  // temporal layer (not L1T1); a quantizer where bitrateMode is not 'quantizer' is ignored.
+  async outputMetadataRules(api) {
+    const run = async (config, steps) => {
+      const rec = recorder(api);
+      const svc = [];
+      const enc = rec.encoder;
+      const wrapped = new api.VideoEncoder({
+        output: (chunk, metadata) => {
+          svc.push(metadata && metadata.svc ? metadata.svc.temporalLayerId : 'none');
+          rec.outputs.push({ type: chunk.type, decoderConfig: !!(metadata && metadata.decoderConfig) });
+        },
+        error: (e) => rec.errors.push(e.name),
+      });
+      enc.close();
+      await steps(wrapped, config);
+      if (wrapped.state !== 'closed') wrapped.close();
+      return {
+        types: rec.outputs.map((o) => o.type),
+        decoderConfigAt: rec.outputs.flatMap((o, i) => (o.decoderConfig ? [i] : [])),
+        svc,
+        errors: rec.errors,
+      };
+    };
+    const encodeN = async (enc, n, from, options) => {
+      for (let i = from; i < from + n; i++) {
+        const f = rgbaFrame(api, i, 1, i);
+        enc.encode(f, options ? options(i) : undefined);
+        f.close();
+      }
+      await enc.flush();
+    };
+    return {
+      forcedKeyFrame: await run(H264, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 4, 0, (i) => ({ keyFrame: i === 2 }));
+      }),
+      afterReset: await run(H264, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 2, 0);
+        enc.reset();
+        enc.configure(config);
+        await encodeN(enc, 2, 2);
+      }),
+      l1t1: await run({ ...H264, scalabilityMode: 'L1T1' }, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 2, 0);
+      }),
+      quantizerIgnoredOutsideQuantizerMode: await run(H264, async (enc, config) => {
+        enc.configure(config);
+        await encodeN(enc, 2, 0, () => ({ avc: { quantizer: 30 } }));
+      }),
+    };
+  },
+
   async closeTwice(api) {
     const enc = new api.VideoEncoder({ output: () => {}, error: () => {} });
     enc.close();
