@@ -7,7 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dest=${DEST:-$root/.device/perf}
 mkdir -p "$dest"
-DEST=$dest bash "$root/scripts/device/stage.sh" >/dev/null
+# TREE_ONLY=1: Node and the runtime are staged already; only the built packages changed.
+[[ -n ${TREE_ONLY:-} ]] || DEST=$dest bash "$root/scripts/device/stage.sh" >/dev/null
 chart=$(cd "$root/packages/nvenc-cli" && node -p "require('path').dirname(require.resolve('chart.js'))")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

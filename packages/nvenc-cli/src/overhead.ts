@@ -13,7 +13,10 @@
  * `encodeAsync` is reported twice: its round trip (call → promise settled, which includes the
  * hand-off to the worker thread and back) and the JS thread's own busy time per frame
  * (event-loop utilisation × wall time / frames, with two calls in flight so the JS thread never
- * waits on the worker).
+ * waits on the worker). Both are also measured for the floor (`NvencEncoder._benchAsyncFloor`):
+ * the same hand-offs with the worker busy-waiting as long as the C++ call takes (the warm-up's
+ * C++ p50) instead of encoding. Floor − busy-wait is what the two thread hops cost by themselves;
+ * encodeAsync − floor is what the stack adds beyond them.
  */
 import { performance } from 'node:perf_hooks';
 import { printChildResult, runCliChild } from './child.js';
@@ -40,11 +43,21 @@ export interface OverheadInputResult {
   asyncRoundTrip?: OverheadSide;
   /** JS-thread busy time per frame with two encodeAsync calls in flight, µs (median over rounds). */
   asyncJsThreadUs?: OverheadSide;
+  /** The floor's busy-wait on the worker: the C++ loop's p50 in the warm-up, µs. */
+  floorWorkUs?: number;
+  /** Round trip of the floor (encodeAsync's hand-offs around the busy-wait, no encode). */
+  asyncFloor?: OverheadSide;
+  /** JS-thread busy time per floor call with two in flight, µs. */
+  asyncFloorJsThreadUs?: OverheadSide;
   /** Median over rounds of (TS − C++), with the range of the per-round differences. */
   overhead?: {
     sync: Diff;
     syncWithMeta: Diff;
     asyncRoundTrip: Diff;
+    /** Floor round trip − its busy-wait: the two thread hops alone. */
+    hops: Diff;
+    /** encodeAsync round trip − floor round trip: what the stack adds beyond the hops. */
+    asyncOverFloor: Diff;
   };
 }
 
@@ -100,7 +113,10 @@ function parseDevice(device: string): DeviceChoice {
   return { kind: 'auto' };
 }
 
-type BenchEncoder = Encoder & { _benchNativeLoop?(frame: Frame, count: number): Float64Array };
+type BenchEncoder = Encoder & {
+  _benchNativeLoop?(frame: Frame, count: number): Float64Array;
+  _benchAsyncFloor?(workUs: number): Promise<unknown>;
+};
 
 function timeSync(encoder: Encoder, frame: Frame, n: number, withMeta: boolean): number {
   const t = new Float64Array(n);
@@ -113,24 +129,25 @@ function timeSync(encoder: Encoder, frame: Frame, n: number, withMeta: boolean):
   return median(t) * 1000;
 }
 
-async function timeAsync(encoder: Encoder, frame: Frame, n: number): Promise<number> {
+/** Median µs of `call` awaited `n` times back to back. */
+async function timeAsync(call: () => Promise<unknown>, n: number): Promise<number> {
   const t = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    await encoder.encodeAsync(frame);
+    await call();
     t[i] = performance.now() - t0;
   }
   return median(t) * 1000;
 }
 
-/** JS-thread busy µs per frame while two encodeAsync calls are always in flight. */
-async function asyncJsThread(encoder: Encoder, frame: Frame, n: number): Promise<number> {
+/** JS-thread busy µs per call while two calls are always in flight. */
+async function asyncJsThread(call: () => Promise<unknown>, n: number): Promise<number> {
   const elu0 = performance.eventLoopUtilization();
   let issued = 0;
   const lane = async () => {
     while (issued < n) {
       issued++;
-      await encoder.encodeAsync(frame);
+      await call();
     }
   };
   await Promise.all([lane(), lane()]);
@@ -145,24 +162,38 @@ async function measureInput(
   input: 'device' | 'pinned',
 ): Promise<OverheadInputResult> {
   const loop = encoder._benchNativeLoop?.bind(encoder);
-  if (!loop) return { input, ok: false, error: 'this @nvenc-ts/nvenc has no _benchNativeLoop (rebuild the packages)' };
+  const floor = encoder._benchAsyncFloor?.bind(encoder);
+  if (!loop || !floor) {
+    return {
+      input,
+      ok: false,
+      error: 'this @nvenc-ts/nvenc has no _benchNativeLoop/_benchAsyncFloor (rebuild the packages)',
+    };
+  }
   const n = p.framesPerRound;
+  const encodeAsync = () => encoder.encodeAsync(frame);
   // Warm-up: JIT, registrations, the engine's first IDR.
   timeSync(encoder, frame, 200, false);
-  await timeAsync(encoder, frame, 50);
-  loop(frame, 200);
+  await timeAsync(encodeAsync, 50);
+  const workUs = median(loop(frame, 200));
+  const floorCall = () => floor(workUs);
+  await timeAsync(floorCall, 50);
   const cpp: number[] = [];
   const sync: number[] = [];
   const syncMeta: number[] = [];
   const asyncRt: number[] = [];
   const asyncJs: number[] = [];
+  const floorRt: number[] = [];
+  const floorJs: number[] = [];
   for (let r = 0; r < p.rounds; r++) {
     const steps: (() => Promise<void> | void)[] = [
       () => void cpp.push(median(loop(frame, n))),
       () => void sync.push(timeSync(encoder, frame, n, false)),
       () => void syncMeta.push(timeSync(encoder, frame, n, true)),
-      async () => void asyncRt.push(await timeAsync(encoder, frame, n)),
-      async () => void asyncJs.push(await asyncJsThread(encoder, frame, n)),
+      async () => void asyncRt.push(await timeAsync(encodeAsync, n)),
+      async () => void floorRt.push(await timeAsync(floorCall, n)),
+      async () => void asyncJs.push(await asyncJsThread(encodeAsync, n)),
+      async () => void floorJs.push(await asyncJsThread(floorCall, n)),
     ];
     if (r % 2 === 1) steps.reverse();
     for (const step of steps) await step();
@@ -177,7 +208,19 @@ async function measureInput(
     syncEncodeWithMeta: side(syncMeta),
     asyncRoundTrip: side(asyncRt),
     asyncJsThreadUs: side(asyncJs),
-    overhead: { sync: diff(sync, cpp), syncWithMeta: diff(syncMeta, cpp), asyncRoundTrip: diff(asyncRt, cpp) },
+    floorWorkUs: workUs,
+    asyncFloor: side(floorRt),
+    asyncFloorJsThreadUs: side(floorJs),
+    overhead: {
+      sync: diff(sync, cpp),
+      syncWithMeta: diff(syncMeta, cpp),
+      asyncRoundTrip: diff(asyncRt, cpp),
+      hops: diff(
+        floorRt,
+        floorRt.map(() => workUs),
+      ),
+      asyncOverFloor: diff(asyncRt, floorRt),
+    },
   };
 }
 

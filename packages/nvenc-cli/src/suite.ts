@@ -569,6 +569,32 @@ export function renderOverheadText(ov: OverheadReport | null): string {
       rows,
     ),
   );
+  // encodeAsync against its floor: the same hand-offs with a busy-wait as long as the C++ call.
+  const floorRows = ov.inputs
+    .filter((x) => x.ok && x.asyncFloor)
+    .map((x) => [
+      x.input,
+      `${us(x.asyncRoundTrip!.p50Us)}  (+${x.overhead!.asyncRoundTrip.p50Us.toFixed(1)} µs)`,
+      `${us(x.asyncFloor!.p50Us)}  (busy-wait ${x.floorWorkUs!.toFixed(1)} µs)`,
+      d(x.overhead!.hops),
+      d(x.overhead!.asyncOverFloor),
+      `${us(x.asyncJsThreadUs!.p50Us)} / ${us(x.asyncFloorJsThreadUs!.p50Us)}`,
+    ]);
+  if (floorRows.length > 0) {
+    out.push(
+      renderTable(
+        [
+          'input',
+          'encodeAsync round trip (− C++)',
+          'floor round trip',
+          'hops = floor − busy-wait',
+          'encodeAsync − floor',
+          'JS-thread time encodeAsync / floor',
+        ],
+        floorRows,
+      ),
+    );
+  }
   return out.join('\n');
 }
 

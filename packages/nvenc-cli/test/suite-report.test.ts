@@ -27,10 +27,15 @@ const report: SuiteReport = {
         syncEncodeWithMeta: side(6.5),
         asyncRoundTrip: side(21),
         asyncJsThreadUs: side(7),
+        floorWorkUs: 5,
+        asyncFloor: side(13),
+        asyncFloorJsThreadUs: side(3),
         overhead: {
           sync: { p50Us: 1, minUs: 0.5, maxUs: 1.5 },
           syncWithMeta: { p50Us: 1.5, minUs: 1, maxUs: 2 },
           asyncRoundTrip: { p50Us: 16, minUs: 15, maxUs: 17 },
+          hops: { p50Us: 8, minUs: 7.5, maxUs: 9 },
+          asyncOverFloor: { p50Us: 8, minUs: 6, maxUs: 10 },
         },
       },
       { input: 'pinned', ok: false, error: 'no pinned memory' },
@@ -92,6 +97,10 @@ describe('suite report', () => {
   it('prints the overhead with its range, a failed input, the chosen upload path and the session scaling', () => {
     const text = renderSuiteText(report);
     expect(text).toContain('1.00 µs  [0.50 … 1.50]');
+    // encodeAsync against its floor: the hops alone and what the stack adds beyond them.
+    expect(text).toMatch(
+      /device\s+21\.0 µs\s+\(\+16\.0 µs\)\s+13\.0 µs\s+\(busy-wait 5\.0 µs\)\s+8\.00 µs\s+\[7\.50 … 9\.00\]\s+8\.00 µs\s+\[6\.00 … 10\.00\]\s+7\.0 µs \/ 3\.0 µs/,
+    );
     expect(text).toContain('failed: no pinned memory');
     expect(text).toContain('pageable auto (default) → staged');
     expect(text).toMatch(/libav\s+8\s+750\.0\s+7\.50×/);
@@ -103,9 +112,10 @@ describe('suite report', () => {
     for (const id of ['overhead-rounds', 'upload', 'sessions']) expect(html).toContain(`id="${id}"`);
     const json = html.match(/<script id="suite-report" type="application\/json">([\s\S]*?)<\/script>/)?.[1];
     const payload = JSON.parse(json!) as {
-      chartData: { overhead: { sync: number[] }[]; sessions: { counts: number[] } };
+      chartData: { overhead: { sync: number[]; overFloor: number[] }[]; sessions: { counts: number[] } };
     };
     expect(payload.chartData.overhead[0]!.sync).toEqual([1, 1, 1]);
+    expect(payload.chartData.overhead[0]!.overFloor).toEqual([8, 8, 8]);
     expect(payload.chartData.sessions.counts).toEqual([1, 8]);
     expect(html).not.toMatch(/<script src=/);
   });

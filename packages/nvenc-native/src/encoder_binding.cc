@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "encoder_worker.h"
 #include "js_conversion.h"
@@ -33,7 +34,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
          InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
          InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"), InstanceMethod<&Encoder::Info>("info"),
          InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
-         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"), InstanceMethod<&Encoder::Close>("close"),
+         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
+         InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"), InstanceMethod<&Encoder::Close>("close"),
          InstanceMethod<&Encoder::OpenAsync>("openAsync"), InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
@@ -59,12 +61,51 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
  private:
-  struct AsyncCall {
-    Napi::Promise::Deferred deferred;
-    Napi::Reference<Napi::Object> frame;  // keeps the frame's memory alive until the worker is done
+  // One openAsync()/encodeAsync()/encodeFrameAsync()/flushAsync() (or the benchmark floor) from
+  // submission to settlement: filled on the JS thread, run on the worker, settled on the JS
+  // thread. Plain values only cross to the worker (it cannot touch JS). Pooled, so a call in
+  // steady state allocates nothing but its packets and its promise.
+  struct AsyncCall final : EncoderWorker::Job {
+    enum class Kind { Open, Encode, Flush, Floor };
+    Encoder* owner = nullptr;  // alive until settled: callStarted() Ref()s the wrapper
+    Kind kind = Kind::Encode;
+    EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled
+    std::unique_ptr<SessionOptions> options;  // Open
+    bool flat = false;                        // settle with packetsToFlat (encodeFrameAsync), not packet objects
+    bool device = false;
+    const uint8_t* data = nullptr;
+    size_t bytes = 0, pitch = 0;
+    CUdeviceptr ptr = 0;
+    FrameMeta meta;
+    double workUs = 0;  // Floor: the busy-wait standing in for the session's work
+    napi_deferred deferred = nullptr;
+    napi_ref frame = nullptr;  // host input: keeps the pixels alive until settled
     std::vector<Packet> packets;
     std::optional<NativeError> error;
-    explicit AsyncCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+
+    // On the worker thread.
+    void run() noexcept override {
+      try {
+        switch (kind) {
+          case Kind::Open: owner->openOnWorker(*options); break;
+          case Kind::Encode:
+            packets = device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
+            break;
+          case Kind::Flush: packets = session->flush(); break;
+          case Kind::Floor: {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+            break;
+          }
+        }
+      } catch (const NativeError& e) {
+        error = e;
+      } catch (const std::exception& e) {
+        error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, kind == Kind::Open ? "open" : "encode");
+      }
+      owner->completed(this);  // the JS thread may reuse this call from here on
+    }
   };
 
   static void OnEnvCleanup(void* arg) {
@@ -77,7 +118,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
   // Closes the session (waiting for a running encode), stops the worker (queued calls fail with
-  // ENCODER_CLOSED) and lets the thread-safe function go. Idempotent. A session that openAsync()
+  // ENCODER_CLOSED) and lets the thread-safe function go: it still delivers the completions
+  // queued before, so every pending promise settles. Idempotent. A session that openAsync()
   // finished opening but has not handed to the JS thread yet is closed here too.
   void shutdown() {
     closed_ = true;
@@ -90,8 +132,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       opened_.reset();
     }
     if (tsfn_) {
-      if (!envTearingDown_) tsfn_.Release();
-      tsfn_ = Napi::ThreadSafeFunction();
+      if (!envTearingDown_) napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
+      tsfn_ = nullptr;
     }
   }
 
@@ -157,97 +199,163 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
 
   void ensureWorker(Napi::Env env) {
     if (worker_) return;
-    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
-                                          "nvenc-encoder", 0, 1);
-    tsfn_.Unref(env);  // only pending calls keep the process alive, not an idle encoder
+    napi_value name;
+    napi_status status = napi_create_string_utf8(env, "nvenc-encoder", NAPI_AUTO_LENGTH, &name);
+    // No JS function: SettleCompleted settles the promises directly (no JS call per completion).
+    if (status == napi_ok)
+      status = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this,
+                                               &Encoder::SettleCompleted, &tsfn_);
+    if (status != napi_ok)
+      throw NativeError("NV_ENC_ERR_GENERIC", "could not create the completion queue", 0, "encode");
+    napi_unref_threadsafe_function(env, tsfn_);  // only pending calls keep the process alive
+    done_.reserve(kPoolSize);
+    settling_.reserve(kPoolSize);
     worker_ = std::make_unique<EncoderWorker>();
   }
 
-  // Called on the JS thread when a call is queued / settled: the worker's TSFN holds the event
-  // loop open exactly while calls are pending, and the wrapper object stays alive meanwhile.
+  // Called on the JS thread when a call is queued / calls are settled: the thread-safe function
+  // holds the event loop open exactly while calls are pending, and the wrapper object stays alive
+  // meanwhile (one Ref for all of them).
   void callStarted(Napi::Env env) {
-    if (pending_++ == 0) tsfn_.Ref(env);
+    if (pending_++ > 0) return;
+    napi_ref_threadsafe_function(env, tsfn_);
     Ref();
   }
-  void callSettled(Napi::Env env) {
-    if (--pending_ == 0 && tsfn_) tsfn_.Unref(env);
+  void callsSettled(Napi::Env env, size_t count) {
+    pending_ -= count;
+    if (pending_ > 0 || count == 0) return;
+    if (tsfn_) napi_unref_threadsafe_function(env, tsfn_);
     Unref();
   }
 
-  // Runs `work` on the worker thread; its packets (or its NativeError) settle the promise on the
-  // JS thread. The worker cannot create JS values, so packets cross in Packet::data.
-  Napi::Value submit(Napi::Env env, std::function<std::vector<Packet>()> work, Napi::Object frameHolder) {
-    auto* call = new AsyncCall(env);
-    Napi::Promise promise = call->deferred.Promise();
-    if (!frameHolder.IsEmpty()) call->frame = Napi::Persistent(frameHolder);
+  static constexpr size_t kPoolSize = 64;  // calls kept for reuse: more in flight allocate
+
+  AsyncCall* acquireCall(AsyncCall::Kind kind) {
+    AsyncCall* call;
+    if (pool_.empty()) {
+      call = new AsyncCall();
+      call->owner = this;
+    } else {
+      call = pool_.back().release();
+      pool_.pop_back();
+    }
+    call->kind = kind;
+    call->flat = false;
+    call->session = session_.get();
+    return call;
+  }
+
+  void recycle(AsyncCall* call) {
+    call->packets.clear();
+    call->error.reset();
+    call->deferred = nullptr;
+    call->frame = nullptr;
+    call->options.reset();
+    call->meta = FrameMeta();  // a pooled call keeps no SEI payloads or QP maps alive
+    if (pool_.size() < kPoolSize)
+      pool_.emplace_back(call);
+    else
+      delete call;
+  }
+
+  // Queues `call` on the worker; its packets (or its NativeError) settle the returned promise on
+  // the JS thread. `holder`: host pixels referenced until then (device memory is not JS's).
+  Napi::Value submit(Napi::Env env, AsyncCall* call, napi_value holder = nullptr) {
+    napi_value promise;
+    if (napi_create_promise(env, &call->deferred, &promise) != napi_ok ||
+        (holder && napi_create_reference(env, holder, 1, &call->frame) != napi_ok)) {
+      recycle(call);  // a deferred that was created stays unresolved: only its promise is lost
+      throw NativeError("NV_ENC_ERR_GENERIC", "could not queue the call", 0, "encode");
+    }
     ensureWorker(env);
     callStarted(env);
-    Napi::ThreadSafeFunction tsfn = tsfn_;
-    worker_->post([this, call, work = std::move(work), tsfn]() mutable {
+    worker_->post(call);
+    return Napi::Value(env, promise);
+  }
+
+  // On the worker thread. Completions collect in done_; only the first of a batch wakes the JS
+  // thread, whose one callback (SettleCompleted) settles all of them: when the worker finishes
+  // calls faster than the event loop comes round, they share one wake-up and one microtask run.
+  void completed(AsyncCall* call) {
+    bool first;
+    {
+      std::lock_guard<std::mutex> lock(doneMutex_);
+      first = done_.empty();
+      done_.push_back(call);
+    }
+    // napi_closing only while the environment tears down; the call is then dropped with it.
+    if (first) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+  }
+
+  // The thread-safe function's callback, on the JS thread inside Node's callback scope (the
+  // microtasks of every promise settled here run when it closes). env is null when the function
+  // is torn down with the environment: nothing may touch JS then.
+  static void SettleCompleted(napi_env env, napi_value, void* context, void*) {
+    if (env != nullptr) static_cast<Encoder*>(context)->settleCompleted(Napi::Env(env));
+  }
+
+  void settleCompleted(Napi::Env env) {
+    {
+      std::lock_guard<std::mutex> lock(doneMutex_);
+      settling_.swap(done_);
+    }
+    for (AsyncCall* call : settling_) {
+      Napi::HandleScope scope(env);
       try {
-        call->packets = work();
-      } catch (const NativeError& e) {
-        call->error = e;
-      } catch (const std::exception& e) {
-        call->error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, "encode");
-      }
-      // Settled on the JS thread; `this` is alive there because callStarted() Ref()ed the wrapper.
-      tsfn.BlockingCall(call, [this](Napi::Env env, Napi::Function, AsyncCall* done) {
-        std::unique_ptr<AsyncCall> owned(done);
-        if (owned->error)
-          owned->deferred.Reject(owned->error->toJs(env).Value());
+        if (call->kind == AsyncCall::Kind::Open)
+          settleOpen(env, call);
+        else if (call->error)
+          napi_reject_deferred(env, call->deferred, call->error->toJs(env).Value());
         else
-          owned->deferred.Resolve(packetsToJs(env, owned->packets));
-        owned->frame.Reset();
-        callSettled(env);
-      });
-    });
-    return promise;
+          napi_resolve_deferred(env, call->deferred,
+                                call->flat ? packetsToFlat(env, call->packets) : packetsToJs(env, call->packets));
+      } catch (const Napi::Error& e) {  // the packets could not be made (out of memory)
+        napi_reject_deferred(env, call->deferred, e.Value());
+      }
+      if (call->frame) napi_delete_reference(env, call->frame);
+      recycle(call);
+    }
+    const size_t count = settling_.size();
+    settling_.clear();
+    callsSettled(env, count);
+  }
+
+  Napi::Value submitEncode(Napi::Env env, const EncodeArguments& args, bool flat) {
+    const FrameInput& in = args.frame;
+    AsyncCall* call = acquireCall(AsyncCall::Kind::Encode);
+    call->flat = flat;
+    call->device = in.device;
+    call->data = in.data;
+    call->bytes = in.bytes;
+    call->pitch = in.pitch;
+    call->ptr = in.ptr;
+    call->meta = args.meta;
+    return submit(env, call, in.device ? nullptr : static_cast<napi_value>(in.holder));
   }
 
   Napi::Value EncodeAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      return submitEncode(env, parseEncodeArguments(info));
+      return submitEncode(env, parseEncodeArguments(info), false);
     });
   }
 
   // encodeFrameAsync(input, pitch, seq, timestamp, forceKeyframe): encodeAsync() with encodeFrame's
-  // scalar arguments; resolves with packet objects like encodeAsync().
+  // scalar arguments; resolves with packetsToFlat's array.
   Napi::Value EncodeFrameAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      return submitEncode(env, parseFrameArguments(info));
+      return submitEncode(env, parseFrameArguments(info), true);
     });
-  }
-
-  Napi::Value submitEncode(Napi::Env env, const EncodeArguments& args) {
-    const FrameInput& in = args.frame;
-    const FrameMeta& meta = args.meta;  // copied into the worker's closure below
-    std::shared_ptr<EncodeSession> session = session_;
-    // Only plain values cross to the worker; the frame object itself stays on this thread,
-    // referenced by the call until it settles (device frames need no reference: no JS memory).
-    const bool device = in.device;
-    const uint8_t* data = in.data;
-    const size_t bytes = in.bytes, pitch = in.pitch;
-    const CUdeviceptr ptr = in.ptr;
-    return submit(
-        env,
-        [session, device, data, bytes, pitch, ptr, meta]() {
-          return device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
-        },
-        device ? Napi::Object() : in.holder);
   }
 
   Napi::Value FlushAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      std::shared_ptr<EncodeSession> session = session_;
-      return submit(
-          env, [session]() { return session->flush(); }, Napi::Object());
+      return submit(env, acquireCall(AsyncCall::Kind::Flush));
     });
   }
 
@@ -390,6 +498,21 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     });
   }
 
+  // Benchmark support, not API: benchAsyncFloor(workUs) makes encodeFrameAsync()'s hand-offs with
+  // no encode: the call is queued to this encoder's worker, which busy-waits workUs (standing in
+  // for the session's work, 0 = none) and settles it through the same completion path with no
+  // packets. Its round trip minus workUs is what the two thread hops cost by themselves.
+  Napi::Value BenchAsyncFloor(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      requireOpen();
+      AsyncCall* call = acquireCall(AsyncCall::Kind::Floor);
+      call->flat = true;
+      call->workUs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+      return submit(env, call);
+    });
+  }
+
   // openAsync(): opens the session of new Encoder(options, true) on the worker thread (driver and
   // CUDA context setup, nvEncOpenEncodeSessionEx, capability checks, nvEncInitializeEncoder,
   // buffers), so the event loop keeps running. Resolves with undefined once the encoder is usable;
@@ -401,56 +524,40 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       if (closed_) throw NativeError("ENCODER_CLOSED", "encoder is closed", 0, "open");
       if (!deferred_)
         throw invalidOption("openAsync() needs an encoder made with new Encoder(options, true), once", "open");
-      struct OpenCall {
-        Napi::Promise::Deferred deferred;
-        std::optional<NativeError> error;
-        explicit OpenCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
-      };
-      auto* call = new OpenCall(env);
-      Napi::Promise promise = call->deferred.Promise();
-      std::shared_ptr<SessionOptions> options(std::move(deferred_));
-      ensureWorker(env);
-      callStarted(env);
-      Napi::ThreadSafeFunction tsfn = tsfn_;
-      worker_->post([this, call, options, tsfn]() mutable {
-        std::shared_ptr<EncodeSession> session;
-        try {
-          session = std::make_shared<EncodeSession>(*options);
-        } catch (const NativeError& e) {
-          call->error = e;
-        } catch (const std::exception& e) {
-          call->error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, "open");
-        }
-        if (session) {
-          // Handed over under the lock: shutdown() on the JS thread closes whatever it finds here.
-          std::lock_guard<std::mutex> lock(openedMutex_);
-          if (shutDown_)
-            session->close();
-          else
-            opened_ = std::move(session);
-        }
-        tsfn.BlockingCall(call, [this](Napi::Env env, Napi::Function, OpenCall* done) {
-          std::unique_ptr<OpenCall> owned(done);
-          std::shared_ptr<EncodeSession> session;
-          {
-            std::lock_guard<std::mutex> lock(openedMutex_);
-            session = std::move(opened_);
-          }
-          if (owned->error) {
-            owned->deferred.Reject(owned->error->toJs(env).Value());
-          } else if (closed_ || !session) {
-            if (session) session->close();
-            owned->deferred.Reject(
-                NativeError("ENCODER_CLOSED", "encoder was closed while opening", 0, "open").toJs(env).Value());
-          } else {
-            session_ = std::move(session);
-            owned->deferred.Resolve(env.Undefined());
-          }
-          callSettled(env);
-        });
-      });
-      return promise;
+      AsyncCall* call = acquireCall(AsyncCall::Kind::Open);
+      call->options = std::move(deferred_);
+      return submit(env, call);
     });
+  }
+
+  // On the worker thread: the session is handed over under the lock, so shutdown() on the JS
+  // thread closes whatever it finds there.
+  void openOnWorker(const SessionOptions& options) {
+    auto session = std::make_shared<EncodeSession>(options);
+    std::lock_guard<std::mutex> lock(openedMutex_);
+    if (shutDown_)
+      session->close();
+    else
+      opened_ = std::move(session);
+  }
+
+  void settleOpen(Napi::Env env, AsyncCall* call) {
+    std::shared_ptr<EncodeSession> session;
+    {
+      std::lock_guard<std::mutex> lock(openedMutex_);
+      session = std::move(opened_);
+    }
+    if (call->error) {
+      napi_reject_deferred(env, call->deferred, call->error->toJs(env).Value());
+    } else if (closed_ || !session) {
+      if (session) session->close();
+      napi_reject_deferred(
+          env, call->deferred,
+          NativeError("ENCODER_CLOSED", "encoder was closed while opening", 0, "open").toJs(env).Value());
+    } else {
+      session_ = std::move(session);
+      napi_resolve_deferred(env, call->deferred, env.Undefined());
+    }
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -467,8 +574,12 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   std::shared_ptr<EncodeSession> opened_;     // opened by the worker, not yet taken by the JS thread
   bool shutDown_ = false;
   std::unique_ptr<EncoderWorker> worker_;
-  Napi::ThreadSafeFunction tsfn_;
-  size_t pending_ = 0;
+  napi_threadsafe_function tsfn_ = nullptr;
+  size_t pending_ = 0;                            // async calls queued and not yet settled
+  std::vector<std::unique_ptr<AsyncCall>> pool_;  // JS thread only
+  std::mutex doneMutex_;
+  std::vector<AsyncCall*> done_;      // finished on the worker, to settle (doneMutex_)
+  std::vector<AsyncCall*> settling_;  // JS thread: the batch being settled
   bool closed_ = false;
   bool hookRegistered_ = false;
   bool envTearingDown_ = false;

@@ -16,18 +16,23 @@ EncoderWorker::~EncoderWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
-void EncoderWorker::post(std::function<void()> job) {
+void EncoderWorker::post(Job* job) {
+  job->next_ = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.push_back(std::move(job));
-    queued_.store(jobs_.size(), std::memory_order_release);
+    if (tail_)
+      tail_->next_ = job;
+    else
+      head_ = job;
+    tail_ = job;
+    queued_.store(true, std::memory_order_release);
   }
   wake_.notify_one();
 }
 
 void EncoderWorker::waitIdle() {
   std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return jobs_.empty() && !busy_; });
+  idle_.wait(lock, [this] { return head_ == nullptr && !busy_; });
 }
 
 // After a job, the worker spins briefly before it sleeps: an application encoding flat out
@@ -49,24 +54,25 @@ std::chrono::microseconds spinTime() {
 void EncoderWorker::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    if (jobs_.empty() && !stopping_ && spinTime().count() > 0) {
+    if (head_ == nullptr && !stopping_ && spinTime().count() > 0) {
       lock.unlock();
       const auto until = std::chrono::steady_clock::now() + spinTime();
-      while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until)
+      while (!queued_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
         std::this_thread::yield();
       lock.lock();
     }
-    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    if (jobs_.empty()) break;  // stopping, nothing left
-    std::function<void()> job = std::move(jobs_.front());
-    jobs_.pop_front();
-    queued_.store(jobs_.size(), std::memory_order_release);
+    wake_.wait(lock, [this] { return stopping_ || head_ != nullptr; });
+    if (head_ == nullptr) break;  // stopping, nothing left
+    Job* job = head_;
+    head_ = job->next_;
+    if (head_ == nullptr) tail_ = nullptr;
+    queued_.store(head_ != nullptr, std::memory_order_release);
     busy_ = true;
     lock.unlock();
-    job();
+    job->run();
     lock.lock();
     busy_ = false;
-    if (jobs_.empty()) idle_.notify_all();
+    if (head_ == nullptr) idle_.notify_all();
   }
   idle_.notify_all();
 }

@@ -4,8 +4,6 @@
 // other addons' pool work, and NVENC's blocking nvEncLockBitstream never touches the event loop.
 #include <atomic>
 #include <condition_variable>
-#include <deque>
-#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -13,13 +11,28 @@ namespace nvenc {
 
 class EncoderWorker {
  public:
+  // A unit of work, owned by whoever posts it. Intrusive (the queue links jobs through `next`) so
+  // posting allocates nothing: every encodeAsync() is one post.
+  class Job {
+   public:
+    virtual void run() noexcept = 0;
+
+   protected:
+    ~Job() = default;
+
+   private:
+    friend class EncoderWorker;
+    Job* next_ = nullptr;
+  };
+
   EncoderWorker();
   // Runs the queued jobs to the end, then joins.
   ~EncoderWorker();
   EncoderWorker(const EncoderWorker&) = delete;
   EncoderWorker& operator=(const EncoderWorker&) = delete;
 
-  void post(std::function<void()> job);
+  // Queues `job` behind the others; it must stay alive until its run() has returned.
+  void post(Job* job);
   // Blocks until every posted job has finished (used by the synchronous calls to keep order).
   void waitIdle();
 
@@ -28,8 +41,9 @@ class EncoderWorker {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<std::function<void()>> jobs_;
-  std::atomic<size_t> queued_{0};  // jobs_.size(), readable without the mutex (the spin below)
+  Job* head_ = nullptr;  // FIFO: run from head_, post at tail_
+  Job* tail_ = nullptr;
+  std::atomic<bool> queued_{false};  // head_ != nullptr, readable without the mutex (the spin below)
   bool busy_ = false;
   bool stopping_ = false;
   std::thread thread_;

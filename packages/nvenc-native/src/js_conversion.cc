@@ -409,6 +409,12 @@ Napi::Buffer<uint8_t> packetData(Napi::Env env, Packet& p, const JsPacketMemory*
   if (p.data.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
   return Napi::Buffer<uint8_t>::Copy(env, p.data.data(), p.data.size());
 }
+
+double pictureTypeIndex(const char* type) {
+  for (size_t k = 0; k < 6; ++k)
+    if (std::strcmp(type, kPictureTypes[k]) == 0) return static_cast<double>(k);
+  return 5;
+}
 }  // namespace
 
 Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory,
@@ -418,12 +424,9 @@ Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const 
   double* out = results.Data();
   for (size_t i = 0; i < packets.size(); ++i) {
     const Packet& p = packets[i];
-    double type = 5;
-    for (size_t k = 0; k < 6; ++k)
-      if (std::strcmp(p.pictureType, kPictureTypes[k]) == 0) type = static_cast<double>(k);
     double* f = out + i * kPacketFields;
     f[0] = p.keyframe ? 1 : 0;
-    f[1] = type;
+    f[1] = pictureTypeIndex(p.pictureType);
     f[2] = p.seq;
     f[3] = p.timestamp;
     f[4] = p.frameIndex;
@@ -433,6 +436,21 @@ Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const 
   Napi::Array list = Napi::Array::New(env, packets.size());
   for (size_t i = 0; i < packets.size(); ++i) list.Set(static_cast<uint32_t>(i), packetData(env, packets[i], memory));
   return list;
+}
+
+Napi::Array packetsToFlat(Napi::Env env, std::vector<Packet>& packets) {
+  Napi::Array out = Napi::Array::New(env, packets.size() * (kPacketFields + 1));
+  uint32_t k = 0;
+  for (Packet& p : packets) {
+    out.Set(k++, packetData(env, p, nullptr));
+    out.Set(k++, Napi::Boolean::New(env, p.keyframe));
+    out.Set(k++, Napi::Number::New(env, pictureTypeIndex(p.pictureType)));
+    out.Set(k++, Napi::Number::New(env, p.seq));
+    out.Set(k++, Napi::Number::New(env, p.timestamp));
+    out.Set(k++, Napi::Number::New(env, p.frameIndex));
+    out.Set(k++, Napi::Number::New(env, p.slices));
+  }
+  return out;
 }
 
 Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory) {

@@ -76,5 +76,9 @@ extern const char* const kPictureTypes[6];  // 'idr', 'i', 'p', 'b', 'bi', 'unkn
 // for the packets, the value is packetsToJs()'s array of packet objects instead.
 Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory,
                              Napi::Float64Array results);
+// encodeFrameAsync's result: one flat array, kPacketFields + 1 entries per packet: the packet's
+// Buffer, then its fields as in packetsToResults (keyframe as a boolean). Array elements, unlike
+// named properties, cost no property-name lookup; @nvenc-ts/nvenc builds the packet objects.
+Napi::Array packetsToFlat(Napi::Env env, std::vector<Packet>& packets);
 
 }  // namespace nvenc

@@ -63,3 +63,29 @@ test('a pending encodeAsync keeps the process alive until it settles', { skip },
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /packets 1/);
 });
+
+test('a worker thread that ends with async encodes in flight ends cleanly, and so does the process', { skip }, () => {
+  // The completion queue belongs to the worker's environment: its teardown must neither settle
+  // promises into a dead environment nor leave a libuv handle open (Node aborts on that).
+  const r = runChild(`
+    const { Worker } = require('node:worker_threads');
+    const body = ${JSON.stringify(`
+      const b = require(${JSON.stringify(bindingPath('12.1'))});
+      const { parentPort, workerData } = require('node:worker_threads');
+      const enc = new b.Encoder(workerData.options);
+      const frame = Buffer.alloc(workerData.options.width * workerData.options.height * 1.5, 128);
+      for (let i = 0; i < 100; i++) enc.encodeAsync({ data: frame }).catch(() => {});
+      parentPort.postMessage('queued');
+    `)};
+    (async () => {
+      for (let k = 0; k < 3; k++) {
+        const w = new Worker(body, { eval: true, workerData: { options } });
+        await new Promise((res) => w.once('message', res));
+        await w.terminate();
+      }
+      console.log('ok');
+    })();
+  `);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /ok/);
+});

@@ -55,6 +55,7 @@ struct Guard {
     }
     s = cand;
     lock = std::unique_lock<std::recursive_mutex>(s->mu);
+    s->call = fn;
   }
 };
 

@@ -286,7 +286,11 @@ struct Session {
   uint64_t encodeCalls = 0, lockCalls = 0, mapReads = 0;
   std::vector<uint8_t> staging;  // host copy of a device frame
 
-  Status fail(Status st, const std::string& msg);  // records lastError, returns st
+  // The API function being served (set by api.cpp's handle lookup); fail() names it.
+  const char* call = nullptr;
+  // Records lastError as "<call>: <msg>" (msg alone when it already starts with the function's
+  // name), returns st: every failure leaves a sentence that says which call failed and why.
+  Status fail(Status st, const std::string& msg);
   // GOP structure the client initialized with (nvEncReconfigureEncoder may not change it); cfg's
   // frameIntervalP can drop to 1 when the engine continues without B-frames.
   uint32_t initGopLength = 0;

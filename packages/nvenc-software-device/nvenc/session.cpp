@@ -1,6 +1,7 @@
 // Session registry: open (device checks, session limit), destroy, live-object counts.
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 
 #include "core.hpp"
 #include "cuda_bridge.hpp"
@@ -8,7 +9,10 @@
 namespace nvsoft {
 
 Status Session::fail(Status st, const std::string& msg) {
-  lastError = msg;
+  if (call && msg.compare(0, strlen(call), call) != 0)
+    lastError = std::string(call) + ": " + msg;
+  else
+    lastError = msg;
   return st;
 }
 

@@ -18,6 +18,7 @@ import type {
   NativeEncoder,
   NativeEncoderConstructor,
   NativeEncoderOptions,
+  NativeFlatPackets,
 } from './native-types.js';
 import {
   qpMapLength,
@@ -68,6 +69,23 @@ function withTypedErrors<T>(gpuName: string | undefined, call: () => T): T {
 const PICTURE_TYPES: readonly PictureType[] = ['idr', 'i', 'p', 'b', 'bi', 'unknown'];
 /** Fields per packet in #results: keyframe, picture type, seq, timestamp, frameIndex, slices. */
 const PACKET_FIELDS = 6;
+
+/** Packet objects from encodeFrameAsync's flat result: built here, where an object literal is cheap. */
+function flatPackets(flat: NativeFlatPackets): Packet[] {
+  const out: Packet[] = [];
+  for (let k = 0; k + PACKET_FIELDS < flat.length; k += PACKET_FIELDS + 1) {
+    out.push({
+      data: flat[k] as Buffer,
+      keyframe: flat[k + 1] as boolean,
+      pictureType: PICTURE_TYPES[flat[k + 2] as number]!,
+      seq: flat[k + 3] as number,
+      timestamp: flat[k + 4] as number,
+      frameIndex: flat[k + 5] as number,
+      slices: flat[k + 6] as number,
+    });
+  }
+  return out;
+}
 
 /** Whether per-frame options fit encodeFrame's scalars (seq, timestamp, forceKeyframe); the rest take encode(). */
 function fastPathOptions(meta: NativeEncodeOptions): boolean {
@@ -348,19 +366,20 @@ export class NvencEncoder implements Disposable {
   encodeAsync(frame: Frame, options?: EncodeOptions): Promise<Packet[]> {
     const native = this.#native;
     if (native === null) return Promise.reject(new EncoderClosedError());
-    let pending: Promise<Packet[]>;
+    let pending: Promise<NativeFlatPackets>;
     try {
       const input = normaliseFrame(frame, this.#layout);
       const pixels = 'devicePtr' in input ? input.devicePtr : input.data;
       const meta = resolveEncodeOptions(options, this.#options);
-      if (meta === undefined) pending = native.encodeFrameAsync(pixels, input.pitch, undefined, undefined, false);
-      else if (!fastPathOptions(meta)) pending = native.encodeAsync(input, meta);
-      else
-        pending = native.encodeFrameAsync(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true);
+      if (meta !== undefined && !fastPathOptions(meta)) return native.encodeAsync(input, meta).catch(this.#typed);
+      pending =
+        meta === undefined
+          ? native.encodeFrameAsync(pixels, input.pitch, undefined, undefined, false)
+          : native.encodeFrameAsync(pixels, input.pitch, meta.seq, meta.timestamp, meta.forceKeyframe === true);
     } catch (err) {
       return Promise.reject(fromNative(err, { gpuName: this.#gpuName }));
     }
-    return pending.catch(this.#typed);
+    return pending.then(flatPackets, this.#typed);
   }
 
   /** Rejection handler of encodeAsync: one function per encoder, not one per call. */
@@ -396,6 +415,17 @@ export class NvencEncoder implements Disposable {
    */
   _benchNativeLoop(frame: Frame, count: number): Float64Array {
     return this.#call((native) => native.benchNativeLoop(normaliseFrame(frame, this.#layout), count));
+  }
+
+  /**
+   * Benchmark support, not API: encodeAsync()'s hand-offs (this encoder's worker thread and back,
+   * the same rejection handler) around a `workUs` busy-wait instead of an encode; resolves `[]`.
+   * Its round trip is the floor under encodeAsync() (nvenc-bench's overhead measurement).
+   */
+  _benchAsyncFloor(workUs: number): Promise<Packet[]> {
+    const native = this.#native;
+    if (native === null) return Promise.reject(new EncoderClosedError());
+    return native.benchAsyncFloor(workUs).then(flatPackets, this.#typed);
   }
 
   /** Drains every pending packet (end of stream). The encoder stays usable; the next frame is an IDR. */

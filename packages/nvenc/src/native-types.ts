@@ -108,6 +108,12 @@ export interface NativeReconfigureOptions {
   forceKeyframe?: boolean;
 }
 
+/**
+ * encodeFrameAsync's result (BINDING.md): per packet its Buffer, then keyframe, picture type
+ * index, seq, timestamp, frameIndex and slices.
+ */
+export type NativeFlatPackets = (Buffer | number | boolean)[];
+
 export interface NativeEncoder {
   encode(frame: NativeFrame, options?: NativeEncodeOptions): Packet[];
   encodeAsync(frame: NativeFrame, options?: NativeEncodeOptions): Promise<Packet[]>;
@@ -125,13 +131,14 @@ export interface NativeEncoder {
     forceKeyframe: boolean,
     results: Float64Array,
   ): Buffer | Buffer[] | Packet[] | null;
+  /** encodeAsync() with encodeFrame's scalars; resolves with the packets in their flat form. */
   encodeFrameAsync(
     input: bigint | ArrayBufferView,
     pitch: number | undefined,
     seq: number | undefined,
     timestamp: number | undefined,
     forceKeyframe: boolean,
-  ): Promise<Packet[]>;
+  ): Promise<NativeFlatPackets>;
   flush(): Packet[];
   flushAsync(): Promise<Packet[]>;
   reconfigure(options: NativeReconfigureOptions): void;
@@ -145,6 +152,7 @@ export interface NativeEncoder {
   lastFrameTimings(): FrameTimings;
   /** Benchmark support: encodes `frame` `count` times from C++ on this session; µs per call. */
   benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
+  benchAsyncFloor(workUs: number): Promise<NativeFlatPackets>;
   close(): void;
   readonly closed: boolean;
   /** Opens the session of `new Encoder(options, true)` on the worker thread (once). */

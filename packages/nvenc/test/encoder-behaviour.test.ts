@@ -285,6 +285,26 @@ describe.skipIf(!hasSoftwareDevice || !hasFfmpeg())(`NvencEncoder on the softwar
     expect((await enc.flushAsync()).length).toBe(0);
   });
 
+  it('150 encodeAsync calls in flight (more than the binding pools) settle once each, in submission order', async () => {
+    // Completions that finish while the event loop is busy are settled together in one batch;
+    // the order in which the promises settle must still be the order of the calls.
+    using enc = software();
+    const frame = patternFrame('nv12', W, H, 0);
+    const settledSeqs: number[] = [];
+    const promises = Array.from({ length: 150 }, (_, i) =>
+      enc.encodeAsync(frame, { seq: i, timestamp: i * 10 }).then((packets) => {
+        for (const p of packets) settledSeqs.push(p.seq);
+        return packets;
+      }),
+    );
+    const results = await Promise.all(promises);
+    expect(settledSeqs).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(results.map((r) => r[0]!.timestamp)).toEqual(Array.from({ length: 150 }, (_, i) => i * 10));
+    expect(results[0]![0]!.keyframe).toBe(true);
+    expect(results[0]![0]!.pictureType).toBe('idr');
+    expect(results[1]![0]!.pictureType).toBe('p');
+  });
+
   describe('lifetime', () => {
     it('close is idempotent and every later call throws EncoderClosedError', async () => {
       const enc = software();

@@ -15,6 +15,7 @@ export function renderSuiteHtml(report: SuiteReport): string {
       input: x.input,
       sync: x.syncEncode!.perRoundP50Us.map((v, k) => v - x.cppLoop!.perRoundP50Us[k]!),
       async: x.asyncRoundTrip!.perRoundP50Us.map((v, k) => v - x.cppLoop!.perRoundP50Us[k]!),
+      overFloor: x.asyncFloor ? x.asyncRoundTrip!.perRoundP50Us.map((v, k) => v - x.asyncFloor!.perRoundP50Us[k]!) : [],
     }));
   const upload = {
     labels: [
@@ -40,7 +41,7 @@ export function renderSuiteHtml(report: SuiteReport): string {
   const chartData = { overhead, upload, sessions };
   const title = 'nvenc-bench suite';
   return `${pageHead(title, 1200)}<pre>${escapeHtml(renderSuiteText(report))}</pre>
-<h2>JS-side overhead per round (TS call − C++ loop on the same session, µs)</h2>
+<h2>JS-side overhead per round (TS call − C++ loop on the same session; dashed: encodeAsync − its floor, µs)</h2>
 <div class="chart"><canvas id="overhead-rounds" aria-label="overhead per round"></canvas></div>
 <h2>Host-frame upload, p50 µs (lower is faster)</h2>
 <div class="chart"><canvas id="upload" aria-label="upload per strategy"></canvas></div>
@@ -61,6 +62,7 @@ export function renderSuiteHtml(report: SuiteReport): string {
   d.overhead.forEach(function (o, i) {
     overheadSets.push({ label: o.input + ' encode()', data: o.sync, borderColor: colours[(2 * i) % 4], pointRadius: 2, borderWidth: 1 });
     overheadSets.push({ label: o.input + ' encodeAsync() round trip', data: o.async, borderColor: colours[(2 * i + 1) % 4], pointRadius: 2, borderWidth: 1 });
+    if (o.overFloor.length) overheadSets.push({ label: o.input + ' encodeAsync() − floor (beyond the two thread hops)', data: o.overFloor, borderColor: colours[(2 * i + 1) % 4], borderDash: [4, 3], pointRadius: 2, borderWidth: 1 });
   });
   window.suiteCharts = [
     new Chart(document.getElementById('overhead-rounds'), {

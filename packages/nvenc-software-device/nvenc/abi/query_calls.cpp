@@ -86,6 +86,11 @@ Status presetConfig(Session* s, const void* cg, const void* pg, int tuning, void
   if (!presetOf(G(pg), &preset, &implied))
     return s->fail(ST_INVALID_PARAM,
                    std::string(fn) + ": presetGUID is not a preset reported by nvEncGetEncodePresetGUIDs");
+  // NVIDIA's header: "NvEncGetEncodePresetConfig() API is not applicable to AV1."
+  if (!ex && codec == Codec::AV1)
+    return s->fail(ST_UNSUPPORTED_PARAM, std::string(fn) +
+                                             " is not applicable to AV1 (NVIDIA's header): use "
+                                             "nvEncGetEncodePresetConfigEx");
   if (!ex) tuning = implied != TUNE_UNDEFINED ? implied : TUNE_HQ;
   if (tuning < TUNE_HQ || tuning > TUNE_LOSSLESS)
     return s->fail(ST_INVALID_PARAM, std::string(fn) + ": tuningInfo " + std::to_string(tuning) + " is not valid");

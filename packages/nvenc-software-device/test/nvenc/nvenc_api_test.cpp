@@ -12,6 +12,8 @@
 #include <ffnvcodec/dynlink_cuda.h>
 #include <ffnvcodec/nvEncodeAPI.h>
 
+#include "check.hpp"
+
 #ifdef NVSOFT_TEST_API_MINOR
 // A client built against another minor version of the same major: NVENCAPI_VERSION and every
 // *_VER macro expand NVENCAPI_MINOR_VERSION where they are used, so redefining it here gives the
@@ -20,17 +22,6 @@
 #define NVENCAPI_MINOR_VERSION NVSOFT_TEST_API_MINOR
 #endif
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    checks++;                                                         \
-    if (!(cond)) {                                                    \
-      failures++;                                                     \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-    }                                                                 \
-  } while (0)
 #define EXPECT_ST(expr, want)                                                                      \
   do {                                                                                             \
     NVENCSTATUS st_ = (expr);                                                                      \

@@ -58,10 +58,19 @@ const char* statusName(int st) {
   return st >= 0 && st < (int)(sizeof names / sizeof *names) ? names[st] : "?";
 }
 
-// One row: `got` must equal `want`. The last error string of `enc` is printed with a failure.
+// One row: `got` must equal `want`, and a refusal must leave nvEncGetLastErrorString(enc) (the
+// session's, or the process's for calls without a usable session) naming the function that failed.
 void row(const char* fn, const std::string& input, NVENCSTATUS want, NVENCSTATUS got, const char* doc,
          void* enc = nullptr) {
   bool ok = got == want;
+  if (ok && want != NV_ENC_SUCCESS && want != NV_ENC_ERR_NEED_MORE_INPUT && F.nvEncGetLastErrorString) {
+    const char* msg = F.nvEncGetLastErrorString(enc);
+    if (!msg || strncmp(msg, fn, strlen(fn)) != 0) {
+      ok = false;
+      fprintf(stderr, "  %s (%s): last error does not name the function: \"%s\"\n", fn, input.c_str(),
+              msg ? msg : "(null)");
+    }
+  }
   (ok ? passed : failed)++;
   printf("| %s | %s | %s | %s | %s | %s |\n", fn, input.c_str(), statusName(want), statusName(got), doc,
          ok ? "ok" : "FAIL");
@@ -877,6 +886,21 @@ void queryAndInitRows() {
   row("nvEncGetEncodePresetConfig", "presetGUID unknown", IP, F.nvEncGetEncodePresetConfig(e, h264, kBogus, &pc), d, e);
   setRaw(caps.capsToQuery, 9999);
   row("nvEncGetEncodeCaps", "capsToQuery 9999", IP, F.nvEncGetEncodeCaps(e, h264, &caps, &v), d, e);
+#if NVENCAPI_MAJOR_VERSION >= 12
+  // AV1 is offered when libavcodec has its encoder (SVT-AV1); the rule needs the codec listed.
+  GUID codecs[8];
+  uint32_t nCodecs = 0;
+  F.nvEncGetEncodeGUIDs(e, codecs, 8, &nCodecs);
+  for (uint32_t i = 0; i < nCodecs; i++)
+    if (!memcmp(&codecs[i], &NV_ENC_CODEC_AV1_GUID, sizeof(GUID))) {
+      const GUID av1 = NV_ENC_CODEC_AV1_GUID;
+      row("nvEncGetEncodePresetConfig", "AV1", NV_ENC_ERR_UNSUPPORTED_PARAM,
+          F.nvEncGetEncodePresetConfig(e, av1, p3, &pc),
+          "header (\"not applicable to AV1\"; UNSUPPORTED_PARAM from its list)", e);
+      row("nvEncGetEncodePresetConfigEx", "AV1", NV_ENC_SUCCESS,
+          F.nvEncGetEncodePresetConfigEx(e, av1, p3, NV_ENC_TUNING_INFO_HIGH_QUALITY, &pc), "header", e);
+    }
+#endif
   caps.capsToQuery = NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT;
   F.nvEncGetEncodeCaps(e, h264, &caps, &v);
   fact("nvEncGetEncodeCaps", "NV_ENC_CAPS_ASYNC_ENCODE_SUPPORT = 0 (Linux)", v == 0,
