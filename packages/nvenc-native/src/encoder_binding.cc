@@ -251,6 +251,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     call->deferred = nullptr;
     call->frame = nullptr;
     call->options.reset();
+    call->meta = FrameMeta();  // a pooled call keeps no SEI payloads or QP maps alive
     if (pool_.size() < kPoolSize)
       pool_.emplace_back(call);
     else
