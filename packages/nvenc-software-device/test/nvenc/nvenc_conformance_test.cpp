@@ -1140,6 +1140,16 @@ void bufferRows() {
     c.rcParams.rateControlMode = NV_ENC_PARAMS_RC_CBR;
     c.rcParams.averageBitRate = 500000;
   });
+  {
+    NV_ENC_RECONFIGURE_PARAMS r = {};
+    r.version = NV_ENC_RECONFIGURE_PARAMS_VER;
+    r.reInitEncodeParams = s.init;
+    r.reInitEncodeParams.encodeConfig = nullptr;
+    r.reInitEncodeParams.darWidth = 16;
+    r.reInitEncodeParams.darHeight = 9;
+    row("nvEncReconfigureEncoder", "encodeConfig NULL, new darWidth/darHeight (as FFmpeg does)", NV_ENC_SUCCESS,
+        F.nvEncReconfigureEncoder(e, &r), "silent (NULL keeps the session's encode configuration)", e);
+  }
   reconf("resolution 640x480 within maxEncodeWidth/Height", NV_ENC_SUCCESS, "header",
          [](NV_ENC_RECONFIGURE_PARAMS& r, NV_ENC_CONFIG&) {
            r.reInitEncodeParams.encodeWidth = r.reInitEncodeParams.darWidth = 640;
