@@ -575,8 +575,10 @@ class LibavEngine : public Engine {
       // Low-delay prediction (no hidden frames) keeps SVT-AV1 close to NVENC's 1-in-1-out model.
       std::string svt = "pred-struct=1";
       bool cbr = rc.mode == RC_CBR || rc.mode == RC_CBR_HQ || rc.mode == RC_CBR_LOWDELAY_HQ;
+      // NVENC's AV1 constQP is a qindex, 0-255; SVT-AV1's qp is its 0-63 quantizer scale, which it
+      // maps back to qindex at about 4 per step: scale it, never clamp (qindex 100 is not qp 63).
       if (cqp)
-        svt += ":rc=0:qp=" + std::to_string(std::min(63u, rc.qpP));
+        svt += ":rc=0:qp=" + std::to_string(std::min(63u, (rc.qpP * 63 + 127) / 255));
       else if (cbr && rc.averageBitRate)
         svt += ":rc=2";
       av_opt_set(ctx_->priv_data, "svtav1-params", svt.c_str(), 0);

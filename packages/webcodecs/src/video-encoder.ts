@@ -146,6 +146,18 @@ function cloneDecoderConfig(dc: VideoDecoderConfig): VideoDecoderConfig {
   return out;
 }
 
+/** The per-codec quantizers of encode() options, each checked against its codec's range (TypeError). */
+function quantizersOf(options: VideoEncoderEncodeOptions): Partial<Record<CodecRequest['codec'], number>> {
+  const out: Partial<Record<CodecRequest['codec'], number>> = {};
+  const take = (codec: CodecRequest['codec'], q: number | null | undefined, max: number): void => {
+    if (q !== undefined && q !== null) out[codec] = enforceRange(q, 'quantizer', max);
+  };
+  take('h264', options.avc?.quantizer, 51);
+  take('hevc', options.hevc?.quantizer, 51);
+  take('av1', options.av1?.quantizer, 63);
+  return out;
+}
+
 function nextTask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -357,7 +369,7 @@ export class VideoEncoder extends EventTarget {
       throw domError('InvalidStateError', `encode() while the encoder is ${this.#state}`);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const keyFrame = Boolean(options.keyFrame ?? false);
-    const quantizer = this.#quantizerOf(options);
+    const quantizers = quantizersOf(options);
     const clone = frame.clone();
     this.#encodeQueueSize++;
     this.#enqueue(() => {
@@ -373,6 +385,8 @@ export class VideoEncoder extends EventTarget {
       this.#encodeQueueSize--;
       this.#scheduleDequeue();
       // bitrateMode 'quantizer': the frame's QP goes with it; NVENC changes it in place (no new session).
+      // The codec is known here, not in encode(): configure() may still be queued ahead of this frame.
+      const quantizer = quantizers[active.request.codec];
       const qp =
         active.config.bitrateMode === 'quantizer' && quantizer !== undefined
           ? this.#qpFor(active, quantizer)
@@ -401,14 +415,6 @@ export class VideoEncoder extends EventTarget {
       );
       return 'processed';
     });
-  }
-
-  #quantizerOf(options: VideoEncoderEncodeOptions): number | undefined {
-    const codec = this.#active?.request.codec;
-    const q =
-      codec === 'hevc' ? options.hevc?.quantizer : codec === 'av1' ? options.av1?.quantizer : options.avc?.quantizer;
-    if (q === undefined || q === null) return undefined;
-    return enforceRange(q, 'quantizer', codec === 'av1' ? 63 : 51);
   }
 
   /** NVENC's QP for a WebCodecs quantizer (AV1's 0–63 scale → NVENC's 0–255 qindex). */

@@ -128,6 +128,30 @@ describe('per-frame quantizer (bitrateMode quantizer)', () => {
     for (const c of chunks.filter((x) => x.config)) expect(c.type).toBe('key');
   });
 
+  it("AV1: the quantizer (0–63) follows NVENC's qindex scale, and the sizes follow the quantizer", async () => {
+    const frames = Array.from({ length: 8 }, (_, i) => noise(i));
+    const sizes: number[] = [];
+    const encoder = new VideoEncoder({
+      output: (chunk) => sizes.push(chunk.byteLength),
+      error: (e) => {
+        throw e;
+      },
+    });
+    encoder.configure({ codec: 'av01.0.04M.08', width: W, height: H, bitrateMode: 'quantizer' });
+    frames.forEach((f, i) => {
+      encoder.encode(f, { av1: { quantizer: i < 4 ? 10 : 50 } });
+      f.close();
+    });
+    await encoder.flush();
+    encoder.close();
+    const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+    // Quantizer 50 (qindex 200) against 10 (qindex 40): far fewer bytes. Two bugs gave equal
+    // sizes before: encode() read the quantizer member of the codec before the queued configure()
+    // had set it (avc's, for every codec), and the software device clamped NVENC's AV1 qindex
+    // (0–255) to SVT-AV1's 0–63 qp instead of scaling it (qindex 40 and 200 both became 63).
+    expect(mean(sizes.slice(5))).toBeLessThan(mean(sizes.slice(0, 4)) * 0.75);
+  });
+
   it('without a quantizer in the options the frame keeps the QP in use', async () => {
     const frames = Array.from({ length: 6 }, (_, i) => noise(i));
     const r = await encodeAll({ codec: 'avc1.42001f', width: W, height: H, bitrateMode: 'quantizer' }, frames);
