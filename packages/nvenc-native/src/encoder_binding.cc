@@ -22,21 +22,27 @@ namespace {
 class Encoder : public Napi::ObjectWrap<Encoder> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "Encoder",
-        {InstanceMethod<&Encoder::Encode>("encode"), InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
-         InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
-         InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"), InstanceMethod<&Encoder::Flush>("flush"),
-         InstanceMethod<&Encoder::FlushAsync>("flushAsync"), InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
-         InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
-         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
-         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
-         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
-         InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"), InstanceMethod<&Encoder::Info>("info"),
-         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
-         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
-         InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"), InstanceMethod<&Encoder::Close>("close"),
-         InstanceMethod<&Encoder::OpenAsync>("openAsync"), InstanceAccessor<&Encoder::Closed>("closed")});
+    return DefineClass(env, "Encoder",
+                       {InstanceMethod<&Encoder::Encode>("encode"),
+                        InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
+                        InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
+                        InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"),
+                        InstanceMethod<&Encoder::Flush>("flush"),
+                        InstanceMethod<&Encoder::FlushAsync>("flushAsync"),
+                        InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
+                        InstanceMethod<&Encoder::ReconfigureAsync>("reconfigureAsync"),
+                        InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
+                        InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
+                        InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
+                        InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
+                        InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"),
+                        InstanceMethod<&Encoder::Info>("info"),
+                        InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
+                        InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
+                        InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"),
+                        InstanceMethod<&Encoder::Close>("close"),
+                        InstanceMethod<&Encoder::OpenAsync>("openAsync"),
+                        InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
   // new Encoder(options) opens the session here; new Encoder(options, true) only checks the options
@@ -66,7 +72,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   // thread. Plain values only cross to the worker (it cannot touch JS). Pooled, so a call in
   // steady state allocates nothing but its packets and its promise.
   struct AsyncCall final : EncoderWorker::Job {
-    enum class Kind { Open, Encode, Flush, Floor };
+    enum class Kind { Open, Encode, Flush, Reconfigure, Floor };
     Encoder* owner = nullptr;  // alive until settled: callStarted() Ref()s the wrapper
     Kind kind = Kind::Encode;
     EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled
@@ -77,7 +83,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     size_t bytes = 0, pitch = 0;
     CUdeviceptr ptr = 0;
     FrameMeta meta;
-    double workUs = 0;  // Floor: the busy-wait standing in for the session's work
+    ReconfigureRequest reconfigure;  // Reconfigure
+    double workUs = 0;               // Floor: the busy-wait standing in for the session's work
     napi_deferred deferred = nullptr;
     napi_ref frame = nullptr;  // host input: keeps the pixels alive until settled
     std::vector<Packet> packets;
@@ -92,6 +99,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
             packets = device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
             break;
           case Kind::Flush: packets = session->flush(); break;
+          case Kind::Reconfigure: session->reconfigure(reconfigure); break;
           case Kind::Floor: {
             const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
             while (std::chrono::steady_clock::now() < until) {
@@ -102,7 +110,10 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       } catch (const NativeError& e) {
         error = e;
       } catch (const std::exception& e) {
-        error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, kind == Kind::Open ? "open" : "encode");
+        error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0,
+                            kind == Kind::Open          ? "open"
+                            : kind == Kind::Reconfigure ? "reconfigure"
+                                                        : "encode");
       }
       owner->completed(this);  // the JS thread may reuse this call from here on
     }
@@ -356,6 +367,20 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     return withJsRejection(env, [&] {
       requireOpen();
       return submit(env, acquireCall(AsyncCall::Kind::Flush));
+    });
+  }
+
+  // reconfigureAsync(o): reconfigure() in order with the async calls, on the worker thread (an
+  // engine that restarts for the change — the software device's libx265/SVT-AV1 — does so off
+  // the event loop). Resolves with an empty array (packets a resize drains come with the next call).
+  Napi::Value ReconfigureAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      requireOpen();
+      ReconfigureRequest request = parseReconfigure(info.Length() > 0 ? info[0] : env.Undefined());
+      AsyncCall* call = acquireCall(AsyncCall::Kind::Reconfigure);
+      call->reconfigure = request;
+      return submit(env, call);
     });
   }
 
