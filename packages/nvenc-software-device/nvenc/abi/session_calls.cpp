@@ -68,6 +68,23 @@ Status reconfigure(Session* s, void* params) {
   EncodeConfig c;
   Status st = translateInit(s, &r, &c);
   if (st != ST_SUCCESS) return st;
+  if (!r.encodeConfig) {
+    // No encodeConfig keeps the session's encode configuration and changes only what
+    // NV_ENC_INITIALIZE_PARAMS itself carries (FFmpeg reconfigures the display aspect ratio so);
+    // the preset's defaults stand in for a missing config at initialization only.
+    EncodeConfig kept = s->cfg;
+    kept.gopLength = s->initGopLength;
+    kept.frameIntervalP = s->initFrameIntervalP;
+    kept.width = c.width;
+    kept.height = c.height;
+    kept.darW = c.darW;
+    kept.darH = c.darH;
+    kept.fpsNum = c.fpsNum;
+    kept.fpsDen = c.fpsDen;
+    kept.weightedPrediction = c.weightedPrediction;
+    kept.reportSliceOffsets = c.reportSliceOffsets;
+    c = kept;
+  }
   return coreReconfigure(s, c, p->resetEncoder, p->forceIDR);
 }
 

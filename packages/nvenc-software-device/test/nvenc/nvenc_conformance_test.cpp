@@ -565,6 +565,18 @@ void notInitializedRows() {
       F.nvEncInitializeEncoder(enc, &tmp.init), "header (INVALID_PARAM)", enc);
   row("nvEncCreateBitstreamBuffer", "after a failed init", NI, F.nvEncCreateBitstreamBuffer(enc, &cbb),
       "header (status description: \"or that initialization has failed\")", enc);
+  // Parameter sets before initialization, from the parameters a later nvEncInitializeEncoder gets.
+  fillInit(tmp, 1);
+  row("nvEncGetSequenceParamEx", "before init, encInitParams NULL", NV_ENC_ERR_INVALID_PTR,
+      F.nvEncGetSequenceParamEx(enc, nullptr, &sp), "header (INVALID_PTR)", enc);
+  row("nvEncGetSequenceParamEx", "before init, with encInitParams", NV_ENC_SUCCESS,
+      F.nvEncGetSequenceParamEx(enc, &tmp.init, &sp), "header (\"even when encoder has not been initialized\")", enc);
+  std::vector<uint8_t> before(buf, buf + n);
+  row("nvEncInitializeEncoder", "the same parameters", NV_ENC_SUCCESS, F.nvEncInitializeEncoder(enc, &tmp.init),
+      "header", enc);
+  row("nvEncGetSequenceParams", "after init", NV_ENC_SUCCESS, F.nvEncGetSequenceParams(enc, &sp), "header", enc);
+  fact("nvEncGetSequenceParamEx", "the parameter sets before init are those after it",
+       n > 5 && before == std::vector<uint8_t>(buf, buf + n), "header (\"must be same as ... initializing\")");
   F.nvEncDestroyEncoder(enc);
 }
 
@@ -966,6 +978,42 @@ void bufferRows() {
   row("nvEncUnlockInputBuffer", "not locked", NV_ENC_ERR_INVALID_CALL, F.nvEncUnlockInputBuffer(e, s.in[1]),
       "silent (INVALID_CALL: wrong sequence)", e);
 
+  // Parameters out of range: the documented parameter statuses.
+  {
+    NV_ENC_CREATE_INPUT_BUFFER cb = {};
+    cb.version = NV_ENC_CREATE_INPUT_BUFFER_VER;
+    cb.width = W;
+    cb.height = H;
+    for (uint32_t fmt : {0u, 0x12345u}) {
+      setRaw(cb.bufferFmt, fmt);
+      row("nvEncCreateInputBuffer", "bufferFmt " + std::to_string(fmt), NV_ENC_ERR_INVALID_PARAM,
+          F.nvEncCreateInputBuffer(e, &cb), "header (INVALID_PARAM)", e);
+    }
+    cb.bufferFmt = NV_ENC_BUFFER_FORMAT_NV12;
+    cb.width = 0;
+    row("nvEncCreateInputBuffer", "width 0", NV_ENC_ERR_INVALID_PARAM, F.nvEncCreateInputBuffer(e, &cb),
+        "header (INVALID_PARAM)", e);
+    p = pic(s.in[2], s.out[2]);
+    setRaw(p.pictureStruct, NV_ENC_PIC_STRUCT_FIELD_TOP_BOTTOM);
+    row("nvEncEncodePicture", "pictureStruct FIELD_TOP_BOTTOM (field encoding caps 0)", NV_ENC_ERR_UNSUPPORTED_PARAM,
+        F.nvEncEncodePicture(e, &p), "header (UNSUPPORTED_PARAM)", e);
+    setRaw(p.pictureStruct, 77);
+    row("nvEncEncodePicture", "pictureStruct 77", NV_ENC_ERR_UNSUPPORTED_PARAM, F.nvEncEncodePicture(e, &p),
+        "silent (UNSUPPORTED_PARAM from its list)", e);
+    p = pic(s.in[2], s.out[2]);
+    p.bufferFmt = NV_ENC_BUFFER_FORMAT_ARGB;
+    row("nvEncEncodePicture", "bufferFmt differs from the input buffer's", NV_ENC_ERR_INVALID_PARAM,
+        F.nvEncEncodePicture(e, &p), "header (INVALID_PARAM)", e);
+    p = pic(s.in[2], s.out[2]);
+    p.inputWidth = W / 2;
+    row("nvEncEncodePicture", "inputWidth below the encode width", NV_ENC_ERR_INVALID_PARAM,
+        F.nvEncEncodePicture(e, &p), "header (INVALID_PARAM)", e);
+    p = pic(s.in[2], s.out[2]);
+    p.codecPicParams.h264PicParams.seiPayloadArrayCnt = 2;
+    row("nvEncEncodePicture", "seiPayloadArrayCnt 2, seiPayloadArray NULL", NV_ENC_ERR_INVALID_PTR,
+        F.nvEncEncodePicture(e, &p), "header (INVALID_PTR)", e);
+  }
+
   // Another session's buffers are not this session's.
   Session other;
   start(other, 1, 1);
@@ -982,6 +1030,24 @@ void bufferRows() {
   // CUDA surfaces: register, map, encode, unmap, unregister.
   CUdeviceptr dptr = 0;
   NV_ENC_REGISTER_RESOURCE rr = cudaSurface(&dptr);
+  {
+    auto refused = [&](const char* what, NVENCSTATUS want, const char* doc,
+                       const std::function<void(NV_ENC_REGISTER_RESOURCE&)>& tweak) {
+      NV_ENC_REGISTER_RESOURCE r = rr;
+      tweak(r);
+      row("nvEncRegisterResource", what, want, F.nvEncRegisterResource(e, &r), doc, e);
+    };
+    refused("resourceType 99", NV_ENC_ERR_UNSUPPORTED_PARAM, "header (UNSUPPORTED_PARAM)",
+            [](NV_ENC_REGISTER_RESOURCE& r) { setRaw(r.resourceType, 99); });
+    refused("bufferUsage 99", NV_ENC_ERR_UNSUPPORTED_PARAM, "header (UNSUPPORTED_PARAM)",
+            [](NV_ENC_REGISTER_RESOURCE& r) { setRaw(r.bufferUsage, 99); });
+    refused("bufferFormat undefined", NV_ENC_ERR_INVALID_PARAM, "header (INVALID_PARAM)",
+            [](NV_ENC_REGISTER_RESOURCE& r) { setRaw(r.bufferFormat, 0); });
+    refused("pitch below a row", NV_ENC_ERR_INVALID_PARAM, "header (INVALID_PARAM)",
+            [](NV_ENC_REGISTER_RESOURCE& r) { r.pitch = W / 2; });
+    refused("height beyond the allocation", NV_ENC_ERR_RESOURCE_REGISTER_FAILED, "header (RESOURCE_REGISTER_FAILED)",
+            [](NV_ENC_REGISTER_RESOURCE& r) { r.height = 2 * H; });
+  }
   row("nvEncRegisterResource", "CUDA device pointer, NV12, pitch 512", NV_ENC_SUCCESS, F.nvEncRegisterResource(e, &rr),
       "header", e);
   p = pic(rr.registeredResource, s.out[1]);
@@ -1074,6 +1140,16 @@ void bufferRows() {
     c.rcParams.rateControlMode = NV_ENC_PARAMS_RC_CBR;
     c.rcParams.averageBitRate = 500000;
   });
+  {
+    NV_ENC_RECONFIGURE_PARAMS r = {};
+    r.version = NV_ENC_RECONFIGURE_PARAMS_VER;
+    r.reInitEncodeParams = s.init;
+    r.reInitEncodeParams.encodeConfig = nullptr;
+    r.reInitEncodeParams.darWidth = 16;
+    r.reInitEncodeParams.darHeight = 9;
+    row("nvEncReconfigureEncoder", "encodeConfig NULL, new darWidth/darHeight (as FFmpeg does)", NV_ENC_SUCCESS,
+        F.nvEncReconfigureEncoder(e, &r), "silent (NULL keeps the session's encode configuration)", e);
+  }
   reconf("resolution 640x480 within maxEncodeWidth/Height", NV_ENC_SUCCESS, "header",
          [](NV_ENC_RECONFIGURE_PARAMS& r, NV_ENC_CONFIG&) {
            r.reInitEncodeParams.encodeWidth = r.reInitEncodeParams.darWidth = 640;
