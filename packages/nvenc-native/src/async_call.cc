@@ -15,6 +15,7 @@ void AsyncCall::run() noexcept {
         packets = device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
         break;
       case Kind::Flush: packets = session->flush(); break;
+      case Kind::Reconfigure: session->reconfigure(reconfigure); break;
       case Kind::Floor: {
         const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
         while (std::chrono::steady_clock::now() < until) {
@@ -25,7 +26,10 @@ void AsyncCall::run() noexcept {
   } catch (const NativeError& e) {
     error = e;
   } catch (const std::exception& e) {
-    error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0, kind == Kind::Open ? "open" : "encode");
+    error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0,
+                        kind == Kind::Open          ? "open"
+                        : kind == Kind::Reconfigure ? "reconfigure"
+                                                    : "encode");
   }
   queue->completed(this);  // the JS thread may reuse this call from here on
 }

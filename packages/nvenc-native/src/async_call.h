@@ -1,8 +1,9 @@
 #pragma once
-// One openAsync()/encodeAsync()/encodeFrameAsync()/flushAsync() (or the benchmark floor) from
-// submission to settlement: filled on the JS thread, run on the worker, settled on the JS thread
-// (AsyncCallQueue). Plain values only cross to the worker (it cannot touch JS). Recycled by the
-// queue, so a call in steady state allocates nothing but its packets and its promise.
+// One openAsync()/encodeAsync()/encodeFrameAsync()/flushAsync()/reconfigureAsync() (or the
+// benchmark floor) from submission to settlement: filled on the JS thread, run on the worker,
+// settled on the JS thread (AsyncCallQueue). Plain values only cross to the worker (it cannot
+// touch JS). Recycled by the queue, so a call in steady state allocates nothing but its packets
+// and its promise.
 #include <napi.h>
 
 #include <memory>
@@ -19,7 +20,7 @@ class AsyncCallQueue;
 class SessionHandOver;
 
 struct AsyncCall final : EncoderWorker::Job {
-  enum class Kind { Open, Encode, Flush, Floor };
+  enum class Kind { Open, Encode, Flush, Reconfigure, Floor };
   AsyncCallQueue* queue = nullptr;  // told when run() is done
   Kind kind = Kind::Encode;
   EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled
@@ -31,7 +32,8 @@ struct AsyncCall final : EncoderWorker::Job {
   size_t bytes = 0, pitch = 0;
   CUdeviceptr ptr = 0;
   FrameMeta meta;
-  double workUs = 0;  // Floor: the busy-wait standing in for the session's work
+  ReconfigureRequest reconfigure;  // Reconfigure
+  double workUs = 0;               // Floor: the busy-wait standing in for the session's work
   napi_deferred deferred = nullptr;
   napi_ref frame = nullptr;  // host input: keeps the pixels alive until settled
   std::vector<Packet> packets;

@@ -1,6 +1,6 @@
 // The JS-visible Encoder (Napi::ObjectWrap): runs the EncodeSession on the JS thread
 // (encode/flush) or, through its AsyncCallQueue, on the encoder's own worker thread
-// (openAsync/encodeAsync/flushAsync). Conversion lives in js_conversion.cc, error conversion in
+// (openAsync/encodeAsync/flushAsync/reconfigureAsync). Conversion lives in js_conversion.cc, error conversion in
 // js_errors.h, the async call path in async_call_queue.cc, test-only helpers in testing_binding.cc.
 #include "encoder_binding.h"
 
@@ -22,21 +22,27 @@ namespace {
 class Encoder : public Napi::ObjectWrap<Encoder> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "Encoder",
-        {InstanceMethod<&Encoder::Encode>("encode"), InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
-         InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
-         InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"), InstanceMethod<&Encoder::Flush>("flush"),
-         InstanceMethod<&Encoder::FlushAsync>("flushAsync"), InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
-         InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
-         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
-         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
-         InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
-         InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"), InstanceMethod<&Encoder::Info>("info"),
-         InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
-         InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
-         InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"), InstanceMethod<&Encoder::Close>("close"),
-         InstanceMethod<&Encoder::OpenAsync>("openAsync"), InstanceAccessor<&Encoder::Closed>("closed")});
+    return DefineClass(env, "Encoder",
+                       {InstanceMethod<&Encoder::Encode>("encode"),
+                        InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
+                        InstanceMethod<&Encoder::EncodeFrame>("encodeFrame"),
+                        InstanceMethod<&Encoder::EncodeFrameAsync>("encodeFrameAsync"),
+                        InstanceMethod<&Encoder::Flush>("flush"),
+                        InstanceMethod<&Encoder::FlushAsync>("flushAsync"),
+                        InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
+                        InstanceMethod<&Encoder::ReconfigureAsync>("reconfigureAsync"),
+                        InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
+                        InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
+                        InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
+                        InstanceMethod<&Encoder::ReleaseDevicePointer>("releaseDevicePointer"),
+                        InstanceMethod<&Encoder::InvalidateReferences>("invalidateReferences"),
+                        InstanceMethod<&Encoder::Info>("info"),
+                        InstanceMethod<&Encoder::LastFrameTimings>("lastFrameTimings"),
+                        InstanceMethod<&Encoder::BenchNativeLoop>("benchNativeLoop"),
+                        InstanceMethod<&Encoder::BenchAsyncFloor>("benchAsyncFloor"),
+                        InstanceMethod<&Encoder::Close>("close"),
+                        InstanceMethod<&Encoder::OpenAsync>("openAsync"),
+                        InstanceAccessor<&Encoder::Closed>("closed")});
   }
 
   // new Encoder(options) opens the session here; new Encoder(options, true) only checks the options
@@ -177,6 +183,20 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     return withJsRejection(env, [&] {
       requireOpen();
       return calls_.submit(env, calls_.acquire(AsyncCall::Kind::Flush, session_.get()));
+    });
+  }
+
+  // reconfigureAsync(o): reconfigure() in order with the async calls, on the worker thread (an
+  // engine that restarts for the change — the software device's libx265/SVT-AV1 — does so off
+  // the event loop). Resolves with an empty array (packets a resize drains come with the next call).
+  Napi::Value ReconfigureAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&] {
+      requireOpen();
+      ReconfigureRequest request = parseReconfigure(info.Length() > 0 ? info[0] : env.Undefined());
+      AsyncCall* call = calls_.acquire(AsyncCall::Kind::Reconfigure, session_.get());
+      call->reconfigure = request;
+      return calls_.submit(env, call);
     });
   }
 

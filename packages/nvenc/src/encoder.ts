@@ -455,6 +455,29 @@ export class NvencEncoder implements Disposable {
     this.#open(); // a closed encoder says so before judging the options
     const request = resolveReconfigure(this.#options, options);
     this.#call((native) => native.reconfigure(request));
+    this.#reconfigured(request);
+  }
+
+  /**
+   * reconfigure() on the encoder's worker thread, in order with encodeAsync()/flushAsync(): the
+   * event loop keeps running while NVENC (or an engine that restarts for the change) applies it.
+   * The new settings apply to the calls made after the promise resolves.
+   *
+   * @throws {InvalidOptionError | EncoderClosedError} as a rejection, like reconfigure().
+   * @example
+   * ```ts
+   * await enc.reconfigureAsync({ bitrate: 2_000_000 });
+   * ```
+   */
+  async reconfigureAsync(options: ReconfigureOptions): Promise<void> {
+    const native = this.#open();
+    const request = resolveReconfigure(this.#options, options);
+    await withTypedErrors(this.#gpuName, () => native.reconfigureAsync(request));
+    this.#reconfigured(request);
+  }
+
+  /** The options after a reconfigure the session accepted. */
+  #reconfigured(request: ReturnType<typeof resolveReconfigure>): void {
     const next: ResolvedEncoderOptions = { ...this.#options };
     if (request.bitrate !== undefined) next.bitrate = request.bitrate;
     if (request.maxBitrate !== undefined) next.maxBitrate = request.maxBitrate;

@@ -142,6 +142,8 @@ export interface NativeEncoder {
   flush(): Packet[];
   flushAsync(): Promise<Packet[]>;
   reconfigure(options: NativeReconfigureOptions): void;
+  /** reconfigure() on the worker thread, in order with the async calls; resolves with []. */
+  reconfigureAsync(options: NativeReconfigureOptions): Promise<unknown>;
   getCapabilities(codec: Codec): Record<string, number>;
   sequenceHeaders(): Buffer;
   allocateHostFrame(): Buffer;

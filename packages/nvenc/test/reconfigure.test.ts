@@ -96,6 +96,32 @@ describe.skipIf(!hasSoftwareDevice)(
       expect(keyframeSeqs(packets)).toEqual([0, 5]);
     });
 
+    it('reconfigureAsync() runs on the worker in order with encodeAsync(): the same stream, no new IDR', async () => {
+      using enc = open();
+      const frames = (from: number, n: number): Promise<Packet[]>[] =>
+        Array.from({ length: n }, (_, k) =>
+          enc.encodeAsync(noiseFrame(frameLayout('nv12', W, H).frameBytes, from + k + 1), { seq: from + k }),
+        );
+      // Queued behind the first 20 encodes and ahead of the next 20, without waiting for either.
+      const before = frames(0, 20);
+      const change = enc.reconfigureAsync({ bitrate: 1_500_000 });
+      const after = frames(20, 20);
+      await change;
+      expect(enc.options.bitrate).toBe(1_500_000);
+      const a = (await Promise.all(before)).flat();
+      const b = [...(await Promise.all(after)).flat(), ...(await enc.flushAsync())];
+      expect(keyframeSeqs([...a, ...b])).toEqual([0]);
+      const ratio = mean(b.slice(5).map((p) => p.data.length)) / mean(a.slice(5).map((p) => p.data.length));
+      expect(ratio).toBeGreaterThan(3);
+    });
+
+    it('reconfigureAsync() rejects with the typed error reconfigure() throws', async () => {
+      using enc = open();
+      await expect(enc.reconfigureAsync({ width: 100_000 })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+      enc.close();
+      await expect(enc.reconfigureAsync({ bitrate: 1 })).rejects.toMatchObject({ name: 'EncoderClosedError' });
+    });
+
     it('forceKeyframe asks for one: the next frame is an IDR', () => {
       using enc = open();
       const packets = run(enc, 0, 5);

@@ -254,10 +254,11 @@ export class VideoEncoder extends EventTarget {
     }
     await nextTask();
     if (epoch !== this.#epoch) return;
-    if (this.#reconfigureInPlace(config)) {
-      this.#unblock();
+    if (await this.#reconfigureInPlace(config, epoch)) {
+      if (epoch === this.#epoch) this.#unblock();
       return;
     }
+    if (epoch !== this.#epoch) return;
     this.#closeSession();
     const s = staticSupport(config);
     if ('reason' in s) {
@@ -291,7 +292,7 @@ export class VideoEncoder extends EventTarget {
    * A new config that changes only bitrate or frame rate reconfigures the running session (no key
    * frame, the same decoderConfig), as browsers do; anything else opens a new session.
    */
-  #reconfigureInPlace(config: VideoEncoderConfig): boolean {
+  async #reconfigureInPlace(config: VideoEncoderConfig, epoch: number): Promise<boolean> {
     const session = this.#session;
     const active = this.#active;
     if (session === null || active === null) return false;
@@ -304,11 +305,13 @@ export class VideoEncoder extends EventTarget {
       const request: { bitrate?: number; fps?: number } = {};
       if (config.bitrate !== undefined && config.bitrate !== active.config.bitrate) request.bitrate = config.bitrate;
       if (fps !== (active.config.framerate ?? 30)) request.fps = fps;
-      if (request.bitrate !== undefined || request.fps !== undefined) session.encoder.reconfigure(request);
+      // On the encoder's worker: an engine that restarts for it (libx265, SVT-AV1) does so off the loop.
+      if (request.bitrate !== undefined || request.fps !== undefined) await session.encoder.reconfigureAsync(request);
     } catch {
       return false;
     }
-    this.#active = { ...active, config };
+    // A reset() meanwhile owns the state now (and has closed this session).
+    if (epoch === this.#epoch) this.#active = { ...active, config };
     return true;
   }
 

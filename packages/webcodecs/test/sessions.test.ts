@@ -40,6 +40,28 @@ describe('configure()', () => {
     expect(turns).toBeGreaterThan(2);
   });
 
+  it('a bitrate-only configure() reconfigures the session on its worker (reconfigureAsync), never the blocking reconfigure()', async () => {
+    const sync = vi.spyOn(NvencEncoder.prototype, 'reconfigure');
+    const async_ = vi.spyOn(NvencEncoder.prototype, 'reconfigureAsync');
+    const open = vi.spyOn(NvencEncoder, 'open');
+    const types: string[] = [];
+    const encoder = new VideoEncoder({ output: (c) => types.push(c.type), error: () => {} });
+    const config: VideoEncoderConfig = { codec: 'hvc1.1.6.L93.B0', width: W, height: H, bitrate: 200_000 };
+    encoder.configure(config);
+    for (let i = 0; i < 6; i++) {
+      if (i === 3) encoder.configure({ ...config, bitrate: 800_000 });
+      const f = noise(i);
+      encoder.encode(f);
+      f.close();
+    }
+    await encoder.flush();
+    encoder.close();
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(async_).toHaveBeenCalledWith({ bitrate: 800_000 });
+    expect(sync).not.toHaveBeenCalled();
+    expect(types).toHaveLength(6);
+  });
+
   it('a reset() while the session opens drops it: no output, no error, state unconfigured, and the next configure works', async () => {
     const errors: DOMException[] = [];
     const encoder = new VideoEncoder({ output: () => {}, error: (e) => errors.push(e) });
