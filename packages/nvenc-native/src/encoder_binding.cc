@@ -31,6 +31,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::FlushAsync>("flushAsync"),
                         InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
                         InstanceMethod<&Encoder::ReconfigureAsync>("reconfigureAsync"),
+                        InstanceMethod<&Encoder::CloseAsync>("closeAsync"),
                         InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
                         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
                         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
@@ -72,7 +73,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   // thread. Plain values only cross to the worker (it cannot touch JS). Pooled, so a call in
   // steady state allocates nothing but its packets and its promise.
   struct AsyncCall final : EncoderWorker::Job {
-    enum class Kind { Open, Encode, Flush, Reconfigure, Floor };
+    enum class Kind { Open, Encode, Flush, Reconfigure, Close, Floor };
     Encoder* owner = nullptr;  // alive until settled: callStarted() Ref()s the wrapper
     Kind kind = Kind::Encode;
     EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled
@@ -100,6 +101,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
             break;
           case Kind::Flush: packets = session->flush(); break;
           case Kind::Reconfigure: session->reconfigure(reconfigure); break;
+          case Kind::Close: session->close(); break;
           case Kind::Floor: {
             const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
             while (std::chrono::steady_clock::now() < until) {
@@ -583,6 +585,25 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       session_ = std::move(session);
       napi_resolve_deferred(env, call->deferred, env.Undefined());
     }
+  }
+
+  // closeAsync(): ends the session on the worker thread after the calls queued before it (NVENC's
+  // nvEncDestroyEncoder and the buffers' release, an engine's teardown), so the event loop keeps
+  // running; later calls fail with ENCODER_CLOSED at once. close() afterwards stops the idle
+  // worker. Resolves with an empty array; an encoder that is closed or still opening closes at once.
+  Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&]() -> Napi::Value {
+      if (closed_ || !session_) {
+        shutdown();
+        auto done = Napi::Promise::Deferred::New(env);
+        done.Resolve(Napi::Array::New(env));
+        return done.Promise();
+      }
+      AsyncCall* call = acquireCall(AsyncCall::Kind::Close);
+      closed_ = true;
+      return submit(env, call);
+    });
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
