@@ -1,19 +1,19 @@
 // The JS-visible Encoder (Napi::ObjectWrap): runs the EncodeSession on the JS thread
-// (encode/flush) or on the encoder's own worker thread (encodeAsync/flushAsync). Conversion lives
-// in js_conversion.cc, error conversion in js_errors.h, test-only helpers in testing_binding.cc.
+// (encode/flush) or, through its AsyncCallQueue, on the encoder's own worker thread
+// (openAsync/encodeAsync/flushAsync/reconfigureAsync). Conversion lives in js_conversion.cc, error conversion in
+// js_errors.h, the async call path in async_call_queue.cc, test-only helpers in testing_binding.cc.
 #include "encoder_binding.h"
 
 #include <chrono>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <vector>
 
-#include "encoder_worker.h"
+#include "async_call_queue.h"
 #include "js_conversion.h"
 #include "js_errors.h"
 #include "native_error.h"
 #include "session/encode_session.h"
+#include "session_hand_over.h"
 
 namespace nvenc {
 
@@ -48,7 +48,10 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
 
   // new Encoder(options) opens the session here; new Encoder(options, true) only checks the options
   // and leaves the opening to openAsync() (on the worker thread).
-  explicit Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info), env_(info.Env()) {
+  explicit Encoder(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Encoder>(info),
+        env_(info.Env()),
+        calls_(*this, [this](Napi::Env env, AsyncCall& call) { settleOpen(env, call); }) {
     withJsErrors(info.Env(), [&] {
       if (info.Length() < 1 || !info[0].IsObject()) throw invalidOption("Encoder needs an options object");
       SessionOptions options = parseSessionOptions(info[0].As<Napi::Object>());
@@ -68,59 +71,6 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
  private:
-  // One openAsync()/encodeAsync()/encodeFrameAsync()/flushAsync() (or the benchmark floor) from
-  // submission to settlement: filled on the JS thread, run on the worker, settled on the JS
-  // thread. Plain values only cross to the worker (it cannot touch JS). Pooled, so a call in
-  // steady state allocates nothing but its packets and its promise.
-  struct AsyncCall final : EncoderWorker::Job {
-    enum class Kind { Open, Encode, Flush, Reconfigure, Close, Floor };
-    Encoder* owner = nullptr;  // alive until settled: callStarted() Ref()s the wrapper
-    Kind kind = Kind::Encode;
-    EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled
-    std::unique_ptr<SessionOptions> options;  // Open
-    bool flat = false;                        // settle with packetsToFlat (encodeFrameAsync), not packet objects
-    bool device = false;
-    const uint8_t* data = nullptr;
-    size_t bytes = 0, pitch = 0;
-    CUdeviceptr ptr = 0;
-    FrameMeta meta;
-    ReconfigureRequest reconfigure;  // Reconfigure
-    double workUs = 0;               // Floor: the busy-wait standing in for the session's work
-    napi_deferred deferred = nullptr;
-    napi_ref frame = nullptr;  // host input: keeps the pixels alive until settled
-    std::vector<Packet> packets;
-    std::optional<NativeError> error;
-
-    // On the worker thread.
-    void run() noexcept override {
-      try {
-        switch (kind) {
-          case Kind::Open: owner->openOnWorker(*options); break;
-          case Kind::Encode:
-            packets = device ? session->encodeDevice(ptr, pitch, meta) : session->encodeHost(data, bytes, pitch, meta);
-            break;
-          case Kind::Flush: packets = session->flush(); break;
-          case Kind::Reconfigure: session->reconfigure(reconfigure); break;
-          case Kind::Close: session->close(); break;
-          case Kind::Floor: {
-            const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
-            while (std::chrono::steady_clock::now() < until) {
-            }
-            break;
-          }
-        }
-      } catch (const NativeError& e) {
-        error = e;
-      } catch (const std::exception& e) {
-        error = NativeError("NV_ENC_ERR_GENERIC", e.what(), 0,
-                            kind == Kind::Open          ? "open"
-                            : kind == Kind::Reconfigure ? "reconfigure"
-                                                        : "encode");
-      }
-      owner->completed(this);  // the JS thread may reuse this call from here on
-    }
-  };
-
   static void OnEnvCleanup(void* arg) {
     auto* self = static_cast<Encoder*>(arg);
     self->hookRegistered_ = false;
@@ -130,24 +80,14 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     self->shutdown();
   }
 
-  // Closes the session (waiting for a running encode), stops the worker (queued calls fail with
-  // ENCODER_CLOSED) and lets the thread-safe function go: it still delivers the completions
-  // queued before, so every pending promise settles. Idempotent. A session that openAsync()
-  // finished opening but has not handed to the JS thread yet is closed here too.
+  // Closes the session (waiting for a running encode) and stops the async calls (every pending
+  // promise still settles). Idempotent. A session that openAsync() finished opening but has not
+  // handed to the JS thread yet is closed here too.
   void shutdown() {
     closed_ = true;
     if (session_) session_->close();
-    worker_.reset();  // after the join no thread calls the TSFN any more
-    {
-      std::lock_guard<std::mutex> lock(openedMutex_);
-      shutDown_ = true;
-      if (opened_) opened_->close();
-      opened_.reset();
-    }
-    if (tsfn_) {
-      if (!envTearingDown_) napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
-      tsfn_ = nullptr;
-    }
+    calls_.stop(envTearingDown_);
+    handOver_.shutDown();
   }
 
   void requireOpen() const {
@@ -158,9 +98,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
   // Synchronous calls wait for queued async calls, so all calls run in the order they were made.
-  void waitForAsync() {
-    if (worker_) worker_->waitIdle();
-  }
+  void waitForAsync() { calls_.waitIdle(); }
 
   Napi::Value Encode(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -210,132 +148,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     });
   }
 
-  void ensureWorker(Napi::Env env) {
-    if (worker_) return;
-    napi_value name;
-    napi_status status = napi_create_string_utf8(env, "nvenc-encoder", NAPI_AUTO_LENGTH, &name);
-    // No JS function: SettleCompleted settles the promises directly (no JS call per completion).
-    if (status == napi_ok)
-      status = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this,
-                                               &Encoder::SettleCompleted, &tsfn_);
-    if (status != napi_ok)
-      throw NativeError("NV_ENC_ERR_GENERIC", "could not create the completion queue", 0, "encode");
-    napi_unref_threadsafe_function(env, tsfn_);  // only pending calls keep the process alive
-    done_.reserve(kPoolSize);
-    settling_.reserve(kPoolSize);
-    worker_ = std::make_unique<EncoderWorker>();
-  }
-
-  // Called on the JS thread when a call is queued / calls are settled: the thread-safe function
-  // holds the event loop open exactly while calls are pending, and the wrapper object stays alive
-  // meanwhile (one Ref for all of them).
-  void callStarted(Napi::Env env) {
-    if (pending_++ > 0) return;
-    napi_ref_threadsafe_function(env, tsfn_);
-    Ref();
-  }
-  void callsSettled(Napi::Env env, size_t count) {
-    pending_ -= count;
-    if (pending_ > 0 || count == 0) return;
-    if (tsfn_) napi_unref_threadsafe_function(env, tsfn_);
-    Unref();
-  }
-
-  static constexpr size_t kPoolSize = 64;  // calls kept for reuse: more in flight allocate
-
-  AsyncCall* acquireCall(AsyncCall::Kind kind) {
-    AsyncCall* call;
-    if (pool_.empty()) {
-      call = new AsyncCall();
-      call->owner = this;
-    } else {
-      call = pool_.back().release();
-      pool_.pop_back();
-    }
-    call->kind = kind;
-    call->flat = false;
-    call->session = session_.get();
-    return call;
-  }
-
-  void recycle(AsyncCall* call) {
-    call->packets.clear();
-    call->error.reset();
-    call->deferred = nullptr;
-    call->frame = nullptr;
-    call->options.reset();
-    call->meta = FrameMeta();  // a pooled call keeps no SEI payloads or QP maps alive
-    if (pool_.size() < kPoolSize)
-      pool_.emplace_back(call);
-    else
-      delete call;
-  }
-
-  // Queues `call` on the worker; its packets (or its NativeError) settle the returned promise on
-  // the JS thread. `holder`: host pixels referenced until then (device memory is not JS's).
-  Napi::Value submit(Napi::Env env, AsyncCall* call, napi_value holder = nullptr) {
-    napi_value promise;
-    if (napi_create_promise(env, &call->deferred, &promise) != napi_ok ||
-        (holder && napi_create_reference(env, holder, 1, &call->frame) != napi_ok)) {
-      recycle(call);  // a deferred that was created stays unresolved: only its promise is lost
-      throw NativeError("NV_ENC_ERR_GENERIC", "could not queue the call", 0, "encode");
-    }
-    ensureWorker(env);
-    callStarted(env);
-    worker_->post(call);
-    return Napi::Value(env, promise);
-  }
-
-  // On the worker thread. Completions collect in done_; only the first of a batch wakes the JS
-  // thread, whose one callback (SettleCompleted) settles all of them: when the worker finishes
-  // calls faster than the event loop comes round, they share one wake-up and one microtask run.
-  void completed(AsyncCall* call) {
-    bool first;
-    {
-      std::lock_guard<std::mutex> lock(doneMutex_);
-      first = done_.empty();
-      done_.push_back(call);
-    }
-    // napi_closing only while the environment tears down; the call is then dropped with it.
-    if (first) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
-  }
-
-  // The thread-safe function's callback, on the JS thread inside Node's callback scope (the
-  // microtasks of every promise settled here run when it closes). env is null when the function
-  // is torn down with the environment: nothing may touch JS then.
-  static void SettleCompleted(napi_env env, napi_value, void* context, void*) {
-    if (env != nullptr) static_cast<Encoder*>(context)->settleCompleted(Napi::Env(env));
-  }
-
-  void settleCompleted(Napi::Env env) {
-    {
-      std::lock_guard<std::mutex> lock(doneMutex_);
-      settling_.swap(done_);
-    }
-    for (AsyncCall* call : settling_) {
-      Napi::HandleScope scope(env);
-      try {
-        if (call->kind == AsyncCall::Kind::Open)
-          settleOpen(env, call);
-        else if (call->error)
-          napi_reject_deferred(env, call->deferred, call->error->toJs(env).Value());
-        else
-          napi_resolve_deferred(env, call->deferred,
-                                call->flat ? packetsToFlat(env, call->packets) : packetsToJs(env, call->packets));
-      } catch (const Napi::Error& e) {  // the packets could not be made (out of memory)
-        napi_reject_deferred(env, call->deferred, e.Value());
-      }
-      if (call->frame) napi_delete_reference(env, call->frame);
-      recycle(call);
-    }
-    const size_t count = settling_.size();
-    settling_.clear();
-    callsSettled(env, count);
-  }
-
   Napi::Value submitEncode(Napi::Env env, const EncodeArguments& args, bool flat) {
     const FrameInput& in = args.frame;
-    AsyncCall* call = acquireCall(AsyncCall::Kind::Encode);
+    AsyncCall* call = calls_.acquire(AsyncCall::Kind::Encode, session_.get());
     call->flat = flat;
     call->device = in.device;
     call->data = in.data;
@@ -343,7 +158,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     call->pitch = in.pitch;
     call->ptr = in.ptr;
     call->meta = args.meta;
-    return submit(env, call, in.device ? nullptr : static_cast<napi_value>(in.holder));
+    return calls_.submit(env, call, in.device ? nullptr : static_cast<napi_value>(in.holder));
   }
 
   Napi::Value EncodeAsync(const Napi::CallbackInfo& info) {
@@ -368,7 +183,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      return submit(env, acquireCall(AsyncCall::Kind::Flush));
+      return calls_.submit(env, calls_.acquire(AsyncCall::Kind::Flush, session_.get()));
     });
   }
 
@@ -380,9 +195,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     return withJsRejection(env, [&] {
       requireOpen();
       ReconfigureRequest request = parseReconfigure(info.Length() > 0 ? info[0] : env.Undefined());
-      AsyncCall* call = acquireCall(AsyncCall::Kind::Reconfigure);
+      AsyncCall* call = calls_.acquire(AsyncCall::Kind::Reconfigure, session_.get());
       call->reconfigure = request;
-      return submit(env, call);
+      return calls_.submit(env, call);
     });
   }
 
@@ -533,10 +348,10 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsRejection(env, [&] {
       requireOpen();
-      AsyncCall* call = acquireCall(AsyncCall::Kind::Floor);
+      AsyncCall* call = calls_.acquire(AsyncCall::Kind::Floor, session_.get());
       call->flat = true;
       call->workUs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
-      return submit(env, call);
+      return calls_.submit(env, call);
     });
   }
 
@@ -551,39 +366,27 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       if (closed_) throw NativeError("ENCODER_CLOSED", "encoder is closed", 0, "open");
       if (!deferred_)
         throw invalidOption("openAsync() needs an encoder made with new Encoder(options, true), once", "open");
-      AsyncCall* call = acquireCall(AsyncCall::Kind::Open);
+      AsyncCall* call = calls_.acquire(AsyncCall::Kind::Open, nullptr);
+      call->handOver = &handOver_;
       call->options = std::move(deferred_);
-      return submit(env, call);
+      return calls_.submit(env, call);
     });
   }
 
-  // On the worker thread: the session is handed over under the lock, so shutdown() on the JS
-  // thread closes whatever it finds there.
-  void openOnWorker(const SessionOptions& options) {
-    auto session = std::make_shared<EncodeSession>(options);
-    std::lock_guard<std::mutex> lock(openedMutex_);
-    if (shutDown_)
-      session->close();
-    else
-      opened_ = std::move(session);
-  }
-
-  void settleOpen(Napi::Env env, AsyncCall* call) {
-    std::shared_ptr<EncodeSession> session;
-    {
-      std::lock_guard<std::mutex> lock(openedMutex_);
-      session = std::move(opened_);
-    }
-    if (call->error) {
-      napi_reject_deferred(env, call->deferred, call->error->toJs(env).Value());
+  // On the JS thread, when openAsync()'s call settles: the encoder takes the opened session, unless
+  // close() came first.
+  void settleOpen(Napi::Env env, AsyncCall& call) {
+    std::shared_ptr<EncodeSession> session = handOver_.take();
+    if (call.error) {
+      napi_reject_deferred(env, call.deferred, call.error->toJs(env).Value());
     } else if (closed_ || !session) {
       if (session) session->close();
       napi_reject_deferred(
-          env, call->deferred,
+          env, call.deferred,
           NativeError("ENCODER_CLOSED", "encoder was closed while opening", 0, "open").toJs(env).Value());
     } else {
       session_ = std::move(session);
-      napi_resolve_deferred(env, call->deferred, env.Undefined());
+      napi_resolve_deferred(env, call.deferred, env.Undefined());
     }
   }
 
@@ -600,9 +403,9 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
         done.Resolve(Napi::Array::New(env));
         return done.Promise();
       }
-      AsyncCall* call = acquireCall(AsyncCall::Kind::Close);
+      AsyncCall* call = calls_.acquire(AsyncCall::Kind::Close, session_.get());
       closed_ = true;
-      return submit(env, call);
+      return calls_.submit(env, call);
     });
   }
 
@@ -616,16 +419,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   napi_env env_;
   std::shared_ptr<EncodeSession> session_;    // touched on the JS thread only
   std::unique_ptr<SessionOptions> deferred_;  // new Encoder(options, true) until openAsync()
-  std::mutex openedMutex_;                    // guards opened_ and shutDown_ (worker ↔ JS thread)
-  std::shared_ptr<EncodeSession> opened_;     // opened by the worker, not yet taken by the JS thread
-  bool shutDown_ = false;
-  std::unique_ptr<EncoderWorker> worker_;
-  napi_threadsafe_function tsfn_ = nullptr;
-  size_t pending_ = 0;                            // async calls queued and not yet settled
-  std::vector<std::unique_ptr<AsyncCall>> pool_;  // JS thread only
-  std::mutex doneMutex_;
-  std::vector<AsyncCall*> done_;      // finished on the worker, to settle (doneMutex_)
-  std::vector<AsyncCall*> settling_;  // JS thread: the batch being settled
+  SessionHandOver handOver_;                  // openAsync(): worker → JS thread
+  AsyncCallQueue calls_;
   bool closed_ = false;
   bool hookRegistered_ = false;
   bool envTearingDown_ = false;
