@@ -43,16 +43,11 @@ export {
   type RfbListenAddresses,
   type RfbClientSnapshot,
 } from './rfb/server.js';
-export {
-  DEFAULT_LIMITS,
-  type RfbAuth,
-  type RfbLimits,
-  type RfbClientInfo,
-  type RfbClientStats,
-} from './rfb/client-connection.js';
+export { DEFAULT_LIMITS, type RfbLimits } from './rfb/client-limits.js';
+export type { RfbAuth, RfbClientInfo, RfbClientStats } from './rfb/connection-host.js';
 export type { PixelFormat } from './rfb/client-parser.js';
 export { defaultCursor, type CursorShape } from './rfb/encodings/cursor.js';
-export type { RfbClientMode } from './rfb/client-connection.js';
+export type { RfbClientMode } from './rfb/connection-host.js';
 export { Encoding, FenceFlags, H264Flags, SecurityType } from './rfb/constants.js';
 export { vncAuthResponse } from './rfb/vnc-auth.js';
 export { consoleLogger, silentLogger, type RfbLogger } from './rfb/logger.js';

@@ -7,7 +7,7 @@ import type { EncoderBackend } from '../backend/types.js';
 import { RfbBackendError } from '../errors.js';
 import type { RfbLogger } from '../rfb/logger.js';
 import { RfbServer } from '../rfb/server.js';
-import type { RfbLimits } from '../rfb/client-connection.js';
+import type { RfbLimits } from '../rfb/client-limits.js';
 
 export interface NoVncDemoOptions {
   backend: EncoderBackend;

@@ -1,10 +1,11 @@
 import { RfbProtocolError } from '../errors.js';
 import type { EncodedPayload } from '../backend/types.js';
 import { ClientStreamParser, type ClientItem, type PixelFormat } from './client-parser.js';
-import { Encoding, FenceFlags, H264Flags, PROTOCOL_VERSION_3_8, SecurityType } from './constants.js';
+import type { ConnectionHost, RfbClientInfo, RfbClientMode, RfbClientStats } from './connection-host.js';
+import { Encoding, FenceFlags, PROTOCOL_VERSION_3_8 } from './constants.js';
 import { intersect, union, type Rect } from './damage.js';
-import type { CursorShape } from './encodings/cursor.js';
-import type { Framebuffer } from './framebuffer.js';
+import { H264FrameQueue } from './h264-frame-queue.js';
+import { RfbHandshake } from './handshake.js';
 import { ImageClientState, type ImageEncoding } from './image-updates.js';
 import {
   desktopSizeRect,
@@ -12,145 +13,11 @@ import {
   extendedDesktopSizeRect,
   fence,
   framebufferUpdateHeader,
-  h264RectHeader,
   lastRect,
-  securityRefusal,
-  securityResult,
-  securityTypes,
-  serverInit,
   setColourMapEntries,
 } from './server-messages.js';
 import { colourMapPalette } from './pixel-format.js';
 import type { RfbTransport } from './transport.js';
-import { createChallenge, verifyVncAuthResponse } from './vnc-auth.js';
-
-/** How clients authenticate: none, or VNC Authentication with a password. */
-export type RfbAuth = { type: 'none' } | { type: 'vnc'; password: string };
-
-/** Per-client resource limits; see `DEFAULT_LIMITS`. */
-export interface RfbLimits {
-  /** Encoded frames queued for one client before its queue is dropped and it waits for a keyframe. */
-  maxQueuedFrames: number;
-  /** Bytes of encoded frames queued for one client before the same happens. */
-  maxQueuedBytes: number;
-  /** Unsent bytes in a client's socket above which nothing more is written to it. */
-  writeHighWaterMark: number;
-  /** A client whose socket stays above the high-water mark this long is cut off (it is not reading). */
-  stallTimeoutMs: number;
-  /** Time a client has to finish the handshake (version → ClientInit). */
-  handshakeTimeoutMs: number;
-  maxCutTextBytes: number;
-  maxEncodings: number;
-  /**
-   * Memory a client's received-but-unparsed bytes may hold, counting a fixed overhead per
-   * buffered chunk (so a flood of tiny messages is bounded too). Default: the largest
-   * ClientCutText plus 1/16 for chunk overhead plus 64 KiB (`receiveBufferFor`).
-   */
-  maxReceiveBufferBytes: number;
-  /** Authenticated clients; one more is told `too many clients` in the RFB way and closed. */
-  maxClients: number;
-  /**
-   * Connections still in the handshake before authentication, all addresses together. When full,
-   * the oldest of them is dropped to make room (so idle sockets cannot lock a real client out).
-   */
-  maxPendingClients: number;
-  /** Connections before authentication from one address; its oldest is dropped past this. */
-  maxPendingPerAddress: number;
-  /**
-   * Least time between two keyframes one client may force on the shared H.264 encoder
-   * (non-incremental requests, resyncs). Requests inside it are served when it ends; a client's
-   * first keyframe (its join) is never delayed.
-   */
-  forcedKeyframeIntervalMs: number;
-  /** Failed VNC authentications from one address before it is refused for a while. */
-  authFailuresBeforeBlock: number;
-  /** First refusal period after too many failures; it doubles with every further failure. */
-  authBlockMs: number;
-  /** Longest refusal period. */
-  authBlockMaxMs: number;
-}
-
-/** Default receive bound for a given largest ClientCutText: the message, its chunks' overhead (< 1/40 of it) and slack. */
-export function receiveBufferFor(maxCutTextBytes: number): number {
-  return maxCutTextBytes + Math.ceil(maxCutTextBytes / 16) + 64 * 1024;
-}
-
-/** The limits a server uses for those not given in `RfbServerOptions.limits`. */
-export const DEFAULT_LIMITS: RfbLimits = {
-  maxQueuedFrames: 8,
-  maxQueuedBytes: 8 * 1024 * 1024,
-  writeHighWaterMark: 4 * 1024 * 1024,
-  stallTimeoutMs: 10_000,
-  handshakeTimeoutMs: 10_000,
-  maxCutTextBytes: 1024 * 1024,
-  maxEncodings: 1024,
-  maxReceiveBufferBytes: receiveBufferFor(1024 * 1024),
-  maxClients: 64,
-  maxPendingClients: 16,
-  maxPendingPerAddress: 4,
-  forcedKeyframeIntervalMs: 1000,
-  authFailuresBeforeBlock: 5,
-  authBlockMs: 10_000,
-  authBlockMaxMs: 10 * 60_000,
-};
-
-/** Identifies a client in events: its id, transport and remote address. */
-export interface RfbClientInfo {
-  id: number;
-  transport: 'tcp' | 'websocket';
-  remote: string;
-}
-
-/** Per-client counters. */
-export interface RfbClientStats {
-  /** Encoded frames written to the client. */
-  framesSent: number;
-  /** Encoded frames skipped for this client (backlog or waiting for a keyframe). */
-  framesDropped: number;
-  keyframesSent: number;
-  updatesSent: number;
-  bytesSent: number;
-  /** Times its queue overflowed and it was resynchronised with a keyframe. */
-  resyncs: number;
-  /** Keyframes this client forced on the shared encoder (joins, full requests, resyncs). */
-  keyframesForced: number;
-  /** Image-path rectangles written (Raw, CopyRect, ZRLE, Tight). */
-  rectsSent: number;
-}
-
-/** How a client is served: the shared H.264 stream, or its own rectangles. */
-export type RfbClientMode = 'h264' | 'raw' | 'zrle' | 'tight';
-
-/** What a connection needs from its server. */
-export interface ConnectionHost {
-  readonly auth: RfbAuth;
-  readonly desktopName: string;
-  readonly limits: RfbLimits;
-  /** Pixel format announced in ServerInit (what a client gets until it sends SetPixelFormat). */
-  readonly pixelFormat: PixelFormat;
-  framebufferSize(): { width: number; height: number };
-  /** The latest picture for image-path clients; null when none can be read (CUDA frames). */
-  framebuffer(): Framebuffer | null;
-  /** Pointer shape for clients that offer the Cursor pseudo-encoding. */
-  cursor(): CursorShape | null;
-  /** The client needs a fresh keyframe (joined, asked for a full update, or fell behind). */
-  requestKeyframe(client: RfbClientConnection, reason: string): void;
-  /** Security passed: the connection no longer counts as pending. */
-  clientAuthenticated(client: RfbClientConnection): void;
-  clientAuthFailed(client: RfbClientConnection): void;
-  /**
-   * ClientInit arrived (RFC 6143 §7.3.1): the server applies the shared flag and answers null to
-   * go on, or why this client cannot be admitted (it is then closed before ServerInit).
-   */
-  clientInit(client: RfbClientConnection, shared: boolean): string | null;
-  clientReady(client: RfbClientConnection): void;
-  /** The client's SetPixelFormat took effect (for the log). */
-  clientPixelFormat(client: RfbClientConnection, format: PixelFormat): void;
-  /** The client's SetEncodings took effect (for the log). */
-  clientEncodings(client: RfbClientConnection, list: readonly number[]): void;
-  clientInput(client: RfbClientConnection, item: ClientItem): void;
-  clientClosed(client: RfbClientConnection, reason: string, violation: RfbProtocolError | null): void;
-}
 
 type Phase = 'handshake' | 'ready' | 'closed';
 
@@ -160,7 +27,7 @@ const FULL_REGION: Rect = { x: 0, y: 0, width: 0xffff, height: 0xffff };
 const ANSWER_LATER: ReadonlySet<ClientItem['type']> = new Set(['update-request', 'key', 'pointer', 'cut-text']);
 
 /**
- * One client: RFC 6143 handshake and messages; for H.264 clients a bounded queue of the shared
+ * One client: its handshake (`RfbHandshake`), then its messages; for H.264 clients a bounded queue of the shared
  * stream's frames, for everyone else its own rectangles built from the latest picture.
  */
 export class RfbClientConnection {
@@ -175,19 +42,13 @@ export class RfbClientConnection {
     keyframesForced: 0,
     rectsSent: 0,
   };
-  /** RFB minor version in use (3, 7 or 8). */
-  minorVersion = 8;
   pixelFormat: PixelFormat;
   encodings: ReadonlySet<number> = new Set([Encoding.Raw]);
-  /** ClientInit's shared-flag (RFC 6143 §7.3.1). */
-  shared = true;
-  /** Passed security (or none was needed). */
-  authenticated = false;
   /** Since when the connection exists (the oldest pending one is dropped first). */
   readonly openedAt = Date.now();
   private phase: Phase = 'handshake';
   private readonly parser: ClientStreamParser;
-  private challenge: Buffer | null = null;
+  private readonly handshake: RfbHandshake;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private backedUpSince: number | null = null;
@@ -210,15 +71,10 @@ export class RfbClientConnection {
   /** A non-incremental request whose area lies wholly outside the framebuffer: an empty update answers it. */
   private emptyAnswerOwed = false;
   private continuousAnnounced = false;
-  private queue: EncodedPayload[] = [];
-  private queuedBytes = 0;
-  private awaitingKeyframe = true;
-  private lastForcedKeyframe = Number.NEGATIVE_INFINITY;
-  private deferredKeyframe: NodeJS.Timeout | null = null;
   /** Size the client believes the framebuffer has (ServerInit, then each DesktopSize sent). */
   private clientSize: { width: number; height: number } = { width: 0, height: 0 };
-  private lastVideoSize: { width: number; height: number } | null = null;
-  private pendingFlags = 0;
+  /** H.264 clients: the shared stream's frames not yet written. */
+  private readonly h264Frames: H264FrameQueue;
   private readonly image: ImageClientState;
 
   constructor(
@@ -226,7 +82,7 @@ export class RfbClientConnection {
     private readonly transport: RfbTransport,
     private readonly host: ConnectionHost,
     /** Set when the server is refusing this client; it is told why after the version exchange. */
-    private readonly refusal: string | null = null,
+    refusal: string | null = null,
   ) {
     this.info = { id, transport: transport.kind, remote: transport.remote };
     this.pixelFormat = host.pixelFormat;
@@ -234,6 +90,19 @@ export class RfbClientConnection {
     this.parser = new ClientStreamParser({
       maxCutTextBytes: host.limits.maxCutTextBytes,
       maxEncodings: host.limits.maxEncodings,
+    });
+    this.h264Frames = new H264FrameQueue(
+      host.limits,
+      this.stats,
+      (reason) => host.requestKeyframe(this, reason),
+      () => this.wantsVideo,
+    );
+    this.handshake = new RfbHandshake(transport, this.parser, host, refusal, {
+      authenticated: () => host.clientAuthenticated(this),
+      authFailed: () => host.clientAuthFailed(this),
+      clientInit: (shared) => host.clientInit(this, shared),
+      ended: (reason, violation) => this.finish(reason, violation),
+      ready: (size) => this.onReady(size),
     });
     transport.onData((chunk) => this.receive(chunk));
     transport.onClose((reason, violation) =>
@@ -249,6 +118,21 @@ export class RfbClientConnection {
     }, host.limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     transport.write(Buffer.from(PROTOCOL_VERSION_3_8, 'latin1'));
+  }
+
+  /** RFB minor version in use (3, 7 or 8). */
+  get minorVersion(): number {
+    return this.handshake.minorVersion;
+  }
+
+  /** ClientInit's shared-flag (RFC 6143 §7.3.1). */
+  get shared(): boolean {
+    return this.handshake.shared;
+  }
+
+  /** Passed security (or none was needed). */
+  get authenticated(): boolean {
+    return this.handshake.authenticated;
   }
 
   /** The peer's address without the port (per-address limits). */
@@ -285,7 +169,7 @@ export class RfbClientConnection {
   }
 
   get queuedFrames(): number {
-    return this.queue.length;
+    return this.h264Frames.length;
   }
 
   get continuousUpdates(): boolean {
@@ -364,13 +248,10 @@ export class RfbClientConnection {
   private handle(item: ClientItem): void {
     switch (item.type) {
       case 'version':
-        return this.onVersion(item.major, item.minor);
       case 'security-choice':
-        return this.onSecurityChoice(item.securityType);
       case 'auth-response':
-        return this.onAuthResponse(item.response);
       case 'client-init':
-        return this.onClientInit(item.shared);
+        return this.handshake.handle(item);
       case 'set-pixel-format':
         return this.setPixelFormat(item.pixelFormat);
       case 'set-encodings':
@@ -429,7 +310,7 @@ export class RfbClientConnection {
     this.video = h264At >= 0 && (imageAt < 0 || h264At < imageAt);
     this.image.setEncodings(list);
     this.host.clientEncodings(this, list);
-    if (!wasVideo && this.wantsVideo) this.needKeyframe('client enabled H.264');
+    if (!wasVideo && this.wantsVideo) this.h264Frames.needKeyframe('client enabled H.264');
     // The picture the client has came from the other path: it must get a whole new one.
     if (wasVideo && !this.wantsVideo) this.image.invalidate();
     // rfbproto: a server shows it speaks Fence with a Fence request of its own, and
@@ -477,109 +358,9 @@ export class RfbClientConnection {
     this.send(fence(flags & supported, payload));
   }
 
-  private onVersion(major: number, minor: number): void {
-    // RFC 6143 §7.1.1: 3.3, 3.7 and 3.8 are the published versions; any other number "should be
-    // interpreted as 3.3" (3.5 from old clients, 3.889 from Apple's Screen Sharing, 3.4/3.6 …):
-    // those clients do not implement the 3.7/3.8 handshake.
-    this.minorVersion = major === 3 && (minor === 8 || minor === 7) ? minor : 3;
-    if (major !== 3) {
-      // Not RFB 3.x at all: the 3.3 failure (security type 0 + reason) is the one form every
-      // client reads.
-      const reason = `unsupported protocol version ${major}.${minor}: this server speaks RFB 3.3, 3.7 and 3.8`;
-      this.transport.write(Buffer.concat([Buffer.alloc(3), securityRefusal(reason)]));
-      this.parser.phase = 'closed';
-      this.transport.end();
-      this.finish(reason, new RfbProtocolError('RFB_BAD_VERSION', reason));
-      return;
-    }
-    if (this.refusal !== null) {
-      // RFC 6143 §7.1.2: zero security types (3.3: type 0), then the reason string.
-      const reason = securityRefusal(this.refusal);
-      this.transport.write(this.minorVersion === 3 ? Buffer.concat([Buffer.alloc(3), reason]) : reason);
-      this.parser.phase = 'closed';
-      this.transport.end();
-      this.finish(`refused: ${this.refusal}`, null);
-      return;
-    }
-    const type = this.host.auth.type === 'vnc' ? SecurityType.VncAuthentication : SecurityType.None;
-    if (this.minorVersion === 3) {
-      // 3.3: the server decides and sends the type as a U32.
-      const word = Buffer.alloc(4);
-      word.writeUInt32BE(type, 0);
-      this.transport.write(word);
-      this.startSecurity(type);
-    } else {
-      this.transport.write(securityTypes([type]));
-      this.parser.phase = 'security-choice';
-    }
-  }
-
-  private onSecurityChoice(chosen: number): void {
-    const offered = this.host.auth.type === 'vnc' ? SecurityType.VncAuthentication : SecurityType.None;
-    if (chosen !== offered) {
-      if (this.minorVersion === 8)
-        this.transport.write(securityResult(false, `security type ${chosen} was not offered`));
-      throw new RfbProtocolError(
-        'RFB_BAD_SECURITY_TYPE',
-        `client chose security type ${chosen}, offered only ${offered}`,
-      );
-    }
-    this.startSecurity(chosen);
-  }
-
-  private startSecurity(type: number): void {
-    if (type === SecurityType.None) {
-      // 3.8 sends SecurityResult after None; 3.3 and 3.7 do not.
-      if (this.minorVersion === 8) this.transport.write(securityResult(true));
-      this.parser.phase = 'client-init';
-      this.authenticated = true;
-      this.host.clientAuthenticated(this);
-      return;
-    }
-    this.challenge = createChallenge();
-    this.transport.write(this.challenge);
-    this.parser.phase = 'vnc-auth-response';
-  }
-
-  private onAuthResponse(response: Buffer): void {
-    const auth = this.host.auth;
-    const ok =
-      auth.type === 'vnc' && this.challenge !== null && verifyVncAuthResponse(auth.password, this.challenge, response);
-    this.challenge = null;
-    if (!ok) {
-      this.host.clientAuthFailed(this);
-      this.transport.write(securityResult(false, this.minorVersion === 8 ? 'authentication failed' : undefined));
-      this.parser.phase = 'closed';
-      this.transport.end();
-      this.finish(
-        'authentication failed',
-        new RfbProtocolError('RFB_AUTH_FAILED', 'VNC authentication failed (wrong password)'),
-      );
-      return;
-    }
-    this.transport.write(securityResult(true));
-    this.parser.phase = 'client-init';
-    this.authenticated = true;
-    this.host.clientAuthenticated(this);
-  }
-
-  private onClientInit(shared: boolean): void {
-    this.shared = shared;
-    const refused = this.host.clientInit(this, shared);
-    if (refused !== null) {
-      // RFC 6143 has no message for this after security: the connection is closed, with a log line.
-      this.parser.phase = 'closed';
-      this.transport.end();
-      this.finish(refused, null);
-      return;
-    }
-    const size = this.host.framebufferSize();
+  /** ServerInit went out: messages from here on. */
+  private onReady(size: { width: number; height: number }): void {
     this.clientSize = size;
-    this.transport.write(serverInit(size.width, size.height, this.host.desktopName, this.host.pixelFormat));
-    // A colour-map natural format: the client's map is empty until the server fills it.
-    if (!this.host.pixelFormat.trueColour)
-      this.transport.write(setColourMapEntries(0, colourMapPalette(this.host.pixelFormat.depth)));
-    this.parser.phase = 'messages';
     this.phase = 'ready';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
@@ -602,65 +383,14 @@ export class RfbClientConnection {
     if (this.wantsVideo) {
       // A non-incremental request asks for the whole picture: only a keyframe gives that (one
       // already waiting at the head of the queue will do).
-      if (!incremental && !this.queue[0]?.keyframe) this.needKeyframe('full update requested');
+      if (!incremental && !this.h264Frames.head?.keyframe) this.h264Frames.needKeyframe('full update requested');
     } else if (!incremental) this.image.forceRegion(region);
     this.requestsWaiting = true;
   }
 
-  /**
-   * Drops what is queued and waits for the next keyframe, which the server is asked for. At
-   * most one per `forcedKeyframeIntervalMs` per client: a client flooding full-update requests
-   * cannot make the shared encoder emit keyframes for everyone (a join is never delayed: its
-   * first keyframe finds the window open).
-   */
-  private needKeyframe(reason: string): void {
-    this.stats.framesDropped += this.queue.length;
-    this.queue = [];
-    this.queuedBytes = 0;
-    if (!this.awaitingKeyframe) this.pendingFlags |= H264Flags.ResetContext;
-    this.awaitingKeyframe = true;
-    this.askForKeyframe(reason);
-  }
-
-  private askForKeyframe(reason: string): void {
-    const wait = this.lastForcedKeyframe + this.host.limits.forcedKeyframeIntervalMs - Date.now();
-    if (wait > 0) {
-      this.deferredKeyframe ??= setTimeout(() => {
-        this.deferredKeyframe = null;
-        // A keyframe that came meanwhile (periodic, or another client's) already did the job.
-        if (this.wantsVideo && this.awaitingKeyframe) this.askForKeyframe(`${reason} (deferred)`);
-      }, wait);
-      this.deferredKeyframe.unref();
-      return;
-    }
-    this.lastForcedKeyframe = Date.now();
-    this.stats.keyframesForced++;
-    this.host.requestKeyframe(this, reason);
-  }
-
   /** The server offers each encoded frame to every client; the client queues, coalesces or drops it. */
   offerVideo(payload: EncodedPayload): void {
-    if (!this.wantsVideo) return;
-    if (this.awaitingKeyframe && !payload.keyframe) {
-      this.stats.framesDropped++;
-      return;
-    }
-    if (payload.keyframe) {
-      // Nothing before a keyframe is needed to decode what follows: coalesce to it.
-      this.stats.framesDropped += this.queue.length;
-      this.queue = [];
-      this.queuedBytes = 0;
-      this.awaitingKeyframe = false;
-    }
-    this.queue.push(payload);
-    this.queuedBytes += payload.payload.length;
-    const limits = this.host.limits;
-    if (this.queue.length > limits.maxQueuedFrames || this.queuedBytes > limits.maxQueuedBytes) {
-      this.stats.resyncs++;
-      this.needKeyframe(`backlog of ${this.queue.length} frames / ${this.queuedBytes} bytes`);
-      return;
-    }
-    this.trySend();
+    if (this.wantsVideo && this.h264Frames.offer(payload)) this.trySend();
   }
 
   /** A new picture was pushed (image path). */
@@ -676,7 +406,7 @@ export class RfbClientConnection {
 
   private trySend(): void {
     if (this.phase !== 'ready') return;
-    if (this.wantsVideo && this.queue.length === 0) return;
+    if (this.wantsVideo && this.h264Frames.length === 0) return;
     if (this.transport.bufferedBytes > this.host.limits.writeHighWaterMark) {
       this.watchBacklog();
       return;
@@ -694,7 +424,7 @@ export class RfbClientConnection {
   /** Size of the picture the next data update carries (null: nothing to send yet). */
   private nextPictureSize(): { width: number; height: number } | null {
     if (this.wantsVideo) {
-      const first = this.queue[0];
+      const first = this.h264Frames.head;
       return first ? { width: first.width, height: first.height } : null;
     }
     const fb = this.host.framebuffer();
@@ -748,40 +478,12 @@ export class RfbClientConnection {
   }
 
   private sendVideo(): void {
-    const first = this.queue[0]!;
-    const { width, height } = first;
-    // Frames of one size share a rectangle: noVNC decodes every access unit in it and shows the last.
-    let count = 0;
-    while (count < this.queue.length && this.queue[count]!.width === width && this.queue[count]!.height === height)
-      count++;
-    const batch = this.queue.splice(0, count);
-    this.queuedBytes -= batch.reduce((n, p) => n + p.payload.length, 0);
-
-    const parts: Buffer[] = [];
-    let rects = 1;
     const pointer = this.encodings.has(Encoding.Cursor) ? this.image.cursorRect(this.host.cursor()) : null;
-    if (pointer) {
-      parts.push(...pointer);
-      rects++;
-    }
-    let flags = this.pendingFlags;
-    if (this.lastVideoSize === null) flags |= H264Flags.ResetContext;
-    else if (this.lastVideoSize.width !== width || this.lastVideoSize.height !== height)
-      flags |= H264Flags.ResetAllContexts;
-    this.pendingFlags = 0;
-    this.lastVideoSize = { width, height };
-
-    const length = batch.reduce((n, p) => n + p.payload.length, 0);
-    parts.unshift(framebufferUpdateHeader(rects));
-    parts.push(h264RectHeader(0, 0, width, height, length, flags));
-    for (const p of batch) parts.push(p.payload);
+    const parts = this.h264Frames.takeUpdate(pointer);
     this.transport.writeMany(parts);
-
     this.updateRequested = false;
     this.emptyAnswerOwed = false;
     this.stats.updatesSent++;
-    this.stats.framesSent += batch.length;
-    this.stats.keyframesSent += batch.filter((p) => p.keyframe).length;
     this.stats.bytesSent += parts.reduce((n, b) => n + b.length, 0);
   }
 
@@ -850,10 +552,8 @@ export class RfbClientConnection {
     this.phase = 'closed';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    if (this.deferredKeyframe) clearTimeout(this.deferredKeyframe);
-    this.handshakeTimer = this.pollTimer = this.deferredKeyframe = null;
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.handshakeTimer = this.pollTimer = null;
+    this.h264Frames.close();
     this.host.clientClosed(this, reason, violation);
   }
 }

@@ -7,17 +7,9 @@ import type { EncodedPayload, EncoderBackend, RawFrame } from '../backend/types.
 import { pixelFormatProblem, type ClientItem, type PixelFormat } from './client-parser.js';
 import { defaultCursor, type CursorShape } from './encodings/cursor.js';
 import { framebufferFromFrame, type Framebuffer } from './framebuffer.js';
-import {
-  DEFAULT_LIMITS,
-  receiveBufferFor,
-  RfbClientConnection,
-  type ConnectionHost,
-  type RfbAuth,
-  type RfbClientInfo,
-  type RfbClientMode,
-  type RfbClientStats,
-  type RfbLimits,
-} from './client-connection.js';
+import { RfbClientConnection } from './client-connection.js';
+import { DEFAULT_LIMITS, receiveBufferFor, type RfbLimits } from './client-limits.js';
+import type { ConnectionHost, RfbAuth, RfbClientInfo, RfbClientMode, RfbClientStats } from './connection-host.js';
 import { consoleLogger, silentLogger, type RfbLogger } from './logger.js';
 import { bell, SERVER_PIXEL_FORMAT, serverCutText } from './server-messages.js';
 import { tcpTransport, webSocketTransport, type RfbTransport } from './transport.js';

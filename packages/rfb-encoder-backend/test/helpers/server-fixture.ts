@@ -1,6 +1,6 @@
 import { H264EncoderBackend } from '../../src/backend/nvenc-backend.js';
 import type { RawFrame } from '../../src/backend/types.js';
-import type { RfbLimits } from '../../src/rfb/client-connection.js';
+import type { RfbLimits } from '../../src/rfb/client-limits.js';
 import { RfbServer, type RfbServerOptions } from '../../src/rfb/server.js';
 import { fakeEngine } from './fake-engine.js';
 import { captureLogger } from './rfb-test-client.js';
