@@ -16,6 +16,7 @@ void AsyncCall::run() noexcept {
         break;
       case Kind::Flush: packets = session->flush(); break;
       case Kind::Reconfigure: session->reconfigure(reconfigure); break;
+      case Kind::Close: session->close(); break;
       case Kind::Floor: {
         const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(workUs);
         while (std::chrono::steady_clock::now() < until) {

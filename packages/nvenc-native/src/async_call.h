@@ -20,7 +20,7 @@ class AsyncCallQueue;
 class SessionHandOver;
 
 struct AsyncCall final : EncoderWorker::Job {
-  enum class Kind { Open, Encode, Flush, Reconfigure, Floor };
+  enum class Kind { Open, Encode, Flush, Reconfigure, Close, Floor };
   AsyncCallQueue* queue = nullptr;  // told when run() is done
   Kind kind = Kind::Encode;
   EncodeSession* session = nullptr;         // Encode, Flush: set on the JS thread, open until settled

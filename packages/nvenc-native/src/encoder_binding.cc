@@ -31,6 +31,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
                         InstanceMethod<&Encoder::FlushAsync>("flushAsync"),
                         InstanceMethod<&Encoder::Reconfigure>("reconfigure"),
                         InstanceMethod<&Encoder::ReconfigureAsync>("reconfigureAsync"),
+                        InstanceMethod<&Encoder::CloseAsync>("closeAsync"),
                         InstanceMethod<&Encoder::GetCapabilities>("getCapabilities"),
                         InstanceMethod<&Encoder::SequenceHeaders>("sequenceHeaders"),
                         InstanceMethod<&Encoder::AllocateHostFrame>("allocateHostFrame"),
@@ -387,6 +388,25 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
       session_ = std::move(session);
       napi_resolve_deferred(env, call.deferred, env.Undefined());
     }
+  }
+
+  // closeAsync(): ends the session on the worker thread after the calls queued before it (NVENC's
+  // nvEncDestroyEncoder and the buffers' release, an engine's teardown), so the event loop keeps
+  // running; later calls fail with ENCODER_CLOSED at once. close() afterwards stops the idle
+  // worker. Resolves with an empty array; an encoder that is closed or still opening closes at once.
+  Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return withJsRejection(env, [&]() -> Napi::Value {
+      if (closed_ || !session_) {
+        shutdown();
+        auto done = Napi::Promise::Deferred::New(env);
+        done.Resolve(Napi::Array::New(env));
+        return done.Promise();
+      }
+      AsyncCall* call = calls_.acquire(AsyncCall::Kind::Close, session_.get());
+      closed_ = true;
+      return calls_.submit(env, call);
+    });
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

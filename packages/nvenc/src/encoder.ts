@@ -549,6 +549,23 @@ export class NvencEncoder implements Disposable {
     native.close();
   }
 
+  /**
+   * Like close(), with the session's teardown (nvEncDestroyEncoder, buffer release) on the
+   * encoder's worker thread after the calls queued before it: the event loop keeps running. The
+   * encoder counts as closed at once (`closed`, EncoderClosedError for later calls); the promise
+   * resolves once the session is gone. Idempotent.
+   */
+  async closeAsync(): Promise<void> {
+    const native = this.#native;
+    if (native === null) return;
+    this.#native = null;
+    try {
+      await native.closeAsync();
+    } finally {
+      native.close(); // stops the now idle worker thread
+    }
+  }
+
   /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();

@@ -156,6 +156,8 @@ export interface NativeEncoder {
   benchNativeLoop(frame: NativeFrame, count: number): Float64Array;
   benchAsyncFloor(workUs: number): Promise<NativeFlatPackets>;
   close(): void;
+  /** Ends the session on the worker thread after the queued calls; resolves with []. */
+  closeAsync(): Promise<unknown>;
   readonly closed: boolean;
   /** Opens the session of `new Encoder(options, true)` on the worker thread (once). */
   openAsync(): Promise<void>;

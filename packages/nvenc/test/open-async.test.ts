@@ -1,4 +1,4 @@
-// NvencEncoder.open(): the session opens off the JS thread (driver load on a libuv pool thread,
+// NvencEncoder.open()/closeAsync(): the session opens (and closes) off the JS thread (driver load on a libuv pool thread,
 // session setup on the encoder's worker thread), with the constructor's typed errors, and a close
 // while it opens leaves no session behind. On the software device.
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,29 @@ describe.skipIf(!hasSoftwareDevice)(
           const eighth = await NvencEncoder.open({ ...OPTIONS, width: 64, height: 64 });
           eighth.close();
         }
+      } finally {
+        for (const e of held) e.close();
+      }
+    });
+
+    it('closeAsync(): closed at once, queued encodes still finish, then the session is gone', async () => {
+      const small: EncoderOptions = { ...OPTIONS, width: 64, height: 64 };
+      const held: NvencEncoder[] = [];
+      try {
+        for (let i = 0; i < 7; i++) held.push(await NvencEncoder.open(small));
+        const enc = await NvencEncoder.open(small);
+        const frame = Buffer.alloc(enc.info.frameBytes, 77);
+        const queued = [0, 1, 2].map((seq) => enc.encodeAsync(frame, { seq }));
+        const closing = enc.closeAsync();
+        expect(enc.closed).toBe(true);
+        await expect(enc.encodeAsync(frame)).rejects.toMatchObject({ name: 'EncoderClosedError' });
+        // The encodes queued before it ran first and resolved with their packets.
+        const packets = (await Promise.all(queued)).flat();
+        expect(packets.map((p) => p.seq)).toEqual([0, 1, 2]);
+        await closing;
+        // The eighth session slot is free again: the teardown happened.
+        (await NvencEncoder.open(small)).close();
+        await enc.closeAsync(); // idempotent
       } finally {
         for (const e of held) e.close();
       }

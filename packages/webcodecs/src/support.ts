@@ -71,7 +71,7 @@ async function deviceCaps(config: VideoEncoderConfig, request: CodecRequest): Pr
         try {
           return { device, caps: encoder.getCapabilities(request.codec) };
         } finally {
-          encoder.close();
+          await encoder.closeAsync(); // the teardown (SVT-AV1's takes ~10 ms) off the event loop
         }
       } catch (err) {
         const code = (err as { code?: string }).code;

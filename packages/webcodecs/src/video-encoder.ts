@@ -335,7 +335,7 @@ export class VideoEncoder extends EventTarget {
         : { encoder: await NvencEncoder.open({ ...options, device: device.option }), device };
     const { encoder } = opened;
     if (epoch !== this.#epoch) {
-      encoder.close();
+      void encoder.closeAsync().catch(() => {}); // reset or closed meanwhile: nobody wants it
       return null;
     }
     const info = encoder.info;
@@ -359,7 +359,8 @@ export class VideoEncoder extends EventTarget {
   }
 
   #closeSession(): void {
-    this.#session?.encoder.close();
+    // The teardown (nvEncDestroyEncoder, an engine's shutdown) runs on the session's worker thread.
+    void this.#session?.encoder.closeAsync().catch(() => {}); // nothing left to report to
     this.#session = null;
   }
 
