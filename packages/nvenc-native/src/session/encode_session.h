@@ -1,7 +1,9 @@
 #pragma once
 // One NVENC encode session, walked through FFmpeg nvenc.c's phases with one class per resource:
 // context → open → capability checks → preset + configuration → initialise → surfaces and
-// bitstream buffers → send frame / receive packets → tear down in reverse.
+// bitstream buffers → send frame / receive packets → tear down in reverse. The per-frame phases
+// are defined in send_frame.cc, receive_packets.cc and reconfigure.cc, the rest in
+// encode_session.cc.
 //
 // Thread-safety: every public method takes the session's mutex, so the JS thread and the
 // encoder's worker thread may both call in; calls are serialised, never interleaved.
@@ -86,7 +88,6 @@ class EncodeSession {
   void allocateSlots();
   void destroySlots();
   void requireOpen() const;
-  void validateDevicePointer(CUdeviceptr ptr, size_t pitch);
   size_t acquireSlot(std::vector<Packet>& out);
   std::vector<Packet> submit(size_t slot, NV_ENC_INPUT_PTR input, size_t pitch, const FrameMeta& meta);
   void collect(std::vector<Packet>& out, size_t keep);
