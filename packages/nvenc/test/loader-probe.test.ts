@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NvencEncoder } from '../src/encoder.js';
 import { BinaryNotFoundError, DriverNotFoundError, UnsupportedPlatformError } from '../src/errors.js';
 import { availableAbis, checkPlatform, listBinaries, loadBinary, locateNativePackage } from '../src/native-binary.js';
@@ -77,6 +77,25 @@ describe('platform check', () => {
       /no native binary for darwin-arm64; supported: linux-x64 \(glibc\)/,
     );
     expect(() => checkPlatform({ platform: 'linux', arch: 'arm64', glibcVersion: '2.36' })).toThrow(/linux-arm64/);
+  });
+  it("reads this machine's glibc from the process report without its network section, and restores that setting", async () => {
+    vi.resetModules();
+    const fresh = await import('../src/native-binary.js');
+    const reporter = process.report as NodeJS.ProcessReport & { excludeNetwork?: boolean };
+    let excludedDuringReport: boolean | undefined;
+    const getReport = reporter.getReport.bind(reporter);
+    const spy = vi.spyOn(reporter, 'getReport').mockImplementation((...args) => {
+      excludedDuringReport = reporter.excludeNetwork;
+      return getReport(...args);
+    });
+    const before = reporter.excludeNetwork;
+    try {
+      expect(fresh.currentPlatform().glibcVersion).toMatch(/^2\.\d+$/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(excludedDuringReport).toBe(true);
+    expect(reporter.excludeNetwork).toBe(before);
   });
   it('rejects musl (Alpine)', () => {
     expect(() => checkPlatform({ platform: 'linux', arch: 'x64', glibcVersion: undefined })).toThrow(/musl/);
