@@ -1,6 +1,7 @@
 import { RfbProtocolError } from '../errors.js';
 import type { EncodedPayload } from '../backend/types.js';
 import { ClientStreamParser, type ClientItem, type PixelFormat } from './client-parser.js';
+import { ClientBacklog } from './client-backlog.js';
 import type { ConnectionHost, RfbClientInfo, RfbClientMode, RfbClientStats } from './connection-host.js';
 import { Encoding, FenceFlags, PROTOCOL_VERSION_3_8 } from './constants.js';
 import { intersect, union, type Rect } from './damage.js';
@@ -27,8 +28,10 @@ const FULL_REGION: Rect = { x: 0, y: 0, width: 0xffff, height: 0xffff };
 const ANSWER_LATER: ReadonlySet<ClientItem['type']> = new Set(['update-request', 'key', 'pointer', 'cut-text']);
 
 /**
- * One client: its handshake (`RfbHandshake`), then its messages; for H.264 clients a bounded queue of the shared
- * stream's frames, for everyone else its own rectangles built from the latest picture.
+ * One client: its handshake (`RfbHandshake`), then its messages and the updates they ask for: for
+ * H.264 clients from its share of the shared stream (`H264FrameQueue`), for everyone else its own
+ * rectangles built from the latest picture (`ImageClientState`); paced by what the client has
+ * read (`ClientBacklog`).
  */
 export class RfbClientConnection {
   readonly info: RfbClientInfo;
@@ -50,12 +53,9 @@ export class RfbClientConnection {
   private readonly parser: ClientStreamParser;
   private readonly handshake: RfbHandshake;
   private handshakeTimer: NodeJS.Timeout | null = null;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private backedUpSince: number | null = null;
   /** Update requests arrived in the current read and are answered at its end (`answerRequests`). */
   private requestsWaiting = false;
-  /** Bytes of replies written while the socket was already past the high-water mark. */
-  private repliesOverMark = 0;
+  private readonly backlog: ClientBacklog;
   private updateRequested = false;
   /** Area the client's pending requests cover (image path). */
   private requested: Rect | null = null;
@@ -91,6 +91,12 @@ export class RfbClientConnection {
       maxCutTextBytes: host.limits.maxCutTextBytes,
       maxEncodings: host.limits.maxEncodings,
     });
+    this.backlog = new ClientBacklog(
+      transport,
+      host.limits,
+      (error) => this.violation(error),
+      () => this.trySend(),
+    );
     this.h264Frames = new H264FrameQueue(
       host.limits,
       this.stats,
@@ -186,27 +192,11 @@ export class RfbClientConnection {
   /**
    * Writes a message that is not a framebuffer update: an answer the protocol owes (Fence,
    * EndOfContinuousUpdates, SetColourMapEntries, a SetDesktopSize result) or the application's
-   * Bell / ServerCutText. These cannot wait like updates do, so a client that keeps asking for
-   * them without reading would grow the server's memory without end: once replies written past
-   * `writeHighWaterMark` add up to another `writeHighWaterMark`, it is cut off.
+   * Bell / ServerCutText. A client that asks for them without reading is cut off
+   * (`ClientBacklog.reply`).
    */
   send(...parts: Buffer[]): void {
-    if (this.phase === 'closed') return;
-    const limit = this.host.limits.writeHighWaterMark;
-    if (this.transport.bufferedBytes > limit) {
-      this.repliesOverMark += parts.reduce((n, p) => n + p.length, 0);
-      if (this.repliesOverMark > limit) {
-        this.violation(
-          new RfbProtocolError(
-            'RFB_CLIENT_NOT_READING',
-            `client keeps asking for replies but has not read ${this.transport.bufferedBytes} pending bytes`,
-          ),
-        );
-        return;
-      }
-    } else this.repliesOverMark = 0;
-    if (parts.length === 1) this.transport.write(parts[0]!);
-    else this.transport.writeMany(parts);
+    if (this.phase !== 'closed') this.backlog.reply(parts);
   }
 
   private receive(chunk: Buffer): void {
@@ -407,11 +397,7 @@ export class RfbClientConnection {
   private trySend(): void {
     if (this.phase !== 'ready') return;
     if (this.wantsVideo && this.h264Frames.length === 0) return;
-    if (this.transport.bufferedBytes > this.host.limits.writeHighWaterMark) {
-      this.watchBacklog();
-      return;
-    }
-    this.backedUpSince = null;
+    if (this.backlog.updatesWait()) return;
     if (!this.updateRequested && this.continuous === null) return;
     if (this.sendLayout()) {
       // The layout update answered the request; continuous updates go straight on.
@@ -519,27 +505,6 @@ export class RfbClientConnection {
     this.stats.bytesSent += parts.reduce((n, b) => n + b.length, 0);
   }
 
-  /** Polls while the socket is backed up; a client that stays backed up is not reading. */
-  private watchBacklog(): void {
-    const now = Date.now();
-    this.backedUpSince ??= now;
-    if (now - this.backedUpSince > this.host.limits.stallTimeoutMs) {
-      this.violation(
-        new RfbProtocolError(
-          'RFB_CLIENT_NOT_READING',
-          `client has not read ${this.transport.bufferedBytes} pending bytes for ${now - this.backedUpSince} ms`,
-        ),
-      );
-      return;
-    }
-    if (this.pollTimer) return;
-    this.pollTimer = setTimeout(() => {
-      this.pollTimer = null;
-      this.trySend();
-    }, 25);
-    this.pollTimer.unref();
-  }
-
   private violation(error: RfbProtocolError): void {
     if (this.phase === 'closed') return;
     this.parser.phase = 'closed';
@@ -551,8 +516,8 @@ export class RfbClientConnection {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.handshakeTimer = this.pollTimer = null;
+    this.handshakeTimer = null;
+    this.backlog.close();
     this.h264Frames.close();
     this.host.clientClosed(this, reason, violation);
   }
