@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../../scripts/test-support/chromium.mjs';
 import { renderHtml } from '../src/report/html.js';
 import type { BenchReport } from '../src/report/model.js';
 import { summarize } from '../src/stats.js';
 import { runCli, softwareDeviceUnavailable, softwareRun } from './helpers.js';
 
-const chromium = '/usr/bin/chromium';
-const noChromium = existsSync(chromium) ? null : `${chromium} is not installed (apt-get install chromium)`;
+const noChromium = existsSync(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} is not installed (apt-get install chromium)`;
 const scratch = mkdtempSync(join(tmpdir(), 'nvenc-bench-report-'));
 let browser: BrowserContext | undefined;
 
@@ -21,20 +21,7 @@ beforeAll(async () => {
   if (noChromium) return;
   const { chromium: pw } = await import('playwright-core');
   // A fresh profile directory (Chromium's --user-data-dir, which playwright passes for a persistent context).
-  browser = await pw.launchPersistentContext(mkdtempSync(join(scratch, 'profile-')), {
-    executablePath: chromium,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await pw.launchPersistentContext(mkdtempSync(join(scratch, 'profile-')), chromiumLaunchOptions());
 });
 
 afterAll(async () => {

@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { createEncoderBackend, createNvencEngine, H264EncoderBackend } from '../dist/index.js';
 import { startNoVncDemo, TestPattern } from '../dist/demo/index.js';
+import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../../scripts/test-support/chromium.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -38,7 +39,6 @@ const [width, height] = flag('--size', '1280x720').split('x').map(Number);
 const bitrate = Number(flag('--bitrate', '8000000'));
 const jsonOut = flag('--json', undefined);
 const libraryDir = flag('--library-dir', undefined);
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const BLOCK = 32;
 const BITS = 16;
@@ -118,8 +118,8 @@ async function backendFor() {
 }
 
 async function main() {
-  if (!existsSync(chromiumPath))
-    throw new Error(`${chromiumPath} not found (apt-get install chromium, or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} not found (apt-get install chromium, or set CHROMIUM_PATH)`);
   const selection = await backendFor();
   const demo = await startNoVncDemo({
     backend: selection.backend,
@@ -134,21 +134,10 @@ async function main() {
     for (const p of payloads) encodedAt.set(p.seq, t);
   });
   const userDataDir = mkdtempSync(join(tmpdir(), 'rfb-latency-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: width + 40, height: height + 80 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await chromium.launchPersistentContext(
+    userDataDir,
+    chromiumLaunchOptions({ viewport: { width: width + 40, height: height + 80 } }),
+  );
   const scene = new TestPattern({ width, height, speed: 6 });
   let seq = 0;
   let timer = null;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../../scripts/test-support/chromium.mjs';
 import { H264EncoderBackend } from '../src/backend/nvenc-backend.js';
 import { createNvencEngine } from '../src/backend/nvenc-engine.js';
 import { createEncoderBackend, type BackendSelection } from '../src/backend/registry.js';
@@ -22,7 +23,6 @@ import {
 import { decodePng, type DecodedPng } from './helpers/png.js';
 import { captureLogger, until } from './helpers/rfb-test-client.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const WIDTH = 320;
 const HEIGHT = 240;
 const FPS = 15;
@@ -63,8 +63,8 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
   let scene = new TestPattern({ width: WIDTH, height: HEIGHT, speed: 6 });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found (apt-get install chromium), or set RFB_SKIP_BROWSER=1`);
+    if (!existsSync(CHROMIUM_PATH))
+      throw new Error(`${CHROMIUM_PATH} not found (apt-get install chromium), or set RFB_SKIP_BROWSER=1`);
     selection = await softwareBackend();
     demo = await startNoVncDemo({
       backend: selection.backend,
@@ -80,21 +80,10 @@ describe.skipIf(process.env['RFB_SKIP_BROWSER'] === '1')('noVNC 1.7.0 in Chromiu
     );
 
     userDataDir = mkdtempSync(join(tmpdir(), 'rfb-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 800, height: 600 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await chromium.launchPersistentContext(
+      userDataDir,
+      chromiumLaunchOptions({ viewport: { width: 800, height: 600 } }),
+    );
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());

@@ -8,18 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumLaunchOptions } from '../../../../scripts/test-support/chromium.mjs';
 
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-/** The flags measured to work here (docs facts.md). */
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
@@ -36,8 +26,8 @@ export interface BrowserSession {
 
 /** Serves `root` (read-only) and opens a page on it. */
 export async function openBrowser(root: string): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: apt-get install chromium (scripts/bootstrap.sh installs it)`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} not found: apt-get install chromium (scripts/bootstrap.sh installs it)`);
   const server: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
       /^(\.\.[/\\])+/,
@@ -63,11 +53,7 @@ export async function openBrowser(root: string): Promise<BrowserSession> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'webcodecs-chromium-'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-    });
+    context = await chromium.launchPersistentContext(userDataDir, chromiumLaunchOptions());
   } catch (err) {
     server.close();
     throw err;
