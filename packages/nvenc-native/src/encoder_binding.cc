@@ -262,15 +262,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&]() -> Napi::Value {
       requireOpen();
-      if (info.Length() < 1 || !info[0].IsArray())
-        throw invalidOption("invalidateReferences needs an array of timestamps", "encode");
-      Napi::Array list = info[0].As<Napi::Array>();
-      std::vector<double> timestamps;
-      for (uint32_t i = 0; i < list.Length(); ++i) {
-        Napi::Value v = list.Get(i);
-        if (!v.IsNumber()) throw invalidOption("invalidateReferences: timestamps must be numbers", "encode");
-        timestamps.push_back(v.As<Napi::Number>().DoubleValue());
-      }
+      std::vector<double> timestamps = parseTimestamps(info.Length() > 0 ? info[0] : env.Undefined());
       // Ordered after every queued encodeAsync(), so the timestamps refer to pictures already sent.
       waitForAsync();
       return Napi::Number::New(env, session_->invalidateReferences(timestamps));
@@ -281,20 +273,7 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&] {
       requireOpen();
-      SessionInfo i = session_->info();
-      Napi::Object out = Napi::Object::New(env);
-      out.Set("abi", compiledApiVersion().str());
-      out.Set("device", i.device);
-      out.Set("software", i.software);
-      out.Set("width", i.width);
-      out.Set("height", i.height);
-      out.Set("codec", codecName(i.codec));
-      out.Set("inputFormat", inputFormatName(i.inputFormat));
-      out.Set("pitch", static_cast<double>(i.pitch));
-      out.Set("frameBytes", static_cast<double>(i.frameBytes));
-      out.Set("registeredResources", static_cast<double>(i.registeredResources));
-      out.Set("hostUpload", hostUploadName(i.hostUpload));
-      return out;
+      return sessionInfoToJs(env, session_->info());
     });
   }
 

@@ -1,7 +1,9 @@
+// JS → C++ for the session (declared in js_conversion.h): the shared argument helpers, session
+// options, reconfigure requests, invalidateReferences' timestamps. Frames: js_frame_arguments.cc;
+// packets and info, C++ → JS: js_results.cc.
 #include "js_conversion.h"
 
 #include <cmath>
-#include <cstring>
 
 namespace nvenc {
 
@@ -230,244 +232,16 @@ ReconfigureRequest parseReconfigure(const Napi::Value& value) {
   return r;
 }
 
-// ---- frames -----------------------------------------------------------------------------------
-
-namespace {
-NativeError invalidFrame(const std::string& message) { return NativeError("INVALID_FRAME", message, 0, "input"); }
-}  // namespace
-
-FrameInput parseFrame(const Napi::Value& value) {
-  if (!value.IsObject()) throw invalidFrame("frame must be { data, pitch? } or { devicePtr, pitch }");
-  Napi::Object frame = value.As<Napi::Object>();
-  FrameInput in;
-  in.holder = frame;
-  if (has(frame, "devicePtr")) {
-    in.device = true;
-    Napi::Value p = frame.Get("devicePtr");
-    if (!p.IsBigInt()) throw invalidFrame("devicePtr must be a bigint");
-    bool lossless = true;
-    in.ptr = p.As<Napi::BigInt>().Uint64Value(&lossless);
-    // A frame problem is INVALID_FRAME whatever the field (negative or > 64-bit pointers too).
-    if (!lossless) throw invalidFrame("devicePtr must be a bigint in [1, 2^64)");
-    if (!has(frame, "pitch") || !frame.Get("pitch").IsNumber())
-      throw invalidFrame("a device frame needs pitch (bytes per row)");
-  } else {
-    if (!has(frame, "data")) throw invalidFrame("frame needs data (host memory) or devicePtr (CUDA memory)");
-    Napi::Value d = frame.Get("data");
-    if (d.IsTypedArray()) {
-      Napi::TypedArray t = d.As<Napi::TypedArray>();
-      in.data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
-      in.bytes = t.ByteLength();
-    } else if (d.IsDataView()) {
-      Napi::DataView v = d.As<Napi::DataView>();
-      in.data = static_cast<const uint8_t*>(v.ArrayBuffer().Data()) + v.ByteOffset();
-      in.bytes = v.ByteLength();
-    } else if (d.IsArrayBuffer()) {
-      Napi::ArrayBuffer b = d.As<Napi::ArrayBuffer>();
-      in.data = static_cast<const uint8_t*>(b.Data());
-      in.bytes = b.ByteLength();
-    } else {
-      throw invalidFrame("frame.data must be a Buffer, TypedArray, DataView or ArrayBuffer");
-    }
+std::vector<double> parseTimestamps(const Napi::Value& value) {
+  if (!value.IsArray()) throw invalidOption("invalidateReferences needs an array of timestamps", "encode");
+  Napi::Array list = value.As<Napi::Array>();
+  std::vector<double> timestamps;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsNumber()) throw invalidOption("invalidateReferences: timestamps must be numbers", "encode");
+    timestamps.push_back(v.As<Napi::Number>().DoubleValue());
   }
-  if (has(frame, "pitch")) {
-    Napi::Value p = frame.Get("pitch");
-    double d = p.IsNumber() ? p.As<Napi::Number>().DoubleValue() : -1;
-    if (!(d >= 0) || d != std::floor(d) || d > 1e9) throw invalidFrame("pitch must be a non-negative integer");
-    in.pitch = static_cast<size_t>(d);
-  }
-  return in;
-}
-
-FrameMeta parseEncodeOptions(const Napi::Value& value) {
-  FrameMeta meta;
-  if (!value.IsObject()) return meta;
-  Napi::Object o = value.As<Napi::Object>();
-  auto bad = [](const std::string& m) { return NativeError("INVALID_OPTION", m, 0, "encode"); };
-  if (has(o, "forceKeyframe")) meta.forceKeyframe = o.Get("forceKeyframe").ToBoolean().Value();
-  if (has(o, "seq")) {
-    if (!o.Get("seq").IsNumber()) throw bad("seq must be a number");
-    meta.hasSeq = true;
-    meta.seq = o.Get("seq").As<Napi::Number>().DoubleValue();
-  }
-  if (has(o, "timestamp")) {
-    if (!o.Get("timestamp").IsNumber()) throw bad("timestamp must be a number");
-    meta.hasTimestamp = true;
-    meta.timestamp = o.Get("timestamp").As<Napi::Number>().DoubleValue();
-  }
-  if (has(o, "sei")) {
-    if (!o.Get("sei").IsArray()) throw bad("sei must be an array of { type, payload }");
-    Napi::Array list = o.Get("sei").As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); ++i) {
-      Napi::Value item = list.Get(i);
-      if (!item.IsObject()) throw bad("sei[" + std::to_string(i) + "] must be { type, payload }");
-      Napi::Object m = item.As<Napi::Object>();
-      SeiMessage msg;
-      if (!m.Get("type").IsNumber()) throw bad("sei[" + std::to_string(i) + "].type must be a number");
-      msg.type = m.Get("type").As<Napi::Number>().Uint32Value();
-      Napi::Value p = m.Get("payload");
-      if (!p.IsTypedArray()) throw bad("sei[" + std::to_string(i) + "].payload must be a Uint8Array");
-      Napi::TypedArray t = p.As<Napi::TypedArray>();
-      const uint8_t* bytes = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
-      msg.payload.assign(bytes, bytes + t.ByteLength());
-      meta.sei.push_back(std::move(msg));
-    }
-  }
-  if (has(o, "startIntraRefresh")) {
-    if (!o.Get("startIntraRefresh").IsNumber()) throw bad("startIntraRefresh must be a number");
-    meta.startIntraRefresh = o.Get("startIntraRefresh").As<Napi::Number>().Uint32Value();
-  }
-  if (has(o, "ltr")) {
-    if (!o.Get("ltr").IsObject()) throw bad("ltr must be { mark?, use? }");
-    Napi::Object ltr = o.Get("ltr").As<Napi::Object>();
-    if (has(ltr, "mark")) {
-      if (!ltr.Get("mark").IsNumber()) throw bad("ltr.mark must be a number");
-      meta.ltrMark = true;
-      meta.ltrMarkSlot = ltr.Get("mark").As<Napi::Number>().Uint32Value();
-    }
-    if (has(ltr, "use")) {
-      if (!ltr.Get("use").IsNumber()) throw bad("ltr.use must be a bitmap number");
-      meta.ltrUseBitmap = ltr.Get("use").As<Napi::Number>().Uint32Value();
-    }
-  }
-  if (has(o, "qpMap")) {
-    Napi::Value m = o.Get("qpMap");
-    if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_int8_array)
-      throw bad("qpMap must be an Int8Array");
-    Napi::TypedArray t = m.As<Napi::TypedArray>();
-    const int8_t* v =
-        reinterpret_cast<const int8_t*>(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
-    meta.qpMap.assign(v, v + t.ElementLength());
-  }
-  if (has(o, "qp")) {
-    if (!o.Get("qp").IsNumber()) throw bad("qp must be a number");
-    meta.hasQp = true;
-    meta.qp = o.Get("qp").As<Napi::Number>().Uint32Value();
-  }
-  return meta;
-}
-
-EncodeArguments parseEncodeArguments(const Napi::CallbackInfo& info) {
-  EncodeArguments args;
-  args.frame = parseFrame(info[0]);
-  args.meta = parseEncodeOptions(info.Length() > 1 ? info[1] : info.Env().Undefined());
-  return args;
-}
-
-EncodeArguments parseFrameArguments(const Napi::CallbackInfo& info) {
-  EncodeArguments args;
-  FrameInput& in = args.frame;
-  Napi::Value input = info[0];
-  if (input.IsBigInt()) {
-    bool lossless = true;
-    in.device = true;
-    in.ptr = input.As<Napi::BigInt>().Uint64Value(&lossless);
-    if (!lossless) throw invalidFrame("devicePtr must be a bigint in [1, 2^64)");
-  } else if (input.IsTypedArray()) {
-    Napi::TypedArray t = input.As<Napi::TypedArray>();
-    in.data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
-    in.bytes = t.ByteLength();
-    in.holder = t;
-  } else {
-    throw invalidFrame("encodeFrame needs a device pointer (bigint) or host pixels (TypedArray)");
-  }
-  if (info[1].IsNumber()) {
-    double d = info[1].As<Napi::Number>().DoubleValue();
-    if (!(d >= 0) || d != std::floor(d) || d > 1e9) throw invalidFrame("pitch must be a non-negative integer");
-    in.pitch = static_cast<size_t>(d);
-  }
-  FrameMeta& meta = args.meta;
-  if (info[2].IsNumber()) {
-    meta.hasSeq = true;
-    meta.seq = info[2].As<Napi::Number>().DoubleValue();
-  }
-  if (info[3].IsNumber()) {
-    meta.hasTimestamp = true;
-    meta.timestamp = info[3].As<Napi::Number>().DoubleValue();
-  }
-  meta.forceKeyframe = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
-  return args;
-}
-
-// ---- packets ----------------------------------------------------------------------------------
-
-// V8-owned memory, not external buffers: Node-API runs external buffers' finalizers from
-// setImmediate, so a loop of synchronous encode() calls that never yields to the event loop kept
-// every packet alive until it did (hardening/soak.mjs measured ~300 bytes of RSS per frame even
-// for 9-byte packets). The GC frees V8-owned memory without a finalizer.
-uint8_t* JsPacketMemory::allocate(size_t bytes, size_t& handle) {
-  buffers_.push_back(Napi::Buffer<uint8_t>::New(env_, bytes));
-  handle = buffers_.size() - 1;
-  return buffers_.back().Data();
-}
-
-const char* const kPictureTypes[6] = {"idr", "i", "p", "b", "bi", "unknown"};
-
-namespace {
-Napi::Buffer<uint8_t> packetData(Napi::Env env, Packet& p, const JsPacketMemory* memory) {
-  if (memory && p.memory != Packet::kInData) return memory->buffer(p.memory);
-  if (p.data.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
-  return Napi::Buffer<uint8_t>::Copy(env, p.data.data(), p.data.size());
-}
-
-double pictureTypeIndex(const char* type) {
-  for (size_t k = 0; k < 6; ++k)
-    if (std::strcmp(type, kPictureTypes[k]) == 0) return static_cast<double>(k);
-  return 5;
-}
-}  // namespace
-
-Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory,
-                             Napi::Float64Array results) {
-  if (packets.empty()) return env.Null();
-  if (results.ElementLength() < packets.size() * kPacketFields) return packetsToJs(env, packets, memory);
-  double* out = results.Data();
-  for (size_t i = 0; i < packets.size(); ++i) {
-    const Packet& p = packets[i];
-    double* f = out + i * kPacketFields;
-    f[0] = p.keyframe ? 1 : 0;
-    f[1] = pictureTypeIndex(p.pictureType);
-    f[2] = p.seq;
-    f[3] = p.timestamp;
-    f[4] = p.frameIndex;
-    f[5] = p.slices;
-  }
-  if (packets.size() == 1) return packetData(env, packets[0], memory);
-  Napi::Array list = Napi::Array::New(env, packets.size());
-  for (size_t i = 0; i < packets.size(); ++i) list.Set(static_cast<uint32_t>(i), packetData(env, packets[i], memory));
-  return list;
-}
-
-Napi::Array packetsToFlat(Napi::Env env, std::vector<Packet>& packets) {
-  Napi::Array out = Napi::Array::New(env, packets.size() * (kPacketFields + 1));
-  uint32_t k = 0;
-  for (Packet& p : packets) {
-    out.Set(k++, packetData(env, p, nullptr));
-    out.Set(k++, Napi::Boolean::New(env, p.keyframe));
-    out.Set(k++, Napi::Number::New(env, pictureTypeIndex(p.pictureType)));
-    out.Set(k++, Napi::Number::New(env, p.seq));
-    out.Set(k++, Napi::Number::New(env, p.timestamp));
-    out.Set(k++, Napi::Number::New(env, p.frameIndex));
-    out.Set(k++, Napi::Number::New(env, p.slices));
-  }
-  return out;
-}
-
-Napi::Array packetsToJs(Napi::Env env, std::vector<Packet>& packets, const JsPacketMemory* memory) {
-  Napi::Array out = Napi::Array::New(env, packets.size());
-  for (size_t i = 0; i < packets.size(); ++i) {
-    Packet& p = packets[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("data", packetData(env, p, memory));
-    o.Set("keyframe", p.keyframe);
-    o.Set("pictureType", p.pictureType);
-    o.Set("seq", p.seq);
-    o.Set("timestamp", p.timestamp);
-    o.Set("frameIndex", p.frameIndex);
-    o.Set("slices", p.slices);
-    out.Set(static_cast<uint32_t>(i), o);
-  }
-  return out;
+  return timestamps;
 }
 
 }  // namespace nvenc

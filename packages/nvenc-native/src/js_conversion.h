@@ -1,6 +1,7 @@
 #pragma once
 // JS ↔ C++ conversion for the Encoder binding (sharp's src/common.cc role): options, frames,
-// per-frame metadata and packets. Conversion checks types only: @nvenc-ts/nvenc
+// per-frame metadata and packets (defined in js_conversion.cc, js_frame_arguments.cc and
+// js_results.cc). Conversion checks types only: @nvenc-ts/nvenc
 // (packages/nvenc/src/options.ts) owns every default and range, so every field the session needs
 // is required here and a missing one is INVALID_OPTION naming it.
 #include <napi.h>
@@ -25,6 +26,8 @@ Codec parseCodec(const std::string& name);
 
 SessionOptions parseSessionOptions(const Napi::Object& o);
 ReconfigureRequest parseReconfigure(const Napi::Value& value);
+// invalidateReferences(timestamps): an array of numbers (the caller's frame timestamps).
+std::vector<double> parseTimestamps(const Napi::Value& value);
 
 // A frame as the binding received it: host bytes or a CUDA device pointer.
 struct FrameInput {
@@ -80,5 +83,8 @@ Napi::Value packetsToResults(Napi::Env env, std::vector<Packet>& packets, const 
 // Buffer, then its fields as in packetsToResults (keyframe as a boolean). Array elements, unlike
 // named properties, cost no property-name lookup; @nvenc-ts/nvenc builds the packet objects.
 Napi::Array packetsToFlat(Napi::Env env, std::vector<Packet>& packets);
+
+// info()'s object (BINDING.md): the session's SessionInfo and the NVENC ABI compiled in.
+Napi::Object sessionInfoToJs(Napi::Env env, const SessionInfo& info);
 
 }  // namespace nvenc
