@@ -1,6 +1,7 @@
 // JS → C++ for the per-frame calls (declared in js_conversion.h): the frame (host bytes or a CUDA
 // pointer), its per-frame options, and encodeFrame's scalar fast path.
 #include <cmath>
+#include <optional>
 
 #include "js_conversion.h"
 
@@ -58,16 +59,21 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
   if (!value.IsObject()) return meta;
   Napi::Object o = value.As<Napi::Object>();
   auto bad = [](const std::string& m) { return NativeError("INVALID_OPTION", m, 0, "encode"); };
+  // The number at `key` when given; anything else there is INVALID_OPTION `message`.
+  auto number = [&](const Napi::Object& from, const char* key, const char* message) -> std::optional<Napi::Number> {
+    if (!has(from, key)) return std::nullopt;
+    Napi::Value v = from.Get(key);
+    if (!v.IsNumber()) throw bad(message);
+    return v.As<Napi::Number>();
+  };
   if (has(o, "forceKeyframe")) meta.forceKeyframe = o.Get("forceKeyframe").ToBoolean().Value();
-  if (has(o, "seq")) {
-    if (!o.Get("seq").IsNumber()) throw bad("seq must be a number");
+  if (auto seq = number(o, "seq", "seq must be a number")) {
     meta.hasSeq = true;
-    meta.seq = o.Get("seq").As<Napi::Number>().DoubleValue();
+    meta.seq = seq->DoubleValue();
   }
-  if (has(o, "timestamp")) {
-    if (!o.Get("timestamp").IsNumber()) throw bad("timestamp must be a number");
+  if (auto timestamp = number(o, "timestamp", "timestamp must be a number")) {
     meta.hasTimestamp = true;
-    meta.timestamp = o.Get("timestamp").As<Napi::Number>().DoubleValue();
+    meta.timestamp = timestamp->DoubleValue();
   }
   if (has(o, "sei")) {
     if (!o.Get("sei").IsArray()) throw bad("sei must be an array of { type, payload }");
@@ -87,22 +93,16 @@ FrameMeta parseEncodeOptions(const Napi::Value& value) {
       meta.sei.push_back(std::move(msg));
     }
   }
-  if (has(o, "startIntraRefresh")) {
-    if (!o.Get("startIntraRefresh").IsNumber()) throw bad("startIntraRefresh must be a number");
-    meta.startIntraRefresh = o.Get("startIntraRefresh").As<Napi::Number>().Uint32Value();
-  }
+  if (auto frames = number(o, "startIntraRefresh", "startIntraRefresh must be a number"))
+    meta.startIntraRefresh = frames->Uint32Value();
   if (has(o, "ltr")) {
     if (!o.Get("ltr").IsObject()) throw bad("ltr must be { mark?, use? }");
     Napi::Object ltr = o.Get("ltr").As<Napi::Object>();
-    if (has(ltr, "mark")) {
-      if (!ltr.Get("mark").IsNumber()) throw bad("ltr.mark must be a number");
+    if (auto mark = number(ltr, "mark", "ltr.mark must be a number")) {
       meta.ltrMark = true;
-      meta.ltrMarkSlot = ltr.Get("mark").As<Napi::Number>().Uint32Value();
+      meta.ltrMarkSlot = mark->Uint32Value();
     }
-    if (has(ltr, "use")) {
-      if (!ltr.Get("use").IsNumber()) throw bad("ltr.use must be a bitmap number");
-      meta.ltrUseBitmap = ltr.Get("use").As<Napi::Number>().Uint32Value();
-    }
+    if (auto use = number(ltr, "use", "ltr.use must be a bitmap number")) meta.ltrUseBitmap = use->Uint32Value();
   }
   if (has(o, "qpMap")) {
     Napi::Value m = o.Get("qpMap");
