@@ -204,12 +204,42 @@ describe('§7.5.1 SetPixelFormat', () => {
 });
 
 describe('§7.3.2 + §7.6.2 a colour-map natural format', () => {
-  it('ServerInit announcing a colour map is followed by SetColourMapEntries', async () => {
-    const f = await fixture({ pixelFormat: { ...SERVER_32, bitsPerPixel: 8, depth: 8, trueColour: false } });
+  const COLOUR_MAP_8 = { ...SERVER_32, bitsPerPixel: 8, depth: 8, trueColour: false };
+
+  /** A server with a colour-map natural format and a picture, and a client past ServerInit. */
+  async function colourMapClient() {
+    const f = await fixture({ pixelFormat: COLOUR_MAP_8 });
+    await f.push();
     const c = await client(f.port);
     await c.handshake();
+    return c;
+  }
+
+  it('the palette waits for the first update: nothing unasked-for follows ServerInit (noVNC treats it as fatal)', async () => {
+    const c = await colourMapClient();
+    // EndOfContinuousUpdates answers this SetEncodings; server messages keep their order, so a
+    // palette written after ServerInit would arrive first.
+    c.setEncodings([E.Raw, E.CU]);
+    expect((await c.read(1))[0]).toBe(150);
+    // Keeping the natural format: the palette comes just before the first update.
+    c.requestUpdate(false);
     const head = await c.read(6);
     expect([head[0], head.readUInt16BE(2), head.readUInt16BE(4)]).toEqual([1, 0, 256]);
+    await c.read(6 * 256);
+    expect((await c.read(1))[0]).toBe(0);
+  });
+
+  it('a client that chooses true colour first never gets SetColourMapEntries', async () => {
+    const c = await colourMapClient();
+    setPixelFormat(c, SERVER_32);
+    c.setEncodings([E.Raw]);
+    c.requestUpdate(false);
+    expect((await c.read(1))[0]).toBe(0);
+    await c.read(3);
+    const rect = await c.read(12);
+    await c.read(rect.readUInt16BE(4) * rect.readUInt16BE(6) * 4);
+    c.requestUpdate(false);
+    expect((await c.read(1))[0]).toBe(0);
   });
 });
 

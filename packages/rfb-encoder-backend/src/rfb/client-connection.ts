@@ -27,6 +27,9 @@ const FULL_REGION: Rect = { x: 0, y: 0, width: 0xffff, height: 0xffff };
 /** Client messages that neither write to the client nor change an update's content. */
 const ANSWER_LATER: ReadonlySet<ClientItem['type']> = new Set(['update-request', 'key', 'pointer', 'cut-text']);
 
+/** SetColourMapEntries filling a colour-map format's (empty) map with the fixed palette. */
+const paletteFor = (format: PixelFormat): Buffer => setColourMapEntries(0, colourMapPalette(format.depth));
+
 /**
  * One client: its handshake (`RfbHandshake`), then its messages and the updates they ask for: for
  * H.264 clients from its share of the shared stream (`H264FrameQueue`), for everyone else its own
@@ -71,6 +74,12 @@ export class RfbClientConnection {
   /** A non-incremental request whose area lies wholly outside the framebuffer: an empty update answers it. */
   private emptyAnswerOwed = false;
   private continuousAnnounced = false;
+  /**
+   * The server's natural format is a colour map and the client has not chosen a format: the
+   * palette goes out just before the first update. Not after ServerInit: noVNC treats a
+   * SetColourMapEntries it did not ask for as fatal, and clients usually pick their own format first.
+   */
+  private paletteOwed: boolean;
   /** Size the client believes the framebuffer has (ServerInit, then each DesktopSize sent). */
   private clientSize: { width: number; height: number } = { width: 0, height: 0 };
   /** H.264 clients: the shared stream's frames not yet written. */
@@ -86,6 +95,7 @@ export class RfbClientConnection {
   ) {
     this.info = { id, transport: transport.kind, remote: transport.remote };
     this.pixelFormat = host.pixelFormat;
+    this.paletteOwed = !host.pixelFormat.trueColour;
     this.image = new ImageClientState(host.pixelFormat);
     this.parser = new ClientStreamParser({
       maxCutTextBytes: host.limits.maxCutTextBytes,
@@ -268,7 +278,7 @@ export class RfbClientConnection {
         // this client's request, status 1), with the size that stays, as soon as possible, as
         // rfbproto asks; no other client hears of it.
         const { width, height } = this.clientSize;
-        this.send(framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1));
+        this.send(...this.updateParts([framebufferUpdateHeader(1), extendedDesktopSizeRect(width, height, 1, 1)]));
         return;
       }
       case 'key':
@@ -285,9 +295,17 @@ export class RfbClientConnection {
    */
   private setPixelFormat(format: PixelFormat): void {
     this.pixelFormat = format;
+    this.paletteOwed = false;
     this.image.setPixelFormat(format);
     this.host.clientPixelFormat(this, format);
-    if (!format.trueColour) this.send(setColourMapEntries(0, colourMapPalette(format.depth)));
+    if (!format.trueColour) this.send(paletteFor(format));
+  }
+
+  /** A FramebufferUpdate's parts, after the palette the natural colour-map format still owes. */
+  private updateParts(parts: Buffer[]): Buffer[] {
+    if (!this.paletteOwed) return parts;
+    this.paletteOwed = false;
+    return [paletteFor(this.pixelFormat), ...parts];
   }
 
   private onSetEncodings(list: number[]): void {
@@ -433,7 +451,7 @@ export class RfbClientConnection {
     if (!rect) return true;
     this.layoutOwed = false;
     if (resized) this.image.invalidate();
-    this.transport.writeMany([framebufferUpdateHeader(1), rect]);
+    this.transport.writeMany(this.updateParts([framebufferUpdateHeader(1), rect]));
     this.updateRequested = false;
     this.requested = null;
     this.emptyAnswerOwed = false;
@@ -466,7 +484,7 @@ export class RfbClientConnection {
   private sendVideo(): void {
     const pointer = this.encodings.has(Encoding.Cursor) ? this.image.cursorRect(this.host.cursor()) : null;
     const parts = this.h264Frames.takeUpdate(pointer);
-    this.transport.writeMany(parts);
+    this.transport.writeMany(this.updateParts(parts));
     this.updateRequested = false;
     this.emptyAnswerOwed = false;
     this.stats.updatesSent++;
@@ -497,7 +515,7 @@ export class RfbClientConnection {
     const lastRectUsed = rects > 0 && this.encodings.has(Encoding.LastRect) && this.minorVersion >= 7;
     if (lastRectUsed) parts.push(lastRect());
     parts.unshift(framebufferUpdateHeader(lastRectUsed ? 0xffff : rects));
-    this.transport.writeMany(parts);
+    this.transport.writeMany(this.updateParts(parts));
     this.updateRequested = false;
     this.requested = null;
     this.stats.updatesSent++;

@@ -2,8 +2,7 @@ import { RfbProtocolError } from '../errors.js';
 import type { ClientItem, ClientStreamParser } from './client-parser.js';
 import { SecurityType } from './constants.js';
 import type { ConnectionHost } from './connection-host.js';
-import { colourMapPalette } from './pixel-format.js';
-import { securityRefusal, securityResult, securityTypes, serverInit, setColourMapEntries } from './server-messages.js';
+import { securityRefusal, securityResult, securityTypes, serverInit } from './server-messages.js';
 import type { RfbTransport } from './transport.js';
 import { createChallenge, verifyVncAuthResponse } from './vnc-auth.js';
 
@@ -166,9 +165,6 @@ export class RfbHandshake {
     }
     const size = this.host.framebufferSize();
     this.transport.write(serverInit(size.width, size.height, this.host.desktopName, this.host.pixelFormat));
-    // A colour-map natural format: the client's map is empty until the server fills it.
-    if (!this.host.pixelFormat.trueColour)
-      this.transport.write(setColourMapEntries(0, colourMapPalette(this.host.pixelFormat.depth)));
     this.parser.phase = 'messages';
     this.events.ready(size);
   }
