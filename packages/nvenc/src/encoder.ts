@@ -575,7 +575,7 @@ export class NvencEncoder implements Disposable {
     if (native === null) return;
     this.#native = null;
     try {
-      await native.closeAsync();
+      await withTypedErrors(this.#gpuName, () => native.closeAsync());
     } finally {
       native.close(); // stops the now idle worker thread
     }
