@@ -461,7 +461,9 @@ export class NvencEncoder implements Disposable {
   /**
    * reconfigure() on the encoder's worker thread, in order with encodeAsync()/flushAsync(): the
    * event loop keeps running while NVENC (or an engine that restarts for the change) applies it.
-   * The new settings apply to the calls made after the promise resolves.
+   * The new settings (size included) apply at once to the calls made after this one, as the worker
+   * runs them after the change: a frame of the new size can follow without awaiting. If the
+   * session rejects the change, the previous settings come back.
    *
    * @throws {InvalidOptionError | EncoderClosedError} as a rejection, like reconfigure().
    * @example
@@ -472,11 +474,24 @@ export class NvencEncoder implements Disposable {
   async reconfigureAsync(options: ReconfigureOptions): Promise<void> {
     const native = this.#open();
     const request = resolveReconfigure(this.#options, options);
-    await withTypedErrors(this.#gpuName, () => native.reconfigureAsync(request));
+    const previous = { options: this.#options, layout: this.#layout };
+    // Frames submitted from here on are validated against the size they will be encoded at: the
+    // worker runs them after this change.
     this.#reconfigured(request);
+    const applied = this.#options;
+    try {
+      await withTypedErrors(this.#gpuName, () => native.reconfigureAsync(request));
+    } catch (err) {
+      // Not applied: back to the settings the session still has, unless a later reconfigure replaced them.
+      if (this.#options === applied) {
+        this.#options = previous.options;
+        this.#layout = previous.layout;
+      }
+      throw err;
+    }
   }
 
-  /** The options after a reconfigure the session accepted. */
+  /** The options after a reconfigure (applied, or queued on the worker ahead of later calls). */
   #reconfigured(request: ReturnType<typeof resolveReconfigure>): void {
     const next: ResolvedEncoderOptions = { ...this.#options };
     if (request.bitrate !== undefined) next.bitrate = request.bitrate;
@@ -560,7 +575,7 @@ export class NvencEncoder implements Disposable {
     if (native === null) return;
     this.#native = null;
     try {
-      await native.closeAsync();
+      await withTypedErrors(this.#gpuName, () => native.closeAsync());
     } finally {
       native.close(); // stops the now idle worker thread
     }

@@ -115,6 +115,32 @@ describe.skipIf(!hasSoftwareDevice)(
       expect(ratio).toBeGreaterThan(3);
     });
 
+    it('a size change by reconfigureAsync() applies to frames submitted after it, without awaiting it', async () => {
+      using enc = open();
+      const small = frameLayout('nv12', 160, 120).frameBytes;
+      const first = enc.encodeAsync(noiseFrame(frameLayout('nv12', W, H).frameBytes, 1), { seq: 0 });
+      const change = enc.reconfigureAsync({ width: 160, height: 120 });
+      // The worker encodes this frame after the change: it is judged at the new size.
+      const resized = enc.encodeAsync(noiseFrame(small, 2), { seq: 1 });
+      expect(enc.qpMapLength).toBe(10 * 8);
+      // A frame of the old size would be read as the new one (sheared): refused.
+      await expect(enc.encodeAsync(noiseFrame(frameLayout('nv12', W, H).frameBytes, 3))).rejects.toMatchObject({
+        name: 'InvalidFrameError',
+      });
+      await change;
+      const packets = [...(await first), ...(await resized), ...(await enc.flushAsync())];
+      expect(keyframeSeqs(packets)).toEqual([0, 1]);
+    });
+
+    it('a reconfigureAsync() the session rejects restores the previous size', async () => {
+      const enc = open();
+      const change = enc.reconfigureAsync({ width: 160, height: 120 });
+      expect(enc.options.width).toBe(160);
+      enc.close(); // the queued change is refused: EncoderClosedError
+      await expect(change).rejects.toMatchObject({ name: 'EncoderClosedError' });
+      expect([enc.options.width, enc.options.height]).toEqual([W, H]);
+    });
+
     it('reconfigureAsync() rejects with the typed error reconfigure() throws', async () => {
       using enc = open();
       await expect(enc.reconfigureAsync({ width: 100_000 })).rejects.toMatchObject({ name: 'InvalidOptionError' });
