@@ -66,7 +66,15 @@ async function deviceCaps(config: VideoEncoderConfig, request: CodecRequest): Pr
   if (answer === undefined) {
     answer = (async (): Promise<DeviceAnswer> => {
       try {
-        const probe = { ...config, ...PROBE_SIZE, bitrate: undefined, bitrateMode: 'variable' as const };
+        // Fixed rate control, tuning and frame rate: the answer depends only on what the key holds.
+        const probe = {
+          ...config,
+          ...PROBE_SIZE,
+          bitrate: undefined,
+          bitrateMode: 'variable' as const,
+          latencyMode: undefined,
+          framerate: undefined,
+        };
         const { encoder, device } = await openOnDevice(preference, sessionOptions(probe, request, 'nv12'));
         try {
           return { device, caps: encoder.getCapabilities(request.codec) };

@@ -62,3 +62,21 @@ describe('NVIDIA failures and the device choice', () => {
     expect(tries()).toBe(1);
   });
 });
+
+describe('isConfigSupported() capability probe', () => {
+  it("opens its probe session with fixed tuning and frame rate: the cached answer does not depend on the first config's", async () => {
+    const open = vi.spyOn(NvencEncoder, 'open');
+    const config = {
+      codec: 'hvc1.1.6.L93.B0',
+      width: 128,
+      height: 96,
+      framerate: 240,
+      latencyMode: 'realtime',
+      hardwareAcceleration: 'prefer-software',
+    } as const;
+    expect((await VideoEncoder.isConfigSupported(config)).supported).toBe(true);
+    expect(open).toHaveBeenCalledTimes(1);
+    const probe = open.mock.calls[0]![0];
+    expect([probe.fps, probe.tuning]).toEqual([30, 'hq']);
+  });
+});
