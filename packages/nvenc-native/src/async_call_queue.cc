@@ -44,6 +44,12 @@ Napi::Value AsyncCallQueue::submit(Napi::Env env, AsyncCall* call, napi_value ho
   return Napi::Value(env, promise);
 }
 
+AsyncCallQueue::~AsyncCallQueue() {
+  worker_.reset();  // runs what is queued; afterwards no thread adds to done_
+  for (AsyncCall* call : done_) delete call;
+  for (AsyncCall* call : settling_) delete call;
+}
+
 void AsyncCallQueue::waitIdle() {
   if (worker_) worker_->waitIdle();
 }

@@ -20,6 +20,9 @@ class AsyncCallQueue {
   // `wrapper`: the JS object that stays referenced while calls are pending. `settleOpen`: settles
   // an Open call (the encoder takes the opened session); every other call settles here.
   AsyncCallQueue(Napi::Reference<Napi::Object>& wrapper, std::function<void(Napi::Env, AsyncCall&)> settleOpen);
+  // Frees the calls the environment ended before settling (a worker thread terminated with calls
+  // in flight): their promises went with the environment, their packets would leak.
+  ~AsyncCallQueue();
   AsyncCallQueue(const AsyncCallQueue&) = delete;
   AsyncCallQueue& operator=(const AsyncCallQueue&) = delete;
 

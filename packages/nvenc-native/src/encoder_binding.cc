@@ -239,6 +239,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
     Napi::Env env = info.Env();
     return withJsErrors(env, [&] {
       requireOpen();
+      // Sized by the session's current layout: a queued reconfigureAsync({ width, height }) first.
+      waitForAsync();
       std::unique_ptr<PinnedHostBuffer> pinned = session_->allocateHostFrame();
       PinnedHostBuffer* raw = pinned.release();
       return Napi::Buffer<uint8_t>::New(

@@ -36,7 +36,7 @@ struct FrameInput {
   size_t bytes = 0;
   size_t pitch = 0;
   CUdeviceptr ptr = 0;
-  Napi::Object holder;  // what keeps `data` alive
+  Napi::Object holder;  // the Buffer/TypedArray/DataView/ArrayBuffer whose bytes `data` points into
 };
 
 FrameInput parseFrame(const Napi::Value& value);

@@ -15,7 +15,6 @@ FrameInput parseFrame(const Napi::Value& value) {
   if (!value.IsObject()) throw invalidFrame("frame must be { data, pitch? } or { devicePtr, pitch }");
   Napi::Object frame = value.As<Napi::Object>();
   FrameInput in;
-  in.holder = frame;
   if (has(frame, "devicePtr")) {
     in.device = true;
     Napi::Value p = frame.Get("devicePtr");
@@ -29,6 +28,9 @@ FrameInput parseFrame(const Napi::Value& value) {
   } else {
     if (!has(frame, "data")) throw invalidFrame("frame needs data (host memory) or devicePtr (CUDA memory)");
     Napi::Value d = frame.Get("data");
+    // The bytes themselves are kept alive, not the frame object: a caller may reuse the object
+    // for its next frame while this one is still queued.
+    if (d.IsObject()) in.holder = d.As<Napi::Object>();
     if (d.IsTypedArray()) {
       Napi::TypedArray t = d.As<Napi::TypedArray>();
       in.data = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();

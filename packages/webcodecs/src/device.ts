@@ -28,10 +28,20 @@ export interface DeviceChoice {
   option: 'auto' | 'software';
   /** One sentence: why this device. */
   reason: string;
+  /** Set when NVIDIA's failure behind this choice may pass (GPU memory, GPU busy): ask again later. */
+  transient?: true;
 }
 
 /** No device can serve the preference: the config is unsupported (NotSupportedError), `message` says why. */
-export class DeviceUnavailable extends Error {}
+export class DeviceUnavailable extends Error {
+  /** The NVIDIA failure behind it may pass (GPU memory, GPU busy): asking again may succeed. */
+  readonly transient: boolean;
+
+  constructor(message: string, transient = false) {
+    super(message);
+    this.transient = transient;
+  }
+}
 
 /**
  * Why NVIDIA's driver cannot encode in this process, once a session open failed for a reason of
@@ -40,16 +50,28 @@ export class DeviceUnavailable extends Error {}
  */
 let nvidiaUnusable: string | undefined;
 
-/** A failure of the device itself (no driver, no GPU, no NVENC engine, no binary), not of the config. */
-function isDeviceFailure(err: unknown): boolean {
+/**
+ * A failure of NVIDIA's side that holds for the process (no driver, no GPU, no NVENC engine, an
+ * unsupported API, no binary for the platform, a driver that fails to load), not of the config.
+ */
+function isLastingDeviceFailure(err: unknown): boolean {
   return (
     err instanceof DriverNotFoundError ||
     err instanceof NoEncodeDeviceError ||
     err instanceof AbiUnsupportedError ||
     err instanceof BinaryNotFoundError ||
     err instanceof UnsupportedPlatformError ||
-    (err instanceof NvencError && (err.phase === 'load' || err.phase === 'device'))
+    (err instanceof NvencError && err.phase === 'load')
   );
+}
+
+/**
+ * Any other failure to set up the CUDA device (CUDA_ERROR_OUT_OF_MEMORY, CUDA_ERROR_DEVICE_UNAVAILABLE
+ * when another process holds a GPU in exclusive-process mode): this open falls back, the next tries
+ * NVIDIA again.
+ */
+function isPassingDeviceFailure(err: unknown): boolean {
+  return err instanceof NvencError && err.phase === 'device';
 }
 
 const SOFTWARE = 'the software device (libavcodec behind the NVENC API; not NVENC hardware)';
@@ -62,24 +84,29 @@ export async function openOnDevice(
   preference: HardwareAcceleration,
   options: Omit<EncoderOptions, 'device'>,
 ): Promise<{ encoder: NvencEncoder; device: DeviceChoice }> {
+  let nvidiaFailure = nvidiaUnusable;
+  let passing = false;
   if (preference !== 'prefer-software' && nvidiaUnusable === undefined) {
     try {
       const encoder = await NvencEncoder.open({ ...options, device: 'auto' });
       const reason = `${preference}: NVIDIA's driver opened a session on ${encoder.info.device}`;
       return { encoder, device: { kind: 'nvidia', option: 'auto', reason } };
     } catch (err) {
-      if (!isDeviceFailure(err)) throw err;
-      nvidiaUnusable = (err as Error).message;
+      passing = !isLastingDeviceFailure(err);
+      if (passing && !isPassingDeviceFailure(err)) throw err;
+      nvidiaFailure = (err as Error).message;
+      if (!passing) nvidiaUnusable = nvidiaFailure;
     }
   }
   if (preference === 'prefer-hardware')
-    throw new DeviceUnavailable(`prefer-hardware needs the NVIDIA driver: ${nvidiaUnusable}`);
+    throw new DeviceUnavailable(`prefer-hardware needs the NVIDIA driver: ${nvidiaFailure}`, passing);
   const state = softwareDeviceState();
   if (!state.available) {
     throw new DeviceUnavailable(
       preference === 'prefer-software'
         ? `prefer-software: ${state.reason}`
-        : `no-preference: neither NVIDIA (${nvidiaUnusable}) nor the software device (${state.reason}) is usable`,
+        : `no-preference: neither NVIDIA (${nvidiaFailure}) nor the software device (${state.reason}) is usable`,
+      passing,
     );
   }
   // The software device's libraries carry NVIDIA's sonames: loaded first, they would keep NVIDIA's
@@ -89,7 +116,9 @@ export async function openOnDevice(
   const reason =
     preference === 'prefer-software'
       ? `prefer-software: ${SOFTWARE}`
-      : `no-preference: NVIDIA not usable (${nvidiaUnusable}); using ${SOFTWARE}`;
+      : `no-preference: NVIDIA not usable (${nvidiaFailure}); using ${SOFTWARE}`;
   const encoder = await NvencEncoder.open({ ...options, device: 'software' });
-  return { encoder, device: { kind: 'software', option: 'software', reason } };
+  const device: DeviceChoice = { kind: 'software', option: 'software', reason };
+  if (passing) device.transient = true;
+  return { encoder, device };
 }

@@ -66,7 +66,15 @@ async function deviceCaps(config: VideoEncoderConfig, request: CodecRequest): Pr
   if (answer === undefined) {
     answer = (async (): Promise<DeviceAnswer> => {
       try {
-        const probe = { ...config, ...PROBE_SIZE, bitrate: undefined, bitrateMode: 'variable' as const };
+        // Fixed rate control, tuning and frame rate: the answer depends only on what the key holds.
+        const probe = {
+          ...config,
+          ...PROBE_SIZE,
+          bitrate: undefined,
+          bitrateMode: 'variable' as const,
+          latencyMode: undefined,
+          framerate: undefined,
+        };
         const { encoder, device } = await openOnDevice(preference, sessionOptions(probe, request, 'nv12'));
         try {
           return { device, caps: encoder.getCapabilities(request.codec) };
@@ -76,13 +84,16 @@ async function deviceCaps(config: VideoEncoderConfig, request: CodecRequest): Pr
       } catch (err) {
         const code = (err as { code?: string }).code;
         // A full device (sessions, memory) may have room later: that answer is not kept.
-        const transient = err instanceof SessionLimitError || code === 'NV_ENC_ERR_OUT_OF_MEMORY';
+        const transient =
+          err instanceof SessionLimitError ||
+          code === 'NV_ENC_ERR_OUT_OF_MEMORY' ||
+          (err instanceof DeviceUnavailable && err.transient);
         return { reason: err instanceof DeviceUnavailable ? err.message : (err as Error).message, transient };
       }
     })();
     capsCache.set(key, answer);
     void answer.then((a) => {
-      if ('transient' in a && a.transient) capsCache.delete(key);
+      if ('transient' in a ? a.transient : a.device.transient === true) capsCache.delete(key);
     });
   }
   return answer;

@@ -83,6 +83,7 @@ class EncodeSession {
 
   void validateOptions() const;
   void reconfigureLocked(const ReconfigureRequest& request);
+  void applyFrameQp(const FrameMeta& meta);
   void openSession();
   void initialize();
   void allocateSlots();

@@ -21,6 +21,18 @@ double microsecondsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+// A per-frame QP is a reconfigure of the session's constant QP. It runs before the frame takes a
+// slot or maps its input, so a refused change leaves the session as it was and loses no packet.
+void EncodeSession::applyFrameQp(const FrameMeta& meta) {
+  if (!meta.hasQp) return;
+  const NV_ENC_QP& now = config_.rcParams.constQP;
+  if (now.qpInterP == meta.qp && now.qpInterB == meta.qp && now.qpIntra == meta.qp) return;
+  ReconfigureRequest change;
+  change.hasQp = true;
+  change.qp = meta.qp;
+  reconfigureLocked(change);
+}
+
 std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes, size_t pitch, const FrameMeta& meta,
                                               PacketMemory* memory) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -42,6 +54,7 @@ std::vector<Packet> EncodeSession::encodeHost(const uint8_t* data, size_t bytes,
                       0, "input");
 
   ScopedContext scope(context_->cuda(), context_->get());
+  applyFrameQp(meta);
   timings_ = StageTimings{};
   std::vector<Packet> out = takeCarried();
   size_t idx = acquireSlot(out);
@@ -83,6 +96,7 @@ std::vector<Packet> EncodeSession::encodeDevice(CUdeviceptr ptr, size_t pitch, c
   MemoryScope useMemory(memory_, memory);
   TraceRange trace("nvenc:encode-device");
   ScopedContext scope(context_->cuda(), context_->get());
+  applyFrameQp(meta);
   RegistrationKey key{ptr, pitch, static_cast<int>(layout_.format), layout_.width, layout_.height};
   auto it = registrations_.find(key);
   if (it == registrations_.end()) {
@@ -125,15 +139,6 @@ size_t EncodeSession::acquireSlot(std::vector<Packet>& out) {
 }
 
 std::vector<Packet> EncodeSession::submit(size_t idx, NV_ENC_INPUT_PTR input, size_t pitch, const FrameMeta& meta) {
-  if (meta.hasQp) {
-    const NV_ENC_QP& now = config_.rcParams.constQP;
-    if (now.qpInterP != meta.qp || now.qpInterB != meta.qp || now.qpIntra != meta.qp) {
-      ReconfigureRequest change;
-      change.hasQp = true;
-      change.qp = meta.qp;
-      reconfigureLocked(change);
-    }
-  }
   Slot& slot = slots_[idx];
   const uint64_t number = frameNumber_++;
   slot.frameNumber = number;
