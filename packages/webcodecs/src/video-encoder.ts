@@ -384,8 +384,9 @@ export class VideoEncoder extends EventTarget {
       const colour = streamColour(state.format, state.colorSpace);
       const changed =
         sessionFormat(state.format) !== session.key.format || JSON.stringify(colour.vui) !== session.key.colour;
-      // A new input format or colour description needs a new session; wait for the old one's outputs.
-      if (changed && (this.#inFlight > 0 || session.pending.size > 0)) return 'not processed';
+      // A new input format or colour description needs a new session: the frames on their way to
+      // the old one come back first; the ones it holds are drained below.
+      if (changed && this.#inFlight > 0) return 'not processed';
       this.#encodeQueueSize--;
       this.#scheduleDequeue();
       // bitrateMode 'quantizer': the frame's QP goes with it; NVENC changes it in place (no new session).
@@ -402,21 +403,26 @@ export class VideoEncoder extends EventTarget {
       // The reopen blocks the queue like a configure message: later messages wait, the loop runs.
       this.#blocked = true;
       const epoch = this.#epoch;
-      this.#closeSession();
-      this.#openSession(active, state.format, state.colorSpace, epoch, session.device).then(
-        (reopened) => {
-          if (reopened === null) return clone.close();
-          this.#submit(reopened, clone, state, keyFrame, qp);
-          this.#unblock();
-        },
-        (err: unknown) => {
-          clone.close();
-          if (epoch === this.#epoch)
-            this.#closeWith(
-              domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`),
-            );
-        },
-      );
+      this.#drain(epoch)
+        .then(() => {
+          if (epoch !== this.#epoch) return null;
+          this.#closeSession();
+          return this.#openSession(active, state.format, state.colorSpace, epoch, session.device);
+        })
+        .then(
+          (reopened) => {
+            if (reopened === null) return clone.close();
+            this.#submit(reopened, clone, state, keyFrame, qp);
+            this.#unblock();
+          },
+          (err: unknown) => {
+            clone.close();
+            if (epoch === this.#epoch)
+              this.#closeWith(
+                domError('EncodingError', `Could not reopen the session for this frame: ${describeError(err)}`),
+              );
+          },
+        );
       return 'processed';
     });
   }

@@ -255,6 +255,24 @@ describe('frames reach NVENC as the same picture whatever their layout', () => {
     expect(Buffer.from(c.chunks[0]!.bytes).equals(Buffer.from(a.chunks[0]!.bytes))).toBe(true);
   });
 
+  it('a frame of another format reopens the session after the old one is drained: every frame comes out, in order', async () => {
+    const chunks: EncodedVideoChunk[] = [];
+    const errors: string[] = [];
+    const enc = new VideoEncoder({ output: (c) => chunks.push(c), error: (e) => errors.push(e.message) });
+    enc.configure(H264);
+    for (const make of [nv12, nv12, () => rgb('RGBA'), nv12]) {
+      const f = make();
+      enc.encode(f);
+      f.close();
+    }
+    await enc.flush();
+    enc.close();
+    expect(errors).toEqual([]);
+    expect(chunks).toHaveLength(4);
+    // Each new session starts with a key chunk: frames 0, 2 (RGBA) and 3 (back to NV12).
+    expect(chunks.map((c) => c.type)).toEqual(['key', 'delta', 'key', 'key']);
+  });
+
   it('RGBA, RGBX, BGRA and BGRX of one picture encode to identical bytes (X ignored)', async () => {
     const results = [];
     for (const format of ['RGBA', 'RGBX', 'BGRA', 'BGRX'] as const)
