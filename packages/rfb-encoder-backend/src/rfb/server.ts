@@ -59,6 +59,8 @@ export interface RfbServerOptions {
    * gives it exclusive access by disconnecting all other clients — `'disconnect-others'`
    * (default, as TigerVNC does). `'refuse'`: it is closed instead while another client is
    * connected. `'ignore'`: treated as shared (every client always shares the desktop).
+   * Without authentication any peer that can connect can use the default to disconnect everyone
+   * else: a server that many people watch wants `'refuse'` or `'ignore'`.
    */
   exclusiveClients?: 'disconnect-others' | 'refuse' | 'ignore';
 }
