@@ -1,6 +1,6 @@
 // How the repository's browser tests and scripts start Debian's Chromium through playwright-core
-// (never `playwright install`). The flags are the ones measured to work on these machines
-// (/work/shared docs: no GPU, no sandbox privileges, no network): one list, so a flag that a
+// (never `playwright install`). The flags are the ones that work on the CI machines, which have
+// no GPU, no privileges for Chromium's sandbox and no network: one list, so a flag that a
 // Chromium update needs added or dropped changes every caller at once.
 
 /** Debian's Chromium, or CHROMIUM_PATH. */
